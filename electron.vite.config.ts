@@ -1,0 +1,28 @@
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+
+export default defineConfig({
+  main: {
+    build: {
+      // Native modules and pg stay external: they are loaded from node_modules at run time.
+      externalizeDeps: true,
+      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-main/app/main.ts') } },
+    },
+  },
+  preload: {
+    build: {
+      // Sandboxed preloads cannot be ES modules; bundle everything (zod-free) into one CommonJS file.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(import.meta.dirname, 'src-preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(import.meta.dirname, 'src-renderer'),
+    // React's automatic JSX runtime via esbuild; no plugin injects inline scripts, so the strict CSP holds in dev too.
+    esbuild: { jsx: 'automatic' },
+    build: { rollupOptions: { input: resolve(import.meta.dirname, 'src-renderer/index.html') } },
+  },
+});

@@ -1,0 +1,14 @@
+// Plain values shared with the renderer; kept free of zod so the page bundle stays small.
+
+/** The reference project's 31 public tables (DESIGN.md); each project edits its own list. */
+export const defaultExpectedTables = [
+  'users', 'student_profiles', 'universities', 'courses', 'applications', 'documents', 'notifications',
+  'events', 'event_registrations', 'ai_matching_results', 'testimonials', 'custom_fields',
+  'custom_field_values', 'student_timeline', 'chat_messages', 'security_settings', 'ip_registration_limits',
+  'login_attempts', 'security_events', 'staff_invitation_links', 'subscriptions', 'subscription_plans',
+  'user_subscriptions', 'payment_settings', 'forum_posts_enhanced', 'forum_comments', 'forum_likes',
+  'forum_saves', 'forum_poll_votes', 'forum_post_reports', 'forum_post_limits',
+] as const;
+
+export const environments = ['production', 'staging', 'development', 'local'] as const;
+export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;

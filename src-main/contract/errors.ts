@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Every error that crosses a boundary (IPC, CLI) carries one of these codes and a message fit for an operator. */
+export const errorCodes = [
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'FORBIDDEN',
+  'VAULT_UNAVAILABLE',
+  'CONNECTION',
+  'AUTH',
+  'DB_SCHEMA_TOO_NEW',
+  'TOOL_MISSING',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export const wardenErrorSchema = z.object({ code: z.enum(errorCodes), message: z.string() });
+export type WardenErrorShape = z.infer<typeof wardenErrorSchema>;
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: WardenErrorShape };

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { defaultExpectedTables, environments, sslModes } from './constants';
+
+export { defaultExpectedTables, environments, sslModes };
+
+const HOSTNAME = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6 = /^\[?[0-9A-Fa-f:.]{2,45}\]?$/;
+// Names for the database and role: what Supabase and ordinary setups use (pooler users contain a dot).
+const PG_NAME = /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/;
+// Expected tables are matched against the catalog and quoted when used; still, only plain identifiers are accepted.
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export const projectIdSchema = z.uuid({ message: 'must be a project id (UUID)' });
+
+export const hostSchema = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  // All-digit dotted names are addresses, not host names: 999.1.1.1 must fail as an IPv4 address.
+  .refine((h) => (/^[\d.]+$/.test(h) ? IPV4.test(h) : HOSTNAME.test(h) || (h.includes(':') && IPV6.test(h))), {
+    message: 'must be a hostname (db.<ref>.supabase.co), an IPv4 address or an IPv6 address, without scheme, port or path',
+  });
+
+export const projectFieldsSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(64, 'must be at most 64 characters')
+    .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._()-]*$/u, 'may contain letters, digits, spaces and . _ ( ) - only, starting with a letter or digit'),
+  environment: z.enum(environments, { message: `must be one of ${environments.join(', ')}` }),
+  supabaseRef: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{20}$/, 'must be the 20 lowercase letters of the Supabase project ref (Project Settings → General)')
+    .nullable(),
+  host: hostSchema,
+  port: z
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535'),
+  database: z.string().trim().regex(PG_NAME, 'must be a database name of letters, digits, _ $ . - (at most 63, not starting with a digit)'),
+  user: z.string().trim().regex(PG_NAME, 'must be a role name of letters, digits, _ $ . - (at most 63, not starting with a digit)'),
+  sslmode: z.enum(sslModes, { message: `must be one of ${sslModes.join(', ')}` }),
+  storageBucket: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a bucket name: 2–63 lowercase letters, digits, . _ -')
+    .nullable(),
+  expectedTables: z
+    .array(z.string().trim().regex(TABLE_NAME, 'must be a plain table name: letters, digits and _, at most 63, not starting with a digit'))
+    .max(2000, 'may list at most 2000 tables')
+    .refine((names) => new Set(names).size === names.length, { message: 'lists a table more than once' }),
+});
+const fields = projectFieldsSchema.shape;
+
+/** Secrets are write-only: set a new value, null to remove, absent to keep. They are never read back. */
+export const projectSecretsSchema = z.object({
+  dbPassword: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').nullable().optional(),
+  managementToken: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').nullable().optional(),
+});
+
+/** Creating a project: optional fields get their defaults (Supabase requires TLS, hence sslmode require). */
+export const projectInputSchema = projectFieldsSchema
+  .extend({
+    supabaseRef: fields.supabaseRef.default(null),
+    sslmode: fields.sslmode.default('require'),
+    storageBucket: fields.storageBucket.default(null),
+    expectedTables: fields.expectedTables.default([...defaultExpectedTables]),
+    secrets: projectSecretsSchema.default({}),
+  })
+  .strict();
+/** Changing a project: only the fields given change (no defaults here, or a patch would reset them). */
+export const projectPatchSchema = projectFieldsSchema.partial().extend({ secrets: projectSecretsSchema.optional() }).strict();
+
+export type ProjectInput = z.input<typeof projectInputSchema>;
+export type ProjectPatch = z.input<typeof projectPatchSchema>;
+export type ProjectFields = z.output<typeof projectFieldsSchema>;
+
+/** What leaves the main process: no secret, only whether one is set. */
+export const projectViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  environment: z.enum(environments),
+  supabaseRef: z.string().nullable(),
+  host: z.string(),
+  port: z.number(),
+  database: z.string(),
+  user: z.string(),
+  sslmode: z.enum(sslModes),
+  storageBucket: z.string().nullable(),
+  expectedTables: z.array(z.string()),
+  hasDbPassword: z.boolean(),
+  hasManagementToken: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ProjectView = z.infer<typeof projectViewSchema>;
+
+export const connectionReportSchema = z.object({
+  serverVersion: z.string(),
+  serverVersionNum: z.number().int(),
+  databaseSizeBytes: z.number(),
+  publicTableCount: z.number().int(),
+  ssl: z.boolean(),
+  latencyMs: z.number(),
+});
+export type ConnectionReport = z.infer<typeof connectionReportSchema>;

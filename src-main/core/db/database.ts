@@ -1,0 +1,51 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { WardenError } from '../errors';
+import { migrations as releasedMigrations, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+/** Opens (creating if needed) the app database and brings its schema up to date. */
+export function openDatabase(file: string, migrations: readonly Migration[] = releasedMigrations): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL'); // the audit trail must survive a power cut once append() returns
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, migrations);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies each pending migration in its own transaction; refuses a database written by a newer build. */
+export function migrate(db: Db, migrations: readonly Migration[]): { from: number; to: number } {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration list is not numbered 1..n: found ${m.version} at position ${i + 1}`);
+  });
+  const latest = migrations.length;
+  const from = schemaVersion(db);
+  if (from > latest) {
+    throw new WardenError(
+      'DB_SCHEMA_TOO_NEW',
+      `This database was written by a newer Backup Warden (schema version ${from}; this build knows up to ${latest}). ` +
+        'Install the newer version to open it; it has not been modified.',
+    );
+  }
+  for (const m of migrations.slice(from)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return { from, to: latest };
+}

@@ -1,0 +1,68 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { WardenError } from '../errors';
+import { runTool } from '../util/runTool';
+
+export interface PgToolDir {
+  dir: string;
+  major: number;
+  version: string;
+}
+
+const EXE = process.platform === 'win32' ? '.exe' : '';
+
+/** Directories that may hold PostgreSQL client/server tools, most specific first. */
+function candidateDirs(): string[] {
+  const globbed = (parent: string, child: (name: string) => string): string[] => {
+    try {
+      return readdirSync(parent).map((name) => join(parent, child(name)));
+    } catch {
+      return [];
+    }
+  };
+  return [
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+    ...globbed('/usr/lib/postgresql', (v) => join(v, 'bin')), // Debian/Ubuntu
+    ...globbed('/usr', (n) => (n.startsWith('pgsql-') ? join(n, 'bin') : '.nope')), // RHEL/Fedora PGDG
+    '/opt/homebrew/opt/libpq/bin',
+    '/usr/local/opt/libpq/bin',
+    ...globbed('/opt/homebrew/opt', (n) => (n.startsWith('postgresql@') ? join(n, 'bin') : '.nope')),
+    ...globbed('/usr/local/opt', (n) => (n.startsWith('postgresql@') ? join(n, 'bin') : '.nope')),
+    ...globbed('/Applications/Postgres.app/Contents/Versions', (v) => join(v, 'bin')),
+    ...globbed('C:\\Program Files\\PostgreSQL', (v) => join(v, 'bin')),
+  ];
+}
+
+/** Every distinct installation that has `tool`, with its version, highest major first. */
+export async function findPgToolDirs(tool: string, dirs: readonly string[] = candidateDirs()): Promise<PgToolDir[]> {
+  const seen = new Set<string>();
+  const found: PgToolDir[] = [];
+  for (const dir of dirs) {
+    const exe = join(dir, tool + EXE);
+    if (seen.has(dir) || !existsSync(exe)) continue;
+    seen.add(dir);
+    try {
+      const { stdout } = await runTool(exe, ['--version'], { timeoutMs: 10_000 });
+      const match = /(\d+)(?:\.(\d+))?/.exec(stdout);
+      if (match) found.push({ dir, major: Number(match[1]), version: `${match[1]}${match[2] ? `.${match[2]}` : ''}` });
+    } catch {
+      // A broken install is not a candidate.
+    }
+  }
+  return found.sort((a, b) => b.major - a.major);
+}
+
+/** The installation to use for `tool`: an explicit directory, else the highest major ≥ minMajor. */
+export async function choosePgTool(tool: string, options: { minMajor?: number; dir?: string } = {}): Promise<PgToolDir & { path: string }> {
+  const all = await findPgToolDirs(tool, options.dir ? [options.dir] : undefined);
+  const minMajor = options.minMajor ?? 0;
+  const fit = all.find((d) => d.major >= minMajor);
+  if (fit) return { ...fit, path: join(fit.dir, tool + EXE) };
+  const seen = all.length ? `found ${all.map((d) => `${d.version} in ${d.dir}`).join(', ')}` : 'none found';
+  throw new WardenError(
+    'TOOL_MISSING',
+    `${tool} ${minMajor ? `version ${minMajor} or newer ` : ''}is required (${seen}). ` +
+      `Install the PostgreSQL ${minMajor || ''} client tools (Debian/Ubuntu: postgresql-client-${minMajor || 'NN'}; macOS: brew install libpq; ` +
+      'Windows: the EDB installer), or set the tools directory in settings.',
+  );
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import {
+  projectIdSchema,
+  projectInputSchema,
+  projectPatchSchema,
+  type ConnectionReport,
+  type ProjectFields,
+  type ProjectView,
+} from '../../contract/project';
+import type { AuditTrail } from '../audit/auditTrail';
+import type { Db } from '../db/database';
+import { WardenError } from '../errors';
+import type { PgTarget } from '../pg/connect';
+import { parseOrThrow } from '../util/validation';
+import { secretRef, type SecretKind, type SecretStore } from '../vault/vault';
+import { testConnection } from './connectionTest';
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  environment: ProjectView['environment'];
+  supabase_ref: string | null;
+  db_host: string;
+  db_port: number;
+  db_name: string;
+  db_user: string;
+  sslmode: ProjectView['sslmode'];
+  storage_bucket: string | null;
+  expected_tables: string;
+  db_password_ref: string | null;
+  management_token_ref: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+type SecretChanges = { dbPassword?: string | null; managementToken?: string | null };
+const SECRET_FIELDS = [
+  ['dbPassword', 'db-password', 'db_password_ref'],
+  ['managementToken', 'management-token', 'management_token_ref'],
+] as const satisfies readonly (readonly [keyof SecretChanges, SecretKind, keyof ProjectRow])[];
+
+/** Project profiles: non-secret fields in SQLite, secrets in the vault, every change in the audit trail. */
+export class ProjectService {
+  constructor(
+    private readonly db: Db,
+    private readonly vault: SecretStore,
+    private readonly audit: AuditTrail,
+    private readonly actor: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  list(): ProjectView[] {
+    return (this.db.prepare('SELECT * FROM projects ORDER BY name').all() as ProjectRow[]).map(toView);
+  }
+
+  get(id: string): ProjectView {
+    return toView(this.row(id));
+  }
+
+  async create(raw: unknown): Promise<ProjectView> {
+    const { secrets, ...fields } = parseOrThrow(projectInputSchema, raw, 'project profile');
+    this.assertNameFree(fields.name);
+    const id = randomUUID();
+    const at = this.now().toISOString();
+    const refs = await this.applySecrets(id, secrets, {});
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode,
+             storage_bucket, expected_tables, db_password_ref, management_token_ref, created_at, updated_at)
+           VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode,
+             @storageBucket, @expectedTables, @dbPasswordRef, @managementTokenRef, @at, @at)`,
+        )
+        .run({ id, at, ...fields, expectedTables: JSON.stringify(fields.expectedTables), ...refs });
+    } catch (error) {
+      // The row is the only thing that points at the secrets: without it they must not linger in the keychain.
+      await this.dropSecrets(id);
+      throw error;
+    }
+    this.audit.append({
+      actor: this.actor,
+      action: 'project.created',
+      projectId: id,
+      details: { ...auditFields(fields), secretsSet: secretNames(secrets) },
+    });
+    return this.get(id);
+  }
+
+  async update(id: string, raw: unknown): Promise<ProjectView> {
+    const current = this.row(id);
+    const { secrets, ...changes } = parseOrThrow(projectPatchSchema, raw, 'project changes');
+    if (changes.name !== undefined && changes.name.toLowerCase() !== current.name.toLowerCase()) this.assertNameFree(changes.name);
+    const merged: ProjectFields = { ...fieldsOf(current), ...stripUndefined(changes) };
+    const refs = await this.applySecrets(id, secrets ?? {}, {
+      dbPasswordRef: current.db_password_ref,
+      managementTokenRef: current.management_token_ref,
+    });
+    this.db
+      .prepare(
+        `UPDATE projects SET name=@name, environment=@environment, supabase_ref=@supabaseRef, db_host=@host, db_port=@port,
+           db_name=@database, db_user=@user, sslmode=@sslmode, storage_bucket=@storageBucket, expected_tables=@expectedTables,
+           db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, updated_at=@at WHERE id=@id`,
+      )
+      .run({ id, at: this.now().toISOString(), ...merged, expectedTables: JSON.stringify(merged.expectedTables), ...refs });
+    this.audit.append({
+      actor: this.actor,
+      action: 'project.updated',
+      projectId: id,
+      details: {
+        changed: auditFields(stripUndefined(changes)),
+        secretsSet: secretNames(secrets ?? {}, (v) => typeof v === 'string'),
+        secretsRemoved: secretNames(secrets ?? {}, (v) => v === null),
+      },
+    });
+    return this.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    const row = this.row(id);
+    const runs = (this.db.prepare('SELECT count(*) AS n FROM runs WHERE project_id = ?').get(id) as { n: number }).n;
+    if (runs > 0) {
+      throw new WardenError('CONFLICT', `Project "${row.name}" has ${runs} backup run(s) on record; it cannot be deleted while its history is kept.`);
+    }
+    await this.dropSecrets(id);
+    this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
+    this.audit.append({ actor: this.actor, action: 'project.deleted', projectId: id, details: { name: row.name } });
+  }
+
+  /** For core use only (backup, connection test): the profile with its password from the vault. */
+  async target(id: string): Promise<PgTarget> {
+    const row = this.row(id);
+    const password = row.db_password_ref ? await this.vault.get(row.db_password_ref) : null;
+    if (row.db_password_ref && password === null) {
+      throw new WardenError('NOT_FOUND', `The database password of project "${row.name}" is missing from the keychain. Enter it again in the project's settings.`);
+    }
+    return { host: row.db_host, port: row.db_port, database: row.db_name, user: row.db_user, password, sslmode: row.sslmode };
+  }
+
+  async testConnection(id: string): Promise<ConnectionReport> {
+    const target = await this.target(id);
+    try {
+      const report = await testConnection(target);
+      this.audit.append({ actor: this.actor, action: 'project.connection-tested', projectId: id, details: { ok: true, ...report } });
+      return report;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.audit.append({ actor: this.actor, action: 'project.connection-tested', projectId: id, details: { ok: false, error: message } });
+      throw error;
+    }
+  }
+
+  private row(id: string): ProjectRow {
+    parseOrThrow(projectIdSchema, id, 'project id');
+    const row = this.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+    if (!row) throw new WardenError('NOT_FOUND', `No project with id ${id}. It may have been deleted; reload the project list.`);
+    return row;
+  }
+
+  private assertNameFree(name: string): void {
+    if (this.db.prepare('SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE').get(name)) {
+      throw new WardenError('CONFLICT', `A project named "${name}" already exists. Choose another name.`);
+    }
+  }
+
+  /** Writes/removes secrets in the vault and returns the references the row should hold. */
+  private async applySecrets(
+    id: string,
+    secrets: SecretChanges,
+    refs: { dbPasswordRef?: string | null; managementTokenRef?: string | null },
+  ): Promise<{ dbPasswordRef: string | null; managementTokenRef: string | null }> {
+    const out = { dbPasswordRef: refs.dbPasswordRef ?? null, managementTokenRef: refs.managementTokenRef ?? null };
+    for (const [field, kind] of SECRET_FIELDS) {
+      const value = secrets[field];
+      const key = field === 'dbPassword' ? 'dbPasswordRef' : 'managementTokenRef';
+      if (typeof value === 'string') {
+        await this.vault.set(secretRef(id, kind), value);
+        out[key] = secretRef(id, kind);
+      } else if (value === null) {
+        await this.vault.delete(secretRef(id, kind));
+        out[key] = null;
+      }
+    }
+    return out;
+  }
+
+  private async dropSecrets(id: string): Promise<void> {
+    for (const [, kind] of SECRET_FIELDS) await this.vault.delete(secretRef(id, kind));
+  }
+}
+
+function toView(row: ProjectRow): ProjectView {
+  return {
+    id: row.id,
+    ...fieldsOf(row),
+    hasDbPassword: row.db_password_ref !== null,
+    hasManagementToken: row.management_token_ref !== null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function fieldsOf(row: ProjectRow): ProjectFields {
+  return {
+    name: row.name,
+    environment: row.environment,
+    supabaseRef: row.supabase_ref,
+    host: row.db_host,
+    port: row.db_port,
+    database: row.db_name,
+    user: row.db_user,
+    sslmode: row.sslmode,
+    storageBucket: row.storage_bucket,
+    expectedTables: JSON.parse(row.expected_tables) as string[],
+  };
+}
+
+/** The audit keeps what changed, but the long table list only as a count. */
+function auditFields(fields: Partial<ProjectFields>): Record<string, unknown> {
+  const { expectedTables, ...rest } = fields;
+  return expectedTables === undefined ? rest : { ...rest, expectedTableCount: expectedTables.length };
+}
+
+function secretNames(secrets: SecretChanges, keep: (v: string | null | undefined) => boolean = (v) => typeof v === 'string'): string[] {
+  return SECRET_FIELDS.filter(([field]) => keep(secrets[field])).map(([, kind]) => kind);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

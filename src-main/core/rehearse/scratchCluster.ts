@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { WardenError } from '../errors';
+import { choosePgTool } from '../pgtools/discovery';
+import { runTool } from '../util/runTool';
+import type { PgTarget } from '../pg/connect';
+
+/** A throwaway PostgreSQL on loopback: for restore rehearsals and for tests. stop() removes every trace. */
+export interface ScratchCluster {
+  target: PgTarget & { password: string };
+  major: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface ScratchOptions {
+  /** Lowest server major acceptable (a dump restores into the same or a newer major). */
+  minMajor?: number;
+  binDir?: string;
+  /** OS user to run the server as when this process is root (postgres refuses root). */
+  rootRunAs?: string;
+}
+
+export async function startScratchCluster(options: ScratchOptions = {}): Promise<ScratchCluster> {
+  const initdb = await choosePgTool('initdb', { minMajor: options.minMajor, dir: options.binDir });
+  const pgCtl = join(initdb.dir, 'pg_ctl');
+  const runAs = process.getuid?.() === 0 ? (options.rootRunAs ?? 'postgres') : null;
+  const owner = runAs ? await lookupUser(runAs) : null;
+
+  const base = mkdtempSync(join(tmpdir(), 'bw-scratch-'));
+  const dataDir = join(base, 'data');
+  const password = randomBytes(24).toString('base64url');
+  let started = false;
+
+  const stop = async (): Promise<void> => {
+    if (started) {
+      started = false;
+      await runTool(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], { runAs }).catch(() => killPostmaster(dataDir));
+    }
+    rmSync(base, { recursive: true, force: true });
+  };
+
+  try {
+    if (owner) chownSync(base, owner.uid, owner.gid);
+    // The superuser password reaches initdb through a 0600 file, never argv.
+    const pwfile = join(base, 'pwfile');
+    writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+    if (owner) chownSync(pwfile, owner.uid, owner.gid);
+    await runTool(
+      initdb.path,
+      ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale', '--no-sync'],
+      { runAs, timeoutMs: 180_000 },
+    );
+    rmSync(pwfile);
+
+    const port = await freePort();
+    // Scratch data is disposable: trade durability for speed.
+    appendFileSync(
+      join(dataDir, 'postgresql.conf'),
+      [
+        `port = ${port}`,
+        `listen_addresses = '127.0.0.1'`,
+        `unix_socket_directories = '${base}'`,
+        'fsync = off',
+        'synchronous_commit = off',
+        'full_page_writes = off',
+        'max_wal_size = 4GB',
+        'logging_collector = off',
+        '',
+      ].join('\n'),
+    );
+    await runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, timeoutMs: 150_000 });
+    started = true;
+    return {
+      target: { host: '127.0.0.1', port, database: 'postgres', user: 'postgres', password, sslmode: 'disable' },
+      major: initdb.major,
+      dataDir,
+      stop,
+    };
+  } catch (error) {
+    const log = readLog(join(base, 'server.log'));
+    await stop();
+    if (error instanceof WardenError && error.code === 'TOOL_MISSING') throw error;
+    throw new WardenError('INTERNAL', `Could not start a scratch PostgreSQL: ${error instanceof Error ? error.message : String(error)}${log}`, { cause: error });
+  }
+}
+
+async function lookupUser(name: string): Promise<{ uid: number; gid: number }> {
+  try {
+    const uid = Number((await runTool('id', ['-u', name])).stdout.trim());
+    const gid = Number((await runTool('id', ['-g', name])).stdout.trim());
+    return { uid, gid };
+  } catch (error) {
+    throw new WardenError(
+      'FORBIDDEN',
+      `Running as root (${userInfo().username}): PostgreSQL refuses to run as root and there is no "${name}" user to run it as. ` +
+        'Run Backup Warden as an ordinary user, or create that user.',
+      { cause: error },
+    );
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function killPostmaster(dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+function readLog(file: string): string {
+  try {
+    const tail = readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
+    return tail ? `\nserver log:\n${tail}` : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,36 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { AuditTrail } from './audit/auditTrail';
+import { openDatabase, type Db } from './db/database';
+import { ProjectService } from './projects/projectService';
+import { KeychainVault, type SecretStore } from './vault/vault';
+
+/** The core, assembled once per process by a shell (Electron app, CLI, tests). */
+export interface Warden {
+  db: Db;
+  audit: AuditTrail;
+  projects: ProjectService;
+  actor: string;
+  close(): void;
+}
+
+export interface WardenOptions {
+  dataDir: string;
+  vault?: SecretStore;
+  /** Who acts, as recorded in the audit trail: the OS user unless a shell knows better. */
+  actor?: string;
+}
+
+export function openWarden(options: WardenOptions): Warden {
+  const db = openDatabase(join(options.dataDir, 'warden.sqlite'));
+  const audit = new AuditTrail(db);
+  const actor = options.actor ?? userInfo().username;
+  const vault = options.vault ?? new KeychainVault();
+  return {
+    db,
+    audit,
+    actor,
+    projects: new ProjectService(db, vault, audit, actor),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,148 @@
+import { useState, type FormEvent } from 'react';
+import { defaultExpectedTables, environments, sslModes } from '../../../src-main/contract/constants';
+import type { ProjectView } from '../../../src-main/contract/project';
+import { api, unwrap } from '../api';
+import { ErrorBanner, messageOf } from '../ErrorBanner';
+
+type Draft = {
+  name: string;
+  environment: ProjectView['environment'];
+  supabaseRef: string;
+  host: string;
+  port: string;
+  database: string;
+  user: string;
+  sslmode: ProjectView['sslmode'];
+  expectedTables: string;
+  dbPassword: string;
+  managementToken: string;
+};
+
+const draftOf = (p: ProjectView | null): Draft => ({
+  name: p?.name ?? '',
+  environment: p?.environment ?? 'production',
+  supabaseRef: p?.supabaseRef ?? '',
+  host: p?.host ?? '',
+  port: String(p?.port ?? 5432),
+  database: p?.database ?? 'postgres',
+  user: p?.user ?? 'postgres',
+  sslmode: p?.sslmode ?? 'require',
+  expectedTables: (p?.expectedTables ?? defaultExpectedTables).join('\n'),
+  dbPassword: '',
+  managementToken: '',
+});
+
+/** Secrets are write-only: the form never shows a stored value, only whether one is set. */
+export function ProjectForm({ project, onDone }: { project: ProjectView | null; onDone: () => void }) {
+  const [draft, setDraft] = useState(() => draftOf(project));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (key: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const fields = {
+      name: draft.name,
+      environment: draft.environment,
+      supabaseRef: draft.supabaseRef.trim() || null,
+      host: draft.host,
+      port: Number(draft.port),
+      database: draft.database,
+      user: draft.user,
+      sslmode: draft.sslmode,
+      expectedTables: draft.expectedTables.split(/[\s,]+/).filter(Boolean),
+    };
+    const secrets = {
+      ...(draft.dbPassword ? { dbPassword: draft.dbPassword } : {}),
+      ...(draft.managementToken ? { managementToken: draft.managementToken } : {}),
+    };
+    try {
+      if (project) await unwrap(api().updateProject({ id: project.id, changes: { ...fields, secrets } }));
+      else await unwrap(api().createProject({ ...fields, secrets }));
+      onDone();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)} aria-labelledby="form-title">
+      <h2 id="form-title">{project ? `Edit ${project.name}` : 'New project'}</h2>
+      <ErrorBanner error={error} />
+      <label>
+        Name <input value={draft.name} onChange={set('name')} required maxLength={64} />
+      </label>
+      <label>
+        Environment
+        <select value={draft.environment} onChange={set('environment')}>
+          {environments.map((e) => (
+            <option key={e}>{e}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Supabase project ref <input value={draft.supabaseRef} onChange={set('supabaseRef')} placeholder="20 lowercase letters (optional)" />
+      </label>
+      <div className="row">
+        <label>
+          Host <input value={draft.host} onChange={set('host')} required placeholder="db.<ref>.supabase.co" />
+        </label>
+        <label className="narrow">
+          Port <input value={draft.port} onChange={set('port')} inputMode="numeric" required />
+        </label>
+      </div>
+      <div className="row">
+        <label>
+          Database <input value={draft.database} onChange={set('database')} required />
+        </label>
+        <label>
+          User <input value={draft.user} onChange={set('user')} required />
+        </label>
+        <label>
+          SSL mode
+          <select value={draft.sslmode} onChange={set('sslmode')}>
+            {sslModes.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <label>
+        Database password
+        <input
+          type="password"
+          autoComplete="off"
+          value={draft.dbPassword}
+          onChange={set('dbPassword')}
+          placeholder={project?.hasDbPassword ? 'stored in keychain — type to replace' : 'stored only in the OS keychain'}
+        />
+      </label>
+      <label>
+        Management API token
+        <input
+          type="password"
+          autoComplete="off"
+          value={draft.managementToken}
+          onChange={set('managementToken')}
+          placeholder={project?.hasManagementToken ? 'stored in keychain — type to replace' : 'optional (sbp_…)'}
+        />
+      </label>
+      <label>
+        Expected tables in public (one per line)
+        <textarea rows={8} value={draft.expectedTables} onChange={set('expectedTables')} />
+      </label>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

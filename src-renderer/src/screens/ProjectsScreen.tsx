@@ -1,0 +1,96 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ConnectionReport, ProjectView } from '../../../src-main/contract/project';
+import { api, unwrap } from '../api';
+import { ErrorBanner, messageOf } from '../ErrorBanner';
+import { ProjectForm } from './ProjectForm';
+
+export function ProjectsScreen() {
+  const [projects, setProjects] = useState<ProjectView[]>([]);
+  const [editing, setEditing] = useState<ProjectView | 'new' | null>(null);
+  const [reports, setReports] = useState<Record<string, ConnectionReport | string>>({});
+  const [error, setError] = useState<string | null>(null);
+
+  const reload = useCallback(() => {
+    unwrap(api().listProjects()).then(setProjects, (e: unknown) => setError(messageOf(e)));
+  }, []);
+  useEffect(reload, [reload]);
+
+  const test = async (id: string) => {
+    setReports((r) => ({ ...r, [id]: 'Testing…' }));
+    try {
+      const report = await unwrap(api().testConnection({ id }));
+      setReports((r) => ({ ...r, [id]: report }));
+    } catch (e) {
+      setReports((r) => ({ ...r, [id]: messageOf(e) }));
+    }
+  };
+
+  if (editing) {
+    return (
+      <ProjectForm
+        project={editing === 'new' ? null : editing}
+        onDone={() => {
+          setEditing(null);
+          reload();
+        }}
+      />
+    );
+  }
+
+  return (
+    <section aria-labelledby="projects-title">
+      <div className="section-head">
+        <h2 id="projects-title">Projects</h2>
+        <button className="primary" onClick={() => setEditing('new')}>
+          New project
+        </button>
+      </div>
+      <ErrorBanner error={error} />
+      {projects.length === 0 && <p className="empty">No projects yet. Add the database you are about to migrate.</p>}
+      <ul className="cards">
+        {projects.map((p) => {
+          const report = reports[p.id];
+          return (
+            <li key={p.id} className="card">
+              <div className="card-head">
+                <h3>{p.name}</h3>
+                <span className={`badge env-${p.environment}`}>{p.environment}</span>
+              </div>
+              <dl className="facts">
+                <dt>Database</dt>
+                <dd>
+                  {p.user}@{p.host}:{p.port}/{p.database} <span className="muted">(sslmode {p.sslmode})</span>
+                </dd>
+                <dt>Password</dt>
+                <dd>{p.hasDbPassword ? 'stored in keychain' : 'not set'}</dd>
+                <dt>Expected tables</dt>
+                <dd>{p.expectedTables.length}</dd>
+              </dl>
+              {report && (
+                <p className={typeof report === 'string' ? 'report bad' : 'report good'} role="status">
+                  {typeof report === 'string'
+                    ? report
+                    : `Connected: PostgreSQL ${report.serverVersion}, ${formatBytes(report.databaseSizeBytes)}, ${report.publicTableCount} tables in public${report.ssl ? ', TLS' : ''}`}
+                </p>
+              )}
+              <div className="actions">
+                <button onClick={() => void test(p.id)}>Test connection</button>
+                <button onClick={() => setEditing(p)}>Edit</button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
