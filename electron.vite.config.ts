@@ -6,7 +6,13 @@ export default defineConfig({
     build: {
       // Native modules and pg stay external: they are loaded from node_modules at run time.
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-main/app/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
+          // Worker threads are separate entries, started by core/util/worker.ts from beside index.js.
+          ageWorker: resolve(import.meta.dirname, 'src-main/core/crypto/ageWorker.ts'),
+        },
+      },
     },
   },
   preload: {

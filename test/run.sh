@@ -15,7 +15,10 @@ export XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run"
 mkdir -p "$XDG_DATA_HOME" && mkdir -m 0700 -p "$XDG_RUNTIME_DIR"
 head -c 24 /dev/urandom | base64 | tr -d '\n' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 
-npm run --silent typecheck
-npm run --silent lint
-npm run --silent build >/dev/null
+# BW_SKIP_STATIC=1 skips typecheck, lint and build while iterating on one test file (never in CI).
+if [ -z "${BW_SKIP_STATIC:-}" ]; then
+  npm run --silent typecheck
+  npm run --silent lint
+  npm run --silent build >/dev/null
+fi
 npx vitest run "$@"

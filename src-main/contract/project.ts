@@ -10,6 +10,8 @@ const IPV6 = /^\[?[0-9A-Fa-f:.]{2,45}\]?$/;
 const PG_NAME = /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/;
 // Expected tables are matched against the catalog and quoted when used; still, only plain identifiers are accepted.
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** An age X25519 recipient: "age1" and 58 bech32 characters. */
+export const AGE_RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
 
 export const projectIdSchema = z.uuid({ message: 'must be a project id (UUID)' });
 
@@ -53,6 +55,12 @@ export const projectFieldsSchema = z.object({
     .array(z.string().trim().regex(TABLE_NAME, 'must be a plain table name: letters, digits and _, at most 63, not starting with a digit'))
     .max(2000, 'may list at most 2000 tables')
     .refine((names) => new Set(names).size === names.length, { message: 'lists a table more than once' }),
+  extraRecipients: z
+    .array(z.string().trim().regex(AGE_RECIPIENT, 'must be an age X25519 recipient (age1… as printed by age-keygen -y)'))
+    .max(10, 'may list at most 10 extra recipients'),
+  excludeSchemas: z
+    .array(z.string().trim().regex(TABLE_NAME, 'must be a plain schema name: letters, digits and _'))
+    .max(100, 'may list at most 100 schemas'),
 });
 const fields = projectFieldsSchema.shape;
 
@@ -69,6 +77,8 @@ export const projectInputSchema = projectFieldsSchema
     sslmode: fields.sslmode.default('require'),
     storageBucket: fields.storageBucket.default(null),
     expectedTables: fields.expectedTables.default([...defaultExpectedTables]),
+    extraRecipients: fields.extraRecipients.default([]),
+    excludeSchemas: fields.excludeSchemas.default([]),
     secrets: projectSecretsSchema.default({}),
   })
   .strict();
@@ -92,6 +102,10 @@ export const projectViewSchema = z.object({
   sslmode: z.enum(sslModes),
   storageBucket: z.string().nullable(),
   expectedTables: z.array(z.string()),
+  extraRecipients: z.array(z.string()),
+  excludeSchemas: z.array(z.string()),
+  /** Public half of the project's backup key; the identity stays in the keychain. */
+  ageRecipient: z.string().nullable(),
   hasDbPassword: z.boolean(),
   hasManagementToken: z.boolean(),
   createdAt: z.string(),

@@ -1,8 +1,10 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { AuditTrail } from './audit/auditTrail';
+import { BackupService } from './backup/backupService';
 import { openDatabase, type Db } from './db/database';
 import { ProjectService } from './projects/projectService';
+import { RunStore } from './runs/runStore';
 import { KeychainVault, type SecretStore } from './vault/vault';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
@@ -10,6 +12,8 @@ export interface Warden {
   db: Db;
   audit: AuditTrail;
   projects: ProjectService;
+  runs: RunStore;
+  backups: BackupService;
   actor: string;
   close(): void;
 }
@@ -26,11 +30,15 @@ export function openWarden(options: WardenOptions): Warden {
   const audit = new AuditTrail(db);
   const actor = options.actor ?? userInfo().username;
   const vault = options.vault ?? new KeychainVault();
+  const projects = new ProjectService(db, vault, audit, actor);
+  const runs = new RunStore(db);
   return {
     db,
     audit,
     actor,
-    projects: new ProjectService(db, vault, audit, actor),
+    projects,
+    runs,
+    backups: new BackupService({ db, audit, projects, runs, actor }),
     close: () => db.close(),
   };
 }

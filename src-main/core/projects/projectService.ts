@@ -1,3 +1,4 @@
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { randomUUID } from 'node:crypto';
 import {
   projectIdSchema,
@@ -27,6 +28,10 @@ interface ProjectRow {
   sslmode: ProjectView['sslmode'];
   storage_bucket: string | null;
   expected_tables: string;
+  extra_recipients: string;
+  exclude_schemas: string;
+  age_recipient: string | null;
+  age_identity_ref: string | null;
   db_password_ref: string | null;
   management_token_ref: string | null;
   created_at: string;
@@ -67,11 +72,12 @@ export class ProjectService {
       this.db
         .prepare(
           `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode,
-             storage_bucket, expected_tables, db_password_ref, management_token_ref, created_at, updated_at)
+             storage_bucket, expected_tables, extra_recipients, exclude_schemas, db_password_ref, management_token_ref,
+             created_at, updated_at)
            VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode,
-             @storageBucket, @expectedTables, @dbPasswordRef, @managementTokenRef, @at, @at)`,
+             @storageBucket, @expectedTables, @extraRecipients, @excludeSchemas, @dbPasswordRef, @managementTokenRef, @at, @at)`,
         )
-        .run({ id, at, ...fields, expectedTables: JSON.stringify(fields.expectedTables), ...refs });
+        .run({ id, at, ...toColumns(fields), ...refs });
     } catch (error) {
       // The row is the only thing that points at the secrets: without it they must not linger in the keychain.
       await this.dropSecrets(id);
@@ -99,9 +105,10 @@ export class ProjectService {
       .prepare(
         `UPDATE projects SET name=@name, environment=@environment, supabase_ref=@supabaseRef, db_host=@host, db_port=@port,
            db_name=@database, db_user=@user, sslmode=@sslmode, storage_bucket=@storageBucket, expected_tables=@expectedTables,
+           extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas,
            db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, updated_at=@at WHERE id=@id`,
       )
-      .run({ id, at: this.now().toISOString(), ...merged, expectedTables: JSON.stringify(merged.expectedTables), ...refs });
+      .run({ id, at: this.now().toISOString(), ...toColumns(merged), ...refs });
     this.audit.append({
       actor: this.actor,
       action: 'project.updated',
@@ -122,6 +129,7 @@ export class ProjectService {
       throw new WardenError('CONFLICT', `Project "${row.name}" has ${runs} backup run(s) on record; it cannot be deleted while its history is kept.`);
     }
     await this.dropSecrets(id);
+    await this.vault.delete(secretRef(id, 'age-identity'));
     this.db.prepare('DELETE FROM projects WHERE id = ?').run(id);
     this.audit.append({ actor: this.actor, action: 'project.deleted', projectId: id, details: { name: row.name } });
   }
@@ -134,6 +142,28 @@ export class ProjectService {
       throw new WardenError('NOT_FOUND', `The database password of project "${row.name}" is missing from the keychain. Enter it again in the project's settings.`);
     }
     return { host: row.db_host, port: row.db_port, database: row.db_name, user: row.db_user, password, sslmode: row.sslmode };
+  }
+
+  /** The project's backup key pair, created on first use: identity in the keychain, recipient in SQLite. */
+  async backupKey(id: string): Promise<{ recipient: string; identity: string }> {
+    const row = this.row(id);
+    if (row.age_identity_ref && row.age_recipient) {
+      const identity = await this.vault.get(row.age_identity_ref);
+      if (identity === null) {
+        throw new WardenError(
+          'NOT_FOUND',
+          `The backup key of project "${row.name}" is missing from the keychain. Backups encrypted to it open only with an extra recipient's key; restore the key from its escrow copy before backing up again.`,
+        );
+      }
+      return { recipient: row.age_recipient, identity };
+    }
+    const identity = await generateX25519Identity();
+    const recipient = await identityToRecipient(identity);
+    const ref = secretRef(id, 'age-identity');
+    await this.vault.set(ref, identity);
+    this.db.prepare('UPDATE projects SET age_recipient = ?, age_identity_ref = ? WHERE id = ?').run(recipient, ref, id);
+    this.audit.append({ actor: this.actor, action: 'project.backup-key-created', projectId: id, details: { recipient } });
+    return { recipient, identity };
   }
 
   async testConnection(id: string): Promise<ConnectionReport> {
@@ -192,6 +222,7 @@ function toView(row: ProjectRow): ProjectView {
   return {
     id: row.id,
     ...fieldsOf(row),
+    ageRecipient: row.age_recipient,
     hasDbPassword: row.db_password_ref !== null,
     hasManagementToken: row.management_token_ref !== null,
     createdAt: row.created_at,
@@ -211,6 +242,18 @@ function fieldsOf(row: ProjectRow): ProjectFields {
     sslmode: row.sslmode,
     storageBucket: row.storage_bucket,
     expectedTables: JSON.parse(row.expected_tables) as string[],
+    extraRecipients: JSON.parse(row.extra_recipients) as string[],
+    excludeSchemas: JSON.parse(row.exclude_schemas) as string[],
+  };
+}
+
+/** Fields as SQLite stores them: lists as JSON text. */
+function toColumns(fields: ProjectFields): Record<string, unknown> {
+  return {
+    ...fields,
+    expectedTables: JSON.stringify(fields.expectedTables),
+    extraRecipients: JSON.stringify(fields.extraRecipients),
+    excludeSchemas: JSON.stringify(fields.excludeSchemas),
   };
 }
 

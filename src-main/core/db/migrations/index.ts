@@ -1,4 +1,5 @@
 import { sql as initial } from './001_initial';
+import { sql as backupKeys } from './002_backup_keys';
 
 export interface Migration {
   readonly version: number;
@@ -7,4 +8,7 @@ export interface Migration {
 }
 
 /** In order; a migration, once released, is never edited: add the next number instead. */
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'backup keys', sql: backupKeys },
+];

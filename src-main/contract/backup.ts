@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { AGE_RECIPIENT, projectIdSchema } from './project';
+
+/** A backup's file name stem: no path separators, nothing hidden, bounded. */
+export const backupNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1–100 letters, digits, . _ - (no spaces or path separators), starting with a letter or digit')
+  .refine((n) => !n.includes('..'), { message: 'must not contain ".."' });
+
+export const backupRequestSchema = z
+  .object({
+    projectId: projectIdSchema,
+    /** Defaults to pre-migration-baseline-YYYY-MM-DD. */
+    name: backupNameSchema.optional(),
+    description: z.string().trim().max(2000, 'must be at most 2000 characters').default(''),
+    /** Recipients added for this backup only, on top of the project's key and its extra recipients. */
+    extraRecipients: z.array(z.string().trim().regex(AGE_RECIPIENT, 'must be an age X25519 recipient (age1…)')).max(10).default([]),
+  })
+  .strict();
+export type BackupRequest = z.input<typeof backupRequestSchema>;
+
+export const backupProgressSchema = z.object({
+  phase: z.enum(['preparing', 'dumping', 'roles', 'finalizing']),
+  bytesDumped: z.number(),
+  bytesWritten: z.number(),
+  currentTable: z.string().nullable(),
+  tablesDone: z.number().int(),
+  tablesTotal: z.number().int(),
+  fraction: z.number().min(0).max(1),
+  elapsedMs: z.number(),
+  etaMs: z.number().nullable(),
+});
+export type BackupProgress = z.infer<typeof backupProgressSchema>;
+
+export const tableFactsSchema = z.object({
+  schema: z.string(),
+  name: z.string(),
+  kind: z.enum(['table', 'partitioned']),
+  /** Exact count(*) in the dump's snapshot; null when the role may not read the table. */
+  rows: z.number().int().nullable(),
+  bytes: z.number(),
+  fingerprint: z.string(),
+  countError: z.string().optional(),
+});
+export type TableFacts = z.infer<typeof tableFactsSchema>;
+
+export const manifestSchema = z.object({
+  format: z.literal('backup-warden/manifest@1'),
+  backupId: z.string(),
+  runId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  project: z.object({ id: z.string(), name: z.string(), environment: z.string(), supabaseRef: z.string().nullable() }),
+  source: z.object({ host: z.string(), port: z.number(), database: z.string(), user: z.string() }),
+  server: z.object({ version: z.string(), versionNum: z.number().int(), databaseSizeBytes: z.number() }),
+  tools: z.object({ pgDump: z.string(), pgDumpDir: z.string() }),
+  dump: z.object({
+    format: z.literal('custom'),
+    compression: z.string(),
+    excludedSchemas: z.array(z.string()),
+    /** Exported snapshot shared by pg_dump and the row counts; null when the server could not export one. */
+    snapshot: z.string().nullable(),
+  }),
+  schemas: z.record(z.string(), z.array(z.string())),
+  tables: z.array(tableFactsSchema),
+  totals: z.object({ tables: z.number().int(), publicTables: z.number().int(), rows: z.number().int() }),
+  schemaFingerprint: z.string(),
+  files: z.object({
+    dump: z.object({ file: z.string(), plaintextBytes: z.number(), plaintextSha256: z.string(), ciphertextBytes: z.number(), ciphertextSha256: z.string() }),
+    roles: z.union([
+      z.object({ status: z.literal('captured'), file: z.string(), ciphertextSha256: z.string(), plaintextSha256: z.string() }),
+      z.object({ status: z.literal('skipped'), reason: z.string() }),
+    ]),
+  }),
+  encryption: z.object({ scheme: z.literal('age-x25519'), recipients: z.array(z.string()) }),
+  timings: z.object({ startedAt: z.string(), finishedAt: z.string(), dumpMs: z.number(), totalMs: z.number() }),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const backupResultSchema = z.object({
+  runId: z.string(),
+  backupId: z.string(),
+  dumpFile: z.string(),
+  manifestFile: z.string(),
+  manifest: manifestSchema,
+});
+export type BackupResult = z.infer<typeof backupResultSchema>;

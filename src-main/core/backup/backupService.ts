@@ -1,0 +1,275 @@
+import { Encrypter } from 'age-encryption';
+import { randomUUID, createHash } from 'node:crypto';
+import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { backupRequestSchema, type BackupProgress, type BackupRequest, type BackupResult, type Manifest } from '../../contract/backup';
+import type { AuditTrail } from '../audit/auditTrail';
+import { ageEncryptStream } from '../crypto/ageStream';
+import { HashStream } from '../crypto/hashStream';
+import type { Db } from '../db/database';
+import { WardenError } from '../errors';
+import { withPgClient, type PgTarget } from '../pg/connect';
+import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
+import { choosePgTool } from '../pgtools/discovery';
+import type { ProjectService } from '../projects/projectService';
+import type { RunStore } from '../runs/runStore';
+import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
+import { redact } from '../util/redact';
+import { runTool } from '../util/runTool';
+import { parseOrThrow } from '../util/validation';
+import { countRows, readTables, schemaFingerprint, serverFacts, summarize } from './catalog';
+import { spawnPgDump } from './pgDumpProcess';
+import { ProgressTracker } from './progress';
+
+export interface BackupOptions {
+  /** Directory the operator picked; must exist. */
+  outputDir: string;
+  onProgress?: (progress: BackupProgress) => void;
+  signal?: AbortSignal;
+  /** PostgreSQL tools directory override (settings). */
+  pgToolsDir?: string;
+  now?: () => Date;
+}
+
+export const defaultBackupName = (date: Date): string => `pre-migration-baseline-${date.toISOString().slice(0, 10)}`;
+
+interface Paths {
+  dump: string;
+  roles: string;
+  manifest: string;
+}
+
+export class BackupService {
+  constructor(
+    private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; actor: string },
+  ) {}
+
+  async run(rawRequest: BackupRequest, options: BackupOptions): Promise<BackupResult> {
+    const request = parseOrThrow(backupRequestSchema, rawRequest, 'backup request');
+    const { audit, projects, runs, actor } = this.deps;
+    const project = projects.get(request.projectId);
+    const now = options.now ?? (() => new Date());
+    const name = request.name ?? defaultBackupName(now());
+    const paths = this.outputPaths(options.outputDir, name);
+
+    const run = runs.create(project.id, name, request.description, actor);
+    const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId: run.id, details });
+    log('backup.started', { name, outputDir: options.outputDir });
+    runs.setItem(run.id, 'backup', 'running');
+
+    try {
+      const target = await projects.target(project.id);
+      const key = await projects.backupKey(project.id);
+      const recipients = [...new Set([key.recipient, ...project.extraRecipients, ...request.extraRecipients])];
+      const manifest = await this.backup({ target, recipients, paths, options, excludeSchemas: project.excludeSchemas, now });
+      const full: Manifest = {
+        ...manifest,
+        backupId: randomUUID(),
+        runId: run.id,
+        name,
+        description: request.description,
+        project: { id: project.id, name: project.name, environment: project.environment, supabaseRef: project.supabaseRef },
+        source: { host: target.host, port: target.port, database: target.database, user: target.user },
+      };
+      writeFileAtomic(paths.manifest, JSON.stringify(full, null, 2) + '\n');
+      this.deps.db
+        .prepare(`INSERT INTO artifacts (id, run_id, kind, path, size_bytes, sha256_plain, sha256_cipher, manifest, created_at) VALUES (?, ?, 'backup', ?, ?, ?, ?, ?, ?)`)
+        .run(full.backupId, run.id, paths.dump, full.files.dump.ciphertextBytes, full.files.dump.plaintextSha256, full.files.dump.ciphertextSha256, JSON.stringify(full), now().toISOString());
+      const evidence = {
+        backupId: full.backupId,
+        file: paths.dump,
+        ciphertextBytes: full.files.dump.ciphertextBytes,
+        ciphertextSha256: full.files.dump.ciphertextSha256,
+        plaintextSha256: full.files.dump.plaintextSha256,
+        tables: full.totals.tables,
+        publicTables: full.totals.publicTables,
+        rows: full.totals.rows,
+        roles: full.files.roles.status,
+        pgDump: full.tools.pgDump,
+        serverVersion: full.server.version,
+      };
+      runs.setItem(run.id, 'backup', 'passed', evidence);
+      log('backup.completed', { ...evidence, recipients: full.encryption.recipients, schemaFingerprint: full.schemaFingerprint, dumpMs: full.timings.dumpMs });
+      return { runId: run.id, backupId: full.backupId, dumpFile: paths.dump, manifestFile: paths.manifest, manifest: full };
+    } catch (error) {
+      for (const file of Object.values(paths)) rmSync(file + PARTIAL_SUFFIX, { force: true });
+      const cancelled = options.signal?.aborted === true;
+      const message = redact(error instanceof Error ? error.message : String(error));
+      runs.setItem(run.id, 'backup', 'failed', { error: message });
+      runs.finish(run.id, cancelled ? 'cancelled' : 'failed', message);
+      log(cancelled ? 'backup.cancelled' : 'backup.failed', { error: message });
+      if (cancelled) throw new WardenError('CONFLICT', `Backup "${name}" was cancelled; no backup file was kept.`, { cause: error });
+      throw error;
+    }
+  }
+
+  private outputPaths(outputDir: string, name: string): Paths {
+    if (!isAbsolute(outputDir)) throw new WardenError('VALIDATION', `Output folder must be an absolute path (got "${outputDir}").`);
+    let isDir = false;
+    try {
+      isDir = statSync(outputDir).isDirectory();
+    } catch {
+      // reported below
+    }
+    if (!isDir) throw new WardenError('VALIDATION', `Output folder ${outputDir} does not exist or is not a folder. Pick an existing folder.`);
+    const paths = { dump: join(outputDir, `${name}.dump.age`), roles: join(outputDir, `${name}.roles.sql.age`), manifest: join(outputDir, `${name}.manifest.json`) };
+    for (const file of Object.values(paths)) {
+      if (existsSync(file)) throw new WardenError('CONFLICT', `${file} already exists; Backup Warden never overwrites a backup. Choose another name.`);
+      if (existsSync(file + PARTIAL_SUFFIX)) {
+        throw new WardenError('CONFLICT', `${file + PARTIAL_SUFFIX} is left from an interrupted backup. It is incomplete: delete it or move it away, then try again.`);
+      }
+    }
+    return paths;
+  }
+
+  private async backup(args: {
+    target: PgTarget;
+    recipients: string[];
+    paths: Paths;
+    options: BackupOptions;
+    excludeSchemas: string[];
+    now: () => Date;
+  }): Promise<Omit<Manifest, 'backupId' | 'runId' | 'name' | 'description' | 'project' | 'source'>> {
+    const { target, recipients, paths, options, excludeSchemas, now } = args;
+    const startedAt = now();
+    const t0 = performance.now();
+    return withPgClient(target, async (client) => {
+      // One snapshot for everything: pg_dump imports it, and the row counts read it, so the manifest
+      // describes exactly the data in the dump even while production keeps writing.
+      const snapshot = await beginWithExportedSnapshot(client);
+      const server = await serverFacts(client);
+      const pgDump = await choosePgTool('pg_dump', { minMajor: server.major, dir: options.pgToolsDir });
+      const tables = await readTables(client, excludeSchemas);
+      const tracker = new ProgressTracker(tables, (p) => options.onProgress?.(p));
+      tracker.report(true);
+
+      const compression = pgDump.major >= 16 ? 'zstd:1' : '1';
+      const dumpArgs = [
+        ...connectionArgs(target),
+        '--dbname',
+        target.database,
+        '--format=custom',
+        `--compress=${compression}`,
+        '--verbose',
+        ...(snapshot ? [`--snapshot=${snapshot}`] : []),
+        ...excludeSchemas.map((s) => `--exclude-schema=${s}`),
+      ];
+      const dumping = withLibpqEnv(target, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, recipients, paths.dump, tracker, options.signal));
+      // Counting runs beside the dump, on this connection, in the same snapshot.
+      const counted = countRows(client, tables);
+      const [dumpResult, countedTables] = await Promise.all([dumping, counted]);
+      await client.query('COMMIT');
+      const dumpMs = Math.round(performance.now() - t0);
+
+      tracker.phase = 'roles';
+      tracker.report(true);
+      const roles = await this.captureRoles(pgDump.dir, target, recipients, paths.roles);
+
+      tracker.phase = 'finalizing';
+      tracker.report(true);
+      promotePartial(paths.dump + PARTIAL_SUFFIX, paths.dump);
+      const { schemas, totals } = summarize(countedTables);
+      return {
+        format: 'backup-warden/manifest@1' as const,
+        server: { version: server.version, versionNum: server.versionNum, databaseSizeBytes: server.databaseSizeBytes },
+        tools: { pgDump: pgDump.version, pgDumpDir: pgDump.dir },
+        dump: { format: 'custom' as const, compression: compression === '1' ? 'gzip:1' : compression, excludedSchemas: excludeSchemas, snapshot },
+        schemas,
+        tables: countedTables,
+        totals,
+        schemaFingerprint: schemaFingerprint(countedTables),
+        files: {
+          dump: { file: basename(paths.dump), ...dumpResult },
+          roles,
+        },
+        encryption: { scheme: 'age-x25519' as const, recipients },
+        timings: { startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), dumpMs, totalMs: Math.round(performance.now() - t0) },
+      };
+    });
+  }
+
+  /** pg_dump → SHA-256 (plaintext) → age (worker) → SHA-256 (ciphertext) → .partial. Fails unless pg_dump exits 0. */
+  private async dumpToFile(
+    pgDumpPath: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    recipients: string[],
+    finalPath: string,
+    tracker: ProgressTracker,
+    signal: AbortSignal | undefined,
+  ): Promise<{ plaintextBytes: number; plaintextSha256: string; ciphertextBytes: number; ciphertextSha256: string }> {
+    signal?.throwIfAborted();
+    tracker.phase = 'dumping';
+    const proc = spawnPgDump(pgDumpPath, args, env, (table) => tracker.tableStarted(table));
+    const onAbort = () => proc.kill();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const plain = new HashStream((n) => {
+      tracker.bytesDumped = n;
+      tracker.report();
+    });
+    const cipher = new HashStream((n) => (tracker.bytesWritten = n));
+    const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
+    try {
+      const written = pipeline(proc.stdout, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
+        proc.kill(); // a failing consumer (disk full) must not leave pg_dump running
+        throw error;
+      });
+      const [piped, exit] = await Promise.allSettled([written, proc.exited]);
+      signal?.throwIfAborted();
+      // pg_dump's exit status decides: a dump that ended early still closes stdout "cleanly".
+      if (exit.status === 'fulfilled' && exit.value.code !== 0) {
+        const how = exit.value.signal ? `was killed (${exit.value.signal})` : `exited with code ${exit.value.code}`;
+        throw new WardenError('INTERNAL', `pg_dump ${how}; the backup is incomplete and was discarded.${exit.value.errorTail ? `\n${exit.value.errorTail}` : ''}`);
+      }
+      if (piped.status === 'rejected') {
+        const reason = piped.reason instanceof Error ? piped.reason.message : String(piped.reason);
+        throw new WardenError('INTERNAL', `Writing the backup failed (${reason}); the partial file was removed. Check free space and permissions of the output folder.`, { cause: piped.reason });
+      }
+      tracker.tablesFinished();
+      return { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Role definitions without passwords, when the connecting role may read them; otherwise recorded as skipped. */
+  private async captureRoles(pgToolsDir: string, target: PgTarget, recipients: string[], finalPath: string): Promise<Manifest['files']['roles']> {
+    let sql: string;
+    try {
+      sql = await withLibpqEnv(target, async (env) =>
+        (await runTool(join(pgToolsDir, 'pg_dumpall'), [...connectionArgs(target), '--database', target.database, '--roles-only', '--no-role-passwords'], { env })).stdout,
+      );
+    } catch (error) {
+      return { status: 'skipped', reason: redact(error instanceof Error ? error.message : String(error)) };
+    }
+    const encrypter = new Encrypter();
+    for (const r of recipients) encrypter.addRecipient(r);
+    const ciphertext = await encrypter.encrypt(sql);
+    writeFileAtomic(finalPath, ciphertext);
+    return {
+      status: 'captured',
+      file: basename(finalPath),
+      plaintextSha256: createHash('sha256').update(sql).digest('hex'),
+      ciphertextSha256: createHash('sha256').update(ciphertext).digest('hex'),
+    };
+  }
+}
+
+/** Opens the read-only transaction whose snapshot pg_dump will share. Export must be its first statement. */
+async function beginWithExportedSnapshot(client: pg.Client): Promise<string | null> {
+  const begin = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+  await client.query(begin);
+  try {
+    const { rows } = await client.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id');
+    return rows[0]!.id;
+  } catch {
+    // Standbys and transaction poolers cannot export snapshots: counts are then read in a snapshot of
+    // their own, and the manifest says so (dump.snapshot = null).
+    await client.query('ROLLBACK');
+    await client.query(begin);
+    return null;
+  }
+}
+

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
+
+/** Passes bytes through unchanged while counting them and taking their SHA-256. */
+export class HashStream extends Transform {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+  private hex: string | null = null;
+
+  constructor(private readonly onBytes?: (total: number) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: () => void): void {
+    this.hex = this.hash.digest('hex');
+    callback();
+  }
+
+  /** Available once the stream has finished. */
+  get sha256(): string {
+    if (this.hex === null) throw new Error('HashStream: digest read before the stream finished');
+    return this.hex;
+  }
+}

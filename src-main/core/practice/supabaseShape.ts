@@ -1,0 +1,219 @@
+// A database shaped like a Supabase project: the reserved roles, the managed schemas a restore must
+// prepare (auth, storage, extensions), RLS policies that call auth.uid(), an extension, and the 31
+// expected public tables with their foreign keys. Used by the practice demo, tests and benchmarks.
+
+/** Cluster-wide roles; idempotent because a cluster may host several practice databases. */
+export const reservedRolesSql = `
+DO $$
+DECLARE r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['anon','authenticated','service_role','supabase_admin','supabase_auth_admin',
+                           'supabase_storage_admin','dashboard_user'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN EXECUTE format('CREATE ROLE %I NOLOGIN', r); END IF;
+  END LOOP;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticator') THEN
+    CREATE ROLE authenticator NOINHERIT LOGIN;
+  END IF;
+END $$;
+GRANT anon, authenticated, service_role TO authenticator;
+`;
+
+export const supabaseShapeSql = `
+CREATE SCHEMA IF NOT EXISTS extensions;
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
+
+CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin;
+CREATE TABLE auth.users (
+  id uuid PRIMARY KEY DEFAULT extensions.gen_random_uuid(),
+  email text UNIQUE,
+  encrypted_password text,
+  email_confirmed_at timestamptz,
+  raw_user_meta_data jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE auth.identities (
+  id uuid PRIMARY KEY DEFAULT extensions.gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+  provider text NOT NULL,
+  identity_data jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE auth.sessions (
+  id uuid PRIMARY KEY DEFAULT extensions.gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES auth.users(id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  not_after timestamptz
+);
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS
+  $f$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $f$;
+GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+
+CREATE SCHEMA storage AUTHORIZATION supabase_storage_admin;
+CREATE TABLE storage.buckets (
+  id text PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  public boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE storage.objects (
+  id uuid PRIMARY KEY DEFAULT extensions.gen_random_uuid(),
+  bucket_id text REFERENCES storage.buckets(id),
+  name text NOT NULL,
+  owner uuid,
+  metadata jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (bucket_id, name)
+);
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "owners read their objects" ON storage.objects FOR SELECT TO authenticated USING (owner = auth.uid());
+
+CREATE TABLE public.users (
+  id uuid PRIMARY KEY DEFAULT extensions.gen_random_uuid(),
+  auth_id uuid UNIQUE REFERENCES auth.users(id) ON DELETE SET NULL,
+  email text NOT NULL UNIQUE,
+  full_name text NOT NULL,
+  role text NOT NULL DEFAULT 'student' CHECK (role IN ('student','staff','admin')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_login_at timestamptz
+);
+CREATE TABLE public.universities (
+  id bigserial PRIMARY KEY, name text NOT NULL, country text NOT NULL, city text, ranking integer, website text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE public.courses (
+  id bigserial PRIMARY KEY, university_id bigint NOT NULL REFERENCES public.universities(id), title text NOT NULL,
+  level text NOT NULL CHECK (level IN ('bachelor','master','phd','diploma')), tuition_fee numeric(10,2),
+  duration_months integer, intake_months text[], description text
+);
+CREATE INDEX courses_university ON public.courses(university_id);
+CREATE TABLE public.student_profiles (
+  id bigserial PRIMARY KEY, user_id uuid NOT NULL UNIQUE REFERENCES public.users(id) ON DELETE CASCADE,
+  date_of_birth date, nationality text, gpa numeric(3,2), preferences jsonb NOT NULL DEFAULT '{}', bio text
+);
+CREATE TABLE public.applications (
+  id bigserial PRIMARY KEY, student_id bigint NOT NULL REFERENCES public.student_profiles(id) ON DELETE CASCADE,
+  course_id bigint NOT NULL REFERENCES public.courses(id),
+  status text NOT NULL CHECK (status IN ('draft','submitted','review','accepted','rejected','withdrawn')),
+  submitted_at timestamptz, decision_at timestamptz, notes text
+);
+CREATE INDEX applications_student ON public.applications(student_id);
+CREATE TABLE public.documents (
+  id bigserial PRIMARY KEY, application_id bigint REFERENCES public.applications(id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES public.users(id), kind text NOT NULL, storage_path text NOT NULL,
+  size_bytes bigint NOT NULL, checksum text NOT NULL, thumbnail bytea, uploaded_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE public.notifications (
+  id bigserial PRIMARY KEY, user_id uuid NOT NULL REFERENCES public.users(id) ON DELETE CASCADE, kind text NOT NULL,
+  title text NOT NULL, body text, read_at timestamptz, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX notifications_user_unread ON public.notifications(user_id) WHERE read_at IS NULL;
+CREATE TABLE public.events (
+  id bigserial PRIMARY KEY, title text NOT NULL, starts_at timestamptz NOT NULL, ends_at timestamptz,
+  location text, capacity integer, description text
+);
+CREATE TABLE public.event_registrations (
+  id bigserial PRIMARY KEY, event_id bigint NOT NULL REFERENCES public.events(id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES public.users(id), registered_at timestamptz NOT NULL DEFAULT now(),
+  attended boolean, UNIQUE (event_id, user_id)
+);
+CREATE TABLE public.ai_matching_results (
+  id bigserial PRIMARY KEY, student_id bigint NOT NULL REFERENCES public.student_profiles(id) ON DELETE CASCADE,
+  course_id bigint NOT NULL REFERENCES public.courses(id), score real NOT NULL, explanation jsonb,
+  model_version text NOT NULL, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE public.testimonials (
+  id bigserial PRIMARY KEY, user_id uuid REFERENCES public.users(id) ON DELETE SET NULL,
+  university_id bigint REFERENCES public.universities(id), rating smallint CHECK (rating BETWEEN 1 AND 5),
+  body text NOT NULL, approved boolean NOT NULL DEFAULT false
+);
+CREATE TABLE public.custom_fields (
+  id bigserial PRIMARY KEY, entity text NOT NULL, label text NOT NULL, field_type text NOT NULL,
+  options jsonb, required boolean NOT NULL DEFAULT false
+);
+CREATE TABLE public.custom_field_values (
+  id bigserial PRIMARY KEY, field_id bigint NOT NULL REFERENCES public.custom_fields(id) ON DELETE CASCADE,
+  entity_id bigint NOT NULL, value text
+);
+CREATE TABLE public.student_timeline (
+  id bigserial PRIMARY KEY, student_id bigint NOT NULL REFERENCES public.student_profiles(id) ON DELETE CASCADE,
+  event_type text NOT NULL, payload jsonb NOT NULL, occurred_at timestamptz NOT NULL
+);
+CREATE TABLE public.chat_messages (
+  id bigserial PRIMARY KEY, sender_id uuid NOT NULL REFERENCES public.users(id), recipient_id uuid NOT NULL REFERENCES public.users(id),
+  body text NOT NULL, attachments jsonb, sent_at timestamptz NOT NULL, read_at timestamptz
+);
+CREATE INDEX chat_messages_recipient ON public.chat_messages(recipient_id, sent_at);
+CREATE TABLE public.security_settings (id bigserial PRIMARY KEY, key text NOT NULL UNIQUE, value jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE public.ip_registration_limits (id bigserial PRIMARY KEY, ip inet NOT NULL, window_start timestamptz NOT NULL, attempts integer NOT NULL DEFAULT 0);
+CREATE TABLE public.login_attempts (id bigserial PRIMARY KEY, email text NOT NULL, ip inet, succeeded boolean NOT NULL, attempted_at timestamptz NOT NULL, user_agent text);
+CREATE TABLE public.security_events (
+  id bigserial PRIMARY KEY, user_id uuid REFERENCES public.users(id) ON DELETE SET NULL, kind text NOT NULL,
+  severity text NOT NULL CHECK (severity IN ('info','warning','critical')), details jsonb, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE public.staff_invitation_links (
+  id bigserial PRIMARY KEY, token_hash text NOT NULL UNIQUE, invited_email text NOT NULL, role text NOT NULL,
+  expires_at timestamptz NOT NULL, used_at timestamptz, created_by uuid REFERENCES public.users(id)
+);
+CREATE TABLE public.subscription_plans (
+  id bigserial PRIMARY KEY, code text NOT NULL UNIQUE, name text NOT NULL, price_cents integer NOT NULL,
+  currency char(3) NOT NULL, billing_interval text NOT NULL, features jsonb NOT NULL DEFAULT '[]'
+);
+CREATE TABLE public.subscriptions (
+  id bigserial PRIMARY KEY, plan_id bigint NOT NULL REFERENCES public.subscription_plans(id), external_ref text,
+  status text NOT NULL, started_at timestamptz NOT NULL, cancelled_at timestamptz
+);
+CREATE TABLE public.user_subscriptions (
+  id bigserial PRIMARY KEY, user_id uuid NOT NULL REFERENCES public.users(id) ON DELETE CASCADE,
+  subscription_id bigint NOT NULL REFERENCES public.subscriptions(id), role text NOT NULL DEFAULT 'owner',
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE public.payment_settings (id bigserial PRIMARY KEY, provider text NOT NULL, public_config jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE public.forum_posts_enhanced (
+  id bigserial PRIMARY KEY, author_id uuid NOT NULL REFERENCES public.users(id), title text NOT NULL, body text NOT NULL,
+  tags text[] NOT NULL DEFAULT '{}', is_poll boolean NOT NULL DEFAULT false, poll_options jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz
+);
+CREATE TABLE public.forum_comments (
+  id bigserial PRIMARY KEY, post_id bigint NOT NULL REFERENCES public.forum_posts_enhanced(id) ON DELETE CASCADE,
+  author_id uuid NOT NULL REFERENCES public.users(id), parent_id bigint REFERENCES public.forum_comments(id),
+  body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE public.forum_likes (
+  post_id bigint NOT NULL REFERENCES public.forum_posts_enhanced(id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES public.users(id), created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (post_id, user_id)
+);
+CREATE TABLE public.forum_saves (
+  post_id bigint NOT NULL REFERENCES public.forum_posts_enhanced(id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES public.users(id), created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (post_id, user_id)
+);
+CREATE TABLE public.forum_poll_votes (
+  id bigserial PRIMARY KEY, post_id bigint NOT NULL REFERENCES public.forum_posts_enhanced(id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES public.users(id), option_index smallint NOT NULL, voted_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (post_id, user_id)
+);
+CREATE TABLE public.forum_post_reports (
+  id bigserial PRIMARY KEY, post_id bigint NOT NULL REFERENCES public.forum_posts_enhanced(id) ON DELETE CASCADE,
+  reporter_id uuid NOT NULL REFERENCES public.users(id), reason text NOT NULL, status text NOT NULL DEFAULT 'open',
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE public.forum_post_limits (
+  user_id uuid PRIMARY KEY REFERENCES public.users(id) ON DELETE CASCADE, posts_today integer NOT NULL DEFAULT 0, window_start date NOT NULL
+);
+
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "users read themselves" ON public.users FOR SELECT TO authenticated USING (auth_id = auth.uid());
+ALTER TABLE public.notifications ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own notifications" ON public.notifications FOR ALL TO authenticated
+  USING (user_id IN (SELECT id FROM public.users WHERE auth_id = auth.uid()));
+ALTER TABLE public.chat_messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "participants read messages" ON public.chat_messages FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.users u WHERE u.auth_id = auth.uid() AND u.id IN (sender_id, recipient_id)));
+ALTER TABLE public.forum_posts_enhanced ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "posts are public" ON public.forum_posts_enhanced FOR SELECT TO anon, authenticated USING (true);
+
+GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO authenticated;
+GRANT ALL ON ALL TABLES IN SCHEMA public TO service_role;
+`;

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { checklistItems, type ChecklistKey, type ItemState, type RunStatus } from '../../contract/checklist';
+import type { Db } from '../db/database';
+import { WardenError } from '../errors';
+
+export interface RunRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  status: RunStatus;
+  created_by: string;
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+}
+
+/** Runs and their checklist items. Audit entries are the caller's job: it knows what happened and why. */
+export class RunStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  create(projectId: string, name: string, description: string, createdBy: string): RunRow {
+    const id = randomUUID();
+    const at = this.now().toISOString();
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO runs (id, project_id, name, description, status, created_by, started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)`)
+        .run(id, projectId, name, description, createdBy, at);
+      const item = this.db.prepare(`INSERT INTO checklist_items (run_id, key, position, title, mode, state, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`);
+      checklistItems.forEach((c, i) => item.run(id, c.key, i + 1, c.title, c.mode, at));
+    })();
+    return this.get(id);
+  }
+
+  get(id: string): RunRow {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    if (!row) throw new WardenError('NOT_FOUND', `No backup run with id ${id}.`);
+    return row;
+  }
+
+  /** Ends a run (or marks it failed/cancelled/interrupted) with the error that stopped it, if any. */
+  finish(id: string, status: Exclude<RunStatus, 'pending' | 'running'>, error: string | null = null): void {
+    this.db.prepare('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?').run(status, this.now().toISOString(), error, id);
+  }
+
+  setItem(runId: string, key: ChecklistKey, state: ItemState, evidence?: unknown): void {
+    this.db
+      .prepare('UPDATE checklist_items SET state = ?, evidence = coalesce(?, evidence), updated_at = ? WHERE run_id = ? AND key = ?')
+      .run(state, evidence === undefined ? null : JSON.stringify(evidence), this.now().toISOString(), runId, key);
+  }
+
+  items(runId: string): { key: ChecklistKey; state: ItemState; evidence: unknown }[] {
+    return (this.db.prepare('SELECT key, state, evidence FROM checklist_items WHERE run_id = ? ORDER BY position').all(runId) as { key: ChecklistKey; state: ItemState; evidence: string | null }[]).map(
+      (r) => ({ ...r, evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as unknown) }),
+    );
+  }
+}
