@@ -96,6 +96,10 @@ export function describePgError(error: unknown, target: PgTarget): WardenError {
     case '3D000':
       return new WardenError('CONNECTION', `Database "${target.database}" does not exist on ${where}. Check the database name.`, { cause: error });
   }
+  // Any other SQLSTATE is the server answering, not a connection problem.
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && !/^(08|28|3D)/.test(e.code)) {
+    return new WardenError('INTERNAL', `${describeTarget(target)} reported an error: ${raw} (SQLSTATE ${e.code})`, { cause: error });
+  }
   if (/timeout/i.test(raw)) {
     return new WardenError('CONNECTION', `Timed out connecting to ${where}. Check the network path and any IP allow-list on the database.`, { cause: error });
   }

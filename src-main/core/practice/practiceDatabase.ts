@@ -6,7 +6,7 @@ import { reservedRolesSql, supabaseShapeSql } from './supabaseShape';
 // Deterministic "realistic" data: the same target size gives the same database, so counts and
 // fingerprints in tests and benchmarks are reproducible. Helpers live in pg_temp: they are not dumped.
 const helpersSql = `
-CREATE FUNCTION pg_temp.lorem(seed bigint, n int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE FUNCTION pg_temp.lorem(seed bigint, n bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT string_agg((ARRAY['application','deadline','visa','scholarship','campus','tuition','interview','transcript',
     'offer','housing','semester','portfolio','essay','reference','enrolment','orientation','credit','module','lecture',
     'exam'])[1 + ((seed * 31 + g * 17 + g * g) % 20)::int], ' ') FROM generate_series(1, n) g $$;
@@ -107,24 +107,24 @@ INSERT INTO public.chat_messages (sender_id, recipient_id, body, attachments, se
   SELECT pg_temp.uid('user', 1 + g % ${USERS}), pg_temp.uid('user', 1 + (g * 7 + 1) % ${USERS}), pg_temp.lorem(g, 20 + g % 40),
          CASE WHEN g % 9 = 0 THEN jsonb_build_array(jsonb_build_object('name', 'file' || g || '.pdf', 'size', g % 100000)) END,
          pg_temp.ts(g), CASE WHEN g % 4 <> 0 THEN pg_temp.ts(g + 600) END
-  FROM generate_series(${from}, ${to}) g;
+  FROM generate_series(${from}::bigint, ${to}) g;
 INSERT INTO public.notifications (user_id, kind, title, body, read_at, created_at)
   SELECT pg_temp.uid('user', 1 + g % ${USERS}), (ARRAY['application','message','event','system'])[1 + g % 4], initcap(pg_temp.lorem(g, 4)),
          pg_temp.lorem(g, 25), CASE WHEN g % 3 = 0 THEN pg_temp.ts(g + 60) END, pg_temp.ts(g)
-  FROM generate_series(${from}, ${from + Math.floor(n / 2)}) g;
+  FROM generate_series(${from}::bigint, ${from + Math.floor(n / 2)}) g;
 INSERT INTO public.student_timeline (student_id, event_type, payload, occurred_at)
   SELECT 1 + g % ${(USERS * 4) / 5}, (ARRAY['viewed_course','applied','uploaded','message'])[1 + g % 4],
          jsonb_build_object('course', 1 + g % 2000, 'note', pg_temp.lorem(g, 6), 'score', (g % 1000) / 10.0), pg_temp.ts(g)
-  FROM generate_series(${from}, ${from + Math.floor(n / 2)}) g;
+  FROM generate_series(${from}::bigint, ${from + Math.floor(n / 2)}) g;
 INSERT INTO public.login_attempts (email, ip, succeeded, attempted_at, user_agent)
   SELECT 'user' || (1 + g % ${USERS}) || '@example.edu', ('192.168.' || (g / 256) % 256 || '.' || g % 256)::inet, g % 7 <> 0, pg_temp.ts(g),
          'Mozilla/5.0 (' || (ARRAY['X11; Linux x86_64','Macintosh','Windows NT 10.0'])[1 + g % 3] || ') Browser/' || (100 + g % 30)
-  FROM generate_series(${from}, ${from + Math.floor(n / 4)}) g;
+  FROM generate_series(${from}::bigint, ${from + Math.floor(n / 4)}) g;
 WITH docs AS (
   INSERT INTO public.documents (application_id, user_id, kind, storage_path, size_bytes, checksum, thumbnail, uploaded_at)
     SELECT 1 + g % 6000, pg_temp.uid('user', 1 + g % ${USERS}), (ARRAY['passport','transcript','essay','reference'])[1 + g % 4],
            'documents/' || g || '.pdf', 10000 + (g * 7919) % 5000000, md5('doc' || g), decode(repeat(md5(g::text), 16), 'hex'), pg_temp.ts(g)
-    FROM generate_series(${from}, ${from + Math.floor(n / 10)}) g
+    FROM generate_series(${from}::bigint, ${from + Math.floor(n / 10)}) g
     RETURNING id, user_id, storage_path, size_bytes)
 INSERT INTO storage.objects (bucket_id, name, owner, metadata)
   SELECT 'documents', storage_path, user_id, jsonb_build_object('size', size_bytes, 'mimetype', 'application/pdf') FROM docs;

@@ -1,0 +1,77 @@
+// npm run bench: our backup against raw `pg_dump -Fc -f file` on one generated Supabase-shaped
+// database, measured in the same run. Prints figures and ratios; asserts nothing (not a test).
+// BW_BENCH_BYTES sets the database size (default 1 GiB).
+import { build } from 'esbuild';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
+import { choosePgTool } from '../../src-main/core/pgtools/discovery';
+import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
+import { startScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { KeychainVault } from '../../src-main/core/vault/vault';
+import { openWarden } from '../../src-main/core/warden';
+import { tempDir } from '../helpers/tmp';
+import { measure, type Measured } from './measure';
+
+const targetBytes = Number(process.env.BW_BENCH_BYTES ?? 1024 ** 3);
+const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const peak = (m: Measured) => Object.values(m.peakRss).reduce((a, b) => a + b, 0);
+
+const work = tempDir('bw-bench-');
+const cluster = await startScratchCluster();
+try {
+  const t0 = performance.now();
+  const built = await buildPracticeDatabase(cluster.target, 'practice', {
+    targetBytes,
+    onRound: (round, bytes) => process.stderr.write(`\rbuilding practice database: ${mib(bytes)} (round ${round})`),
+  });
+  process.stderr.write(`\nbuilt ${mib(built.databaseSizeBytes)} in ${secs(performance.now() - t0)}\n`);
+
+  const service = `Backup Warden bench ${randomUUID()}`;
+  const dataDir = join(work.dir, 'data');
+  const warden = openWarden({ dataDir, vault: new KeychainVault(service), actor: 'bench' });
+  const project = await warden.projects.create({
+    name: 'bench', environment: 'local', host: cluster.target.host, port: cluster.target.port,
+    database: 'practice', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+  });
+  warden.close();
+  const target = { ...cluster.target, database: 'practice' };
+  const pgDump = await choosePgTool('pg_dump');
+
+  const rawFile = join(work.dir, 'raw.dump');
+  const raw = await withLibpqEnv(target, (env) => measure(pgDump.path, [...connectionArgs(target), '--dbname', 'practice', '-Fc', '-f', rawFile], env));
+  const outDir = join(work.dir, 'ours');
+  mkdirSync(outDir);
+  // Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
+  await build({
+    entryPoints: { ourBackup: 'test/bench/ourBackup.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts' },
+    outdir: 'out/bench',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  const ours = await measure(process.execPath, ['out/bench/ourBackup.js', dataDir, service, project.id, outDir, 'bench']);
+  const oursResult = JSON.parse(ours.stdout) as { ciphertextBytes: number; dumpMs: number; totalMs: number };
+
+  const rows: [string, string, string][] = [
+    ['database size', mib(built.databaseSizeBytes), ''],
+    ['raw pg_dump -Fc -f (gzip level 6, no encryption)', secs(raw.wallMs), `peak RSS ${mib(peak(raw))}, file ${mib(statSync(rawFile).size)}`],
+    [
+      'Backup Warden backup (pg_dump -Fc -Z1 → age, hashes, exact counts, roles, manifest)',
+      secs(ours.wallMs),
+      `peak RSS node ${mib(ours.peakRss.node ?? 0)} + pg_dump ${mib(ours.peakRss.pg_dump ?? 0)}, file ${mib(oursResult.ciphertextBytes)}`,
+    ],
+  ];
+  console.log(`\nBackup Warden benchmark (${new Date().toISOString().slice(0, 10)}, PostgreSQL ${pgDump.version}, ${process.platform} ${process.arch})`);
+  for (const [what, value, note] of rows) console.log(`  ${what.padEnd(86)} ${value.padStart(12)}  ${note}`);
+  console.log(`  of which in the backup engine: ${secs(oursResult.totalMs)} (dump with counts ${secs(oursResult.dumpMs)}); the rest is process start, keychain and SQLite`);
+  console.log(`  ratio backup / raw pg_dump -Fc (wall time): ${(ours.wallMs / raw.wallMs).toFixed(2)}  (goal ≤ 1.0)`);
+  console.log(`  our node process peak RSS: ${mib(ours.peakRss.node ?? 0)}  (goal < 200 MiB, flat in database size)`);
+} finally {
+  await cluster.stop();
+  work.cleanup();
+}
