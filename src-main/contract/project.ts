@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defaultExpectedTables, environments, sslModes } from './constants';
+import { sampleCheckSchema } from './sampleCheck';
 
 export { defaultExpectedTables, environments, sslModes };
 
@@ -61,6 +62,7 @@ export const projectFieldsSchema = z.object({
   excludeSchemas: z
     .array(z.string().trim().regex(TABLE_NAME, 'must be a plain schema name: letters, digits and _'))
     .max(100, 'may list at most 100 schemas'),
+  sampleChecks: z.array(sampleCheckSchema).max(50, 'may list at most 50 sample checks'),
 });
 const fields = projectFieldsSchema.shape;
 
@@ -79,6 +81,7 @@ export const projectInputSchema = projectFieldsSchema
     expectedTables: fields.expectedTables.default([...defaultExpectedTables]),
     extraRecipients: fields.extraRecipients.default([]),
     excludeSchemas: fields.excludeSchemas.default([]),
+    sampleChecks: fields.sampleChecks.default([]),
     secrets: projectSecretsSchema.default({}),
   })
   .strict();
@@ -104,6 +107,7 @@ export const projectViewSchema = z.object({
   expectedTables: z.array(z.string()),
   extraRecipients: z.array(z.string()),
   excludeSchemas: z.array(z.string()),
+  sampleChecks: z.array(sampleCheckSchema),
   /** Public half of the project's backup key; the identity stays in the keychain. */
   ageRecipient: z.string().nullable(),
   hasDbPassword: z.boolean(),

@@ -4,7 +4,9 @@ import { AuditTrail } from './audit/auditTrail';
 import { BackupService } from './backup/backupService';
 import { openDatabase, type Db } from './db/database';
 import { ProjectService } from './projects/projectService';
+import { RehearsalService } from './rehearse/rehearsalService';
 import { RunStore } from './runs/runStore';
+import { VerifyService } from './verify/verifyService';
 import { KeychainVault, type SecretStore } from './vault/vault';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
@@ -14,6 +16,8 @@ export interface Warden {
   projects: ProjectService;
   runs: RunStore;
   backups: BackupService;
+  verifier: VerifyService;
+  rehearsals: RehearsalService;
   actor: string;
   close(): void;
 }
@@ -32,13 +36,16 @@ export function openWarden(options: WardenOptions): Warden {
   const vault = options.vault ?? new KeychainVault();
   const projects = new ProjectService(db, vault, audit, actor);
   const runs = new RunStore(db);
+  const deps = { db, audit, projects, runs, actor };
   return {
     db,
     audit,
     actor,
     projects,
     runs,
-    backups: new BackupService({ db, audit, projects, runs, actor }),
+    backups: new BackupService(deps),
+    verifier: new VerifyService(deps),
+    rehearsals: new RehearsalService(deps),
     close: () => db.close(),
   };
 }

@@ -30,6 +30,7 @@ interface ProjectRow {
   expected_tables: string;
   extra_recipients: string;
   exclude_schemas: string;
+  sample_checks: string;
   age_recipient: string | null;
   age_identity_ref: string | null;
   db_password_ref: string | null;
@@ -72,10 +73,10 @@ export class ProjectService {
       this.db
         .prepare(
           `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode,
-             storage_bucket, expected_tables, extra_recipients, exclude_schemas, db_password_ref, management_token_ref,
-             created_at, updated_at)
-           VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode,
-             @storageBucket, @expectedTables, @extraRecipients, @excludeSchemas, @dbPasswordRef, @managementTokenRef, @at, @at)`,
+             storage_bucket, expected_tables, extra_recipients, exclude_schemas, sample_checks, db_password_ref,
+             management_token_ref, created_at, updated_at)
+           VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode, @storageBucket,
+             @expectedTables, @extraRecipients, @excludeSchemas, @sampleChecks, @dbPasswordRef, @managementTokenRef, @at, @at)`,
         )
         .run({ id, at, ...toColumns(fields), ...refs });
     } catch (error) {
@@ -105,7 +106,7 @@ export class ProjectService {
       .prepare(
         `UPDATE projects SET name=@name, environment=@environment, supabase_ref=@supabaseRef, db_host=@host, db_port=@port,
            db_name=@database, db_user=@user, sslmode=@sslmode, storage_bucket=@storageBucket, expected_tables=@expectedTables,
-           extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas,
+           extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas, sample_checks=@sampleChecks,
            db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, updated_at=@at WHERE id=@id`,
       )
       .run({ id, at: this.now().toISOString(), ...toColumns(merged), ...refs });
@@ -144,8 +145,11 @@ export class ProjectService {
     return { host: row.db_host, port: row.db_port, database: row.db_name, user: row.db_user, password, sslmode: row.sslmode };
   }
 
-  /** The project's backup key pair, created on first use: identity in the keychain, recipient in SQLite. */
-  async backupKey(id: string): Promise<{ recipient: string; identity: string }> {
+  /**
+   * The project's backup key pair: identity in the keychain, recipient in SQLite. Backups create it on
+   * first use; verify and restore pass create: false, since a new key could not open an old backup.
+   */
+  async backupKey(id: string, options: { create: boolean } = { create: true }): Promise<{ recipient: string; identity: string }> {
     const row = this.row(id);
     if (row.age_identity_ref && row.age_recipient) {
       const identity = await this.vault.get(row.age_identity_ref);
@@ -156,6 +160,9 @@ export class ProjectService {
         );
       }
       return { recipient: row.age_recipient, identity };
+    }
+    if (!options.create) {
+      throw new WardenError('NOT_FOUND', `Project "${row.name}" has no backup key yet, so it has no backups to open.`);
     }
     const identity = await generateX25519Identity();
     const recipient = await identityToRecipient(identity);
@@ -244,6 +251,7 @@ function fieldsOf(row: ProjectRow): ProjectFields {
     expectedTables: JSON.parse(row.expected_tables) as string[],
     extraRecipients: JSON.parse(row.extra_recipients) as string[],
     excludeSchemas: JSON.parse(row.exclude_schemas) as string[],
+    sampleChecks: JSON.parse(row.sample_checks) as ProjectFields['sampleChecks'],
   };
 }
 
@@ -254,6 +262,7 @@ function toColumns(fields: ProjectFields): Record<string, unknown> {
     expectedTables: JSON.stringify(fields.expectedTables),
     extraRecipients: JSON.stringify(fields.extraRecipients),
     excludeSchemas: JSON.stringify(fields.excludeSchemas),
+    sampleChecks: JSON.stringify(fields.sampleChecks),
   };
 }
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { formatBytes } from '../../../src-main/contract/format';
 import type { ConnectionReport, ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner, messageOf } from '../ErrorBanner';
@@ -83,14 +84,4 @@ export function ProjectsScreen() {
       </ul>
     </section>
   );
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }

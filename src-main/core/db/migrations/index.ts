@@ -1,5 +1,6 @@
 import { sql as initial } from './001_initial';
 import { sql as backupKeys } from './002_backup_keys';
+import { sql as sampleChecks } from './003_sample_checks';
 
 export interface Migration {
   readonly version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'backup keys', sql: backupKeys },
+  { version: 3, name: 'sample checks', sql: sampleChecks },
 ];

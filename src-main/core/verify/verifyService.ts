@@ -1,0 +1,208 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Manifest } from '../../contract/backup';
+import { formatBytes } from '../../contract/format';
+import type { CheckResult, VerifyReport } from '../../contract/verify';
+import type { AuditTrail } from '../audit/auditTrail';
+import { loadBackup } from '../backup/backupRecord';
+import { ageDecryptStream } from '../crypto/ageStream';
+import { HashStream } from '../crypto/hashStream';
+import type { Db } from '../db/database';
+import { choosePgTool } from '../pgtools/discovery';
+import type { ProjectService } from '../projects/projectService';
+import type { RunStore } from '../runs/runStore';
+import { canonicalJson } from '../util/canonicalJson';
+import { ChildStdinSink } from '../util/childSink';
+import { redact } from '../util/redact';
+import { parseToc, type TocEntry } from './archiveToc';
+
+/** Smallest plausible dump relative to the database: pg_dump leaves out indexes and compresses, but not to nothing. */
+const MIN_DUMP_FRACTION = 0.002;
+const MIN_DUMP_BYTES = 8 * 1024;
+
+export interface VerifyOptions {
+  /** Identities to decrypt with (e.g. an offline break-glass key); default: the project's key from the keychain. */
+  identities?: string[];
+  pgToolsDir?: string;
+}
+
+interface DecryptPass {
+  ciphertextSha256: string;
+  ciphertextBytes: number;
+  plaintextSha256: string | null;
+  plaintextBytes: number;
+  decryptError: string | null;
+  toc: TocEntry[] | null;
+  listError: string | null;
+}
+
+export class VerifyService {
+  constructor(private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; actor: string }) {}
+
+  async verify(runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+    const { db, audit, projects, runs, actor } = this.deps;
+    const started = performance.now();
+    const backup = loadBackup(db, runId);
+    const { manifest } = backup;
+    const project = projects.get(backup.projectId);
+    runs.setItem(runId, 'integrity', 'running');
+    const checks: CheckResult[] = [];
+    const add = (key: string, title: string, ok: boolean | null, detail: string, numbers: CheckResult['numbers'] = {}) =>
+      checks.push({ key, title, status: ok === null ? 'not-run' : ok ? 'passed' : 'failed', detail, numbers });
+
+    const present = existsSync(backup.path);
+    const size = present ? statSync(backup.path).size : 0;
+    add('file-present', 'Backup file present with the recorded size', present && size === manifest.files.dump.ciphertextBytes,
+      !present ? `${backup.path} is missing.` : size === manifest.files.dump.ciphertextBytes ? `${size} bytes, as recorded.` : `${size} bytes on disk, ${manifest.files.dump.ciphertextBytes} recorded: the file was truncated, extended or replaced.`,
+      { expectedBytes: manifest.files.dump.ciphertextBytes, actualBytes: size });
+    add('manifest-match', 'Manifest beside the file matches the recorded one', ...manifestMatches(backup.path, manifest));
+
+    if (!present) {
+      for (const [key, title] of PASS_CHECKS) add(key, title, null, 'Not run: the backup file is missing.');
+    } else {
+      const identities = options.identities ?? [(await projects.backupKey(project.id, { create: false })).identity];
+      const pass = await this.decryptPass(backup.path, identities, manifest, options.pgToolsDir);
+      const cipherOk = pass.ciphertextSha256 === manifest.files.dump.ciphertextSha256;
+      add('ciphertext-sha256', 'Ciphertext SHA-256 matches', cipherOk,
+        cipherOk ? `sha256 ${pass.ciphertextSha256}` : `sha256 is ${pass.ciphertextSha256}, recorded ${manifest.files.dump.ciphertextSha256}: the file's bytes changed since the backup.`,
+        { expected: manifest.files.dump.ciphertextSha256, actual: pass.ciphertextSha256 });
+      add('decrypt', 'Full decryption pass (authenticated)', pass.decryptError === null,
+        pass.decryptError === null ? `Decrypted ${pass.plaintextBytes} bytes; every 64 KiB chunk authenticated.` : pass.decryptError);
+      if (pass.plaintextSha256 === null) {
+        add('plaintext-sha256', 'Plaintext SHA-256 matches', null, 'Not run: decryption failed.');
+      } else {
+        const ok = pass.plaintextSha256 === manifest.files.dump.plaintextSha256;
+        add('plaintext-sha256', 'Plaintext SHA-256 matches', ok, ok ? `sha256 ${pass.plaintextSha256}` : `sha256 is ${pass.plaintextSha256}, recorded ${manifest.files.dump.plaintextSha256}.`,
+          { expected: manifest.files.dump.plaintextSha256, actual: pass.plaintextSha256 });
+      }
+      this.archiveChecks(pass, manifest, project.expectedTables, add);
+    }
+    this.sizeCheck(manifest, add);
+
+    const ok = checks.every((c) => c.status === 'passed');
+    const report: VerifyReport = { runId, backupId: backup.backupId, ok, checks, durationMs: Math.round(performance.now() - started) };
+    runs.setItem(runId, 'integrity', ok ? 'passed' : 'failed', report);
+    audit.append({
+      actor,
+      action: ok ? 'verify.passed' : 'verify.failed',
+      projectId: project.id,
+      runId,
+      details: { backupId: backup.backupId, failed: checks.filter((c) => c.status !== 'passed').map((c) => `${c.key}: ${c.detail}`), durationMs: report.durationMs },
+    });
+    return report;
+  }
+
+  /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
+  private async decryptPass(path: string, identities: string[], manifest: Manifest, pgToolsDir: string | undefined): Promise<DecryptPass> {
+    const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: pgToolsDir });
+    const cipher = new HashStream();
+    const plain = new HashStream();
+    const list = spawn(pgRestore.path, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    list.stdout.on('data', (b: Buffer) => out.push(b));
+    list.stderr.on('data', (b: Buffer) => err.push(b));
+    const listed = new Promise<number | null>((resolve) => list.on('close', (code) => resolve(code)));
+
+    let decryptError: string | null = null;
+    try {
+      await pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, new ChildStdinSink(list.stdin));
+    } catch (error) {
+      decryptError = describeDecryptError(error, manifest);
+      list.kill();
+    }
+    const code = await listed;
+    const ciphertext = decryptError === null ? { sha: cipher.sha256, bytes: cipher.bytes } : await hashWholeFile(path);
+    return {
+      ciphertextSha256: ciphertext.sha,
+      ciphertextBytes: ciphertext.bytes,
+      plaintextSha256: decryptError === null ? plain.sha256 : null,
+      plaintextBytes: plain.bytes,
+      decryptError,
+      toc: decryptError === null && code === 0 ? parseToc(Buffer.concat(out).toString('utf8')) : null,
+      listError: decryptError !== null ? null : code === 0 ? null : redact(Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')) || `pg_restore exited with ${code}`,
+    };
+  }
+
+  private archiveChecks(pass: DecryptPass, manifest: Manifest, expectedTables: string[], add: (...a: Parameters<AddFn>) => void): void {
+    if (pass.decryptError !== null) {
+      for (const [key, title] of ARCHIVE_CHECKS) add(key, title, null, 'Not run: decryption failed.');
+      return;
+    }
+    const toc = pass.toc;
+    add('archive-readable', 'pg_restore reads the archive', toc !== null,
+      toc ? `pg_restore --list read ${toc.length} entries.` : `pg_restore --list failed: ${pass.listError}`, { entries: toc?.length ?? 0 });
+    if (!toc) {
+      for (const [key, title] of ARCHIVE_CHECKS.slice(1)) add(key, title, null, 'Not run: the archive is unreadable.');
+      return;
+    }
+    const data = new Set(toc.filter((e) => e.type === 'TABLE DATA').map((e) => `${e.schema}.${e.name}`));
+    const withoutData = manifest.tables.filter((t) => t.kind === 'table' && (t.rows ?? 0) > 0 && !data.has(`${t.schema}.${t.name}`)).map((t) => `${t.schema}.${t.name}`);
+    add('archive-complete', 'Archive holds data for every non-empty table', withoutData.length === 0,
+      withoutData.length === 0 ? `${data.size} tables with data in the archive.` : `No data in the archive for: ${withoutData.join(', ')}.`, { tablesWithData: data.size, missing: withoutData.length });
+    const publicTables = new Set(toc.filter((e) => e.type === 'TABLE' && e.schema === 'public').map((e) => e.name));
+    add('table-count', 'Public table count at least the expected count', publicTables.size >= expectedTables.length,
+      `${publicTables.size} tables in public; the project expects ${expectedTables.length}.`, { publicTables: publicTables.size, expected: expectedTables.length });
+    const missing = expectedTables.filter((t) => !publicTables.has(t));
+    add('expected-tables', 'Every expected table is in the backup', missing.length === 0,
+      missing.length === 0 ? `All ${expectedTables.length} expected tables are present.` : `Missing from the backup: ${missing.map((t) => `public.${t}`).join(', ')}.`, { missing: missing.length });
+  }
+
+  private sizeCheck(manifest: Manifest, add: (...a: Parameters<AddFn>) => void): void {
+    const db = manifest.server.databaseSizeBytes;
+    const dump = manifest.files.dump.plaintextBytes;
+    const min = Math.max(MIN_DUMP_BYTES, Math.round(db * MIN_DUMP_FRACTION));
+    const pct = ((dump / Math.max(1, db)) * 100).toFixed(1);
+    add('size-sanity', 'Backup size plausible for the database size', dump >= min,
+      dump >= min
+        ? `Archive ${formatBytes(dump)} for a ${formatBytes(db)} database (${pct}%); pg_dump leaves out index contents and compresses, so a few percent is usual.`
+        : `Archive is only ${formatBytes(dump)} for a ${formatBytes(db)} database (${pct}%, minimum ${formatBytes(min)}): a backup of kilobytes from a database of megabytes usually means pg_dump saw no data (wrong database, missing permissions or a schema-only dump).`,
+      { archiveBytes: dump, databaseBytes: db, minimumBytes: min });
+  }
+}
+
+type AddFn = (key: string, title: string, ok: boolean | null, detail: string, numbers?: CheckResult['numbers']) => void;
+
+const PASS_CHECKS = [
+  ['ciphertext-sha256', 'Ciphertext SHA-256 matches'],
+  ['decrypt', 'Full decryption pass (authenticated)'],
+  ['plaintext-sha256', 'Plaintext SHA-256 matches'],
+] as const;
+const ARCHIVE_CHECKS = [
+  ['archive-readable', 'pg_restore reads the archive'],
+  ['archive-complete', 'Archive holds data for every non-empty table'],
+  ['table-count', 'Public table count at least the expected count'],
+  ['expected-tables', 'Every expected table is in the backup'],
+] as const;
+
+function manifestMatches(dumpPath: string, manifest: Manifest): [boolean, string] {
+  const file = join(dirname(dumpPath), manifest.files.dump.file.replace(/\.dump\.age$/, '.manifest.json'));
+  try {
+    const same = canonicalJson(JSON.parse(readFileSync(file, 'utf8'))) === canonicalJson(manifest);
+    return [same, same ? `${file} matches the record.` : `${file} differs from the manifest recorded when the backup was made: it was edited or belongs to another backup.`];
+  } catch {
+    return [false, `${file} is missing or unreadable; the recorded manifest is used.`];
+  }
+}
+
+function describeDecryptError(error: unknown, manifest: Manifest): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/no identity matched/i.test(message)) {
+    return `None of the keys used matches the backup's recipients (${manifest.encryption.recipients.join(', ')}). Use the project's key or a break-glass key it was encrypted to.`;
+  }
+  if (/truncat|unexpected end|too short|EOF/i.test(message)) return `Decryption failed: the file is truncated (${redact(message)}).`;
+  return `Decryption failed: the file was altered or is not this backup (${redact(message)}); age authenticates every chunk, so no byte of it can be trusted.`;
+}
+
+async function hashWholeFile(path: string): Promise<{ sha: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha: hash.digest('hex'), bytes };
+}

@@ -1,0 +1,210 @@
+import { generateX25519Identity } from 'age-encryption';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../src-main/contract/verify';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { practiceProject } from '../helpers/practice';
+import { findProcesses } from '../helpers/proc';
+import { tempDir } from '../helpers/tmp';
+import { openTestWarden } from '../helpers/warden';
+
+// A private TMPDIR (this file runs in its own process), so "no scratch directory left behind" is
+// not confused by clusters that other test files start at the same time. 0711: postgres must traverse it.
+process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'bw-verify-tmp-'));
+chmodSync(process.env.TMPDIR, 0o711);
+
+const t = openTestWarden('alice');
+const { warden } = t;
+const out = tempDir('bw-verify-');
+let cluster: ScratchCluster;
+let projectId: string;
+let runId: string;
+let dumpFile: string;
+
+const scratchDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bw-scratch-') || d.startsWith('bw-restore-'));
+const statusOf = (report: VerifyReport) => Object.fromEntries(report.checks.map((c) => [c.key, c.status]));
+const detailOf = (report: VerifyReport, key: string) => report.checks.find((c) => c.key === key)!.detail;
+
+/** Corrupts the backup file for one test, then puts the original back. */
+async function withCorruptedFile<T>(corrupt: (file: string) => void, fn: () => Promise<T>): Promise<T> {
+  const saved = join(out.dir, 'original.dump.age');
+  copyFileSync(dumpFile, saved);
+  try {
+    corrupt(dumpFile);
+    return await fn();
+  } finally {
+    copyFileSync(saved, dumpFile);
+  }
+}
+
+async function sql(query: string, database = 'practice'): Promise<pg.QueryResult> {
+  const client = new pg.Client({ ...cluster.target, database });
+  await client.connect();
+  try {
+    return await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  ({ cluster, projectId } = await practiceProject(warden));
+  await warden.projects.update(projectId, {
+    sampleChecks: [
+      { name: 'students exist', table: 'public.users', where: { column: 'role', equals: 'student' }, expect: { op: '>=', rows: 1 } },
+      { name: 'four subscription plans', table: 'public.subscription_plans', expect: { op: '=', rows: 4 } },
+    ],
+  });
+  const result = await warden.backups.run({ projectId, name: 'baseline' }, { outputDir: out.dir });
+  runId = result.runId;
+  dumpFile = result.dumpFile;
+});
+
+afterAll(async () => {
+  t.close();
+  out.cleanup();
+  await cluster?.stop();
+  rmSync(process.env.TMPDIR!, { recursive: true, force: true });
+});
+
+describe('integrity verification', () => {
+  it('passes every check on a good backup and stores them as evidence', async () => {
+    const report = await warden.verifier.verify(runId);
+    expect(statusOf(report)).toEqual({
+      'file-present': 'passed',
+      'manifest-match': 'passed',
+      'ciphertext-sha256': 'passed',
+      decrypt: 'passed',
+      'plaintext-sha256': 'passed',
+      'archive-readable': 'passed',
+      'archive-complete': 'passed',
+      'table-count': 'passed',
+      'expected-tables': 'passed',
+      'size-sanity': 'passed',
+    });
+    expect(report.ok).toBe(true);
+    expect(report.checks.find((c) => c.key === 'table-count')!.numbers).toMatchObject({ publicTables: 31, expected: 31 });
+    expect(warden.runs.items(runId).find((i) => i.key === 'integrity')).toMatchObject({ state: 'passed', evidence: { ok: true } });
+    expect(warden.audit.list({ runId }).at(-1)!.action).toBe('verify.passed');
+  });
+
+  it('catches one flipped byte and names the checks that failed', async () => {
+    const report = await withCorruptedFile(
+      (file) => {
+        const bytes = readFileSync(file);
+        bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+        writeFileSync(file, bytes);
+      },
+      () => warden.verifier.verify(runId),
+    );
+    expect(report.ok).toBe(false);
+    expect(statusOf(report)).toMatchObject({ 'file-present': 'passed', 'ciphertext-sha256': 'failed', decrypt: 'failed', 'plaintext-sha256': 'not-run', 'archive-readable': 'not-run' });
+    expect(detailOf(report, 'ciphertext-sha256')).toMatch(/the file's bytes changed since the backup/);
+    expect(detailOf(report, 'decrypt')).toMatch(/the file was altered/);
+    expect(warden.runs.items(runId).find((i) => i.key === 'integrity')!.state).toBe('failed');
+    expect(warden.audit.list({ runId }).at(-1)).toMatchObject({ action: 'verify.failed', details: { failed: expect.arrayContaining([expect.stringMatching(/^ciphertext-sha256: /)]) } });
+  });
+
+  it('catches a truncated file', async () => {
+    const report = await withCorruptedFile(
+      (file) => truncateSync(file, Math.floor(readFileSync(file).length / 2)),
+      () => warden.verifier.verify(runId),
+    );
+    expect(statusOf(report)).toMatchObject({ 'file-present': 'failed', 'ciphertext-sha256': 'failed', decrypt: 'failed' });
+    expect(detailOf(report, 'file-present')).toMatch(/truncated, extended or replaced/);
+  });
+
+  it('fails clearly with the wrong key', async () => {
+    const report = await warden.verifier.verify(runId, { identities: [await generateX25519Identity()] });
+    expect(statusOf(report)).toMatchObject({ 'ciphertext-sha256': 'passed', decrypt: 'failed' });
+    expect(detailOf(report, 'decrypt')).toMatch(/None of the keys used matches the backup's recipients \(age1/);
+  });
+});
+
+describe('restore rehearsal', () => {
+  it('restores into an embedded PostgreSQL, matches every count and fingerprint, runs sample checks, measures RTO and tears down', async () => {
+    const before = scratchDirs();
+    const report = await warden.rehearsals.rehearse(runId, { amcheck: true });
+    expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.key)).toEqual(['restore', 'tables-match', 'row-counts', 'schema-fingerprint', 'sample:students exist', 'sample:four subscription plans', 'amcheck']);
+    expect(report.tables.length).toBeGreaterThan(31);
+    for (const row of report.tables) expect(row.restored, row.table).toBe(row.expected);
+    expect(report.tables.find((r) => r.table === 'public.chat_messages')!.restored).toBeGreaterThan(10_000);
+    expect(report.timings.rtoMs).toBeGreaterThan(0);
+    expect(report.timings.rtoMs).toBe(report.timings.decryptMs + report.timings.restoreMs);
+    expect(report.target).toMatch(/^embedded PostgreSQL 15 on port \d+$/);
+    expect(warden.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'passed' });
+    expect(scratchDirs()).toEqual(before);
+    // Postmasters carry their data directory in argv: only the practice cluster's may remain.
+    const postmasters = findProcesses('postgres').filter((p) => p.argv.join(' ').includes(process.env.TMPDIR!));
+    expect(postmasters.map((p) => p.argv.join(' '))).toEqual([expect.stringContaining(cluster.dataDir)]);
+  });
+
+  it('reports a row deleted before the comparison with its table and both counts', async () => {
+    const report = await warden.rehearsals.rehearse(runId, {
+      afterRestore: async (target) => {
+        const client = new pg.Client({ ...target, password: target.password ?? undefined });
+        await client.connect();
+        await client.query('DELETE FROM public.chat_messages WHERE id = (SELECT min(id) FROM public.chat_messages)');
+        await client.end();
+      },
+    });
+    expect(report.ok).toBe(false);
+    const expected = report.tables.find((r) => r.table === 'public.chat_messages')!.expected!;
+    expect(report.diff!.countMismatches).toEqual([{ table: 'public.chat_messages', expected, actual: expected - 1 }]);
+    expect(report.checks.find((c) => c.key === 'row-counts')).toMatchObject({
+      status: 'failed',
+      detail: `public.chat_messages: ${expected - 1} restored, ${expected} at backup`,
+    });
+    expect(warden.audit.list({ runId }).at(-1)!.action).toBe('rehearsal.failed');
+  });
+
+  it('tears the scratch cluster down when the rehearsal fails midway', async () => {
+    const before = scratchDirs();
+    await withCorruptedFile(
+      (file) => {
+        const bytes = readFileSync(file);
+        bytes[bytes.length - 100]! ^= 0xff;
+        writeFileSync(file, bytes);
+      },
+      () => expect(warden.rehearsals.rehearse(runId)).rejects.toThrow(/Could not decrypt/),
+    );
+    expect(scratchDirs()).toEqual(before);
+    expect(warden.runs.items(runId).find((i) => i.key === 'rehearsal')!.state).toBe('failed');
+  });
+
+  it('refuses the production profile as a rehearsal target', async () => {
+    await expect(warden.rehearsals.rehearse(runId, { target: { kind: 'project', projectId } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('guarded restore: refuses without the typed database name, restores with it, audits both', async () => {
+    await sql('CREATE DATABASE rollback_target', 'postgres');
+    const target = await warden.projects.create({
+      name: 'Rollback target', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
+      database: 'rollback_target', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+    });
+    await expect(warden.rehearsals.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback' })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('type the database name "rollback_target" exactly'),
+    });
+    const result = await warden.rehearsals.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback_target' });
+    expect(result).toMatchObject({ ok: true, errors: [] });
+    const restored = await sql('SELECT count(*)::int AS n FROM public.forum_comments', 'rollback_target');
+    const original = await sql('SELECT count(*)::int AS n FROM public.forum_comments');
+    expect(restored.rows[0].n).toBe(original.rows[0].n);
+    expect(warden.audit.list({ runId }).slice(-3).map((e) => e.action)).toEqual(['restore.refused', 'restore.started', 'restore.completed']);
+  });
+
+  it('a backup of a database missing an expected table fails the expected-tables check naming it', async () => {
+    await sql('DROP TABLE public.forum_post_limits');
+    const second = await warden.backups.run({ projectId, name: 'missing-table' }, { outputDir: out.dir });
+    const report = await warden.verifier.verify(second.runId);
+    expect(statusOf(report)).toMatchObject({ 'expected-tables': 'failed', 'table-count': 'failed', 'ciphertext-sha256': 'passed' });
+    expect(detailOf(report, 'expected-tables')).toBe('Missing from the backup: public.forum_post_limits.');
+    expect(detailOf(report, 'table-count')).toBe('30 tables in public; the project expects 31.');
+  });
+});
