@@ -5,10 +5,10 @@
 #  postgresql-15 / client     pg_dump, pg_restore, initdb for backups and scratch clusters
 #  chromium                   renderer end-to-end tests (driven by playwright-core)
 #  age openssh-client         interoperability checks (age -d, ssh-keygen -Y verify)
-#  libsecret-tools            secret-tool, to check from outside that secrets really are in the keyring
+#  libsecret-tools sqlite3    secret-tool and sqlite3, to check from outside where secrets are (and are not)
 set -euo pipefail
 packages=(libsecret-1-dev gnome-keyring dbus dbus-user-session chromium age openssh-client
-          postgresql-15 postgresql-client-15 postgresql-contrib libsecret-tools)
+          postgresql-15 postgresql-client-15 postgresql-contrib libsecret-tools sqlite3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -70,6 +70,12 @@ const fields = projectFieldsSchema.shape;
 export const projectSecretsSchema = z.object({
   dbPassword: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').nullable().optional(),
   managementToken: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').nullable().optional(),
+  /** Slack-compatible incoming webhook; the URL itself is the credential, so it is a secret. */
+  notifyWebhook: z
+    .url({ protocol: /^https?$/, message: 'must be an https:// webhook URL' })
+    .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(u), { message: 'must be an https:// webhook URL (http only for loopback)' })
+    .nullable()
+    .optional(),
 });
 
 /** Creating a project: optional fields get their defaults (Supabase requires TLS, hence sslmode require). */
@@ -112,6 +118,7 @@ export const projectViewSchema = z.object({
   ageRecipient: z.string().nullable(),
   hasDbPassword: z.boolean(),
   hasManagementToken: z.boolean(),
+  hasNotifyWebhook: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

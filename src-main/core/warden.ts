@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import { AuditTrail } from './audit/auditTrail';
 import { BackupService } from './backup/backupService';
 import { openDatabase, type Db } from './db/database';
+import { PlatformService } from './platform/platformService';
 import { ProjectService } from './projects/projectService';
 import { RehearsalService } from './rehearse/rehearsalService';
+import { ExportService } from './report/exportService';
+import { NotifyService } from './report/notify';
+import { SignOffService } from './report/signoffService';
+import { SigningKeyStore } from './report/signingKey';
 import { RunStore } from './runs/runStore';
-import { VerifyService } from './verify/verifyService';
 import { KeychainVault, type SecretStore } from './vault/vault';
+import { VerifyService } from './verify/verifyService';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
 export interface Warden {
@@ -18,6 +23,10 @@ export interface Warden {
   backups: BackupService;
   verifier: VerifyService;
   rehearsals: RehearsalService;
+  platform: PlatformService;
+  signOffs: SignOffService;
+  exports: ExportService;
+  notify: NotifyService;
   actor: string;
   close(): void;
 }
@@ -27,6 +36,8 @@ export interface WardenOptions {
   vault?: SecretStore;
   /** Who acts, as recorded in the audit trail: the OS user unless a shell knows better. */
   actor?: string;
+  /** Supabase Management API base URL (tests point it at a local server). */
+  managementApiUrl?: string;
 }
 
 export function openWarden(options: WardenOptions): Warden {
@@ -37,6 +48,8 @@ export function openWarden(options: WardenOptions): Warden {
   const projects = new ProjectService(db, vault, audit, actor);
   const runs = new RunStore(db);
   const deps = { db, audit, projects, runs, actor };
+  const signOffs = new SignOffService(deps);
+  const signingKey = new SigningKeyStore({ db, vault, audit, actor });
   return {
     db,
     audit,
@@ -46,6 +59,10 @@ export function openWarden(options: WardenOptions): Warden {
     backups: new BackupService(deps),
     verifier: new VerifyService(deps),
     rehearsals: new RehearsalService(deps),
+    platform: new PlatformService(deps, options.managementApiUrl),
+    signOffs,
+    exports: new ExportService({ ...deps, signOffs, signingKey }),
+    notify: new NotifyService({ ...deps, signOffs }),
     close: () => db.close(),
   };
 }

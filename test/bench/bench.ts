@@ -1,10 +1,13 @@
-// npm run bench: our backup against raw `pg_dump -Fc -f file` on one generated Supabase-shaped
-// database, measured in the same run. Prints figures and ratios; asserts nothing (not a test).
+// npm run bench: on one generated Supabase-shaped database, in the same run, our backup against raw
+// `pg_dump -Fc -f file`, our verify against our backup, and our rehearsal against raw
+// `age -d | pg_restore` into a fresh database. Prints figures and ratios; asserts nothing (not a test).
 // BW_BENCH_BYTES sets the database size (default 1 GiB).
 import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withPgClient, type PgTarget } from '../../src-main/core/pg/connect';
 import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
 import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
@@ -46,7 +49,7 @@ try {
   mkdirSync(outDir);
   // Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
   await build({
-    entryPoints: { ourBackup: 'test/bench/ourBackup.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts' },
+    entryPoints: { child: 'test/bench/child.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts' },
     outdir: 'out/bench',
     bundle: true,
     platform: 'node',
@@ -54,8 +57,20 @@ try {
     packages: 'external',
     logLevel: 'warning',
   });
-  const ours = await measure(process.execPath, ['out/bench/ourBackup.js', dataDir, service, project.id, outDir, 'bench']);
-  const oursResult = JSON.parse(ours.stdout) as { ciphertextBytes: number; dumpMs: number; totalMs: number };
+  const child = (...args: string[]) => measure(process.execPath, ['out/bench/child.js', ...args.slice(0, 1), dataDir, service, ...args.slice(1)]);
+  const ours = await child('backup', project.id, outDir, 'bench');
+  const oursResult = JSON.parse(ours.stdout) as { runId: string; ciphertextBytes: number; dumpMs: number; totalMs: number };
+  const verify = await child('verify', oursResult.runId);
+
+  // Raw restore first, as with pg_dump: the age CLI piped into pg_restore, into a fresh database on the running server.
+  const reopened = openWarden({ dataDir, vault: new KeychainVault(service), actor: 'bench' });
+  const identityFile = join(work.dir, 'identity.txt');
+  writeFileSync(identityFile, (await reopened.projects.backupKey(project.id, { create: false })).identity + '\n', { mode: 0o600 });
+  reopened.close();
+  await withPgClient(cluster.target, async (client) => void (await client.query('CREATE DATABASE raw_restore')));
+  const rawRestoreMs = await ageIntoPgRestore(identityFile, join(outDir, 'bench.dump.age'), { ...cluster.target, database: 'raw_restore' });
+  const rehearse = await child('rehearse', oursResult.runId);
+  const rehearseResult = JSON.parse(rehearse.stdout) as { rtoMs: number; totalMs: number };
 
   const rows: [string, string, string][] = [
     ['database size', mib(built.databaseSizeBytes), ''],
@@ -71,7 +86,27 @@ try {
   console.log(`  of which in the backup engine: ${secs(oursResult.totalMs)} (dump with counts ${secs(oursResult.dumpMs)}); the rest is process start, keychain and SQLite`);
   console.log(`  ratio backup / raw pg_dump -Fc (wall time): ${(ours.wallMs / raw.wallMs).toFixed(2)}  (goal ≤ 1.0)`);
   console.log(`  our node process peak RSS: ${mib(ours.peakRss.node ?? 0)}  (goal < 200 MiB, flat in database size)`);
+  console.log(`  verify (hashes, full authenticated decrypt, pg_restore --list, size and table checks): ${secs(verify.wallMs)}`);
+  console.log(`  ratio verify / backup (wall time): ${(verify.wallMs / ours.wallMs).toFixed(2)}  (goal ≤ 0.3)`);
+  console.log(`  raw age -d | pg_restore into a fresh database: ${secs(rawRestoreMs)}`);
+  console.log(`  rehearsal (scratch initdb, roles, hashes, decrypt, parallel pg_restore, counts, fingerprints, teardown): ${secs(rehearse.wallMs)}, measured RTO ${secs(rehearseResult.rtoMs)}`);
+  console.log(`  ratio rehearsal / raw restore (wall time): ${(rehearse.wallMs / rawRestoreMs).toFixed(2)}  (goal ≤ 1.2)`);
 } finally {
   await cluster.stop();
   work.cleanup();
+}
+
+/** age -d -i identity file | pg_restore --dbname target: two processes joined by a pipe, timed together. */
+function ageIntoPgRestore(identityFile: string, file: string, target: PgTarget): Promise<number> {
+  return withLibpqEnv(target, async (env) => {
+    const { path: pgRestore } = await choosePgTool('pg_restore');
+    const started = performance.now();
+    const age = spawn('age', ['-d', '-i', identityFile, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const restore = spawn(pgRestore, [...connectionArgs(target), '--dbname', target.database], { env, stdio: ['pipe', 'ignore', 'inherit'] });
+    age.stdout.pipe(restore.stdin);
+    const exit = (p: ReturnType<typeof spawn>, name: string) =>
+      new Promise<void>((resolve, reject) => p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`)))));
+    await Promise.all([exit(age, 'age'), exit(restore, 'pg_restore')]);
+    return performance.now() - started;
+  });
 }

@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { WardenError } from '../errors';
+import { AgeNativeDecrypt, nativeChaChaAvailable } from './ageNativeDecrypt';
 import { startWorker } from '../util/worker';
 import type { AgeMode, AgeWorkerData, FromWorker, ToWorker } from './ageWorker';
 
@@ -59,7 +60,10 @@ export class AgeStream extends Duplex {
         void this.worker.terminate();
         return;
       case 'error':
-        this.destroy(new WardenError('INTERNAL', `age ${msg.message}`));
+        // Same wording as the native path: an authentication failure means altered or truncated data.
+        this.destroy(
+          new WardenError('INTERNAL', /invalid tag/i.test(msg.message) ? 'failed to decrypt and authenticate a payload chunk: the file was altered or truncated' : `age: ${msg.message}`),
+        );
         return;
     }
   }
@@ -93,4 +97,7 @@ export class AgeStream extends Duplex {
 }
 
 export const ageEncryptStream = (recipients: string[]): AgeStream => new AgeStream('encrypt', recipients);
-export const ageDecryptStream = (identities: string[]): AgeStream => new AgeStream('decrypt', identities);
+
+/** Native ChaCha20-Poly1305 where the runtime has it (fast, on this thread); else the pure-JS cipher in a worker. */
+export const ageDecryptStream = (identities: string[]): Duplex =>
+  nativeChaChaAvailable() ? new AgeNativeDecrypt(identities) : new AgeStream('decrypt', identities);

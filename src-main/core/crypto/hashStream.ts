@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 
 /** Passes bytes through unchanged while counting them and taking their SHA-256. */
@@ -28,4 +29,15 @@ export class HashStream extends Transform {
     if (this.hex === null) throw new Error('HashStream: digest read before the stream finished');
     return this.hex;
   }
+}
+
+/** SHA-256 and length of a whole file (native hashing, no decryption). */
+export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }

@@ -35,15 +35,18 @@ interface ProjectRow {
   age_identity_ref: string | null;
   db_password_ref: string | null;
   management_token_ref: string | null;
+  notify_webhook_ref: string | null;
   created_at: string;
   updated_at: string;
 }
 
-type SecretChanges = { dbPassword?: string | null; managementToken?: string | null };
+type SecretChanges = { dbPassword?: string | null; managementToken?: string | null; notifyWebhook?: string | null };
+type SecretRefs = { dbPasswordRef: string | null; managementTokenRef: string | null; notifyWebhookRef: string | null };
 const SECRET_FIELDS = [
-  ['dbPassword', 'db-password', 'db_password_ref'],
-  ['managementToken', 'management-token', 'management_token_ref'],
-] as const satisfies readonly (readonly [keyof SecretChanges, SecretKind, keyof ProjectRow])[];
+  ['dbPassword', 'db-password', 'db_password_ref', 'dbPasswordRef'],
+  ['managementToken', 'management-token', 'management_token_ref', 'managementTokenRef'],
+  ['notifyWebhook', 'notify-webhook', 'notify_webhook_ref', 'notifyWebhookRef'],
+] as const satisfies readonly (readonly [keyof SecretChanges, SecretKind, keyof ProjectRow, keyof SecretRefs])[];
 
 /** Project profiles: non-secret fields in SQLite, secrets in the vault, every change in the audit trail. */
 export class ProjectService {
@@ -74,9 +77,10 @@ export class ProjectService {
         .prepare(
           `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode,
              storage_bucket, expected_tables, extra_recipients, exclude_schemas, sample_checks, db_password_ref,
-             management_token_ref, created_at, updated_at)
+             management_token_ref, notify_webhook_ref, created_at, updated_at)
            VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode, @storageBucket,
-             @expectedTables, @extraRecipients, @excludeSchemas, @sampleChecks, @dbPasswordRef, @managementTokenRef, @at, @at)`,
+             @expectedTables, @extraRecipients, @excludeSchemas, @sampleChecks, @dbPasswordRef, @managementTokenRef,
+             @notifyWebhookRef, @at, @at)`,
         )
         .run({ id, at, ...toColumns(fields), ...refs });
     } catch (error) {
@@ -101,13 +105,15 @@ export class ProjectService {
     const refs = await this.applySecrets(id, secrets ?? {}, {
       dbPasswordRef: current.db_password_ref,
       managementTokenRef: current.management_token_ref,
+      notifyWebhookRef: current.notify_webhook_ref,
     });
     this.db
       .prepare(
         `UPDATE projects SET name=@name, environment=@environment, supabase_ref=@supabaseRef, db_host=@host, db_port=@port,
            db_name=@database, db_user=@user, sslmode=@sslmode, storage_bucket=@storageBucket, expected_tables=@expectedTables,
            extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas, sample_checks=@sampleChecks,
-           db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, updated_at=@at WHERE id=@id`,
+           db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, notify_webhook_ref=@notifyWebhookRef,
+           updated_at=@at WHERE id=@id`,
       )
       .run({ id, at: this.now().toISOString(), ...toColumns(merged), ...refs });
     this.audit.append({
@@ -138,11 +144,26 @@ export class ProjectService {
   /** For core use only (backup, connection test): the profile with its password from the vault. */
   async target(id: string): Promise<PgTarget> {
     const row = this.row(id);
-    const password = row.db_password_ref ? await this.vault.get(row.db_password_ref) : null;
-    if (row.db_password_ref && password === null) {
-      throw new WardenError('NOT_FOUND', `The database password of project "${row.name}" is missing from the keychain. Enter it again in the project's settings.`);
-    }
+    const password = await this.readSecret(row, 'db_password_ref', 'database password');
     return { host: row.db_host, port: row.db_port, database: row.db_name, user: row.db_user, password, sslmode: row.sslmode };
+  }
+
+  /** For core use only: the Management API token, or null when none is set. */
+  managementToken(id: string): Promise<string | null> {
+    return this.readSecret(this.row(id), 'management_token_ref', 'Management API token');
+  }
+
+  /** For core use only: the team notification webhook URL, or null when none is set. */
+  notifyWebhook(id: string): Promise<string | null> {
+    return this.readSecret(this.row(id), 'notify_webhook_ref', 'notification webhook');
+  }
+
+  private async readSecret(row: ProjectRow, column: 'db_password_ref' | 'management_token_ref' | 'notify_webhook_ref', label: string): Promise<string | null> {
+    const ref = row[column];
+    if (!ref) return null;
+    const value = await this.vault.get(ref);
+    if (value === null) throw new WardenError('NOT_FOUND', `The ${label} of project "${row.name}" is missing from the keychain. Enter it again in the project's settings.`);
+    return value;
   }
 
   /**
@@ -200,15 +221,10 @@ export class ProjectService {
   }
 
   /** Writes/removes secrets in the vault and returns the references the row should hold. */
-  private async applySecrets(
-    id: string,
-    secrets: SecretChanges,
-    refs: { dbPasswordRef?: string | null; managementTokenRef?: string | null },
-  ): Promise<{ dbPasswordRef: string | null; managementTokenRef: string | null }> {
-    const out = { dbPasswordRef: refs.dbPasswordRef ?? null, managementTokenRef: refs.managementTokenRef ?? null };
-    for (const [field, kind] of SECRET_FIELDS) {
+  private async applySecrets(id: string, secrets: SecretChanges, current: Partial<SecretRefs>): Promise<SecretRefs> {
+    const out: SecretRefs = { dbPasswordRef: null, managementTokenRef: null, notifyWebhookRef: null, ...current };
+    for (const [field, kind, , key] of SECRET_FIELDS) {
       const value = secrets[field];
-      const key = field === 'dbPassword' ? 'dbPasswordRef' : 'managementTokenRef';
       if (typeof value === 'string') {
         await this.vault.set(secretRef(id, kind), value);
         out[key] = secretRef(id, kind);
@@ -232,6 +248,7 @@ function toView(row: ProjectRow): ProjectView {
     ageRecipient: row.age_recipient,
     hasDbPassword: row.db_password_ref !== null,
     hasManagementToken: row.management_token_ref !== null,
+    hasNotifyWebhook: row.notify_webhook_ref !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

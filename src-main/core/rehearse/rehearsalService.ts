@@ -17,7 +17,7 @@ import { runTool } from '../util/runTool';
 import { parseOrThrow } from '../util/validation';
 import { diffTables } from './compare';
 import { prepareForRestore } from './prepareTarget';
-import { decryptToTempFile, runPgRestore } from './restore';
+import { restoreEncrypted } from './restore';
 import { runSampleChecks } from './sampleChecks';
 import { startScratchCluster } from './scratchCluster';
 
@@ -69,15 +69,9 @@ export class RehearsalService {
       log('rehearsal.started', { backupId: backup.backupId, target: where });
 
       const notes = await prepareForRestore(restoreTarget, manifest, await readRoles(backup, identities));
+      const prepareMs = performance.now() - started;
       const t0 = performance.now();
-      const archive = await decryptToTempFile(backup.path, identities, manifest);
-      const decryptMs = performance.now() - t0;
-      let restore;
-      try {
-        restore = await runPgRestore(archive.file, restoreTarget, manifest, { pgToolsDir: options.pgToolsDir });
-      } finally {
-        archive.dispose();
-      }
+      const restore = await restoreEncrypted(backup.path, identities, restoreTarget, manifest, { pgToolsDir: options.pgToolsDir });
       const rtoMs = performance.now() - t0;
       await options.afterRestore?.(restoreTarget);
 
@@ -86,7 +80,7 @@ export class RehearsalService {
           key: 'restore',
           title: 'pg_restore completed without errors',
           status: restore.ok ? 'passed' : 'failed',
-          detail: restore.ok ? `Restored with ${restore.jobs} parallel jobs. ${notes.join(' ')}` : `pg_restore reported errors: ${restore.errors.join(' | ')}`,
+          detail: restore.ok ? `Restored with ${restore.jobs} parallel jobs; the decrypted archive matches the manifest's SHA-256. ${notes.join(' ')}` : `Restore reported errors: ${restore.errors.join(' | ')}`,
           numbers: { jobs: restore.jobs, errors: restore.errors.length },
         },
       ];
@@ -141,8 +135,8 @@ export class RehearsalService {
         checks,
         diff,
         tables: manifest.tables.map((t) => ({ table: `${t.schema}.${t.name}`, expected: t.rows, restored: byTable.get(`${t.schema}.${t.name}`) ?? null })),
-        // RTO as an operator lives it: from encrypted file to a restored, usable database.
-        timings: { decryptMs: Math.round(decryptMs), restoreMs: Math.round(rtoMs) - Math.round(decryptMs), rtoMs: Math.round(rtoMs), totalMs: Math.round(performance.now() - started) },
+        // RTO as an operator lives it: from the encrypted file to a restored, usable database.
+        timings: { prepareMs: Math.round(prepareMs), rtoMs: Math.round(rtoMs), totalMs: Math.round(performance.now() - started) },
       };
       runs.setItem(runId, 'rehearsal', ok ? 'passed' : 'failed', report);
       log(ok ? 'rehearsal.passed' : 'rehearsal.failed', {
@@ -181,16 +175,11 @@ export class RehearsalService {
     const started = performance.now();
     try {
       const target = await projects.target(targetProject.id);
-      const archive = await decryptToTempFile(backup.path, identities, backup.manifest);
-      try {
-        await prepareForRestore(target, backup.manifest, await readRoles(backup, identities));
-        const result = await runPgRestore(archive.file, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir });
-        const durationMs = Math.round(performance.now() - started);
-        log(result.ok ? 'restore.completed' : 'restore.failed', { backupId: backup.backupId, target: where, errors: result.errors, durationMs });
-        return { ok: result.ok, errors: result.errors, durationMs };
-      } finally {
-        archive.dispose();
-      }
+      await prepareForRestore(target, backup.manifest, await readRoles(backup, identities));
+      const result = await restoreEncrypted(backup.path, identities, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir });
+      const durationMs = Math.round(performance.now() - started);
+      log(result.ok ? 'restore.completed' : 'restore.failed', { backupId: backup.backupId, target: where, errors: result.errors, durationMs });
+      return { ok: result.ok, errors: result.errors, durationMs };
     } catch (error) {
       log('restore.failed', { backupId: backup.backupId, target: where, error: redact(error instanceof Error ? error.message : String(error)) });
       throw error;

@@ -5,70 +5,65 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../../contract/backup';
 import { ageDecryptStream } from '../crypto/ageStream';
-import { HashStream } from '../crypto/hashStream';
+import { HashStream, sha256File } from '../crypto/hashStream';
 import { WardenError } from '../errors';
 import type { PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import { redact } from '../util/redact';
 
-export interface PlainArchive {
-  file: string;
-  dispose(): void;
-}
-
-/**
- * Decrypts the backup into a private temp file (parallel pg_restore needs a seekable file) and checks
- * the plaintext hash against the manifest, so what gets restored is exactly what was backed up.
- */
-export async function decryptToTempFile(path: string, identities: string[], manifest: Manifest): Promise<PlainArchive> {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));
-  const dispose = () => rmSync(dir, { recursive: true, force: true });
-  const file = join(dir, 'archive.dump');
-  const hash = new HashStream();
-  try {
-    await pipeline(createReadStream(path), ageDecryptStream(identities), hash, createWriteStream(file, { mode: 0o600 }));
-  } catch (error) {
-    dispose();
-    const message = error instanceof Error ? error.message : String(error);
-    throw new WardenError('INTERNAL', `Could not decrypt ${path}: ${/no identity matched/i.test(message) ? "none of the keys used matches the backup's recipients" : redact(message)}. Run the integrity check for details.`, { cause: error });
-  }
-  if (hash.sha256 !== manifest.files.dump.plaintextSha256) {
-    dispose();
-    throw new WardenError('INTERNAL', `The decrypted archive's SHA-256 (${hash.sha256}) differs from the manifest (${manifest.files.dump.plaintextSha256}); refusing to restore it.`);
-  }
-  return { file, dispose };
-}
-
-export interface PgRestoreResult {
+export interface RestoreResult {
   ok: boolean;
   errors: string[];
   jobs: number;
 }
 
-/** pg_restore into target (argument array, passfile). Errors are collected, not fatal: the caller decides. */
-export async function runPgRestore(
-  archive: string,
+/**
+ * Restores an encrypted backup into target. The ciphertext hash is checked first, so a damaged or
+ * swapped file is refused before anything reaches the target. The archive is then decrypted into a
+ * private 0600 temp file (parallel pg_restore needs a seekable file; decryption is native and fast),
+ * its plaintext hash checked, and restored with parallel jobs. The temp file is always removed.
+ */
+export async function restoreEncrypted(
+  path: string,
+  identities: string[],
   target: PgTarget,
   manifest: Manifest,
   options: { clean?: boolean; pgToolsDir?: string; jobs?: number } = {},
-): Promise<PgRestoreResult> {
+): Promise<RestoreResult> {
+  const file = await sha256File(path);
+  if (file.sha256 !== manifest.files.dump.ciphertextSha256) {
+    throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${file.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
+  }
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir });
-  const jobs = options.jobs ?? Math.min(4, availableParallelism());
-  const args = [...connectionArgs(target), '--dbname', target.database, `--jobs=${jobs}`, ...(options.clean ? ['--clean', '--if-exists'] : []), archive];
-  return withLibpqEnv(target, (env) =>
-    new Promise<PgRestoreResult>((resolve, reject) => {
-      const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-      const stderr: Buffer[] = [];
-      child.stderr.on('data', (b: Buffer) => stderr.push(b));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        const errors = redact(Buffer.concat(stderr).toString('utf8'))
-          .split('\n')
-          .filter((l) => /error|fatal/i.test(l))
-          .slice(0, 50);
-        resolve({ ok: code === 0, errors: code === 0 ? [] : errors.length ? errors : [`pg_restore exited with code ${code}`], jobs });
-      });
-    }),
-  );
+  const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));
+  try {
+    const archive = join(dir, 'archive.dump');
+    const plain = new HashStream();
+    try {
+      await pipeline(createReadStream(path), ageDecryptStream(identities), plain, createWriteStream(archive, { mode: 0o600 }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new WardenError('INTERNAL', `Could not decrypt ${path}: ${/no identity matched/i.test(message) ? "none of the keys used matches the backup's recipients" : redact(message)}. Nothing was restored; run the integrity check for details.`, { cause: error });
+    }
+    if (plain.sha256 !== manifest.files.dump.plaintextSha256) {
+      throw new WardenError('CONFLICT', `The decrypted archive's SHA-256 (${plain.sha256}) differs from the manifest (${manifest.files.dump.plaintextSha256}); nothing was restored.`);
+    }
+    const jobs = options.jobs ?? Math.min(4, availableParallelism());
+    const args = [...connectionArgs(target), '--dbname', target.database, `--jobs=${jobs}`, ...(options.clean ? ['--clean', '--if-exists'] : []), archive];
+    return await withLibpqEnv(target, (env) =>
+      new Promise<RestoreResult>((resolve, reject) => {
+        const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const stderr: Buffer[] = [];
+        child.stderr.on('data', (b: Buffer) => stderr.push(b));
+        child.on('error', reject);
+        child.on('close', (code) => {
+          const errors = redact(Buffer.concat(stderr).toString('utf8')).split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 50);
+          resolve({ ok: code === 0, errors: code === 0 ? [] : errors.length ? errors : [`pg_restore exited with code ${code}`], jobs });
+        });
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

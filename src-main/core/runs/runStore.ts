@@ -15,6 +15,30 @@ export interface RunRow {
   error: string | null;
 }
 
+interface ItemRow {
+  key: ChecklistKey;
+  title: string;
+  mode: 'verified' | 'attested';
+  state: ItemState;
+  evidence: string | null;
+  attested_by: string | null;
+  attested_at: string | null;
+  note: string | null;
+  updated_at: string;
+}
+
+export interface ChecklistItem {
+  key: ChecklistKey;
+  title: string;
+  mode: 'verified' | 'attested';
+  state: ItemState;
+  evidence: unknown;
+  attestedBy: string | null;
+  attestedAt: string | null;
+  note: string | null;
+  updatedAt: string;
+}
+
 /** Runs and their checklist items. Audit entries are the caller's job: it knows what happened and why. */
 export class RunStore {
   constructor(
@@ -52,9 +76,25 @@ export class RunStore {
       .run(state, evidence === undefined ? null : JSON.stringify(evidence), this.now().toISOString(), runId, key);
   }
 
-  items(runId: string): { key: ChecklistKey; state: ItemState; evidence: unknown }[] {
-    return (this.db.prepare('SELECT key, state, evidence FROM checklist_items WHERE run_id = ? ORDER BY position').all(runId) as { key: ChecklistKey; state: ItemState; evidence: string | null }[]).map(
-      (r) => ({ ...r, evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as unknown) }),
-    );
+  /** An item the operator vouches for: who, when and why are kept with it. */
+  attestItem(runId: string, key: ChecklistKey, by: string, note: string, evidence: unknown): void {
+    const at = this.now().toISOString();
+    this.db
+      .prepare(`UPDATE checklist_items SET state = 'passed', mode = 'attested', evidence = ?, attested_by = ?, attested_at = ?, note = ?, updated_at = ? WHERE run_id = ? AND key = ?`)
+      .run(JSON.stringify(evidence), by, at, note, at, runId, key);
+  }
+
+  items(runId: string): ChecklistItem[] {
+    return (this.db.prepare('SELECT * FROM checklist_items WHERE run_id = ? ORDER BY position').all(runId) as ItemRow[]).map((r) => ({
+      key: r.key,
+      title: r.title,
+      mode: r.mode,
+      state: r.state,
+      evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as unknown),
+      attestedBy: r.attested_by,
+      attestedAt: r.attested_at,
+      note: r.note,
+      updatedAt: r.updated_at,
+    }));
   }
 }

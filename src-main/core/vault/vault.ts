@@ -9,12 +9,15 @@ export interface SecretStore {
   delete(ref: string): Promise<boolean>;
 }
 
-export type SecretKind = 'db-password' | 'management-token' | 'age-identity';
+export type SecretKind = 'db-password' | 'management-token' | 'age-identity' | 'notify-webhook';
 
 /** Keychain account name for one secret of one project; this reference is what SQLite stores. */
 export function secretRef(projectId: string, kind: SecretKind): string {
   return `project/${projectId}/${kind}`;
 }
+
+/** Secrets of the installation rather than of a project (the log-signing key). */
+export const installationSecretRef = (name: 'log-signing-key'): string => `installation/${name}`;
 
 type Keytar = typeof KeytarModule;
 

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +8,7 @@ import type { CheckResult, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
 import { loadBackup } from '../backup/backupRecord';
 import { ageDecryptStream } from '../crypto/ageStream';
-import { HashStream } from '../crypto/hashStream';
+import { HashStream, sha256File } from '../crypto/hashStream';
 import type { Db } from '../db/database';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
@@ -115,9 +114,9 @@ export class VerifyService {
       list.kill();
     }
     const code = await listed;
-    const ciphertext = decryptError === null ? { sha: cipher.sha256, bytes: cipher.bytes } : await hashWholeFile(path);
+    const ciphertext = decryptError === null ? { sha256: cipher.sha256, bytes: cipher.bytes } : await sha256File(path);
     return {
-      ciphertextSha256: ciphertext.sha,
+      ciphertextSha256: ciphertext.sha256,
       ciphertextBytes: ciphertext.bytes,
       plaintextSha256: decryptError === null ? plain.sha256 : null,
       plaintextBytes: plain.bytes,
@@ -197,12 +196,3 @@ function describeDecryptError(error: unknown, manifest: Manifest): string {
   return `Decryption failed: the file was altered or is not this backup (${redact(message)}); age authenticates every chunk, so no byte of it can be trusted.`;
 }
 
-async function hashWholeFile(path: string): Promise<{ sha: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha: hash.digest('hex'), bytes };
-}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+// Response shapes of the Supabase Management API (DESIGN.md). Unknown fields are ignored: the API grows.
+export const platformProjectSchema = z.object({
+  ref: z.string(),
+  name: z.string(),
+  region: z.string(),
+  created_at: z.string(),
+  status: z.string(),
+  database: z.object({ host: z.string(), version: z.string(), postgres_engine: z.string().optional(), release_channel: z.string().optional() }).optional(),
+});
+export type PlatformProject = z.infer<typeof platformProjectSchema>;
+
+export const backupStatuses = ['COMPLETED', 'FAILED', 'PENDING', 'REMOVED', 'ARCHIVED', 'CANCELLED'] as const;
+export const platformBackupsSchema = z.object({
+  region: z.string(),
+  walg_enabled: z.boolean(),
+  pitr_enabled: z.boolean(),
+  backups: z.array(z.object({ id: z.number().or(z.string()).optional(), is_physical_backup: z.boolean(), status: z.string(), inserted_at: z.string() })),
+  physical_backup_data: z.object({ earliest_physical_backup_date_unix: z.number().optional(), latest_physical_backup_date_unix: z.number().optional() }).default({}),
+});
+export type PlatformBackups = z.infer<typeof platformBackupsSchema>;
+
+export const plans = ['pro', 'team', 'enterprise'] as const;
+/** Days of daily backups each plan keeps (Supabase docs); Enterprise is "up to 30": set it per contract. */
+export const defaultRetentionDays: Record<(typeof plans)[number], number> = { pro: 7, team: 14, enterprise: 30 };
+
+const isoDate = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-25T18:00:00Z' });
+
+export const migrationWindowSchema = z
+  .object({ start: isoDate, end: isoDate })
+  .strict()
+  .refine((w) => Date.parse(w.end) > Date.parse(w.start), { message: 'end must be after start' });
+
+export const platformCheckRequestSchema = z
+  .object({
+    plan: z.enum(plans),
+    retentionDays: z.number().int().min(1).max(365).optional(),
+    migrationWindow: migrationWindowSchema,
+  })
+  .strict();
+export type PlatformCheckRequest = z.input<typeof platformCheckRequestSchema>;
+
+export const platformAttestationSchema = z
+  .object({
+    backupId: z.string().trim().min(1).max(200),
+    status: z.enum(backupStatuses),
+    insertedAt: isoDate,
+    plan: z.enum(plans),
+    retentionDays: z.number().int().min(1).max(365).optional(),
+    migrationWindow: migrationWindowSchema,
+    attestedBy: z.string().trim().min(1).max(120),
+    note: z.string().trim().max(2000).default(''),
+  })
+  .strict();
+export type PlatformAttestation = z.input<typeof platformAttestationSchema>;
+
+export const platformEvidenceSchema = z.object({
+  mode: z.enum(['verified', 'attested']),
+  source: z.string(),
+  projectRef: z.string().nullable(),
+  projectStatus: z.string().nullable(),
+  postgres: z.string().nullable(),
+  backupId: z.string(),
+  backupStatus: z.string(),
+  insertedAt: z.string(),
+  physical: z.boolean().nullable(),
+  pitrEnabled: z.boolean().nullable(),
+  retentionDays: z.number(),
+  expiresAt: z.string(),
+  migrationWindow: z.object({ start: z.string(), end: z.string() }),
+  warnings: z.array(z.string()),
+  attestedBy: z.string().optional(),
+  note: z.string().optional(),
+});
+export type PlatformEvidence = z.infer<typeof platformEvidenceSchema>;

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+export const signOffRequestSchema = z
+  .object({
+    role: z.enum(['creator', 'verifier']),
+    name: z.string().trim().min(2, 'must be the signer’s full name').max(120),
+    /** Sign although an acceptance item is not green: only with a reason, which the audit trail keeps. */
+    overrideReason: z.string().trim().min(10, 'must explain the override in at least 10 characters').max(2000).optional(),
+  })
+  .strict();
+export type SignOffRequest = z.input<typeof signOffRequestSchema>;
+
+export interface SignOff {
+  role: 'creator' | 'verifier';
+  name: string;
+  osUser: string;
+  signedAt: string;
+  overrideReason: string | null;
+}
+
+/** Items that must be green before anyone signs: the evidence the signers vouch for. */
+export const signOffGate = ['prerequisites', 'backup', 'integrity', 'rehearsal'] as const;

@@ -1,0 +1,116 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { PlatformEvidence } from '../../contract/platform';
+import type { RehearsalReport, VerifyReport } from '../../contract/verify';
+import type { AuditTrail } from '../audit/auditTrail';
+import { loadBackup } from '../backup/backupRecord';
+import type { Db } from '../db/database';
+import { WardenError } from '../errors';
+import type { ProjectService } from '../projects/projectService';
+import type { RunStore } from '../runs/runStore';
+import { writeFileAtomic } from '../util/atomicFile';
+import { renderLogJson, renderLogMarkdown, suggestedLogPath, type LogData } from './backupLog';
+import type { SignOffService } from './signoffService';
+import type { SigningKeyStore } from './signingKey';
+import { signSshsig, verifySshsig, type SshsigVerdict } from './sshsig';
+
+export interface ExportResult {
+  markdownFile: string;
+  jsonFile: string;
+  signatureFiles: string[];
+  allowedSignersFile: string;
+  fingerprint: string;
+  markdownSha256: string;
+}
+
+interface Deps {
+  db: Db;
+  audit: AuditTrail;
+  projects: ProjectService;
+  runs: RunStore;
+  signOffs: SignOffService;
+  signingKey: SigningKeyStore;
+  actor: string;
+}
+
+/** Fills in the backup log from evidence, signs the exact exported bytes (SSHSIG) and verifies exports. */
+export class ExportService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The log as it would be exported now, for preview; changes nothing. */
+  preview(runId: string): { markdown: string; json: string; suggestedPath: string } {
+    const data = this.collect(runId);
+    return { markdown: renderLogMarkdown(data), json: renderLogJson(data), suggestedPath: suggestedLogPath(data.generatedAt) };
+  }
+
+  /** Writes <folder>/docs/phase2/production-backup-log-<date>.{md,json} with .sig files and allowed_signers. */
+  async export(runId: string, folder: string): Promise<ExportResult> {
+    const { runs, audit, signOffs, signingKey, db, actor } = this.deps;
+    if (!isAbsolute(folder) || !existsSync(folder)) throw new WardenError('VALIDATION', `Export folder ${folder} must be an existing absolute path.`);
+    const roles = signOffs.list(runId).map((s) => s.role);
+    if (!roles.includes('creator') || !roles.includes('verifier')) {
+      throw new WardenError('CONFLICT', 'The log is exported after both sign-offs (creator and a different verifier), so that it carries them.');
+    }
+    const identity = await signingKey.identity();
+    runs.setItem(runId, 'log', 'passed', { renderedAt: this.now().toISOString() });
+    const data = this.collect(runId);
+    const markdown = Buffer.from(renderLogMarkdown(data));
+    const json = Buffer.from(renderLogJson(data));
+    const markdownFile = join(folder, suggestedLogPath(data.generatedAt));
+    const jsonFile = markdownFile.replace(/\.md$/, '.json');
+    const allowedSignersFile = join(dirname(markdownFile), 'allowed_signers');
+    mkdirSync(dirname(markdownFile), { recursive: true });
+    writeFileAtomic(markdownFile, markdown);
+    writeFileAtomic(jsonFile, json);
+    writeFileAtomic(`${markdownFile}.sig`, signSshsig(markdown, identity.privateKey));
+    writeFileAtomic(`${jsonFile}.sig`, signSshsig(json, identity.privateKey));
+    if (!existsSync(allowedSignersFile)) writeFileAtomic(allowedSignersFile, identity.allowedSigners + '\n');
+    const markdownSha256 = createHash('sha256').update(markdown).digest('hex');
+    const run = runs.get(runId);
+    db.prepare(`INSERT INTO artifacts (id, run_id, kind, path, size_bytes, sha256_plain, created_at) VALUES (?, ?, 'log', ?, ?, ?, ?)`).run(
+      randomUUID(), runId, markdownFile, markdown.length, markdownSha256, this.now().toISOString(),
+    );
+    audit.append({ actor, action: 'log.exported', projectId: run.project_id, runId, details: { markdownFile, jsonFile, markdownSha256, signer: identity.principal, fingerprint: identity.fingerprint } });
+    return { markdownFile, jsonFile, signatureFiles: [`${markdownFile}.sig`, `${jsonFile}.sig`], allowedSignersFile, fingerprint: identity.fingerprint, markdownSha256 };
+  }
+
+  /** Checks an exported file against its .sig with this installation's signing key. */
+  verifyExport(file: string, signatureFile = `${file}.sig`): SshsigVerdict {
+    const trusted = this.deps.signingKey.publicKey();
+    if (!trusted) return { ok: false, reason: 'this installation has not signed any log yet, so it has no key to check against' };
+    try {
+      return verifySshsig(readFileSync(file), readFileSync(signatureFile, 'utf8'), trusted.key);
+    } catch (error) {
+      return { ok: false, reason: `cannot read ${(error as NodeJS.ErrnoException).path ?? file}` };
+    }
+  }
+
+  private collect(runId: string): LogData {
+    const { db, projects, runs, signOffs } = this.deps;
+    const run = runs.get(runId);
+    const backup = loadBackup(db, runId);
+    const items = runs.items(runId);
+    const evidence = <T>(key: string): T | null => (items.find((i) => i.key === key)?.evidence as T | null) ?? null;
+    const integrity = evidence<VerifyReport>('integrity');
+    const rehearsal = evidence<RehearsalReport>('rehearsal');
+    if (!integrity?.checks || !rehearsal?.checks) {
+      throw new WardenError('CONFLICT', 'The log is filled from evidence: run the integrity check and the restore rehearsal first.');
+    }
+    return {
+      generatedAt: this.now().toISOString(),
+      project: projects.get(run.project_id),
+      run,
+      dumpPath: backup.path,
+      manifest: backup.manifest,
+      items,
+      integrity,
+      rehearsal,
+      platform: evidence<{ platform?: PlatformEvidence }>('prerequisites')?.platform ?? null,
+      signOffs: signOffs.list(runId),
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback HTTP server answering like the Supabase Management API (shapes from DESIGN.md), plus a
+ * webhook sink. Refs pick behaviours: "unauthorized…" 401, "missing…" 404, "ratelimited…" 429 until
+ * `recoverAfter` hits, "broken…" 500, "shape…" an unexpected body.
+ */
+export interface FakeSupabase {
+  url: string;
+  token: string;
+  requests: { method: string; path: string; authorization: string | undefined }[];
+  webhookBodies: string[];
+  backups: { id?: number; is_physical_backup: boolean; status: string; inserted_at: string }[];
+  recoverAfter: number;
+  close(): Promise<void>;
+}
+
+export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
+  const state: Omit<FakeSupabase, 'url' | 'close'> = {
+    token,
+    requests: [],
+    webhookBodies: [],
+    backups: [
+      { id: 101, is_physical_backup: true, status: 'COMPLETED', inserted_at: '2026-11-23T03:00:00.000Z' },
+      { id: 102, is_physical_backup: true, status: 'COMPLETED', inserted_at: '2026-11-24T03:00:00.000Z' },
+      { id: 103, is_physical_backup: true, status: 'PENDING', inserted_at: '2026-11-25T03:00:00.000Z' },
+    ],
+    recoverAfter: 2,
+  };
+  let rateLimited = 0;
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '';
+      state.requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization });
+      const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === 'POST' && path === '/hook') {
+        state.webhookBodies.push(Buffer.concat(chunks).toString('utf8'));
+        return send(200, { ok: true });
+      }
+      if (req.headers.authorization !== `Bearer ${state.token}`) return send(401, { message: 'Unauthorized' });
+      const m = /^\/v1\/projects\/([^/]+)(\/database\/backups)?$/.exec(path);
+      if (!m) return send(404, { message: 'Not found' });
+      const ref = m[1]!;
+      if (ref.startsWith('unauthorized')) return send(401, { message: 'Unauthorized' });
+      if (ref.startsWith('missing')) return send(404, { message: 'Project not found' });
+      if (ref.startsWith('broken')) return send(500, { message: 'Internal error' });
+      if (ref.startsWith('shape')) return send(200, { unexpected: true });
+      if (ref.startsWith('ratelimited') && rateLimited++ < state.recoverAfter) return send(429, { message: 'Too many requests' }, { 'Retry-After': '2' });
+      if (!m[2]) {
+        return send(200, {
+          ref, name: 'Reference project', region: 'eu-central-1', created_at: '2025-01-10T10:00:00Z', status: 'ACTIVE_HEALTHY', organization_id: 'org',
+          database: { host: `db.${ref}.supabase.co`, version: '15.8.1.079', postgres_engine: '15', release_channel: 'ga' },
+        });
+      }
+      return send(200, {
+        region: 'eu-central-1', walg_enabled: true, pitr_enabled: false, backups: state.backups,
+        physical_backup_data: { earliest_physical_backup_date_unix: 1763780400, latest_physical_backup_date_unix: 1763953200 },
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }) as FakeSupabase;
+}

@@ -1,0 +1,86 @@
+import { Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Writable, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgeNativeDecrypt } from '../../src-main/core/crypto/ageNativeDecrypt';
+import { AgeStream, ageEncryptStream } from '../../src-main/core/crypto/ageStream';
+import { tempDir } from '../helpers/tmp';
+
+const dir = tempDir('bw-age-');
+let identity: string;
+let recipient: string;
+const identityFile = join(dir.dir, 'identity.txt');
+afterAll(() => dir.cleanup());
+beforeAll(async () => {
+  identity = await generateX25519Identity();
+  recipient = await identityToRecipient(identity);
+  writeFileSync(identityFile, identity + '\n', { mode: 0o600 });
+});
+
+async function run(input: Buffer, stream: Duplex): Promise<Buffer> {
+  const out: Buffer[] = [];
+  // Feed in odd-sized pieces so chunk boundaries never line up with age's 64 KiB chunks.
+  const pieces = (function* () {
+    for (let i = 0; i < input.length; i += 40_000) yield input.subarray(i, i + 40_000);
+  })();
+  await pipeline(Readable.from(pieces), stream, new Writable({ write: (c: Buffer, _e, cb) => (out.push(c), cb()) }));
+  return Buffer.concat(out);
+}
+
+const decrypters: [string, (identities: string[]) => Duplex][] = [
+  ['native ChaCha20-Poly1305', (identities) => new AgeNativeDecrypt(identities)],
+  ['pure-JS worker (fallback)', (identities) => new AgeStream('decrypt', identities)],
+];
+const sizes = [0, 1, 65_536, 65_537, 131_072, 1_000_003];
+
+describe.each(decrypters)('age decryption: %s', (_name, decrypter) => {
+  it.each(sizes)('round-trips %i bytes encrypted by our worker', async (size) => {
+    const plain = randomBytes(size);
+    const sealed = await run(plain, ageEncryptStream([recipient]));
+    expect((await run(sealed, decrypter([identity]))).equals(plain)).toBe(true);
+  });
+
+  it('decrypts what the age CLI encrypted', async () => {
+    const plain = randomBytes(300_000);
+    writeFileSync(join(dir.dir, 'cli.bin'), plain);
+    execFileSync('age', ['-r', recipient, '-o', join(dir.dir, 'cli.age'), join(dir.dir, 'cli.bin')]);
+    expect((await run(readFileSync(join(dir.dir, 'cli.age')), decrypter([identity]))).equals(plain)).toBe(true);
+  });
+
+  it('rejects a flipped payload byte', async () => {
+    const sealed = await run(randomBytes(200_000), ageEncryptStream([recipient]));
+    sealed[sealed.length - 70_000]! ^= 0x20;
+    await expect(run(sealed, decrypter([identity]))).rejects.toThrow(/failed to decrypt and authenticate .*altered/);
+  });
+
+  it('rejects a file cut exactly at a chunk boundary (the last-chunk flag catches it)', async () => {
+    const sealed = await run(randomBytes(3 * 65_536 + 100), ageEncryptStream([recipient]));
+    await expect(run(sealed.subarray(0, sealed.length - (100 + 16)), decrypter([identity]))).rejects.toThrow(/failed to decrypt and authenticate .*truncated/);
+  });
+
+  it('rejects the wrong identity', async () => {
+    const sealed = await run(randomBytes(1000), ageEncryptStream([recipient]));
+    await expect(run(sealed, decrypter([await generateX25519Identity()]))).rejects.toThrow(/no identity matched/i);
+  });
+});
+
+describe('age encryption interop', () => {
+  it('the age CLI decrypts what our worker encrypted, for every size class', async () => {
+    for (const size of sizes) {
+      const plain = randomBytes(size);
+      writeFileSync(join(dir.dir, 'ours.age'), await run(plain, ageEncryptStream([recipient])));
+      expect(execFileSync('age', ['-d', '-i', identityFile, join(dir.dir, 'ours.age')]).equals(plain)).toBe(true);
+    }
+  });
+
+  it('in-process Encrypter output (used for the small roles file) also opens natively', async () => {
+    const e = new Encrypter();
+    e.addRecipient(recipient);
+    const sealed = Buffer.from(await e.encrypt('CREATE ROLE anon;'));
+    expect((await run(sealed, new AgeNativeDecrypt([identity]))).toString()).toBe('CREATE ROLE anon;');
+  });
+});

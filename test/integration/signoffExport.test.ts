@@ -1,0 +1,188 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditToCsv, auditToJson } from '../../src-main/core/audit/auditExport';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
+import { practiceProject } from '../helpers/practice';
+import { tempDir } from '../helpers/tmp';
+import { openTestWarden } from '../helpers/warden';
+
+const token = 'sbp_secret0123456789abcdef0123456789abcd';
+let api: FakeSupabase;
+let t: ReturnType<typeof openTestWarden>;
+const out = tempDir('bw-report-');
+let cluster: ScratchCluster;
+let projectId: string;
+let runId: string;
+let webhook: string;
+const window = { start: '2026-11-25T18:00:00Z', end: '2026-11-25T22:00:00Z' };
+
+const sshVerify = (file: string, allowedSigners: string, principal: string) =>
+  spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowedSigners, '-I', principal, '-n', 'backup-warden-log', '-s', `${file}.sig`], { input: readFileSync(file), encoding: 'utf8' });
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
+}
+
+beforeAll(async () => {
+  api = await startFakeSupabase(token);
+  t = openTestWarden('alice');
+  // Point the core at the fake API.
+  t.warden.close();
+  const { openWarden } = await import('../../src-main/core/warden');
+  const { KeychainVault } = await import('../../src-main/core/vault/vault');
+  t.warden = openWarden({ dataDir: t.dataDir, vault: new KeychainVault(t.service), actor: 'alice', managementApiUrl: api.url });
+  ({ cluster, projectId } = await practiceProject(t.warden, 1));
+  webhook = `${api.url}/hook`;
+  await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst', secrets: { managementToken: token, notifyWebhook: webhook } });
+  const backup = await t.warden.backups.run({ projectId, name: 'pre-migration-baseline-2026-11-24', description: 'Baseline before the forum schema migration' }, { outputDir: out.dir });
+  runId = backup.runId;
+  expect((await t.warden.verifier.verify(runId)).ok).toBe(true);
+  expect((await t.warden.rehearsals.rehearse(runId)).ok).toBe(true);
+});
+
+afterAll(async () => {
+  t.close();
+  out.cleanup();
+  await api.close();
+  await cluster?.stop();
+});
+
+describe('platform backup', () => {
+  it('reads the latest COMPLETED platform backup and its expiry from the Management API', async () => {
+    const evidence = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: window });
+    expect(evidence).toMatchObject({ mode: 'verified', backupId: '102', backupStatus: 'COMPLETED', retentionDays: 7, expiresAt: '2026-12-01T03:00:00.000Z', warnings: [], pitrEnabled: false, projectStatus: 'ACTIVE_HEALTHY' });
+    expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')).toMatchObject({ state: 'passed', mode: 'verified' });
+  });
+
+  it('warns when the platform backup expires inside the migration window', async () => {
+    const late = { start: '2026-11-30T20:00:00Z', end: '2026-12-01T08:00:00Z' };
+    const evidence = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: late });
+    expect(evidence.warnings).toEqual([expect.stringContaining('expires on 2026-12-01T03:00:00.000Z (7-day retention), during the migration window')]);
+    expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')!.state).toBe('failed');
+    // Team plan keeps 14 days: no warning.
+    expect((await t.warden.platform.check(runId, { plan: 'team', migrationWindow: late })).warnings).toEqual([]);
+  });
+
+  it('accepts an operator attestation where no token is available, marked attested', () => {
+    const evidence = t.warden.platform.attest(runId, { backupId: 'daily-2026-11-24', status: 'COMPLETED', insertedAt: '2026-11-24T03:00:00Z', plan: 'pro', migrationWindow: window, attestedBy: 'Alice Operator', note: 'Seen in Dashboard → Database → Backups' });
+    expect(evidence).toMatchObject({ mode: 'attested', attestedBy: 'Alice Operator', warnings: [] });
+    expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')).toMatchObject({ state: 'passed', mode: 'attested', attestedBy: 'Alice Operator' });
+  });
+});
+
+describe('two-person sign-off', () => {
+  it('is refused while an acceptance item is red, unless overridden with a reason (audited)', async () => {
+    const second = await t.warden.backups.run({ projectId, name: 'unverified' }, { outputDir: out.dir });
+    expect(() => t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator' })).toThrow(/Sign-off is blocked: "Prerequisites checked" is pending, "Integrity verified" is pending, "Restore rehearsed" is pending/);
+    expect(() => t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', overrideReason: 'short' })).toThrow(/at least 10 characters/);
+    const s = t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', overrideReason: 'Emergency hotfix; rehearsal scheduled right after' });
+    expect(s.overrideReason).toMatch(/Emergency/);
+    expect(t.warden.audit.list({ runId: second.runId }).map((e) => e.action)).toEqual(expect.arrayContaining(['signoff.refused', 'signoff.override', 'signoff.creator']));
+  });
+
+  it('refuses the same person as verifier, then accepts a different one', () => {
+    t.warden.platform.attest(runId, { backupId: 'daily-2026-11-24', status: 'COMPLETED', insertedAt: '2026-11-24T03:00:00Z', plan: 'pro', migrationWindow: window, attestedBy: 'Alice Operator', note: 'Seen in the dashboard' });
+    expect(() => t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer' })).toThrow(/The creator signs first/);
+    t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Operator' });
+    expect(() => t.warden.signOffs.signOff(runId, { role: 'verifier', name: '  alice   operator ' })).toThrow(/must be a different person from the creator \(Alice Operator\)/);
+    const v = t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer' }, 'bob');
+    expect(v).toMatchObject({ role: 'verifier', name: 'Bob Reviewer', osUser: 'bob', overrideReason: null });
+    expect(t.warden.runs.items(runId).find((i) => i.key === 'sign-off')).toMatchObject({ state: 'passed', mode: 'attested', attestedBy: 'Alice Operator / Bob Reviewer' });
+  });
+});
+
+describe('signed export', () => {
+  let exported: Awaited<ReturnType<typeof t.warden.exports.export>>;
+  let principal: string;
+
+  beforeAll(async () => {
+    exported = await t.warden.exports.export(runId, out.dir);
+    principal = readFileSync(exported.allowedSignersFile, 'utf8').split(' ')[0]!;
+  });
+
+  it('writes the log where the seed suggests, with every section filled from evidence', () => {
+    expect(exported.markdownFile).toBe(join(out.dir, `docs/phase2/production-backup-log-${new Date().toISOString().slice(0, 10)}.md`));
+    const md = readFileSync(exported.markdownFile, 'utf8');
+    for (const section of ['## Backup Information', '## Verification', '## Purpose', '## Retention', '## Notes', '## Acceptance Criteria', '## Sign-off']) expect(md).toContain(section);
+    const manifest = t.warden.runs.items(runId).find((i) => i.key === 'backup')!.evidence as { ciphertextSha256: string; plaintextSha256: string; rows: number; file: string };
+    expect(md).toContain('| Backup name | pre-migration-baseline-2026-11-24 |');
+    expect(md).toContain(`| SHA-256 (encrypted file) | ${manifest.ciphertextSha256} |`);
+    expect(md).toContain(`| SHA-256 (archive) | ${manifest.plaintextSha256} |`);
+    expect(md).toContain(`| Record count | ${manifest.rows.toLocaleString('en-US')} rows`);
+    expect(md).toContain('| Table count | 31 in public (project expects 31)');
+    expect(md).toContain(`| Local copy location | ${manifest.file} |`);
+    expect(md).toContain('| Platform backup ID | daily-2026-11-24 (COMPLETED, 2026-11-24T03:00:00.000Z, attested) |');
+    expect(md).toMatch(/- \[x\] Download tested: the local encrypted copy was decrypted in full/);
+    expect(md).toMatch(/- \[x\] Restoration confirmed: restored into embedded PostgreSQL 15/);
+    expect(md).toContain('Baseline before the forum schema migration.');
+    expect(md).toMatch(/\| Created by \| Alice Operator \| \S+ \| \d{4}-/);
+    expect(md).toMatch(/\| Verified by \| Bob Reviewer \| bob \| \d{4}-/);
+    expect(md).toMatch(/\| 7 \| Team notified \| PENDING \|/);
+    for (const placeholder of ['undefined', 'null', 'NaN', 'TODO', 'TBD', '{{', '[object Object]']) expect(md).not.toContain(placeholder);
+  });
+
+  it('verifies with the system ssh-keygen -Y verify, and fails after a one-character edit', () => {
+    for (const file of [exported.markdownFile, exported.jsonFile]) {
+      const good = sshVerify(file, exported.allowedSignersFile, principal);
+      expect(good.status, good.stderr).toBe(0);
+      expect(good.stdout).toContain(`Good "backup-warden-log" signature for ${principal} with ED25519 key ${exported.fingerprint}`);
+    }
+    expect(t.warden.exports.verifyExport(exported.markdownFile)).toEqual({ ok: true, fingerprint: exported.fingerprint });
+
+    const original = readFileSync(exported.markdownFile, 'utf8');
+    try {
+      writeFileSync(exported.markdownFile, original.replace('31 in public', '32 in public'));
+      expect(sshVerify(exported.markdownFile, exported.allowedSignersFile, principal).status).not.toBe(0);
+      expect(t.warden.exports.verifyExport(exported.markdownFile)).toMatchObject({ ok: false, reason: expect.stringContaining('changed after signing') });
+    } finally {
+      writeFileSync(exported.markdownFile, original);
+    }
+  });
+
+  it('a signature under another namespace or key is rejected', () => {
+    const sig = readFileSync(`${exported.markdownFile}.sig`, 'utf8');
+    const wrongNs = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', exported.allowedSignersFile, '-I', principal, '-n', 'file', '-s', `${exported.markdownFile}.sig`], { input: readFileSync(exported.markdownFile) });
+    expect(wrongNs.status).not.toBe(0);
+    writeFileSync(`${exported.markdownFile}.sig`, sig.replace(/^(-----BEGIN SSH SIGNATURE-----\n)(.)/, (_m, head: string, c: string) => head + (c === 'A' ? 'B' : 'A')));
+    try {
+      expect(t.warden.exports.verifyExport(exported.markdownFile).ok).toBe(false);
+    } finally {
+      writeFileSync(`${exported.markdownFile}.sig`, sig);
+    }
+  });
+
+  it('notifies the team through the webhook with a summary and no secrets', async () => {
+    expect(await t.warden.notify.send(runId)).toEqual({ status: 200 });
+    const body = JSON.parse(api.webhookBodies.at(-1)!) as { text: string };
+    expect(body.text).toMatch(/is verified and signed off/);
+    expect(body.text).toContain('Created by Alice Operator, verified by Bob Reviewer');
+    expect(t.warden.runs.items(runId).find((i) => i.key === 'notify')!.state).toBe('passed');
+  });
+
+  it('exports the audit trail as CSV and JSON, chain intact', () => {
+    const entries = t.warden.audit.list({ limit: 10_000 });
+    const csv = auditToCsv(entries);
+    expect(csv.split('\r\n')[0]).toBe('seq,at,actor,action,projectId,runId,details,prevHash,hash');
+    expect(csv.trim().split('\r\n')).toHaveLength(entries.length + 1);
+    const json = JSON.parse(auditToJson(entries, t.warden.audit.verify())) as { chain: { ok: boolean }; entries: unknown[] };
+    expect(json.chain.ok).toBe(true);
+    writeFileSync(join(out.dir, 'audit.csv'), csv);
+    writeFileSync(join(out.dir, 'audit.json'), JSON.stringify(json));
+  });
+
+  it('no secret appears in any produced file, the audit trail or the notification', async () => {
+    const key = await t.warden.projects.backupKey(projectId, { create: false });
+    const secrets = [cluster.target.password, token, webhook, key.identity];
+    const haystacks = [
+      ...allFiles(out.dir).filter((f) => !f.endsWith('.age')).map((f) => [f, readFileSync(f, 'utf8')] as const),
+      ['audit rows', JSON.stringify(t.warden.audit.list({ limit: 10_000 }))] as const,
+      ['webhook bodies', api.webhookBodies.join('\n')] as const,
+      ['sqlite', execFileSync('sqlite3', [join(t.dataDir, 'warden.sqlite'), '.dump'], { encoding: 'utf8' })] as const,
+    ];
+    expect(haystacks.length).toBeGreaterThan(8);
+    for (const [where, text] of haystacks) for (const secret of secrets) expect(text.includes(secret), `${secret.slice(0, 6)}… in ${where}`).toBe(false);
+  });
+});
