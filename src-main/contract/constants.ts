@@ -12,3 +12,10 @@ export const defaultExpectedTables = [
 
 export const environments = ['production', 'staging', 'development', 'local'] as const;
 export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+/** Supabase plans with daily backups, and the statuses the Management API reports for a backup. */
+export const plans = ['pro', 'team', 'enterprise'] as const;
+export const backupStatuses = ['COMPLETED', 'FAILED', 'PENDING', 'REMOVED', 'ARCHIVED', 'CANCELLED'] as const;
+
+/** Items that must be green before anyone signs: the evidence the signers vouch for. */
+export const signOffGate = ['prerequisites', 'backup', 'integrity', 'rehearsal'] as const;

@@ -6,9 +6,28 @@ export const ipcMethods = [
   'updateProject',
   'deleteProject',
   'testConnection',
+  'listRuns',
+  'getRun',
+  'pickFolder',
+  'startBackup',
+  'cancelBackup',
+  'verifyBackup',
+  'rehearseRestore',
+  'checkPlatform',
+  'attestPlatform',
+  'signOff',
+  'previewLog',
+  'exportLog',
+  'notifyTeam',
   'listAudit',
   'verifyAudit',
+  'exportAudit',
 ] as const;
 export type IpcMethod = (typeof ipcMethods)[number];
 
 export const ipcChannel = (method: IpcMethod): string => `warden:${method}`;
+
+/** Main → renderer events. */
+export const ipcEvents = ['backupProgress'] as const;
+export type IpcEvent = (typeof ipcEvents)[number];
+export const ipcEventChannel = (event: IpcEvent): string => `warden-event:${event}`;

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { backupStatuses, plans } from './constants';
+
+export { backupStatuses, plans };
 
 // Response shapes of the Supabase Management API (DESIGN.md). Unknown fields are ignored: the API grows.
 export const platformProjectSchema = z.object({
@@ -11,7 +14,6 @@ export const platformProjectSchema = z.object({
 });
 export type PlatformProject = z.infer<typeof platformProjectSchema>;
 
-export const backupStatuses = ['COMPLETED', 'FAILED', 'PENDING', 'REMOVED', 'ARCHIVED', 'CANCELLED'] as const;
 export const platformBackupsSchema = z.object({
   region: z.string(),
   walg_enabled: z.boolean(),
@@ -21,7 +23,6 @@ export const platformBackupsSchema = z.object({
 });
 export type PlatformBackups = z.infer<typeof platformBackupsSchema>;
 
-export const plans = ['pro', 'team', 'enterprise'] as const;
 /** Days of daily backups each plan keeps (Supabase docs); Enterprise is "up to 30": set it per contract. */
 export const defaultRetentionDays: Record<(typeof plans)[number], number> = { pro: 7, team: 14, enterprise: 30 };
 

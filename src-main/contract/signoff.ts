@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { signOffGate } from './constants';
+
+export { signOffGate };
 
 export const signOffRequestSchema = z
   .object({
@@ -17,6 +20,3 @@ export interface SignOff {
   signedAt: string;
   overrideReason: string | null;
 }
-
-/** Items that must be green before anyone signs: the evidence the signers vouch for. */
-export const signOffGate = ['prerequisites', 'backup', 'integrity', 'rehearsal'] as const;

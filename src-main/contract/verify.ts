@@ -44,7 +44,7 @@ export const rehearsalReportSchema = z.object({
   checks: z.array(checkResultSchema),
   diff: tableDiffSchema.nullable(),
   tables: z.array(z.object({ table: z.string(), expected: z.number().nullable(), restored: z.number().nullable() })),
-  /** prepareMs: scratch server and roles; rtoMs: encrypted file to restored database; totalMs: with comparison and teardown. */
+  /** prepareMs: scratch server, archive check and decryption (overlapped), roles; rtoMs: archive check, decryption and restore; totalMs: with comparison and teardown. */
   timings: z.object({ prepareMs: z.number(), rtoMs: z.number(), totalMs: z.number() }),
 });
 export type RehearsalReport = z.infer<typeof rehearsalReportSchema>;

@@ -1,25 +1,40 @@
 import { useState } from 'react';
 import { AuditScreen } from './screens/AuditScreen';
 import { ProjectsScreen } from './screens/ProjectsScreen';
+import { RunScreen } from './screens/RunScreen';
+import { RunsScreen } from './screens/RunsScreen';
 
-const screens = { projects: 'Projects', audit: 'Audit trail' } as const;
+const screens = { projects: 'Projects', runs: 'Backup runs', audit: 'Audit trail' } as const;
 type Screen = keyof typeof screens;
 
 export function App() {
   const [screen, setScreen] = useState<Screen>('projects');
+  const [runId, setRunId] = useState<string | null>(null);
+  const go = (next: Screen) => {
+    setRunId(null);
+    setScreen(next);
+  };
+  const openRun = (id: string) => {
+    setScreen('runs');
+    setRunId(id);
+  };
   return (
     <div className="app">
       <header className="topbar">
         <h1>Backup Warden</h1>
         <nav aria-label="Main">
           {(Object.keys(screens) as Screen[]).map((key) => (
-            <button key={key} className={key === screen ? 'tab active' : 'tab'} aria-current={key === screen ? 'page' : undefined} onClick={() => setScreen(key)}>
+            <button key={key} className={key === screen ? 'tab active' : 'tab'} aria-current={key === screen ? 'page' : undefined} onClick={() => go(key)}>
               {screens[key]}
             </button>
           ))}
         </nav>
       </header>
-      <main>{screen === 'projects' ? <ProjectsScreen /> : <AuditScreen />}</main>
+      <main>
+        {screen === 'projects' && <ProjectsScreen onRunFinished={openRun} />}
+        {screen === 'runs' && (runId ? <RunScreen runId={runId} onBack={() => setRunId(null)} /> : <RunsScreen onOpen={openRun} />)}
+        {screen === 'audit' && <AuditScreen />}
+      </main>
     </div>
   );
 }

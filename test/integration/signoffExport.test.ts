@@ -160,6 +160,9 @@ describe('signed export', () => {
     expect(body.text).toMatch(/is verified and signed off/);
     expect(body.text).toContain('Created by Alice Operator, verified by Bob Reviewer');
     expect(t.warden.runs.items(runId).find((i) => i.key === 'notify')!.state).toBe('passed');
+    // Every item green: the run is complete.
+    expect(t.warden.runs.items(runId).map((i) => i.state)).toEqual(Array(7).fill('passed'));
+    expect(t.warden.runs.get(runId)).toMatchObject({ status: 'succeeded', finished_at: expect.any(String) });
   });
 
   it('exports the audit trail as CSV and JSON, chain intact', () => {

@@ -6,7 +6,8 @@ import { openTestWarden } from '../helpers/warden';
 
 const t = openTestWarden('alice');
 const trusted = 'file:///opt/backup-warden/out/renderer/index.html';
-const dispatch = createIpcRouter(createHandlers(t.warden), createSenderCheck({ fileUrl: trusted }));
+const noShell = { pickFolder: async () => null, emit: () => undefined };
+const dispatch = createIpcRouter(createHandlers(t.warden, noShell), createSenderCheck({ fileUrl: trusted }));
 const profile = { name: 'IPC project', environment: 'staging', host: 'localhost', port: 5432, database: 'postgres', user: 'postgres' };
 
 afterAll(async () => {
@@ -39,6 +40,11 @@ describe('IPC router', () => {
     }
   });
 
+  it('refuses a folder the user did not pick', async () => {
+    const result = await dispatch('exportAudit', { format: 'csv', folder: '/etc' }, trusted);
+    expect(result).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: 'Choose the folder with the folder picker first.' } });
+  });
+
   it('refuses an unknown method', async () => {
     expect(await dispatch('runSql', 'DROP TABLE x', trusted)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
@@ -53,7 +59,7 @@ describe('IPC router', () => {
 
   it('parses handler output, so fields the contract does not name never leave main', async () => {
     const leaky = createIpcRouter(
-      { ...createHandlers(t.warden), verifyAudit: () => ({ ok: true, rows: 0, headHash: 'x', password: 'leak' }) as never },
+      { ...createHandlers(t.warden, noShell), verifyAudit: () => ({ ok: true, rows: 0, headHash: 'x', password: 'leak' }) as never },
       () => true,
     );
     const result = await leaky('verifyAudit', undefined, trusted);
@@ -63,7 +69,7 @@ describe('IPC router', () => {
   it('turns an unexpected handler failure into INTERNAL with a redacted message', async () => {
     const failing = createIpcRouter(
       {
-        ...createHandlers(t.warden),
+        ...createHandlers(t.warden, noShell),
         listProjects: () => {
           throw new Error('boom at postgres://admin:s3cr3t-pw@db.example.com/postgres');
         },

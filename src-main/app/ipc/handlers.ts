@@ -1,9 +1,33 @@
+import { sep } from 'node:path';
+import type { IpcEvent } from '../../contract/methods';
+import type { IpcEventPayload } from '../../contract/ipc';
+import { auditToCsv, auditToJson } from '../../core/audit/auditExport';
+import { WardenError } from '../../core/errors';
+import { listRunViews, runView } from '../../core/runs/runView';
+import { writeFileAtomic } from '../../core/util/atomicFile';
 import type { Warden } from '../../core/warden';
 import type { IpcHandlers } from './router';
 
-/** Each IPC method mapped onto the core: no logic here beyond picking the call. */
-export function createHandlers(warden: Warden): IpcHandlers {
+/** What differs between shells: the Electron app shows a native dialog and sends to its window; the test bridge does neither. */
+export interface ShellServices {
+  pickFolder(purpose: 'backup' | 'export'): Promise<string | null>;
+  emit<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void;
+}
+
+/**
+ * Each IPC method mapped onto the core. The renderer may only name folders the user picked through
+ * pickFolder in this session: it never chooses an arbitrary path.
+ */
+export function createHandlers(warden: Warden, shell: ShellServices): IpcHandlers {
   const { projects, audit } = warden;
+  const picked = new Set<string>();
+  const running = new Map<string, AbortController>();
+  const pickedFolder = (path: string): string => {
+    if (![...picked].some((p) => path === p || path.startsWith(p + sep))) {
+      throw new WardenError('FORBIDDEN', 'Choose the folder with the folder picker first.');
+    }
+    return path;
+  };
   return {
     listProjects: () => projects.list(),
     getProject: ({ id }) => projects.get(id),
@@ -14,7 +38,57 @@ export function createHandlers(warden: Warden): IpcHandlers {
       return null;
     },
     testConnection: ({ id }) => projects.testConnection(id),
+    listRuns: ({ projectId }) => listRunViews(warden, projectId),
+    getRun: ({ runId }) => runView(warden, runId),
+    pickFolder: async ({ purpose }) => {
+      const folder = await shell.pickFolder(purpose);
+      if (folder) picked.add(folder);
+      return folder;
+    },
+    startBackup: async ({ projectId, name, description, outputDir }) => {
+      const controller = new AbortController();
+      running.set(projectId, controller);
+      try {
+        const r = await warden.backups.run(
+          { projectId, name, description },
+          { outputDir: pickedFolder(outputDir), signal: controller.signal, onProgress: (progress) => shell.emit('backupProgress', { projectId, progress }) },
+        );
+        return { runId: r.runId, backupId: r.backupId, dumpFile: r.dumpFile, manifestFile: r.manifestFile };
+      } finally {
+        if (running.get(projectId) === controller) running.delete(projectId);
+      }
+    },
+    cancelBackup: ({ projectId }) => {
+      const controller = running.get(projectId);
+      controller?.abort();
+      return controller !== undefined;
+    },
+    verifyBackup: ({ runId }) => warden.verifier.verify(runId),
+    rehearseRestore: ({ runId, amcheck }) => warden.rehearsals.rehearse(runId, { amcheck }),
+    checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
+    attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
+    signOff: ({ runId, request }) => warden.signOffs.signOff(runId, request),
+    previewLog: ({ runId }) => warden.exports.preview(runId),
+    exportLog: async ({ runId, folder }) => {
+      const r = await warden.exports.export(runId, pickedFolder(folder));
+      return { ...r, verified: warden.exports.verifyExport(r.markdownFile).ok };
+    },
+    notifyTeam: async (input) => {
+      if (input.mode === 'send') {
+        const { status } = await warden.notify.send(input.runId);
+        return { message: warden.notify.message(input.runId), status };
+      }
+      if (input.mode === 'confirm') warden.notify.confirmSent(input.runId, input.by, input.channel);
+      return { message: warden.notify.message(input.runId), status: null };
+    },
     listAudit: (query) => audit.list(query),
     verifyAudit: () => audit.verify(),
+    exportAudit: ({ format, folder }) => {
+      const entries = audit.list({ limit: Number.MAX_SAFE_INTEGER });
+      const file = `${pickedFolder(folder)}${sep}backup-warden-audit-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
+      writeFileAtomic(file, format === 'csv' ? auditToCsv(entries) : auditToJson(entries, audit.verify()));
+      audit.append({ actor: warden.actor, action: 'audit.exported', details: { file, format, entries: entries.length } });
+      return { file, entries: entries.length };
+    },
   };
 }

@@ -4,6 +4,7 @@ import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import type { z } from 'zod';
 import { backupRequestSchema, type BackupProgress, type BackupRequest, type BackupResult, type Manifest } from '../../contract/backup';
 import type { AuditTrail } from '../audit/auditTrail';
 import { ageEncryptStream } from '../crypto/ageStream';
@@ -42,12 +43,27 @@ interface Paths {
 }
 
 export class BackupService {
+  /** Projects with a backup in progress in this process: a second one at the same time is refused. */
+  private readonly active = new Set<string>();
+
   constructor(
     private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; actor: string },
   ) {}
 
   async run(rawRequest: BackupRequest, options: BackupOptions): Promise<BackupResult> {
     const request = parseOrThrow(backupRequestSchema, rawRequest, 'backup request');
+    if (this.active.has(request.projectId)) {
+      throw new WardenError('CONFLICT', 'A backup of this project is already running. Wait for it to finish or cancel it first.');
+    }
+    this.active.add(request.projectId);
+    try {
+      return await this.runExclusive(request, options);
+    } finally {
+      this.active.delete(request.projectId);
+    }
+  }
+
+  private async runExclusive(request: z.output<typeof backupRequestSchema>, options: BackupOptions): Promise<BackupResult> {
     const { audit, projects, runs, actor } = this.deps;
     const project = projects.get(request.projectId);
     const now = options.now ?? (() => new Date());

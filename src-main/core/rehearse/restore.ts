@@ -18,25 +18,26 @@ export interface RestoreResult {
   jobs: number;
 }
 
+export interface PlainArchive {
+  file: string;
+  /** Milliseconds spent checking the ciphertext hash and decrypting. */
+  ms: number;
+  dispose(): void;
+}
+
 /**
- * Restores an encrypted backup into target. The ciphertext hash is checked first, so a damaged or
- * swapped file is refused before anything reaches the target. The archive is then decrypted into a
- * private 0600 temp file (parallel pg_restore needs a seekable file; decryption is native and fast),
- * its plaintext hash checked, and restored with parallel jobs. The temp file is always removed.
+ * Checks the ciphertext hash first, so a damaged or swapped file is refused before anything reaches a
+ * target, then decrypts into a private 0600 temp file (parallel pg_restore needs a seekable file;
+ * decryption is native and fast) and checks the plaintext hash. The caller disposes of the file.
  */
-export async function restoreEncrypted(
-  path: string,
-  identities: string[],
-  target: PgTarget,
-  manifest: Manifest,
-  options: { clean?: boolean; pgToolsDir?: string; jobs?: number } = {},
-): Promise<RestoreResult> {
+export async function prepareArchive(path: string, identities: string[], manifest: Manifest): Promise<PlainArchive> {
+  const started = performance.now();
   const file = await sha256File(path);
   if (file.sha256 !== manifest.files.dump.ciphertextSha256) {
     throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${file.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
   }
-  const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir });
   const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
   try {
     const archive = join(dir, 'archive.dump');
     const plain = new HashStream();
@@ -49,21 +50,33 @@ export async function restoreEncrypted(
     if (plain.sha256 !== manifest.files.dump.plaintextSha256) {
       throw new WardenError('CONFLICT', `The decrypted archive's SHA-256 (${plain.sha256}) differs from the manifest (${manifest.files.dump.plaintextSha256}); nothing was restored.`);
     }
-    const jobs = options.jobs ?? Math.min(4, availableParallelism());
-    const args = [...connectionArgs(target), '--dbname', target.database, `--jobs=${jobs}`, ...(options.clean ? ['--clean', '--if-exists'] : []), archive];
-    return await withLibpqEnv(target, (env) =>
-      new Promise<RestoreResult>((resolve, reject) => {
-        const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-        const stderr: Buffer[] = [];
-        child.stderr.on('data', (b: Buffer) => stderr.push(b));
-        child.on('error', reject);
-        child.on('close', (code) => {
-          const errors = redact(Buffer.concat(stderr).toString('utf8')).split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 50);
-          resolve({ ok: code === 0, errors: code === 0 ? [] : errors.length ? errors : [`pg_restore exited with code ${code}`], jobs });
-        });
-      }),
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return { file: archive, ms: performance.now() - started, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
   }
+}
+
+/** pg_restore of a prepared archive into target with parallel jobs; errors are collected for the caller. */
+export async function restoreArchive(
+  archive: string,
+  target: PgTarget,
+  manifest: Manifest,
+  options: { clean?: boolean; pgToolsDir?: string; jobs?: number } = {},
+): Promise<RestoreResult> {
+  const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir });
+  const jobs = options.jobs ?? Math.min(4, availableParallelism());
+  const args = [...connectionArgs(target), '--dbname', target.database, `--jobs=${jobs}`, ...(options.clean ? ['--clean', '--if-exists'] : []), archive];
+  return withLibpqEnv(target, (env) =>
+    new Promise<RestoreResult>((resolve, reject) => {
+      const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const stderr: Buffer[] = [];
+      child.stderr.on('data', (b: Buffer) => stderr.push(b));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        const errors = redact(Buffer.concat(stderr).toString('utf8')).split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 50);
+        resolve({ ok: code === 0, errors: code === 0 ? [] : errors.length ? errors : [`pg_restore exited with code ${code}`], jobs });
+      });
+    }),
+  );
 }

@@ -65,6 +65,11 @@ export class RunStore {
     return row;
   }
 
+  /** Newest first. */
+  list(projectId?: string): RunRow[] {
+    return this.db.prepare('SELECT * FROM runs WHERE (@p IS NULL OR project_id = @p) ORDER BY started_at DESC').all({ p: projectId ?? null }) as RunRow[];
+  }
+
   /** Ends a run (or marks it failed/cancelled/interrupted) with the error that stopped it, if any. */
   finish(id: string, status: Exclude<RunStatus, 'pending' | 'running'>, error: string | null = null): void {
     this.db.prepare('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?').run(status, this.now().toISOString(), error, id);
@@ -74,6 +79,7 @@ export class RunStore {
     this.db
       .prepare('UPDATE checklist_items SET state = ?, evidence = coalesce(?, evidence), updated_at = ? WHERE run_id = ? AND key = ?')
       .run(state, evidence === undefined ? null : JSON.stringify(evidence), this.now().toISOString(), runId, key);
+    this.settle(runId);
   }
 
   /** An item the operator vouches for: who, when and why are kept with it. */
@@ -82,6 +88,14 @@ export class RunStore {
     this.db
       .prepare(`UPDATE checklist_items SET state = 'passed', mode = 'attested', evidence = ?, attested_by = ?, attested_at = ?, note = ?, updated_at = ? WHERE run_id = ? AND key = ?`)
       .run(JSON.stringify(evidence), by, at, note, at, runId, key);
+    this.settle(runId);
+  }
+
+  /** A run is complete when every item has passed; an item that turns red again (a failed re-check) reopens it. */
+  private settle(runId: string): void {
+    const { open } = this.db.prepare(`SELECT count(*) AS open FROM checklist_items WHERE run_id = ? AND state <> 'passed'`).get(runId) as { open: number };
+    if (open === 0) this.db.prepare(`UPDATE runs SET status = 'succeeded', finished_at = ? WHERE id = ? AND status = 'running'`).run(this.now().toISOString(), runId);
+    else this.db.prepare(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ? AND status = 'succeeded'`).run(runId);
   }
 
   items(runId: string): ChecklistItem[] {

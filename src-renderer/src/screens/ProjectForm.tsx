@@ -3,6 +3,7 @@ import { defaultExpectedTables, environments, sslModes } from '../../../src-main
 import type { ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner, messageOf } from '../ErrorBanner';
+import { checkOfDraft, draftOfCheck, SampleChecksEditor, type SampleCheckDraft } from './SampleChecksEditor';
 
 type Draft = {
   name: string;
@@ -14,8 +15,11 @@ type Draft = {
   user: string;
   sslmode: ProjectView['sslmode'];
   expectedTables: string;
+  extraRecipients: string;
+  sampleChecks: SampleCheckDraft[];
   dbPassword: string;
   managementToken: string;
+  notifyWebhook: string;
 };
 
 const draftOf = (p: ProjectView | null): Draft => ({
@@ -28,8 +32,11 @@ const draftOf = (p: ProjectView | null): Draft => ({
   user: p?.user ?? 'postgres',
   sslmode: p?.sslmode ?? 'require',
   expectedTables: (p?.expectedTables ?? defaultExpectedTables).join('\n'),
+  extraRecipients: (p?.extraRecipients ?? []).join('\n'),
+  sampleChecks: (p?.sampleChecks ?? []).map(draftOfCheck),
   dbPassword: '',
   managementToken: '',
+  notifyWebhook: '',
 });
 
 /** Secrets are write-only: the form never shows a stored value, only whether one is set. */
@@ -37,7 +44,7 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
   const [draft, setDraft] = useState(() => draftOf(project));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (key: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const set = (key: Exclude<keyof Draft, 'sampleChecks'>) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -53,10 +60,13 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
       user: draft.user,
       sslmode: draft.sslmode,
       expectedTables: draft.expectedTables.split(/[\s,]+/).filter(Boolean),
+      extraRecipients: draft.extraRecipients.split(/\s+/).filter(Boolean),
+      sampleChecks: draft.sampleChecks.map(checkOfDraft),
     };
     const secrets = {
       ...(draft.dbPassword ? { dbPassword: draft.dbPassword } : {}),
       ...(draft.managementToken ? { managementToken: draft.managementToken } : {}),
+      ...(draft.notifyWebhook ? { notifyWebhook: draft.notifyWebhook } : {}),
     };
     try {
       if (project) await unwrap(api().updateProject({ id: project.id, changes: { ...fields, secrets } }));
@@ -74,7 +84,7 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
       <h2 id="form-title">{project ? `Edit ${project.name}` : 'New project'}</h2>
       <ErrorBanner error={error} />
       <label>
-        Name <input value={draft.name} onChange={set('name')} required maxLength={64} />
+        Project name <input value={draft.name} onChange={set('name')} required maxLength={64} />
       </label>
       <label>
         Environment
@@ -131,6 +141,21 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
           placeholder={project?.hasManagementToken ? 'stored in keychain — type to replace' : 'optional (sbp_…)'}
         />
       </label>
+      <label>
+        Team notification webhook
+        <input
+          type="password"
+          autoComplete="off"
+          value={draft.notifyWebhook}
+          onChange={set('notifyWebhook')}
+          placeholder={project?.hasNotifyWebhook ? 'stored in keychain — type to replace' : 'optional, https://hooks.slack.com/… (the URL is a secret)'}
+        />
+      </label>
+      <label>
+        Extra age recipients (one per line, e.g. an offline recovery key)
+        <textarea rows={2} value={draft.extraRecipients} onChange={set('extraRecipients')} placeholder="age1…" />
+      </label>
+      <SampleChecksEditor checks={draft.sampleChecks} onChange={(sampleChecks) => setDraft((d) => ({ ...d, sampleChecks }))} />
       <label>
         Expected tables in public (one per line)
         <textarea rows={8} value={draft.expectedTables} onChange={set('expectedTables')} />

@@ -3,11 +3,13 @@ import { formatBytes } from '../../../src-main/contract/format';
 import type { ConnectionReport, ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner, messageOf } from '../ErrorBanner';
+import { BackupDialog } from './BackupDialog';
 import { ProjectForm } from './ProjectForm';
 
-export function ProjectsScreen() {
+export function ProjectsScreen({ onRunFinished }: { onRunFinished: (runId: string) => void }) {
   const [projects, setProjects] = useState<ProjectView[]>([]);
   const [editing, setEditing] = useState<ProjectView | 'new' | null>(null);
+  const [backingUp, setBackingUp] = useState<ProjectView | null>(null);
   const [reports, setReports] = useState<Record<string, ConnectionReport | string>>({});
   const [error, setError] = useState<string | null>(null);
 
@@ -26,6 +28,7 @@ export function ProjectsScreen() {
     }
   };
 
+  if (backingUp) return <BackupDialog project={backingUp} onFinished={onRunFinished} onClose={() => setBackingUp(null)} />;
   if (editing) {
     return (
       <ProjectForm
@@ -66,6 +69,10 @@ export function ProjectsScreen() {
                 <dd>{p.hasDbPassword ? 'stored in keychain' : 'not set'}</dd>
                 <dt>Expected tables</dt>
                 <dd>{p.expectedTables.length}</dd>
+                <dt>Sample checks</dt>
+                <dd>{p.sampleChecks.length}</dd>
+                <dt>Backup key</dt>
+                <dd className="mono">{p.ageRecipient ?? 'created with the first backup'}</dd>
               </dl>
               {report && (
                 <p className={typeof report === 'string' ? 'report bad' : 'report good'} role="status">
@@ -75,6 +82,9 @@ export function ProjectsScreen() {
                 </p>
               )}
               <div className="actions">
+                <button className="primary" onClick={() => setBackingUp(p)}>
+                  Start backup…
+                </button>
                 <button onClick={() => void test(p.id)}>Test connection</button>
                 <button onClick={() => setEditing(p)}>Edit</button>
               </div>

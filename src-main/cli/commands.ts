@@ -1,0 +1,219 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ProjectView } from '../contract/project';
+import { auditToCsv, auditToJson } from '../core/audit/auditExport';
+import { WardenError } from '../core/errors';
+import type { Warden } from '../core/warden';
+import type { Output } from './output';
+
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+export interface Command {
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+  positionals: number;
+  run(w: Warden, args: string[], flags: Flags, out: Output): Promise<void>;
+}
+
+const str = (flags: Flags, name: string, required = true): string | undefined => {
+  const v = flags[name];
+  if (typeof v === 'string' && v.length) return v;
+  if (required) throw new WardenError('VALIDATION', `--${name} is required.`);
+  return undefined;
+};
+
+async function readStdin(what: string): Promise<string> {
+  if (process.stdin.isTTY) throw new WardenError('VALIDATION', `Pipe the ${what} on standard input (it is never taken from the command line, where other users could see it).`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (!value) throw new WardenError('VALIDATION', `No ${what} arrived on standard input.`);
+  return value;
+}
+
+export function findProject(w: Warden, key: string): ProjectView {
+  const all = w.projects.list();
+  const match = all.find((p) => p.id === key) ?? all.find((p) => p.name.toLowerCase() === key.toLowerCase());
+  if (!match) throw new WardenError('NOT_FOUND', `No project "${key}". Known projects: ${all.map((p) => p.name).join(', ') || 'none yet (add one with "project add")'}.`);
+  return match;
+}
+
+const checksText = (checks: { status: string; title: string; detail: string }[]) =>
+  checks.map((c) => `${c.status === 'passed' ? 'PASS' : c.status === 'failed' ? 'FAIL' : 'SKIP'}  ${c.title}: ${c.detail}`).join('\n');
+
+export const commands: Record<string, Command> = {
+  'project add': {
+    usage: 'project add --name N --env production|staging|development|local --host H [--port 5432] [--db postgres] [--user postgres] [--sslmode require] [--supabase-ref REF] [--password-stdin]',
+    options: { name: { type: 'string' }, env: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, user: { type: 'string' }, sslmode: { type: 'string' }, 'supabase-ref': { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    positionals: 0,
+    async run(w, _args, f, out) {
+      const port = Number(str(f, 'port', false) ?? 5432);
+      const view = await w.projects.create({
+        name: str(f, 'name'),
+        environment: str(f, 'env'),
+        host: str(f, 'host'),
+        port: Number.isInteger(port) ? port : str(f, 'port'),
+        database: str(f, 'db', false) ?? 'postgres',
+        user: str(f, 'user', false) ?? 'postgres',
+        sslmode: str(f, 'sslmode', false) ?? 'require',
+        supabaseRef: str(f, 'supabase-ref', false) ?? null,
+        secrets: f['password-stdin'] ? { dbPassword: await readStdin('database password') } : {},
+      });
+      out.result(view, `Added project "${view.name}" (${view.id}).`);
+    },
+  },
+  'project list': {
+    usage: 'project list',
+    options: {},
+    positionals: 0,
+    async run(w, _a, _f, out) {
+      const list = w.projects.list();
+      out.result(list, list.map((p) => `${p.name}\t${p.environment}\t${p.user}@${p.host}:${p.port}/${p.database}\t${p.id}`).join('\n') || 'No projects yet.');
+    },
+  },
+  'project test': {
+    usage: 'project test <project>',
+    options: {},
+    positionals: 1,
+    async run(w, [key], _f, out) {
+      const r = await w.projects.testConnection(findProject(w, key!).id);
+      out.result(r, `Connected: PostgreSQL ${r.serverVersion}, database ${r.databaseSizeBytes} bytes, ${r.publicTableCount} tables in public${r.ssl ? ', TLS' : ''}.`);
+    },
+  },
+  backup: {
+    usage: 'backup <project> --out DIR [--name NAME] [--description TEXT] [--recipient age1… (repeatable)]',
+    options: { out: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, recipient: { type: 'string', multiple: true } },
+    positionals: 1,
+    async run(w, [key], f, out) {
+      const r = await w.backups.run(
+        { projectId: findProject(w, key!).id, name: str(f, 'name', false), description: str(f, 'description', false) ?? '', extraRecipients: (f.recipient as string[] | undefined) ?? [] },
+        { outputDir: resolve(str(f, 'out')!), onProgress: (p) => out.progress(p) },
+      );
+      const m = r.manifest;
+      out.result(r, `Backup written: ${r.dumpFile}\nrun ${r.runId}\n${m.totals.publicTables} public tables, ${m.totals.rows} rows, ${m.files.dump.ciphertextBytes} bytes, sha256 ${m.files.dump.ciphertextSha256}`);
+    },
+  },
+  verify: {
+    usage: 'verify <run> [--identity FILE]',
+    options: { identity: { type: 'string' } },
+    positionals: 1,
+    async run(w, [runId], f, out) {
+      const identityFile = str(f, 'identity', false);
+      const identities = identityFile ? readFileSync(identityFile, 'utf8').split('\n').filter((l) => l.startsWith('AGE-SECRET-KEY-')) : undefined;
+      const report = await w.verifier.verify(runId!, { identities });
+      out.result(report, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`);
+      if (!report.ok) process.exitCode = 1;
+    },
+  },
+  rehearse: {
+    usage: 'rehearse <run> [--amcheck]',
+    options: { amcheck: { type: 'boolean' } },
+    positionals: 1,
+    async run(w, [runId], f, out) {
+      const report = await w.rehearsals.rehearse(runId!, { amcheck: f.amcheck === true });
+      out.result(report, `${checksText(report.checks)}\nRestore time (RTO): ${(report.timings.rtoMs / 1000).toFixed(1)} s into ${report.target}\n${report.ok ? 'Rehearsal passed.' : 'Rehearsal FAILED.'}`);
+      if (!report.ok) process.exitCode = 1;
+    },
+  },
+  'platform check': {
+    usage: 'platform check <run> --plan pro|team|enterprise --window-start ISO --window-end ISO',
+    options: { plan: { type: 'string' }, 'window-start': { type: 'string' }, 'window-end': { type: 'string' } },
+    positionals: 1,
+    async run(w, [runId], f, out) {
+      const e = await w.platform.check(runId!, { plan: str(f, 'plan') as 'pro', migrationWindow: { start: str(f, 'window-start')!, end: str(f, 'window-end')! } });
+      out.result(e, `Platform backup ${e.backupId} (${e.backupStatus}) expires ${e.expiresAt}.${e.warnings.map((x) => `\nWARNING: ${x}`).join('')}`);
+    },
+  },
+  'platform attest': {
+    usage: 'platform attest <run> --backup-id ID --status COMPLETED --inserted-at ISO --plan pro --window-start ISO --window-end ISO --by NAME [--note TEXT]',
+    options: { 'backup-id': { type: 'string' }, status: { type: 'string' }, 'inserted-at': { type: 'string' }, plan: { type: 'string' }, 'window-start': { type: 'string' }, 'window-end': { type: 'string' }, by: { type: 'string' }, note: { type: 'string' } },
+    positionals: 1,
+    async run(w, [runId], f, out) {
+      const e = w.platform.attest(runId!, {
+        backupId: str(f, 'backup-id')!, status: str(f, 'status') as 'COMPLETED', insertedAt: str(f, 'inserted-at')!, plan: str(f, 'plan') as 'pro',
+        migrationWindow: { start: str(f, 'window-start')!, end: str(f, 'window-end')! }, attestedBy: str(f, 'by')!, note: str(f, 'note', false) ?? '',
+      });
+      out.result(e, `Platform backup ${e.backupId} attested by ${e.attestedBy}; expires ${e.expiresAt}.${e.warnings.map((x) => `\nWARNING: ${x}`).join('')}`);
+    },
+  },
+  signoff: {
+    usage: 'signoff <run> --role creator|verifier --name "FULL NAME" [--override "REASON"]',
+    options: { role: { type: 'string' }, name: { type: 'string' }, override: { type: 'string' } },
+    positionals: 1,
+    async run(w, [runId], f, out) {
+      const s = w.signOffs.signOff(runId!, { role: str(f, 'role') as 'creator', name: str(f, 'name')!, overrideReason: str(f, 'override', false) });
+      out.result(s, `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}.`);
+    },
+  },
+  'log preview': {
+    usage: 'log preview <run>',
+    options: {},
+    positionals: 1,
+    async run(w, [runId], _f, out) {
+      const p = w.exports.preview(runId!);
+      out.result(p, p.markdown);
+    },
+  },
+  'log export': {
+    usage: 'log export <run> --out DIR',
+    options: { out: { type: 'string' } },
+    positionals: 1,
+    async run(w, [runId], f, out) {
+      const r = await w.exports.export(runId!, resolve(str(f, 'out')!));
+      out.result(r, `Signed log: ${r.markdownFile}\nSignature: ${r.signatureFiles[0]}\nallowed_signers: ${r.allowedSignersFile}\nKey: ${r.fingerprint}`);
+    },
+  },
+  'verify-signature': {
+    usage: 'verify-signature <file> [--sig FILE]',
+    options: { sig: { type: 'string' } },
+    positionals: 1,
+    async run(w, [file], f, out) {
+      const v = w.exports.verifyExport(resolve(file!), str(f, 'sig', false));
+      out.result(v, v.ok ? `Good signature (${v.fingerprint}).` : `BAD signature: ${v.reason}.`);
+      if (!v.ok) process.exitCode = 1;
+    },
+  },
+  notify: {
+    usage: 'notify <run> (--send | --message | --confirm --by NAME --channel WHERE)',
+    options: { send: { type: 'boolean' }, message: { type: 'boolean' }, confirm: { type: 'boolean' }, by: { type: 'string' }, channel: { type: 'string' } },
+    positionals: 1,
+    async run(w, [runId], f, out) {
+      if (f.send) {
+        const r = await w.notify.send(runId!);
+        return out.result(r, `Webhook answered ${r.status}; team notified.`);
+      }
+      if (f.confirm) {
+        w.notify.confirmSent(runId!, str(f, 'by')!, str(f, 'channel')!);
+        return out.result({ ok: true }, 'Notification recorded as sent.');
+      }
+      if (!f.message) throw new WardenError('VALIDATION', 'Choose --send, --message or --confirm.');
+      const text = w.notify.message(runId!);
+      out.result({ message: text }, text);
+    },
+  },
+  'audit verify': {
+    usage: 'audit verify',
+    options: {},
+    positionals: 0,
+    async run(w, _a, _f, out) {
+      const v = w.audit.verify();
+      out.result(v, v.ok ? `Audit chain intact: ${v.rows} entries, head ${v.headHash}.` : `Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.reason}.`);
+      if (!v.ok) process.exitCode = 1;
+    },
+  },
+  'audit export': {
+    usage: 'audit export --format csv|json [--out FILE]',
+    options: { format: { type: 'string' }, out: { type: 'string' } },
+    positionals: 0,
+    async run(w, _a, f, out) {
+      const format = str(f, 'format');
+      if (format !== 'csv' && format !== 'json') throw new WardenError('VALIDATION', '--format must be csv or json.');
+      const entries = w.audit.list({ limit: Number.MAX_SAFE_INTEGER });
+      const text = format === 'csv' ? auditToCsv(entries) : auditToJson(entries, w.audit.verify());
+      const file = str(f, 'out', false);
+      if (file) {
+        writeFileSync(resolve(file), text, { mode: 0o600 });
+        out.note(`Wrote ${entries.length} entries to ${resolve(file)}.`);
+      } else process.stdout.write(text);
+    },
+  },
+};

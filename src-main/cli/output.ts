@@ -1,0 +1,27 @@
+import type { BackupProgress } from '../contract/backup';
+import { formatBytes } from '../contract/format';
+
+/** Prints results as text for people or JSON for scripts, and progress only where someone watches. */
+export class Output {
+  constructor(
+    private readonly json: boolean,
+    private readonly tty = process.stderr.isTTY === true,
+  ) {}
+
+  result(value: unknown, text: string): void {
+    process.stdout.write(this.json ? JSON.stringify(value, null, 2) + '\n' : text.endsWith('\n') ? text : text + '\n');
+  }
+
+  progress(p: BackupProgress): void {
+    if (this.json || !this.tty) return;
+    const pct = Math.round(p.fraction * 100);
+    const eta = p.etaMs === null ? '' : `, about ${Math.ceil(p.etaMs / 1000)} s left`;
+    const table = p.currentTable ? ` ${p.currentTable}` : '';
+    process.stderr.write(`\r\x1b[2K${p.phase} ${pct}% ${formatBytes(p.bytesDumped)} dumped, ${p.tablesDone}/${p.tablesTotal} tables${eta}${table}`);
+    if (p.phase === 'finalizing') process.stderr.write('\n');
+  }
+
+  note(text: string): void {
+    if (!this.json) process.stderr.write(text + '\n');
+  }
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { backupProgressSchema } from './backup';
+
+export const itemStateSchema = z.enum(['pending', 'running', 'passed', 'failed', 'skipped']);
+
+export const checklistItemViewSchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  mode: z.enum(['verified', 'attested']),
+  state: itemStateSchema,
+  evidence: z.unknown(),
+  attestedBy: z.string().nullable(),
+  attestedAt: z.string().nullable(),
+  note: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type ChecklistItemView = z.infer<typeof checklistItemViewSchema>;
+
+export const runViewSchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  projectName: z.string(),
+  name: z.string(),
+  description: z.string(),
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
+  createdBy: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+  items: z.array(checklistItemViewSchema),
+  signOffs: z.array(z.object({ role: z.enum(['creator', 'verifier']), name: z.string(), osUser: z.string(), signedAt: z.string(), overrideReason: z.string().nullable() })),
+  backupFile: z.string().nullable(),
+});
+export type RunView = z.infer<typeof runViewSchema>;
+
+export const backupProgressEventSchema = z.object({ projectId: z.string(), progress: backupProgressSchema });
+export type BackupProgressEvent = z.infer<typeof backupProgressEventSchema>;

@@ -1,0 +1,10 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where the app database lives; the Electron app and the CLI share it. BACKUP_WARDEN_DATA overrides. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.BACKUP_WARDEN_DATA) return env.BACKUP_WARDEN_DATA;
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Backup Warden');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Backup Warden');
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Backup Warden');
+}

@@ -1,0 +1,27 @@
+import type { RunView } from '../../contract/runs';
+import type { Warden } from '../warden';
+
+/** A run as the UI shows it: status, checklist with evidence, sign-offs, the backup file. */
+export function runView(w: Warden, runId: string): RunView {
+  const run = w.runs.get(runId);
+  const artifact = w.db.prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) as { path: string } | undefined;
+  return {
+    id: run.id,
+    projectId: run.project_id,
+    projectName: w.projects.get(run.project_id).name,
+    name: run.name,
+    description: run.description,
+    status: run.status,
+    createdBy: run.created_by,
+    startedAt: run.started_at,
+    finishedAt: run.finished_at,
+    error: run.error,
+    items: w.runs.items(runId),
+    signOffs: w.signOffs.list(runId),
+    backupFile: artifact?.path ?? null,
+  };
+}
+
+export function listRunViews(w: Warden, projectId?: string): RunView[] {
+  return w.runs.list(projectId).map((r) => runView(w, r.id));
+}

@@ -1,0 +1,57 @@
+import { useEffect, useState } from 'react';
+import type { BackupProgress } from '../../../src-main/contract/backup';
+import type { ProjectView } from '../../../src-main/contract/project';
+import { api, unwrap } from '../api';
+import { ErrorBanner } from '../ErrorBanner';
+import { ProgressBar } from '../ui/ProgressBar';
+import { useAction } from '../useAsync';
+
+/** Starts a backup of one project into a folder the operator picks, with live progress and cancel. */
+export function BackupDialog({ project, onFinished, onClose }: { project: ProjectView; onFinished: (runId: string) => void; onClose: () => void }) {
+  const action = useAction();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [folder, setFolder] = useState<string | null>(null);
+  const [progress, setProgress] = useState<BackupProgress | null>(null);
+  useEffect(() => api().onBackupProgress((e) => e.projectId === project.id && setProgress(e.progress)), [project.id]);
+
+  const pick = () => action.run(() => unwrap(api().pickFolder({ purpose: 'backup' }))).then((f) => f && setFolder(f));
+  const start = () =>
+    action
+      .run(() => unwrap(api().startBackup({ projectId: project.id, ...(name.trim() ? { name: name.trim() } : {}), description, outputDir: folder! })))
+      .then((r) => {
+        setProgress(null);
+        if (r) onFinished(r.runId);
+      });
+  const cancel = () => void unwrap(api().cancelBackup({ projectId: project.id }));
+
+  return (
+    <section className="form" aria-labelledby="backup-title">
+      <h2 id="backup-title">Back up {project.name}</h2>
+      <p className="muted">
+        pg_dump (custom format) of {project.user}@{project.host}:{project.port}/{project.database}, encrypted with the project’s age key, hashed and written
+        atomically; exact row counts in the same snapshot.
+      </p>
+      <label>
+        Backup name <input value={name} onChange={(e) => setName(e.target.value)} placeholder="pre-migration-baseline-YYYY-MM-DD" disabled={action.busy} />
+      </label>
+      <label>
+        Purpose <input value={description} onChange={(e) => setDescription(e.target.value)} placeholder="e.g. baseline before the forum schema migration" disabled={action.busy} />
+      </label>
+      <div className="actions">
+        <button onClick={() => void pick()} disabled={action.busy}>
+          Choose folder…
+        </button>
+        <span className={folder ? 'mono' : 'muted'}>{folder ?? 'No folder chosen yet'}</span>
+      </div>
+      {progress && action.busy && <ProgressBar progress={progress} />}
+      <ErrorBanner error={action.error} />
+      <div className="actions">
+        <button className="primary" disabled={action.busy || !folder} onClick={() => void start()}>
+          {action.busy ? 'Backing up…' : 'Start backup'}
+        </button>
+        {action.busy ? <button onClick={cancel}>Cancel backup</button> : <button onClick={onClose}>Close</button>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,116 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import type { ProjectView } from '../../../src-main/contract/project';
+import type { ChecklistItemView, RunView } from '../../../src-main/contract/runs';
+import { api, unwrap } from '../api';
+import { ErrorBanner, messageOf } from '../ErrorBanner';
+import { StateBadge } from '../ui/StateBadge';
+import { BackupEvidence } from './run/BackupEvidence';
+import { IntegrityPanel } from './run/IntegrityPanel';
+import { LogPanel } from './run/LogPanel';
+import { NotifyPanel } from './run/NotifyPanel';
+import { PlatformPanel } from './run/PlatformPanel';
+import { RehearsalPanel } from './run/RehearsalPanel';
+import { SignOffPanel } from './run/SignOffPanel';
+
+export interface PanelProps {
+  run: RunView;
+  project: ProjectView;
+  item: ChecklistItemView;
+  /** Re-reads the run after an action changed it. */
+  changed: () => void;
+}
+
+const panels: Record<string, (p: PanelProps) => ReactNode> = {
+  prerequisites: PlatformPanel,
+  backup: BackupEvidence,
+  integrity: IntegrityPanel,
+  log: LogPanel,
+  rehearsal: RehearsalPanel,
+  'sign-off': SignOffPanel,
+  notify: NotifyPanel,
+};
+
+function provenance(item: ChecklistItemView): string {
+  if (item.mode === 'attested' && item.attestedBy) return `attested by ${item.attestedBy} at ${new Date(item.attestedAt!).toLocaleString()}${item.note ? ` — ${item.note}` : ''}`;
+  return item.state === 'pending' ? (item.mode === 'verified' ? 'checked by the app' : 'vouched for by a person') : `${item.mode === 'verified' ? 'verified by the app' : 'attested'} · ${new Date(item.updatedAt).toLocaleString()}`;
+}
+
+/** One backup run as its checklist: every item with its evidence and the action that moves it on. */
+export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void }) {
+  const [run, setRun] = useState<RunView | null>(null);
+  const [project, setProject] = useState<ProjectView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    unwrap(api().getRun({ runId }))
+      .then(async (r) => {
+        setRun(r);
+        setProject(await unwrap(api().getProject({ id: r.projectId })));
+      })
+      .catch((e: unknown) => setError(messageOf(e)));
+  }, [runId]);
+  useEffect(load, [load]);
+
+  if (!run || !project) {
+    return (
+      <section aria-labelledby="run-title">
+        <h2 id="run-title">Backup run</h2>
+        <ErrorBanner error={error} />
+        {!error && <p className="muted">Loading…</p>}
+      </section>
+    );
+  }
+  const green = run.items.filter((i) => i.state === 'passed').length;
+  return (
+    <section aria-labelledby="run-title">
+      <button className="link" onClick={onBack}>
+        ← All runs
+      </button>
+      <div className="section-head">
+        <h2 id="run-title">
+          {run.name} <StateBadge state={run.status} />
+        </h2>
+        <span className="muted" aria-label="Checklist progress">
+          {green} of {run.items.length} items passed
+        </span>
+      </div>
+      <dl className="facts">
+        <dt>Project</dt>
+        <dd>
+          {run.projectName} <span className={`badge env-${project.environment}`}>{project.environment}</span>
+        </dd>
+        <dt>Started</dt>
+        <dd>
+          {new Date(run.startedAt).toLocaleString()} by {run.createdBy}
+        </dd>
+        {run.description && (
+          <>
+            <dt>Purpose</dt>
+            <dd>{run.description}</dd>
+          </>
+        )}
+        {run.error && (
+          <>
+            <dt>Error</dt>
+            <dd className="report bad">{run.error}</dd>
+          </>
+        )}
+      </dl>
+      <ErrorBanner error={error} />
+      <ol className="checklist">
+        {run.items.map((item) => {
+          const Panel = panels[item.key];
+          return (
+            <li key={item.key} className={`card item item-${item.state}`} aria-labelledby={`item-${item.key}`}>
+              <div className="card-head">
+                <h3 id={`item-${item.key}`}>{item.title}</h3>
+                <StateBadge state={item.state} />
+                <span className="muted small">{provenance(item)}</span>
+              </div>
+              {Panel && <Panel run={run} project={project} item={item} changed={load} />}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}

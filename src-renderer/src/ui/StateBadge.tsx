@@ -1,0 +1,15 @@
+const labels: Record<string, string> = {
+  pending: 'pending',
+  running: 'running',
+  passed: 'passed',
+  failed: 'failed',
+  skipped: 'skipped',
+  succeeded: 'succeeded',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted',
+};
+
+/** A run's or an item's state as a coloured word: colour is never the only signal. */
+export function StateBadge({ state }: { state: string }) {
+  return <span className={`state state-${state}`}>{labels[state] ?? state}</span>;
+}

@@ -1,0 +1,183 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
+import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { tempDir } from '../helpers/tmp';
+import { openTestWarden } from '../helpers/warden';
+import { installWardenShim, startBridge, type Bridge } from './bridge';
+
+// The renderer, built as shipped, in Debian's Chromium; behind window.warden the real IPC router,
+// core, PostgreSQL, keychain and files. One walk through the whole checklist to a signed export.
+const shots = join(import.meta.dirname, '../../test-output/screenshots');
+const t = openTestWarden('operator');
+const files = tempDir('bw-e2e-');
+const backupDir = join(files.dir, 'backups');
+const exportDir = join(files.dir, 'repo');
+let cluster: ScratchCluster;
+let bridge: Bridge;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const item = (title: string): Locator => page.locator('li.item', { has: page.getByRole('heading', { name: title, exact: true }) });
+const passed = (title: string, timeout = 60_000) => item(title).locator('.card-head .state-passed').waitFor({ timeout });
+const shot = (name: string) => page.screenshot({ path: join(shots, name), fullPage: true });
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  mkdirSync(backupDir);
+  mkdirSync(exportDir);
+  cluster = await startScratchCluster();
+  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 40e6 });
+  bridge = await startBridge(t.warden);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${m.text()} (${m.location().url})`));
+  await page.addInitScript(installWardenShim, bridge.shim);
+  await page.goto(bridge.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await bridge?.close();
+  t.close();
+  await cluster?.stop();
+  files.cleanup();
+});
+
+describe('renderer end to end (Chromium, real core)', () => {
+  it('walks the whole checklist to a signed export, showing real data on every screen', async () => {
+    onTestFailed(async () => {
+      await shot('failure.png');
+    });
+    const password = cluster.target.password;
+    await page.getByText('No projects yet').waitFor();
+
+    // Project: created through the form, secret typed once and never shown again.
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByLabel('Project name', { exact: true }).fill('Practice production');
+    await page.getByLabel('Host', { exact: true }).fill(cluster.target.host);
+    await page.getByLabel('Port', { exact: true }).fill(String(cluster.target.port));
+    await page.getByLabel('Database', { exact: true }).fill('practice');
+    await page.getByLabel('User', { exact: true }).fill(cluster.target.user);
+    await page.getByLabel('SSL mode').selectOption('disable');
+    await page.getByLabel('Database password').fill(password);
+    await page.getByRole('button', { name: 'Add sample check' }).click();
+    const check = page.getByRole('group', { name: 'Sample check 1' });
+    await check.getByLabel('Name').fill('students exist');
+    await check.getByLabel('Table').fill('public.users');
+    await check.getByLabel('Where column').fill('role');
+    await check.getByLabel('equals').fill('student');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Practice production' }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText(/Connected: PostgreSQL 15\.\d+.*, [\d.]+ MiB, 31 tables in public/).waitFor();
+    expect(await page.locator('.card').innerText()).toContain('stored in keychain');
+    await shot('01-projects.png');
+
+    // Backup with live progress into the folder the picker hands out.
+    await page.getByRole('button', { name: 'Start backup…' }).click();
+    await page.getByLabel('Backup name').fill('e2e-baseline');
+    await page.getByLabel('Purpose').fill('Baseline before the forum schema migration');
+    await page.getByRole('button', { name: 'Start backup' }).isDisabled().then((d) => expect(d).toBe(true));
+    bridge.nextFolders.push(backupDir);
+    await page.getByRole('button', { name: 'Choose folder…' }).click();
+    await page.getByText(backupDir).waitFor();
+    await page.getByRole('button', { name: 'Start backup' }).click();
+    await page.getByRole('progressbar', { name: 'Backup progress' }).waitFor({ timeout: 30_000 });
+    await shot('02-backup-progress.png');
+    await page.getByRole('heading', { name: /e2e-baseline/ }).waitFor({ timeout: 120_000 });
+    await passed('Backup created and encrypted');
+    expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
+    expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.sql.age']);
+
+    // Integrity, then the restore rehearsal with its counts table and measured RTO.
+    await item('Integrity verified').getByRole('button', { name: 'Run integrity check' }).click();
+    await passed('Integrity verified');
+    expect(await item('Integrity verified').innerText()).not.toContain('FAIL');
+    await item('Restore rehearsed').getByRole('button', { name: 'Rehearse restore' }).click();
+    await passed('Restore rehearsed', 120_000);
+    const rehearsal = await item('Restore rehearsed').innerText();
+    expect(rehearsal).toMatch(/Measured RTO \d+\.\d s/);
+    expect(rehearsal).toContain('students exist');
+    const usersRow = await item('Restore rehearsed').getByRole('row', { name: /public\.users/ }).innerText();
+    const [, expected, restored] = usersRow.split('\t');
+    expect(Number(expected!.replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(restored).toBe(expected);
+    await item('Restore rehearsed').scrollIntoViewIfNeeded();
+    await shot('03-rehearsal.png');
+
+    // Platform backup attested (no Management API token in a practice project).
+    await item('Prerequisites checked').getByText('Attest the platform backup').click();
+    await item('Prerequisites checked').getByLabel('Backup id').fill('daily-2026-11-25');
+    await item('Prerequisites checked').getByLabel('Your full name').fill('Alice Creator');
+    await item('Prerequisites checked').getByLabel('Note').fill('Seen in Dashboard → Database → Backups');
+    await item('Prerequisites checked').getByRole('button', { name: 'Attest platform backup' }).click();
+    await passed('Prerequisites checked');
+
+    // Two-person sign-off: the same person cannot verify, and the UI says what to do.
+    const signOff = item('Two-person sign-off');
+    await signOff.getByLabel('Creator’s full name').fill('Alice Creator');
+    await signOff.getByRole('button', { name: 'Sign as creator' }).click();
+    await signOff.getByLabel('Verifier’s full name (a different person)').fill('alice  creator');
+    await signOff.getByRole('button', { name: 'Sign as verifier' }).click();
+    expect(await signOff.getByRole('alert').innerText()).toMatch(/must be a different person from the creator \(Alice Creator\)\. Ask a second person to verify/);
+    await signOff.getByLabel('Verifier’s full name (a different person)').fill('Bob Verifier');
+    await signOff.getByRole('button', { name: 'Sign as verifier' }).click();
+    await passed('Two-person sign-off');
+
+    // Log preview, then the signed export into the picked folder; auditors' ssh-keygen agrees.
+    const log = item('Backup log filled in');
+    await log.getByRole('button', { name: 'Preview log' }).click();
+    expect(await log.locator('pre').innerText()).toContain('Bob Verifier');
+    bridge.nextFolders.push(exportDir);
+    await log.getByRole('button', { name: 'Export signed log…' }).click();
+    await log.getByText('Signed log exported; its signature verifies.').waitFor();
+    await passed('Backup log filled in');
+    const logDir = join(exportDir, 'docs/phase2');
+    const markdown = readdirSync(logDir).find((f) => f.endsWith('.md'))!;
+    const allowed = join(logDir, 'allowed_signers');
+    const ssh = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowed, '-I', readFileSync(allowed, 'utf8').split(' ')[0]!, '-n', 'backup-warden-log', '-s', join(logDir, `${markdown}.sig`)], {
+      input: readFileSync(join(logDir, markdown)),
+      encoding: 'utf8',
+    });
+    expect(ssh.stdout + ssh.stderr).toMatch(/Good "backup-warden-log" signature/);
+
+    // Team notified, by a person who says where.
+    const notify = item('Team notified');
+    await notify.getByRole('button', { name: 'Show message' }).click();
+    expect(await notify.locator('pre').innerText()).toContain('verified and signed off');
+    await notify.getByLabel('Sent by').fill('Alice Creator');
+    await notify.getByLabel('Where').fill('#db-migrations');
+    await notify.getByRole('button', { name: 'Confirm sent' }).click();
+    await passed('Team notified');
+    await page.getByText('7 of 7 items passed').waitFor();
+    expect(await page.getByRole('heading', { name: /e2e-baseline/ }).innerText()).toContain('succeeded');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shot('04-run-checklist.png');
+
+    // History and the audit trail with its chain status.
+    await page.getByRole('button', { name: 'Backup runs' }).click();
+    await page.getByRole('button', { name: 'e2e-baseline' }).waitFor();
+    await shot('05-history.png');
+    await page.getByRole('button', { name: 'Audit trail' }).click();
+    const chain = await page.getByRole('status').innerText();
+    expect(chain).toMatch(/Chain intact: \d+ entries/);
+    expect(await page.locator('table').innerText()).toContain('log.exported');
+    await shot('06-audit.png');
+
+    // The secret never reached the page after it was typed; no script error or CSP violation happened.
+    expect(await page.content()).not.toContain(password);
+    expect(pageErrors).toEqual([]);
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '04-run-checklist', '05-history', '06-audit']) {
+      expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
+    }
+  });
+});
