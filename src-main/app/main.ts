@@ -1,12 +1,13 @@
-import { app, BrowserWindow, dialog } from 'electron';
-import { ipcEventChannel } from '../contract/methods';
+import { app, dialog, type BrowserWindow } from 'electron';
 import { defaultDataDir } from '../core/dataDir';
 import { openWarden, type Warden } from '../core/warden';
 import { toErrorShape } from '../core/errors';
 import { createHandlers } from './ipc/handlers';
 import { registerIpc } from './ipc/register';
 import { createIpcRouter } from './ipc/router';
+import { installMenu } from './menu';
 import { createSenderCheck } from './security';
+import { createShellServices } from './shellServices';
 import { createMainWindow, hardenSession, rendererEntry } from './window';
 
 app.enableSandbox();
@@ -19,20 +20,10 @@ app
   .then(() => {
     warden = openWarden({ dataDir: defaultDataDir() });
     hardenSession();
+    installMenu();
     // Filled in once the window exists; the shell's callbacks only run after that.
     const main: { window?: BrowserWindow } = {};
-    const shell = {
-      pickFolder: async (purpose: 'backup' | 'export') => {
-        const title = purpose === 'backup' ? 'Folder for the encrypted backup' : 'Folder to export the signed log into (e.g. your repository)';
-        const parent = BrowserWindow.getFocusedWindow() ?? main.window;
-        const options = { title, properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
-        const picked = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
-        return picked.canceled ? null : (picked.filePaths[0] ?? null);
-      },
-      emit: (event: 'backupProgress', payload: unknown) => {
-        if (main.window && !main.window.isDestroyed()) main.window.webContents.send(ipcEventChannel(event), payload);
-      },
-    };
+    const shell = createShellServices(() => main.window);
     registerIpc(
       createIpcRouter(createHandlers(warden, shell), createSenderCheck(rendererEntry), (method, error) => {
         console.error(`[ipc] ${method}: ${toErrorShape(error).message}`);

@@ -4,15 +4,20 @@ import type { ProjectView } from '../contract/project';
 import { auditToCsv, auditToJson } from '../core/audit/auditExport';
 import { WardenError } from '../core/errors';
 import type { Warden } from '../core/warden';
+import { runDemo } from './demo';
 import type { Output } from './output';
 
 export type Flags = Record<string, string | boolean | string[] | undefined>;
-export interface Command {
+interface CommandBase {
+  summary: string;
   usage: string;
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   positionals: number;
-  run(w: Warden, args: string[], flags: Flags, out: Output): Promise<void>;
 }
+/** A command runs on the core the CLI opened, or (standalone) sets up its own. It returns its exit code; nothing means 0. */
+export type Command =
+  | (CommandBase & { standalone?: false; run(w: Warden, args: string[], flags: Flags, out: Output): Promise<number | void> })
+  | (CommandBase & { standalone: true; run(w: null, args: string[], flags: Flags, out: Output): Promise<number | void> });
 
 const str = (flags: Flags, name: string, required = true): string | undefined => {
   const v = flags[name];
@@ -42,6 +47,7 @@ const checksText = (checks: { status: string; title: string; detail: string }[])
 
 export const commands: Record<string, Command> = {
   'project add': {
+    summary: 'add a database profile; the password comes on standard input',
     usage: 'project add --name N --env production|staging|development|local --host H [--port 5432] [--db postgres] [--user postgres] [--sslmode require] [--supabase-ref REF] [--password-stdin]',
     options: { name: { type: 'string' }, env: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, user: { type: 'string' }, sslmode: { type: 'string' }, 'supabase-ref': { type: 'string' }, 'password-stdin': { type: 'boolean' } },
     positionals: 0,
@@ -62,6 +68,7 @@ export const commands: Record<string, Command> = {
     },
   },
   'project list': {
+    summary: 'list the project profiles',
     usage: 'project list',
     options: {},
     positionals: 0,
@@ -71,6 +78,7 @@ export const commands: Record<string, Command> = {
     },
   },
   'project test': {
+    summary: 'connect and report server version, size and table count',
     usage: 'project test <project>',
     options: {},
     positionals: 1,
@@ -80,6 +88,7 @@ export const commands: Record<string, Command> = {
     },
   },
   backup: {
+    summary: 'encrypted backup with manifest, exact row counts and hashes',
     usage: 'backup <project> --out DIR [--name NAME] [--description TEXT] [--recipient age1… (repeatable)]',
     options: { out: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, recipient: { type: 'string', multiple: true } },
     positionals: 1,
@@ -93,6 +102,7 @@ export const commands: Record<string, Command> = {
     },
   },
   verify: {
+    summary: 'integrity check: hashes, full decrypt, archive listing, expected tables',
     usage: 'verify <run> [--identity FILE]',
     options: { identity: { type: 'string' } },
     positionals: 1,
@@ -101,20 +111,22 @@ export const commands: Record<string, Command> = {
       const identities = identityFile ? readFileSync(identityFile, 'utf8').split('\n').filter((l) => l.startsWith('AGE-SECRET-KEY-')) : undefined;
       const report = await w.verifier.verify(runId!, { identities });
       out.result(report, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`);
-      if (!report.ok) process.exitCode = 1;
+      return report.ok ? 0 : 1;
     },
   },
   rehearse: {
+    summary: 'restore into a scratch PostgreSQL and compare with the manifest',
     usage: 'rehearse <run> [--amcheck]',
     options: { amcheck: { type: 'boolean' } },
     positionals: 1,
     async run(w, [runId], f, out) {
       const report = await w.rehearsals.rehearse(runId!, { amcheck: f.amcheck === true });
       out.result(report, `${checksText(report.checks)}\nRestore time (RTO): ${(report.timings.rtoMs / 1000).toFixed(1)} s into ${report.target}\n${report.ok ? 'Rehearsal passed.' : 'Rehearsal FAILED.'}`);
-      if (!report.ok) process.exitCode = 1;
+      return report.ok ? 0 : 1;
     },
   },
   'platform check': {
+    summary: 'read the Supabase platform backup and its expiry (Management API)',
     usage: 'platform check <run> --plan pro|team|enterprise --window-start ISO --window-end ISO',
     options: { plan: { type: 'string' }, 'window-start': { type: 'string' }, 'window-end': { type: 'string' } },
     positionals: 1,
@@ -124,6 +136,7 @@ export const commands: Record<string, Command> = {
     },
   },
   'platform attest': {
+    summary: 'record the platform backup as seen in the Dashboard',
     usage: 'platform attest <run> --backup-id ID --status COMPLETED --inserted-at ISO --plan pro --window-start ISO --window-end ISO --by NAME [--note TEXT]',
     options: { 'backup-id': { type: 'string' }, status: { type: 'string' }, 'inserted-at': { type: 'string' }, plan: { type: 'string' }, 'window-start': { type: 'string' }, 'window-end': { type: 'string' }, by: { type: 'string' }, note: { type: 'string' } },
     positionals: 1,
@@ -136,6 +149,7 @@ export const commands: Record<string, Command> = {
     },
   },
   signoff: {
+    summary: 'sign off as creator, then as a different verifier',
     usage: 'signoff <run> --role creator|verifier --name "FULL NAME" [--override "REASON"]',
     options: { role: { type: 'string' }, name: { type: 'string' }, override: { type: 'string' } },
     positionals: 1,
@@ -145,6 +159,7 @@ export const commands: Record<string, Command> = {
     },
   },
   'log preview': {
+    summary: 'print the backup log as it would be exported',
     usage: 'log preview <run>',
     options: {},
     positionals: 1,
@@ -154,6 +169,7 @@ export const commands: Record<string, Command> = {
     },
   },
   'log export': {
+    summary: 'write the signed backup log (SSH signature) into DIR/docs/phase2',
     usage: 'log export <run> --out DIR',
     options: { out: { type: 'string' } },
     positionals: 1,
@@ -163,16 +179,18 @@ export const commands: Record<string, Command> = {
     },
   },
   'verify-signature': {
+    summary: 'check an exported log against its .sig',
     usage: 'verify-signature <file> [--sig FILE]',
     options: { sig: { type: 'string' } },
     positionals: 1,
     async run(w, [file], f, out) {
       const v = w.exports.verifyExport(resolve(file!), str(f, 'sig', false));
       out.result(v, v.ok ? `Good signature (${v.fingerprint}).` : `BAD signature: ${v.reason}.`);
-      if (!v.ok) process.exitCode = 1;
+      return v.ok ? 0 : 1;
     },
   },
   notify: {
+    summary: 'tell the team: webhook, the message to paste, or confirm it was sent',
     usage: 'notify <run> (--send | --message | --confirm --by NAME --channel WHERE)',
     options: { send: { type: 'boolean' }, message: { type: 'boolean' }, confirm: { type: 'boolean' }, by: { type: 'string' }, channel: { type: 'string' } },
     positionals: 1,
@@ -191,16 +209,18 @@ export const commands: Record<string, Command> = {
     },
   },
   'audit verify': {
+    summary: 'check the hash chain of the audit trail',
     usage: 'audit verify',
     options: {},
     positionals: 0,
     async run(w, _a, _f, out) {
       const v = w.audit.verify();
       out.result(v, v.ok ? `Audit chain intact: ${v.rows} entries, head ${v.headHash}.` : `Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.reason}.`);
-      if (!v.ok) process.exitCode = 1;
+      return v.ok ? 0 : 1;
     },
   },
   'audit export': {
+    summary: 'export the audit trail as CSV or JSON',
     usage: 'audit export --format csv|json [--out FILE]',
     options: { format: { type: 'string' }, out: { type: 'string' } },
     positionals: 0,
@@ -215,5 +235,13 @@ export const commands: Record<string, Command> = {
         out.note(`Wrote ${entries.length} entries to ${resolve(file)}.`);
       } else process.stdout.write(text);
     },
+  },
+  demo: {
+    summary: 'practice run on an embedded database, no credentials needed',
+    usage: 'demo [--out DIR]',
+    options: { out: { type: 'string' } },
+    positionals: 0,
+    standalone: true,
+    run: (_w, _a, f, out) => runDemo(str(f, 'out', false) ?? 'demo-output', out),
   },
 };

@@ -28,8 +28,11 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
 
   const step = (text: string) => out.note(`• ${text}`);
   step('Starting an embedded PostgreSQL and building a Supabase-shaped practice database…');
+  // The practice run keeps its secrets under a keychain service of its own; a new run starts it clean.
+  const vault = new KeychainVault('Backup Warden practice');
+  await vault.clearService();
   const cluster = await startScratchCluster();
-  const warden = openWarden({ dataDir: join(outDir, 'data'), vault: new KeychainVault('Backup Warden practice'), actor: 'practice-operator' });
+  const warden = openWarden({ dataDir: join(outDir, 'data'), vault, actor: 'practice-operator' });
   try {
     const built = await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: PRACTICE_BYTES });
     const project = await warden.projects.create({
@@ -87,6 +90,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       log: exported.markdownFile,
       signature: `in-app ${inApp.ok ? 'good' : 'BAD'}, ssh-keygen -Y verify: ${sshVerdict}`,
       audit: `${chain.ok ? 'chain intact' : 'chain BROKEN'}, ${entries.length} entries → audit.csv, audit.json`,
+      'check it': `ssh-keygen -Y verify -f ${exported.allowedSignersFile} -I ${principal} -n backup-warden-log -s ${exported.markdownFile}.sig < ${exported.markdownFile}`,
     };
     const ok = integrity.ok && rehearsal.ok && inApp.ok && chain.ok && items.every((i) => i.state === 'passed') && !ssh.error && ssh.status === 0;
     out.result({ ok, outDir, runId, ...summary }, [`\nPractice run ${ok ? 'complete' : 'FAILED'} → ${outDir}`, ...Object.entries(summary).map(([k, v]) => `  ${k.padEnd(10)} ${v}`)].join('\n'));

@@ -2,66 +2,80 @@
 // backup-warden: the command-line shell over the same core as the desktop app.
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../core/dataDir';
-import { toErrorShape, WardenError } from '../core/errors';
+import { toErrorShape } from '../core/errors';
 import { openWarden } from '../core/warden';
-import { commands, type Flags } from './commands';
-import { runDemo } from './demo';
+import { commands, type Command, type Flags } from './commands';
 import { Output } from './output';
 
+/** Exit codes: 0 done, 1 the work failed (or a check came out red), 2 the command line was wrong. */
+const USAGE_ERROR = 2;
 const GLOBAL = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
 function usage(): string {
   return [
     'Usage: backup-warden <command> [options]   (global: --data-dir DIR, --json, --help)',
     '',
-    ...Object.values(commands).map((c) => `  backup-warden ${c.usage}`),
-    '  backup-warden demo [--out DIR]            practice run on an embedded database, no credentials',
+    ...Object.values(commands).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
-    'Secrets are read from standard input (--password-stdin), never from arguments.',
+    'Runs are named by the id that "backup" prints. Secrets are read from standard input (--password-stdin), never from arguments.',
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((n) => n in commands || n === 'demo');
-  if (!name || argv.includes('--help') || argv.includes('-h')) {
-    (name ? process.stdout : process.stderr).write(usage() + '\n');
-    return name || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+/** The command named by the first one or two positional words; flag values are not mistaken for words. */
+function findCommand(argv: string[]): { name: string; command: Command } | { words: string[] } {
+  const allOptions = Object.assign({}, GLOBAL, ...Object.values(commands).map((c) => c.options)) as Record<string, { type: 'string' | 'boolean' }>;
+  const { positionals } = parseArgs({ args: argv, options: allOptions, allowPositionals: true, strict: false });
+  for (const name of [positionals.slice(0, 2).join(' '), positionals[0] ?? '']) {
+    if (name && Object.hasOwn(commands, name)) return { name, command: commands[name]! };
   }
-  const command = name === 'demo' ? null : commands[name]!;
+  return { words: positionals.slice(0, 2) };
+}
+
+function usageError(message: string, command?: Command): number {
+  process.stderr.write(`error: ${message}\n${command ? `usage: backup-warden ${command.usage}` : 'Run "backup-warden --help" for the list of commands.'}\n`);
+  return USAGE_ERROR;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const help = argv.includes('--help') || argv.includes('-h');
+  const found = findCommand(argv);
+  if ('words' in found) {
+    if (help || found.words.length === 0) {
+      (help ? process.stdout : process.stderr).write(usage() + '\n');
+      return help ? 0 : USAGE_ERROR;
+    }
+    return usageError(`unknown command "${found.words.join(' ')}".`);
+  }
+  const { name, command } = found;
+  if (help) {
+    process.stdout.write(`usage: backup-warden ${command.usage}\n${command.summary}\n`);
+    return 0;
+  }
   let parsed: { values: Flags; positionals: string[] };
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...GLOBAL, ...(command?.options ?? { out: { type: 'string' } }) },
-      allowPositionals: true,
-      strict: true,
-    }) as { values: Flags; positionals: string[] };
+    parsed = parseArgs({ args: argv, options: { ...GLOBAL, ...command.options }, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\nusage: backup-warden ${command?.usage ?? 'demo [--out DIR]'}\n`);
-    return 2;
+    return usageError((error as Error).message, command);
   }
   const args = parsed.positionals.slice(name.split(' ').length);
-  const expected = command?.positionals ?? 0;
-  if (args.length !== expected) {
-    process.stderr.write(`error: "${name}" takes ${expected} argument(s), got ${args.length}${args.length ? ` (${args.join(' ')})` : ''}\nusage: backup-warden ${command?.usage ?? 'demo [--out DIR]'}\n`);
-    return 2;
+  if (args.length !== command.positionals) {
+    return usageError(`"${name}" takes ${command.positionals} argument(s), got ${args.length}${args.length ? ` (${args.join(' ')})` : ''}.`, command);
   }
-  const out = new Output(parsed.values.json === true);
+  const json = parsed.values.json === true;
+  const out = new Output(json);
   try {
-    if (!command) return await runDemo(typeof parsed.values.out === 'string' ? parsed.values.out : 'demo-output', out);
+    if (command.standalone) return (await command.run(null, args, parsed.values, out)) ?? 0;
     const warden = openWarden({ dataDir: typeof parsed.values['data-dir'] === 'string' ? parsed.values['data-dir'] : defaultDataDir() });
     try {
-      await command.run(warden, args, parsed.values, out);
+      return (await command.run(warden, args, parsed.values, out)) ?? 0;
     } finally {
       warden.close();
     }
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     const shape = toErrorShape(error);
-    if (parsed.values.json) process.stdout.write(JSON.stringify({ ok: false, error: shape }) + '\n');
-    process.stderr.write(`\nerror (${shape.code}): ${shape.message}\n`);
-    return error instanceof WardenError && error.code === 'VALIDATION' ? 2 : 1;
+    if (json) process.stdout.write(JSON.stringify({ ok: false, error: shape }) + '\n');
+    process.stderr.write(`error (${shape.code}): ${shape.message}\n`);
+    return shape.code === 'VALIDATION' ? USAGE_ERROR : 1;
   }
 }
 

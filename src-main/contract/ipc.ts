@@ -12,7 +12,7 @@ import {
   projectViewSchema,
 } from './project';
 import { backupProgressEventSchema, runViewSchema } from './runs';
-import { signOffRequestSchema } from './signoff';
+import { signOffRequestSchema, signOffSchema } from './signoff';
 import { rehearsalReportSchema, verifyReportSchema } from './verify';
 
 const none = z.undefined();
@@ -49,7 +49,7 @@ export const ipcContract = {
   attestPlatform: { input: z.object({ runId, attestation: platformAttestationSchema }).strict(), output: platformEvidenceSchema },
   signOff: {
     input: z.object({ runId, request: signOffRequestSchema }).strict(),
-    output: z.object({ role: z.enum(['creator', 'verifier']), name: z.string(), osUser: z.string(), signedAt: z.string(), overrideReason: z.string().nullable() }),
+    output: signOffSchema,
   },
   previewLog: { input: byRun, output: z.object({ markdown: z.string(), suggestedPath: z.string() }) },
   exportLog: {

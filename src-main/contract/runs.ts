@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backupProgressSchema } from './backup';
+import { signOffSchema } from './signoff';
 
 export const itemStateSchema = z.enum(['pending', 'running', 'passed', 'failed', 'skipped']);
 
@@ -28,7 +29,7 @@ export const runViewSchema = z.object({
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
   items: z.array(checklistItemViewSchema),
-  signOffs: z.array(z.object({ role: z.enum(['creator', 'verifier']), name: z.string(), osUser: z.string(), signedAt: z.string(), overrideReason: z.string().nullable() })),
+  signOffs: z.array(signOffSchema),
   backupFile: z.string().nullable(),
 });
 export type RunView = z.infer<typeof runViewSchema>;

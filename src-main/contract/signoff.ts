@@ -13,10 +13,11 @@ export const signOffRequestSchema = z
   .strict();
 export type SignOffRequest = z.input<typeof signOffRequestSchema>;
 
-export interface SignOff {
-  role: 'creator' | 'verifier';
-  name: string;
-  osUser: string;
-  signedAt: string;
-  overrideReason: string | null;
-}
+export const signOffSchema = z.object({
+  role: z.enum(['creator', 'verifier']),
+  name: z.string(),
+  osUser: z.string(),
+  signedAt: z.string(),
+  overrideReason: z.string().nullable(),
+});
+export type SignOff = z.infer<typeof signOffSchema>;

@@ -172,6 +172,11 @@ describe('renderer end to end (Chromium, real core)', () => {
     expect(chain).toMatch(/Chain intact: \d+ entries/);
     expect(await page.locator('table').innerText()).toContain('log.exported');
     await shot('06-audit.png');
+    bridge.nextFolders.push(exportDir);
+    await page.getByRole('button', { name: 'Export CSV…' }).click();
+    await page.getByText(/Exported \d+ entries to/).waitFor();
+    const csv = readdirSync(exportDir).find((f) => /^backup-warden-audit-.+\.csv$/.test(f))!;
+    expect(readFileSync(join(exportDir, csv), 'utf8')).toContain('notify.attested');
 
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);

@@ -1,6 +1,6 @@
 import { sep } from 'node:path';
 import type { IpcEvent } from '../../contract/methods';
-import type { IpcEventPayload } from '../../contract/ipc';
+import { ipcEventContract, type IpcEventPayload } from '../../contract/ipc';
 import { auditToCsv, auditToJson } from '../../core/audit/auditExport';
 import { WardenError } from '../../core/errors';
 import { listRunViews, runView } from '../../core/runs/runView';
@@ -20,6 +20,8 @@ export interface ShellServices {
  */
 export function createHandlers(warden: Warden, shell: ShellServices): IpcHandlers {
   const { projects, audit } = warden;
+  // Events leave main parsed against the contract too, so a field it does not name never reaches the page.
+  const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => shell.emit(event, ipcEventContract[event].parse(payload) as IpcEventPayload<E>);
   const picked = new Set<string>();
   const running = new Map<string, AbortController>();
   const pickedFolder = (path: string): string => {
@@ -51,7 +53,7 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       try {
         const r = await warden.backups.run(
           { projectId, name, description },
-          { outputDir: pickedFolder(outputDir), signal: controller.signal, onProgress: (progress) => shell.emit('backupProgress', { projectId, progress }) },
+          { outputDir: pickedFolder(outputDir), signal: controller.signal, onProgress: (progress) => emit('backupProgress', { projectId, progress }) },
         );
         return { runId: r.runId, backupId: r.backupId, dumpFile: r.dumpFile, manifestFile: r.manifestFile };
       } finally {

@@ -46,6 +46,13 @@ export class KeychainVault implements SecretStore {
     return this.call('delete', (k) => k.deletePassword(this.service, ref));
   }
 
+  /** Deletes every secret of this service; for throwaway services only (the practice demo starts clean). */
+  async clearService(): Promise<number> {
+    const all = await this.call('list', (k) => k.findCredentials(this.service));
+    for (const { account } of all) await this.delete(account);
+    return all.length;
+  }
+
   private async call<T>(verb: string, op: (k: Keytar) => Promise<T>): Promise<T> {
     let keytar: Keytar;
     try {

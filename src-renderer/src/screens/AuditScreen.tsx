@@ -2,11 +2,21 @@ import { useEffect, useState } from 'react';
 import type { AuditEntry, ChainVerdict } from '../../../src-main/contract/audit';
 import { api, unwrap } from '../api';
 import { ErrorBanner, messageOf } from '../ErrorBanner';
+import { useAction } from '../useAsync';
 
 export function AuditScreen() {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const action = useAction();
+  const [exported, setExported] = useState<string | null>(null);
+  const exportAs = (format: 'csv' | 'json') =>
+    action
+      .run(async () => {
+        const folder = await unwrap(api().pickFolder({ purpose: 'export' }));
+        return folder ? unwrap(api().exportAudit({ format, folder })) : undefined;
+      })
+      .then((r) => r && setExported(`Exported ${r.entries} entries to ${r.file}`));
 
   useEffect(() => {
     Promise.all([unwrap(api().listAudit({ limit: 500 })), unwrap(api().verifyAudit())]).then(
@@ -20,8 +30,19 @@ export function AuditScreen() {
 
   return (
     <section aria-labelledby="audit-title">
-      <h2 id="audit-title">Audit trail</h2>
-      <ErrorBanner error={error} />
+      <div className="section-head">
+        <h2 id="audit-title">Audit trail</h2>
+        <div className="actions">
+          <button disabled={action.busy} onClick={() => void exportAs('csv')}>
+            Export CSV…
+          </button>
+          <button disabled={action.busy} onClick={() => void exportAs('json')}>
+            Export JSON…
+          </button>
+        </div>
+      </div>
+      <ErrorBanner error={error ?? action.error} />
+      {exported && <p className="banner good">{exported}</p>}
       {verdict && (
         <p className={verdict.ok ? 'banner good' : 'banner error'} role="status">
           {verdict.ok

@@ -39,6 +39,16 @@ const draftOf = (p: ProjectView | null): Draft => ({
   notifyWebhook: '',
 });
 
+/** A write-only secret: the field never holds a stored value, only says whether one is set. */
+function SecretField({ label, stored, value, onChange, hint }: { label: string; stored: boolean | undefined; value: string; onChange: (e: { target: { value: string } }) => void; hint: string }) {
+  return (
+    <label>
+      {label}
+      <input type="password" autoComplete="off" value={value} onChange={onChange} placeholder={stored ? 'stored in keychain — type to replace' : hint} />
+    </label>
+  );
+}
+
 /** Secrets are write-only: the form never shows a stored value, only whether one is set. */
 export function ProjectForm({ project, onDone }: { project: ProjectView | null; onDone: () => void }) {
   const [draft, setDraft] = useState(() => draftOf(project));
@@ -121,36 +131,15 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
           </select>
         </label>
       </div>
-      <label>
-        Database password
-        <input
-          type="password"
-          autoComplete="off"
-          value={draft.dbPassword}
-          onChange={set('dbPassword')}
-          placeholder={project?.hasDbPassword ? 'stored in keychain — type to replace' : 'stored only in the OS keychain'}
-        />
-      </label>
-      <label>
-        Management API token
-        <input
-          type="password"
-          autoComplete="off"
-          value={draft.managementToken}
-          onChange={set('managementToken')}
-          placeholder={project?.hasManagementToken ? 'stored in keychain — type to replace' : 'optional (sbp_…)'}
-        />
-      </label>
-      <label>
-        Team notification webhook
-        <input
-          type="password"
-          autoComplete="off"
-          value={draft.notifyWebhook}
-          onChange={set('notifyWebhook')}
-          placeholder={project?.hasNotifyWebhook ? 'stored in keychain — type to replace' : 'optional, https://hooks.slack.com/… (the URL is a secret)'}
-        />
-      </label>
+      <SecretField label="Database password" stored={project?.hasDbPassword} value={draft.dbPassword} onChange={set('dbPassword')} hint="stored only in the OS keychain" />
+      <SecretField label="Management API token" stored={project?.hasManagementToken} value={draft.managementToken} onChange={set('managementToken')} hint="optional (sbp_…)" />
+      <SecretField
+        label="Team notification webhook"
+        stored={project?.hasNotifyWebhook}
+        value={draft.notifyWebhook}
+        onChange={set('notifyWebhook')}
+        hint="optional, https://hooks.slack.com/… (the URL is a secret)"
+      />
       <label>
         Extra age recipients (one per line, e.g. an offline recovery key)
         <textarea rows={2} value={draft.extraRecipients} onChange={set('extraRecipients')} placeholder="age1…" />

@@ -1,0 +1,156 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
+import { startScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { tempDir } from '../helpers/tmp';
+
+// The CLI as installed (`npx backup-warden` runs out/cli/backup-warden.js), in child processes, on
+// real PostgreSQL, the real keychain (this test session's) and real files.
+const root = join(import.meta.dirname, '../..');
+const bin = join(root, 'out/cli/backup-warden.js');
+const work = tempDir('bw-cli-');
+let cluster: ScratchCluster;
+
+function cli(args: string[], options: { dataDir?: string; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...(options.dataDir ? ['--data-dir', options.dataDir] : []), ...args], { cwd: work.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => stdout.push(b));
+  child.stderr.on('data', (b: Buffer) => stderr.push(b));
+  child.stdin.end(options.input ?? '');
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+  });
+}
+
+const sshVerify = (file: string, allowedSigners: string) =>
+  spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowedSigners, '-I', readFileSync(allowedSigners, 'utf8').split(' ')[0]!, '-n', 'backup-warden-log', '-s', `${file}.sig`], { input: readFileSync(file), encoding: 'utf8' });
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(root, 'scripts/build-cli.mjs')], { cwd: root });
+  cluster = await startScratchCluster();
+  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 1 });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  work.cleanup();
+});
+
+describe('backup-warden CLI: bad input', () => {
+  const data = () => join(work.dir, `data-${Math.random().toString(36).slice(2)}`);
+  const add = ['project', 'add', '--name', 'Prod', '--env', 'production', '--host', 'db.abcdefghijklmnopqrst.supabase.co'];
+
+  it('prints every command with --help and exits 0', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['project add', 'backup <project>', 'verify <run>', 'rehearse <run>', 'log export', 'signoff <run>', 'verify-signature <file>', 'audit verify', 'audit export', 'demo']) {
+      expect(r.stdout).toContain(c);
+    }
+  });
+
+  it.each([
+    [[], 2, /Usage: backup-warden <command>/],
+    [['frobnicate'], 2, /error: unknown command "frobnicate"\.\nRun "backup-warden --help"/],
+    [['backup'], 2, /error: "backup" takes 1 argument\(s\), got 0\.\nusage: backup-warden backup <project> --out DIR/],
+    [['project', 'list', 'extra'], 2, /"project list" takes 0 argument\(s\), got 1 \(extra\)/],
+    [['project', 'list', '--bogus'], 2, /Unknown option '--bogus'[\s\S]*usage: backup-warden project list/],
+    [[...add, '--port', '99999'], 2, /error \(VALIDATION\): Invalid project profile: port must be between 1 and 65535/],
+    [[...add, '--port', 'abc'], 2, /port must be a number/],
+    [['project', 'add', '--name', '../../etc/passwd', '--env', 'production', '--host', 'h'], 2, /name may contain letters, digits, spaces and \. _ \( \) - only/],
+    [['project', 'add', '--name', 'X', '--env', 'production', '--host', "db'; DROP TABLE users; --"], 2, /host must be a hostname/],
+    [['project', 'add', '--name', 'X', '--env', 'prod', '--host', 'h'], 2, /environment must be one of production, staging, development, local/],
+    [['project', 'add', '--name', 'X', '--env', 'production'], 2, /--host is required/],
+    [[...add, '--password-stdin'], 2, /No database password arrived on standard input/],
+    [['verify', '00000000-0000-4000-8000-000000000000'], 1, /error \(NOT_FOUND\): No backup run with id 00000000-0000-4000-8000-000000000000/],
+    [['project', 'test', 'nope'], 1, /error \(NOT_FOUND\): No project "nope"\. Known projects: none yet \(add one with "project add"\)/],
+    [['audit', 'export', '--format', 'xml'], 2, /--format must be csv or json/],
+    [['demo', '--out', '/etc'], 1, /\/etc exists and is not a previous demo output; choose another --out folder/],
+  ])('%j exits %i with a clear message', async (args, code, message) => {
+    const r = await cli(args, { dataDir: data() });
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('reports errors as JSON on stdout with --json', async () => {
+    const r = await cli(['verify', 'nope', '--json'], { dataDir: data() });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'No backup run with id nope.' } });
+  });
+});
+
+describe('backup-warden CLI: the whole job', () => {
+  it('adds a project, backs up, verifies, rehearses, signs off and exports a log that ssh-keygen accepts', async () => {
+    const dataDir = join(work.dir, 'flow');
+    const out = join(work.dir, 'backups');
+    const repo = join(work.dir, 'repo');
+    mkdirSync(out);
+    mkdirSync(repo);
+    const json = async (args: string[], input?: string) => {
+      const r = await cli([...args, '--json'], { dataDir, input });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const { host, port, user, password } = cluster.target;
+    const project = await json(['project', 'add', '--name', 'CLI practice', '--env', 'production', '--host', host, '--port', String(port), '--db', 'practice', '--user', user, '--sslmode', 'disable', '--password-stdin'], `${password}\n`);
+    expect(project).toMatchObject({ name: 'CLI practice', hasDbPassword: true });
+    expect(JSON.stringify(project)).not.toContain(password);
+    expect(await json(['project', 'test', 'cli practice'])).toMatchObject({ publicTableCount: 31 });
+
+    const backup = await json(['backup', 'CLI practice', '--out', out, '--name', 'cli-baseline']);
+    const runId = backup.runId as string;
+    expect(backup.dumpFile).toBe(join(out, 'cli-baseline.dump.age'));
+    expect(await json(['verify', runId])).toMatchObject({ ok: true });
+    expect(await json(['rehearse', runId])).toMatchObject({ ok: true });
+    const window = ['--window-start', new Date(Date.now() + 3_600_000).toISOString(), '--window-end', new Date(Date.now() + 7_200_000).toISOString()];
+    await json(['platform', 'attest', runId, '--backup-id', 'daily-1', '--status', 'COMPLETED', '--inserted-at', new Date(Date.now() - 3_600_000).toISOString(), '--plan', 'pro', ...window, '--by', 'Alice Creator']);
+    await json(['signoff', runId, '--role', 'creator', '--name', 'Alice Creator']);
+    const same = await cli(['signoff', runId, '--role', 'verifier', '--name', 'ALICE CREATOR'], { dataDir });
+    expect(same.code).toBe(1);
+    expect(same.stderr).toMatch(/error \(FORBIDDEN\): The verifier must be a different person from the creator/);
+    await json(['signoff', runId, '--role', 'verifier', '--name', 'Bob Verifier']);
+
+    const exported = await json(['log', 'export', runId, '--out', repo]);
+    const markdown = exported.markdownFile as string;
+    expect(sshVerify(markdown, exported.allowedSignersFile as string).status).toBe(0);
+    expect(await cli(['verify-signature', markdown], { dataDir })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Good signature \(SHA256:/) });
+    expect(await json(['notify', runId, '--confirm', '--by', 'Alice Creator', '--channel', '#db'])).toEqual({ ok: true });
+
+    // The exported log, changed by one character, no longer verifies.
+    appendFileSync(markdown, ' ');
+    const bad = await cli(['verify-signature', markdown], { dataDir });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^BAD signature/);
+
+    expect(await json(['audit', 'verify'])).toMatchObject({ ok: true });
+    const csvFile = join(work.dir, 'audit.csv');
+    expect((await cli(['audit', 'export', '--format', 'csv', '--out', csvFile], { dataDir })).code).toBe(0);
+    const csv = readFileSync(csvFile, 'utf8');
+    expect(csv).toContain('log.exported');
+    expect(csv).not.toContain(password);
+  });
+});
+
+describe('backup-warden demo', () => {
+  it('runs the practice job into an empty folder and leaves a log that ssh-keygen verifies', async () => {
+    const outDir = join(work.dir, 'demo-output');
+    const r = await cli(['demo', '--out', outDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Practice run complete/);
+    expect(r.stdout).toMatch(/checklist +prerequisites=passed backup=passed integrity=passed log=passed rehearsal=passed sign-off=passed notify=passed/);
+    const log = /log +(\S+\.md)/.exec(r.stdout)![1]!;
+    const verdict = sshVerify(log, join(outDir, 'docs/phase2/allowed_signers'));
+    expect(verdict.stdout + verdict.stderr).toMatch(/Good "backup-warden-log" signature/);
+    expect(JSON.parse(readFileSync(join(outDir, 'audit.json'), 'utf8'))).toMatchObject({ chain: { ok: true } });
+    // A second run replaces its own earlier output.
+    writeFileSync(join(outDir, 'backups', 'stale.txt'), 'from an earlier run');
+    const again = await cli(['demo', '--out', outDir, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, outDir });
+    expect(() => readFileSync(join(outDir, 'backups', 'stale.txt'))).toThrow();
+  });
+});
