@@ -164,9 +164,19 @@ describe('renderer end to end (Chromium, real core)', () => {
     await shot('04-run-checklist.png');
 
     // History and the audit trail with its chain status.
-    await page.getByRole('button', { name: 'Backup runs' }).click();
+    // History and the way back into a run, by keyboard alone.
+    await page.getByRole('button', { name: 'Backup runs' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'e2e-baseline' }).waitFor();
     await shot('05-history.png');
+    await page.getByRole('button', { name: 'e2e-baseline' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('7 of 7 items passed').waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('run-title');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('← All runs');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Backup runs' }).waitFor();
     await page.getByRole('button', { name: 'Audit trail' }).click();
     const chain = await page.getByRole('status').innerText();
     expect(chain).toMatch(/Chain intact: \d+ entries/);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ProjectView } from '../../../src-main/contract/project';
 import type { ChecklistItemView, RunView } from '../../../src-main/contract/runs';
 import { api, unwrap } from '../api';
@@ -49,6 +49,12 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
       .catch((e: unknown) => setError(messageOf(e)));
   }, [runId]);
   useEffect(load, [load]);
+  // Keyboard and screen-reader users land on the run they opened, not on the top of the page.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const loaded = run !== null && project !== null;
+  useEffect(() => {
+    if (loaded) heading.current?.focus();
+  }, [loaded]);
 
   if (!run || !project) {
     return (
@@ -66,7 +72,7 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
         ← All runs
       </button>
       <div className="section-head">
-        <h2 id="run-title">
+        <h2 id="run-title" ref={heading} tabIndex={-1}>
           {run.name} <StateBadge state={run.status} />
         </h2>
         <span className="muted" aria-label="Checklist progress">
