@@ -10,6 +10,7 @@ import { ExportService } from './report/exportService';
 import { NotifyService } from './report/notify';
 import { SignOffService } from './report/signoffService';
 import { SigningKeyStore } from './report/signingKey';
+import { ActivityStore, type Recovered } from './runs/activities';
 import { RunStore } from './runs/runStore';
 import { KeychainVault, type SecretStore } from './vault/vault';
 import { VerifyService } from './verify/verifyService';
@@ -20,6 +21,9 @@ export interface Warden {
   audit: AuditTrail;
   projects: ProjectService;
   runs: RunStore;
+  activities: ActivityStore;
+  /** Activities of processes that died (kill -9, crash), cleaned up when this core opened. */
+  recovered: Recovered[];
   backups: BackupService;
   verifier: VerifyService;
   rehearsals: RehearsalService;
@@ -47,7 +51,10 @@ export function openWarden(options: WardenOptions): Warden {
   const vault = options.vault ?? new KeychainVault();
   const projects = new ProjectService(db, vault, audit, actor);
   const runs = new RunStore(db);
-  const deps = { db, audit, projects, runs, actor };
+  const activities = new ActivityStore({ db, audit, runs, actor });
+  // Whatever a crashed or killed process left running is found and cleaned up before anything else.
+  const recovered = activities.recover();
+  const deps = { db, audit, projects, runs, activities, actor };
   const signOffs = new SignOffService(deps);
   const signingKey = new SigningKeyStore({ db, vault, audit, actor });
   return {
@@ -56,6 +63,8 @@ export function openWarden(options: WardenOptions): Warden {
     actor,
     projects,
     runs,
+    activities,
+    recovered,
     backups: new BackupService(deps),
     verifier: new VerifyService(deps),
     rehearsals: new RehearsalService(deps),

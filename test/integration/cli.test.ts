@@ -1,31 +1,20 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
 import { startScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/tmp';
 
 // The CLI as installed (`npx backup-warden` runs out/cli/backup-warden.js), in child processes, on
 // real PostgreSQL, the real keychain (this test session's) and real files.
 const root = join(import.meta.dirname, '../..');
-const bin = join(root, 'out/cli/backup-warden.js');
 const work = tempDir('bw-cli-');
 let cluster: ScratchCluster;
 
-function cli(args: string[], options: { dataDir?: string; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...(options.dataDir ? ['--data-dir', options.dataDir] : []), ...args], { cwd: work.dir, stdio: ['pipe', 'pipe', 'pipe'] });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => stdout.push(b));
-  child.stderr.on('data', (b: Buffer) => stderr.push(b));
-  child.stdin.end(options.input ?? '');
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
-  });
-}
+const cli = (args: string[], options: { dataDir?: string; input?: string } = {}) => runCli(args, { ...options, entry: 'bundle', cwd: work.dir });
 
 const sshVerify = (file: string, allowedSigners: string) =>
   spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowedSigners, '-I', readFileSync(allowedSigners, 'utf8').split(' ')[0]!, '-n', 'backup-warden-log', '-s', `${file}.sig`], { input: readFileSync(file), encoding: 'utf8' });

@@ -15,6 +15,7 @@ import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
+import type { ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
 import { redact } from '../util/redact';
@@ -43,34 +44,33 @@ interface Paths {
 }
 
 export class BackupService {
-  /** Projects with a backup in progress in this process: a second one at the same time is refused. */
-  private readonly active = new Set<string>();
-
   constructor(
-    private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; actor: string },
+    private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; actor: string },
   ) {}
 
   async run(rawRequest: BackupRequest, options: BackupOptions): Promise<BackupResult> {
     const request = parseOrThrow(backupRequestSchema, rawRequest, 'backup request');
-    if (this.active.has(request.projectId)) {
-      throw new WardenError('CONFLICT', 'A backup of this project is already running. Wait for it to finish or cancel it first.');
-    }
-    this.active.add(request.projectId);
+    const { activities, projects } = this.deps;
+    projects.get(request.projectId);
+    // One backup per project at a time, across every process that shares this data directory.
+    const activity = activities.start('backup', request.projectId);
     try {
-      return await this.runExclusive(request, options);
+      return await this.runExclusive(request, options, activity);
     } finally {
-      this.active.delete(request.projectId);
+      activities.finish(activity);
     }
   }
 
-  private async runExclusive(request: z.output<typeof backupRequestSchema>, options: BackupOptions): Promise<BackupResult> {
-    const { audit, projects, runs, actor } = this.deps;
+  private async runExclusive(request: z.output<typeof backupRequestSchema>, options: BackupOptions, activity: string): Promise<BackupResult> {
+    const { audit, projects, runs, activities, actor } = this.deps;
     const project = projects.get(request.projectId);
     const now = options.now ?? (() => new Date());
     const name = request.name ?? defaultBackupName(now());
     const paths = this.outputPaths(options.outputDir, name);
+    for (const file of Object.values(paths)) activities.addLeftover(activity, { kind: 'partial', path: file + PARTIAL_SUFFIX });
 
     const run = runs.create(project.id, name, request.description, actor);
+    activities.attachRun(activity, run.id);
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId: run.id, details });
     log('backup.started', { name, outputDir: options.outputDir });
     runs.setItem(run.id, 'backup', 'running');

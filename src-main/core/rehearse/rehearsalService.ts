@@ -13,6 +13,7 @@ import { describeTarget, withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
+import type { ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import { redact } from '../util/redact';
 import { runTool } from '../util/runTool';
@@ -38,6 +39,7 @@ interface Deps {
   audit: AuditTrail;
   projects: ProjectService;
   runs: RunStore;
+  activities: ActivityStore;
   actor: string;
 }
 
@@ -55,12 +57,17 @@ export class RehearsalService {
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: backup.projectId, runId, details });
 
     runs.setItem(runId, 'rehearsal', 'running');
+    // Registered so that a kill -9 leaves nothing behind: the next start removes the scratch server and the decrypted temp file.
+    const activity = this.deps.activities.start('rehearsal', backup.projectId, runId);
     let where = 'embedded PostgreSQL';
     let teardown = async () => {};
     let archive: PlainArchive | undefined;
     try {
       // The scratch server starts while the archive is checked and decrypted: neither waits for the other.
-      const [targetInfo, prepared] = await Promise.allSettled([this.rehearsalTarget(backup, target, options.pgToolsDir), prepareArchive(backup.path, identities, manifest)]);
+      const [targetInfo, prepared] = await Promise.allSettled([
+        this.rehearsalTarget(backup, target, options.pgToolsDir, activity),
+        prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir })),
+      ]);
       if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
       if (prepared.status === 'fulfilled') archive = prepared.value;
       if (targetInfo.status === 'rejected') throw targetInfo.reason;
@@ -150,15 +157,22 @@ export class RehearsalService {
     } finally {
       archive?.dispose();
       await teardown();
+      this.deps.activities.finish(activity);
     }
   }
 
-  private async rehearsalTarget(backup: BackupRecord, target: RehearsalTarget, pgToolsDir: string | undefined): Promise<{ target: PgTarget; where: string; teardown: () => Promise<void> }> {
+  private async rehearsalTarget(
+    backup: BackupRecord,
+    target: RehearsalTarget,
+    pgToolsDir: string | undefined,
+    activity: string,
+  ): Promise<{ target: PgTarget; where: string; teardown: () => Promise<void> }> {
     if (target.kind === 'project') {
       const restoreTarget = await this.stagingTarget(backup, target.projectId);
       return { target: restoreTarget, where: `project "${this.deps.projects.get(target.projectId).name}" (${describeTarget(restoreTarget)})`, teardown: async () => {} };
     }
     const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: pgToolsDir });
+    this.deps.activities.addLeftover(activity, { kind: 'scratch-cluster', path: dirname(cluster.dataDir) });
     try {
       const restoreTarget = await scratchDatabase(cluster.target, backup.manifest.source.database);
       return { target: restoreTarget, where: `embedded PostgreSQL ${cluster.major} on port ${cluster.target.port}`, teardown: cluster.stop };

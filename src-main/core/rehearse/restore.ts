@@ -30,13 +30,14 @@ export interface PlainArchive {
  * target, then decrypts into a private 0600 temp file (parallel pg_restore needs a seekable file;
  * decryption is native and fast) and checks the plaintext hash. The caller disposes of the file.
  */
-export async function prepareArchive(path: string, identities: string[], manifest: Manifest): Promise<PlainArchive> {
+export async function prepareArchive(path: string, identities: string[], manifest: Manifest, onTempDir?: (dir: string) => void): Promise<PlainArchive> {
   const started = performance.now();
   const file = await sha256File(path);
   if (file.sha256 !== manifest.files.dump.ciphertextSha256) {
     throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${file.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));
+  onTempDir?.(dir);
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   try {
     const archive = join(dir, 'archive.dump');

@@ -12,6 +12,7 @@ import { HashStream, sha256File } from '../crypto/hashStream';
 import type { Db } from '../db/database';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
+import type { ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import { canonicalJson } from '../util/canonicalJson';
 import { ChildStdinSink } from '../util/childSink';
@@ -39,9 +40,26 @@ interface DecryptPass {
 }
 
 export class VerifyService {
-  constructor(private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; actor: string }) {}
+  constructor(private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; actor: string }) {}
 
   async verify(runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+    const { db, audit, runs, activities, actor } = this.deps;
+    const backup = loadBackup(db, runId);
+    const activity = activities.start('verify', backup.projectId, runId);
+    try {
+      return await this.check(runId, options);
+    } catch (error) {
+      // Checks report what they find; landing here means the check itself could not run (keychain, tools).
+      const message = redact(error instanceof Error ? error.message : String(error));
+      runs.setItem(runId, 'integrity', 'failed', { error: message });
+      audit.append({ actor, action: 'verify.failed', projectId: backup.projectId, runId, details: { backupId: backup.backupId, error: message } });
+      throw error;
+    } finally {
+      activities.finish(activity);
+    }
+  }
+
+  private async check(runId: string, options: VerifyOptions): Promise<VerifyReport> {
     const { db, audit, projects, runs, actor } = this.deps;
     const started = performance.now();
     const backup = loadBackup(db, runId);

@@ -2,6 +2,7 @@ import { sql as initial } from './001_initial';
 import { sql as backupKeys } from './002_backup_keys';
 import { sql as sampleChecks } from './003_sample_checks';
 import { sql as signoff } from './004_signoff';
+import { sql as activities } from './005_activities';
 
 export interface Migration {
   readonly version: number;
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'backup keys', sql: backupKeys },
   { version: 3, name: 'sample checks', sql: sampleChecks },
   { version: 4, name: 'sign-off', sql: signoff },
+  { version: 5, name: 'activities', sql: activities },
 ];

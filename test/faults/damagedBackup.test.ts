@@ -1,0 +1,86 @@
+import { generateX25519Identity } from 'age-encryption';
+import { copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../src-main/contract/verify';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { withCorruptedFile } from '../helpers/corrupt';
+import { practiceProject } from '../helpers/practice';
+import { tempDir } from '../helpers/tmp';
+import { openTestWarden } from '../helpers/warden';
+
+// Damaged, swapped and wrongly keyed backup files: the integrity check fails and says why.
+const t = openTestWarden('alice');
+const { warden } = t;
+const out = tempDir('bw-damaged-');
+let cluster: ScratchCluster;
+let first: { runId: string; dumpFile: string };
+let second: { runId: string; dumpFile: string };
+
+const statusOf = (report: VerifyReport) => Object.fromEntries(report.checks.map((c) => [c.key, c.status]));
+const detailOf = (report: VerifyReport, key: string) => report.checks.find((c) => c.key === key)!.detail;
+
+beforeAll(async () => {
+  let projectId: string;
+  ({ cluster, projectId } = await practiceProject(warden));
+  first = await warden.backups.run({ projectId, name: 'first' }, { outputDir: out.dir });
+  second = await warden.backups.run({ projectId, name: 'second' }, { outputDir: out.dir });
+});
+
+afterAll(async () => {
+  t.close();
+  out.cleanup();
+  await cluster?.stop();
+});
+
+describe('damaged backup files', () => {
+  it('one flipped byte: ciphertext hash and authenticated decryption fail, named in the report and the audit trail', async () => {
+    const report = await withCorruptedFile(
+      first.dumpFile,
+      (file) => {
+        const bytes = readFileSync(file);
+        bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+        writeFileSync(file, bytes);
+      },
+      () => warden.verifier.verify(first.runId),
+    );
+    expect(report.ok).toBe(false);
+    expect(statusOf(report)).toMatchObject({ 'file-present': 'passed', 'ciphertext-sha256': 'failed', decrypt: 'failed', 'plaintext-sha256': 'not-run', 'archive-readable': 'not-run' });
+    expect(detailOf(report, 'ciphertext-sha256')).toMatch(/the file's bytes changed since the backup/);
+    expect(detailOf(report, 'decrypt')).toMatch(/the file was altered/);
+    expect(warden.runs.items(first.runId).find((i) => i.key === 'integrity')!.state).toBe('failed');
+    expect(warden.audit.list({ runId: first.runId }).at(-1)).toMatchObject({ action: 'verify.failed', details: { failed: expect.arrayContaining([expect.stringMatching(/^ciphertext-sha256: /)]) } });
+  });
+
+  it('a truncated file: size, hash and decryption fail', async () => {
+    const report = await withCorruptedFile(
+      first.dumpFile,
+      (file) => truncateSync(file, Math.floor(readFileSync(file).length / 2)),
+      () => warden.verifier.verify(first.runId),
+    );
+    expect(statusOf(report)).toMatchObject({ 'file-present': 'failed', 'ciphertext-sha256': 'failed', decrypt: 'failed' });
+    expect(detailOf(report, 'file-present')).toMatch(/truncated, extended or replaced/);
+  });
+
+  it('the wrong key: the file is intact but cannot be opened, and the report names the recipients', async () => {
+    const report = await warden.verifier.verify(first.runId, { identities: [await generateX25519Identity()] });
+    expect(statusOf(report)).toMatchObject({ 'ciphertext-sha256': 'passed', decrypt: 'failed' });
+    expect(detailOf(report, 'decrypt')).toMatch(/None of the keys used matches the backup's recipients \(age1/);
+  });
+
+  it('swapped files: another backup under this name (same key, valid archive) is still refused', async () => {
+    const saved = `${first.dumpFile}.orig`;
+    renameSync(first.dumpFile, saved);
+    copyFileSync(second.dumpFile, first.dumpFile);
+    try {
+      const report = await warden.verifier.verify(first.runId);
+      expect(report.ok).toBe(false);
+      expect(statusOf(report)).toMatchObject({ 'ciphertext-sha256': 'failed', 'plaintext-sha256': 'failed' });
+      expect(detailOf(report, 'ciphertext-sha256')).toMatch(/the file's bytes changed since the backup/);
+      // A rehearsal refuses it before anything is restored.
+      await expect(warden.rehearsals.rehearse(first.runId)).rejects.toThrow(/is not the recorded backup: its SHA-256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\. Nothing was restored/);
+    } finally {
+      renameSync(saved, first.dumpFile);
+    }
+    expect((await warden.verifier.verify(first.runId)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../../src-main/core/audit/auditTrail';
+import { openDatabase } from '../../src-main/core/db/database';
+import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
+import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { KeychainVault } from '../../src-main/core/vault/vault';
+import { openWarden, type Warden } from '../../src-main/core/warden';
+import { spawnCli } from '../helpers/cli';
+import { findProcesses } from '../helpers/proc';
+import { tempDir } from '../helpers/tmp';
+
+// kill -9 in the middle of the work, and two backups of one project at once, across processes: the
+// CLI in a child process and the core in this one share a data directory, as the CLI and the app do.
+const work = tempDir('bw-interrupt-');
+const dataDir = join(work.dir, 'data');
+const out = join(work.dir, 'backups');
+// The children's temp dir, private so leftovers can be counted; postgres must traverse it.
+const childTmp = mkdtempSync(join(tmpdir(), 'bw-interrupt-tmp-'));
+chmodSync(childTmp, 0o711);
+const env = { ...process.env, TMPDIR: childTmp };
+let cluster: ScratchCluster;
+let projectId: string;
+
+const open = (): Warden => openWarden({ dataDir, vault: new KeychainVault(), actor: 'tester' });
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await pause(20);
+  }
+}
+const partialBytes = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+const tempLeftovers = () => readdirSync(childTmp).filter((d) => d.startsWith('bw-scratch-') || d.startsWith('bw-restore-'));
+
+beforeAll(async () => {
+  mkdirSync(out);
+  cluster = await startScratchCluster();
+  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 80e6 });
+  const w = open();
+  const project = await w.projects.create({
+    name: 'Interrupted practice', environment: 'production', host: cluster.target.host, port: cluster.target.port,
+    database: 'practice', user: cluster.target.user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+  });
+  projectId = project.id;
+  w.close();
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  work.cleanup();
+  rmSync(childTmp, { recursive: true, force: true });
+});
+
+describe('interrupted work', () => {
+  it('kill -9 mid-backup: the next start marks the run interrupted, removes the partial file and audits it', async () => {
+    const partial = join(out, 'killed.dump.age.partial');
+    const { child, done } = spawnCli(['backup', projectId, '--out', out, '--name', 'killed'], { dataDir, env });
+    await until('the backup to write encrypted bytes', () => partialBytes(partial) > 64 * 1024);
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    expect(existsSync(partial)).toBe(true); // what a crash leaves behind, until a restart cleans up
+    expect(existsSync(join(out, 'killed.dump.age'))).toBe(false);
+
+    const w = open();
+    try {
+      expect(w.recovered).toEqual([{ kind: 'backup', runId: expect.any(String), pid: child.pid, removed: [partial] }]);
+      const runId = w.recovered[0]!.runId!;
+      expect(existsSync(partial)).toBe(false);
+      expect(w.runs.get(runId)).toMatchObject({ status: 'interrupted', error: expect.stringMatching(new RegExp(`^Interrupted: process ${child.pid} on .+ stopped`)) });
+      expect(w.runs.items(runId).find((i) => i.key === 'backup')).toMatchObject({ state: 'failed', evidence: { removed: [partial] } });
+      const actions = w.audit.list({ runId }).map((e) => e.action);
+      expect([actions[0], actions.at(-1)]).toEqual(['backup.started', 'backup.interrupted']);
+      expect(w.audit.verify().ok).toBe(true);
+      // pg_dump did not outlive its parent.
+      await until('pg_dump to exit', () => findProcesses('pg_dump').every((p) => !p.argv.includes(String(cluster.target.port))), 10_000);
+      // And the same name can be used again.
+      const again = await w.backups.run({ projectId, name: 'killed' }, { outputDir: out });
+      expect(existsSync(again.dumpFile)).toBe(true);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('kill -9 mid-rehearsal: the next start stops the orphaned scratch server and deletes the decrypted temp file', async () => {
+    const w = open();
+    const runId = w.runs.list(projectId).find((r) => r.name === 'killed' && r.status === 'running')!.id;
+    w.close();
+    const { child, done } = spawnCli(['rehearse', runId], { dataDir, env });
+    // Killed once the scratch server is up and the restore under way (the audit trail says so).
+    const db = openDatabase(join(dataDir, 'warden.sqlite'));
+    await until('the rehearsal to start restoring', () => db.prepare(`SELECT 1 FROM audit_log WHERE run_id = ? AND action = 'rehearsal.started'`).get(runId) !== undefined);
+    db.close();
+    const scratch = join(childTmp, readdirSync(childTmp).find((d) => d.startsWith('bw-scratch-'))!);
+    const postmaster = Number(readFileSync(join(scratch, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    child.kill('SIGKILL');
+    await done;
+    await pause(300);
+    expect(() => process.kill(postmaster, 0)).not.toThrow(); // orphaned and still running
+
+    const again = open();
+    try {
+      expect(again.recovered).toMatchObject([{ kind: 'rehearsal', runId, pid: child.pid }]);
+      expect(again.recovered[0]!.removed).toContain(scratch);
+      expect(tempLeftovers()).toEqual([]);
+      await until('the orphaned postmaster to exit', () => {
+        try {
+          process.kill(postmaster, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 10_000);
+      expect(again.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'failed', evidence: { error: expect.stringMatching(/^Interrupted: process \d+/) } });
+      expect(again.audit.list({ runId }).at(-1)).toMatchObject({ action: 'rehearsal.interrupted' });
+    } finally {
+      again.close();
+    }
+  });
+});
+
+describe('concurrency', () => {
+  it('two backups of one project at once in one process: the second is refused', async () => {
+    const w = open();
+    try {
+      const [a, b] = await Promise.allSettled([
+        w.backups.run({ projectId, name: 'same-a' }, { outputDir: out }),
+        w.backups.run({ projectId, name: 'same-b' }, { outputDir: out }),
+      ]);
+      expect(a.status).toBe('fulfilled');
+      expect(b).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT', message: expect.stringMatching(/^A backup of this project is already running \(started [^)]+\)\. Wait for it to finish or cancel it first\.$/) } });
+      expect(existsSync(join(out, 'same-b.dump.age'))).toBe(false);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('a backup while another process (the CLI) backs up the same project is refused, naming that process', async () => {
+    const partial = join(out, 'cli-side.dump.age.partial');
+    const { child, done } = spawnCli(['backup', projectId, '--out', out, '--name', 'cli-side'], { dataDir, env });
+    await until('the CLI backup to start writing', () => partialBytes(partial) > 0);
+    const w = open();
+    try {
+      await expect(w.backups.run({ projectId, name: 'app-side' }, { outputDir: out })).rejects.toThrow(new RegExp(`already running \\(started .+ by process ${child.pid} on `));
+      expect(w.recovered).toEqual([]); // a live process is never mistaken for a dead one
+    } finally {
+      w.close();
+    }
+    const finished = await done;
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(existsSync(join(out, 'cli-side.dump.age'))).toBe(true);
+  });
+
+  it('the audit chain stays whole under 10,000 rapid appends from two processes at once', async () => {
+    const file = join(work.dir, 'audit.sqlite');
+    const appender = (actor: string) =>
+      new Promise<number | null>((resolve, reject) => {
+        const c = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/appendAudit.ts'), file, '5000', actor], { stdio: 'inherit' });
+        c.on('error', reject);
+        c.on('close', resolve);
+      });
+    // Create the schema first so the two writers do not race to migrate.
+    openDatabase(file).close();
+    expect(await Promise.all([appender('one'), appender('two')])).toEqual([0, 0]);
+    const db = openDatabase(file);
+    try {
+      const audit = new AuditTrail(db);
+      expect(audit.verify()).toMatchObject({ ok: true, rows: 10_000 });
+      const actors = audit.list({ limit: 10_000 }).map((e) => e.actor);
+      expect(actors.filter((a) => a === 'one')).toHaveLength(5000);
+      // Interleaved, not one writer after the other: the lock really was contended.
+      expect(actors.slice(0, 5000).includes('two') || actors.slice(5000).includes('one')).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+});
