@@ -209,12 +209,18 @@ export const commands: Record<string, Command> = {
     },
   },
   'audit verify': {
-    summary: 'check the hash chain of the audit trail',
-    usage: 'audit verify',
-    options: {},
+    summary: 'check the hash chain of the audit trail (and, with --head, that it still holds the head a signed log recorded)',
+    usage: 'audit verify [--head SEQ:HASH]',
+    options: { head: { type: 'string' } },
     positionals: 0,
-    async run(w, _a, _f, out) {
-      const v = w.audit.verify();
+    async run(w, _a, f, out) {
+      const head = str(f, 'head', false);
+      let v;
+      if (head) {
+        const m = /^(\d+):([0-9a-f]{64})$/.exec(head);
+        if (!m) throw new WardenError('VALIDATION', '--head must be SEQ:HASH as printed in the signed log, e.g. 42:3f1c… (64 hex digits).');
+        v = w.audit.verifyAgainst({ seq: Number(m[1]), hash: m[2]! });
+      } else v = w.audit.verify();
       out.result(v, v.ok ? `Audit chain intact: ${v.rows} entries, head ${v.headHash}.` : `Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.reason}.`);
       return v.ok ? 0 : 1;
     },

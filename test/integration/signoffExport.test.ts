@@ -121,6 +121,10 @@ describe('signed export', () => {
     expect(md).toMatch(/\| Created by \| Alice Operator \| \S+ \| \d{4}-/);
     expect(md).toMatch(/\| Verified by \| Bob Reviewer \| bob \| \d{4}-/);
     expect(md).toMatch(/\| 7 \| Team notified \| PENDING \|/);
+    // The audit head it records is the anchor that catches a trail cut short later.
+    const [, seq, hash] = /Audit trail head when this log was made: entry (\d+), hash ([0-9a-f]{64})\./.exec(md)!;
+    expect(t.warden.audit.verifyAgainst({ seq: Number(seq), hash: hash! })).toMatchObject({ ok: true });
+    expect(t.warden.audit.verifyAgainst({ seq: Number(seq), hash: '0'.repeat(64) })).toMatchObject({ ok: false, reason: expect.stringContaining('the trail was rewritten') });
     for (const placeholder of ['undefined', 'null', 'NaN', 'TODO', 'TBD', '{{', '[object Object]']) expect(md).not.toContain(placeholder);
   });
 

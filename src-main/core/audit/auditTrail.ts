@@ -92,6 +92,24 @@ export class AuditTrail {
     return rows.map(fromDbRow);
   }
 
+  /** The newest row: exported logs carry it, so a trail cut short after them can be caught. */
+  head(): { seq: number; hash: string } | null {
+    return (this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? null;
+  }
+
+  /**
+   * verify(), plus: the trail still holds a head recorded elsewhere (a signed log). A chain alone cannot
+   * see its own tail cut off; this catches it.
+   */
+  verifyAgainst(expected: { seq: number; hash: string }): ChainVerdict {
+    const verdict = this.verify();
+    if (!verdict.ok) return verdict;
+    const row = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').get(expected.seq) as { hash: string } | undefined;
+    if (!row) return { ok: false, rows: verdict.rows, firstBadSeq: verdict.rows + 1, reason: `entry ${expected.seq} recorded in the signed log is missing: the trail was cut after entry ${verdict.rows}` };
+    if (row.hash !== expected.hash) return { ok: false, rows: verdict.rows, firstBadSeq: expected.seq, reason: `entry ${expected.seq} differs from the one recorded in the signed log: the trail was rewritten` };
+    return verdict;
+  }
+
   /** Walks the whole chain and names the first row whose link or content does not check out. */
   verify(): ChainVerdict {
     let prevHash = GENESIS_HASH;

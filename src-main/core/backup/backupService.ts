@@ -35,6 +35,9 @@ export interface BackupOptions {
   now?: () => Date;
 }
 
+/** What libpq and the server print when a session dies under pg_dump (terminated, restarted, network gone). */
+const CONNECTION_LOST = /server closed the connection|terminating connection|could not receive data from server|connection to server .* failed|SSL SYSCALL error|no connection to the server/i;
+
 export const defaultBackupName = (date: Date): string => `pre-migration-baseline-${date.toISOString().slice(0, 10)}`;
 
 interface Paths {
@@ -234,14 +237,24 @@ export class BackupService {
       });
       const [piped, exit] = await Promise.allSettled([written, proc.exited]);
       signal?.throwIfAborted();
-      // pg_dump's exit status decides: a dump that ended early still closes stdout "cleanly".
-      if (exit.status === 'fulfilled' && exit.value.code !== 0) {
-        const how = exit.value.signal ? `was killed (${exit.value.signal})` : `exited with code ${exit.value.code}`;
-        throw new WardenError('INTERNAL', `pg_dump ${how}; the backup is incomplete and was discarded.${exit.value.errorTail ? `\n${exit.value.errorTail}` : ''}`);
-      }
+      // A failed write (disk full) is the root cause even though pg_dump was then stopped for it.
       if (piped.status === 'rejected') {
         const reason = piped.reason instanceof Error ? piped.reason.message : String(piped.reason);
-        throw new WardenError('INTERNAL', `Writing the backup failed (${reason}); the partial file was removed. Check free space and permissions of the output folder.`, { cause: piped.reason });
+        const full = (piped.reason as NodeJS.ErrnoException).code === 'ENOSPC' || (piped.reason as NodeJS.ErrnoException).code === 'EDQUOT';
+        throw new WardenError(
+          'INTERNAL',
+          `Writing the backup failed (${reason}); the partial file was removed. ${full ? 'The output folder is out of space: free some or pick a folder on a larger disk' : 'Check free space and permissions of the output folder'}, then run the backup again.`,
+          { cause: piped.reason },
+        );
+      }
+      // pg_dump's exit status decides: a dump that ended early still closes stdout "cleanly".
+      if (exit.status === 'fulfilled' && exit.value.code !== 0) {
+        const tail = exit.value.errorTail ? `\n${exit.value.errorTail}` : '';
+        if (CONNECTION_LOST.test(exit.value.errorTail)) {
+          throw new WardenError('CONNECTION', `The database connection was lost during the dump; the backup is incomplete and was discarded. Check that the database is up and reachable, then run the backup again.${tail}`);
+        }
+        const how = exit.value.signal ? `was killed (${exit.value.signal})` : `exited with code ${exit.value.code}`;
+        throw new WardenError('INTERNAL', `pg_dump ${how}; the backup is incomplete and was discarded.${tail}`);
       }
       tracker.tablesFinished();
       return { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 };

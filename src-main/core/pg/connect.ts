@@ -93,6 +93,9 @@ export function describePgError(error: unknown, target: PgTarget): WardenError {
       return new WardenError('AUTH', `Password authentication failed for role "${target.user}". Update the database password in the project's settings.`, { cause: error });
     case '28000':
       return new WardenError('AUTH', `The server refused role "${target.user}" from this workstation (${raw}). Check the role name, sslmode and the server's access rules.`, { cause: error });
+    case '57P01':
+    case '57P02':
+      return new WardenError('CONNECTION', `The server at ${where} ended the session (${raw}). Check that the database is up and reachable, then try again.`, { cause: error });
     case '3D000':
       return new WardenError('CONNECTION', `Database "${target.database}" does not exist on ${where}. Check the database name.`, { cause: error });
   }

@@ -18,6 +18,8 @@ export interface LogData {
   rehearsal: RehearsalReport;
   platform: PlatformEvidence | null;
   signOffs: SignOff[];
+  /** The audit trail's newest entry when the log was made: checks later that the trail was not cut short. */
+  auditHead: { seq: number; hash: string } | null;
 }
 
 export const logFileStem = (date: string): string => `production-backup-log-${date.slice(0, 10)}`;
@@ -96,6 +98,7 @@ export function renderLogMarkdown(d: LogData): string {
     ...d.signOffs.filter((s) => s.overrideReason).map((s) => `Override by ${s.name} (${s.role}): ${s.overrideReason}`),
     ...(d.platform?.note ? [`Platform backup attested by ${d.platform.attestedBy}: ${d.platform.note}`] : []),
     `Backup took ${(m.timings.totalMs / 1000).toFixed(1)} s; the integrity check ${(v.durationMs / 1000).toFixed(1)} s; the rehearsal ${(r.timings.totalMs / 1000).toFixed(1)} s.`,
+    ...(d.auditHead ? [`Audit trail head when this log was made: entry ${d.auditHead.seq}, hash ${d.auditHead.hash}. Check that the trail still holds it: \`backup-warden audit verify --head ${d.auditHead.seq}:${d.auditHead.hash}\`.`] : []),
   ];
   for (const n of notes) lines.push(`- ${n}`);
   lines.push('');
@@ -130,6 +133,7 @@ export function renderLogJson(d: LogData): string {
         rehearsal: d.rehearsal,
         acceptance: d.items.map((i) => ({ key: i.key, title: i.title, state: i.state, mode: i.mode, attestedBy: i.attestedBy, attestedAt: i.attestedAt, updatedAt: i.updatedAt })),
         signOffs: d.signOffs,
+        auditHead: d.auditHead,
       },
       null,
       2,

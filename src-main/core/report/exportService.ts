@@ -111,6 +111,7 @@ export class ExportService {
       rehearsal,
       platform: evidence<{ platform?: PlatformEvidence }>('prerequisites')?.platform ?? null,
       signOffs: signOffs.list(runId),
+      auditHead: this.deps.audit.head(),
     };
   }
 }
