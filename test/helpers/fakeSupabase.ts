@@ -39,7 +39,7 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
         res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
       };
-      if (req.method === 'POST' && path === '/hook') {
+      if (req.method === 'POST' && path.split('?')[0] === '/hook') {
         state.webhookBodies.push(Buffer.concat(chunks).toString('utf8'));
         return send(200, { ok: true });
       }

@@ -1,4 +1,4 @@
-import { sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import type { IpcEvent } from '../../contract/methods';
 import { ipcEventContract, type IpcEventPayload } from '../../contract/ipc';
 import { auditToCsv, auditToJson } from '../../core/audit/auditExport';
@@ -24,11 +24,13 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => shell.emit(event, ipcEventContract[event].parse(payload) as IpcEventPayload<E>);
   const picked = new Set<string>();
   const running = new Map<string, AbortController>();
+  // Resolved before the check, so "<picked>/../../etc" is judged as the /etc it names.
   const pickedFolder = (path: string): string => {
-    if (![...picked].some((p) => path === p || path.startsWith(p + sep))) {
+    const folder = resolve(path);
+    if (!isAbsolute(path) || ![...picked].some((p) => folder === p || folder.startsWith(p + sep))) {
       throw new WardenError('FORBIDDEN', 'Choose the folder with the folder picker first.');
     }
-    return path;
+    return folder;
   };
   return {
     listProjects: () => projects.list(),
@@ -44,7 +46,7 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
     getRun: ({ runId }) => runView(warden, runId),
     pickFolder: async ({ purpose }) => {
       const folder = await shell.pickFolder(purpose);
-      if (folder) picked.add(folder);
+      if (folder) picked.add(resolve(folder));
       return folder;
     },
     startBackup: async ({ projectId, name, description, outputDir }) => {

@@ -74,7 +74,7 @@ function unavailable(verb: string, error: unknown): WardenError {
   const reason = redact(error instanceof Error ? error.message : String(error));
   return new WardenError(
     'VAULT_UNAVAILABLE',
-    `Could not ${verb} a secret: the OS keychain is not available (${reason}). ` +
+    `Could not ${verb} a secret because the OS keychain is not available (${reason}). ` +
       'Backup Warden keeps credentials only in the keychain and never falls back to plaintext. ' +
       'Start and unlock your keyring (GNOME Keyring or KWallet via Secret Service on Linux, Keychain on macOS, ' +
       'Credential Manager on Windows), then try again.',
