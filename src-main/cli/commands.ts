@@ -42,6 +42,19 @@ export function findProject(w: Warden, key: string): ProjectView {
   return match;
 }
 
+/** age identities from a key file (age-keygen output: comments and AGE-SECRET-KEY-1… lines). */
+function readIdentities(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new WardenError('VALIDATION', `Cannot read the identity file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}). Give the path of an age key file.`);
+  }
+  const identities = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('AGE-SECRET-KEY-'));
+  if (!identities.length) throw new WardenError('VALIDATION', `${file} holds no age identity (a line starting with AGE-SECRET-KEY-).`);
+  return identities;
+}
+
 const checksText = (checks: { status: string; title: string; detail: string }[]) =>
   checks.map((c) => `${c.status === 'passed' ? 'PASS' : c.status === 'failed' ? 'FAIL' : 'SKIP'}  ${c.title}: ${c.detail}`).join('\n');
 
@@ -108,7 +121,7 @@ export const commands: Record<string, Command> = {
     positionals: 1,
     async run(w, [runId], f, out) {
       const identityFile = str(f, 'identity', false);
-      const identities = identityFile ? readFileSync(identityFile, 'utf8').split('\n').filter((l) => l.startsWith('AGE-SECRET-KEY-')) : undefined;
+      const identities = identityFile ? readIdentities(identityFile) : undefined;
       const report = await w.verifier.verify(runId!, { identities });
       out.result(report, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`);
       return report.ok ? 0 : 1;

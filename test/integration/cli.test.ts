@@ -58,6 +58,8 @@ describe('backup-warden CLI: bad input', () => {
     [['verify', '00000000-0000-4000-8000-000000000000'], 1, /error \(NOT_FOUND\): No backup run with id 00000000-0000-4000-8000-000000000000/],
     [['project', 'test', 'nope'], 1, /error \(NOT_FOUND\): No project "nope"\. Known projects: none yet \(add one with "project add"\)/],
     [['audit', 'export', '--format', 'xml'], 2, /--format must be csv or json/],
+    [['audit', 'verify', '--head', '12'], 2, /--head must be SEQ:HASH as printed in the signed log/],
+    [['verify', '00000000-0000-4000-8000-000000000000', '--identity', '/nonexistent/key.txt'], 2, /Cannot read the identity file \/nonexistent\/key\.txt \(ENOENT\)\. Give the path of an age key file\./],
     [['demo', '--out', '/etc'], 1, /\/etc exists and is not a previous demo output; choose another --out folder/],
   ])('%j exits %i with a clear message', async (args, code, message) => {
     const r = await cli(args, { dataDir: data() });

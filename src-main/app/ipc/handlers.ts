@@ -50,6 +50,8 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       return folder;
     },
     startBackup: async ({ projectId, name, description, outputDir }) => {
+      // Refused here too, so the first backup's cancel handle is never replaced by a second request.
+      if (running.has(projectId)) throw new WardenError('CONFLICT', 'A backup of this project is already running. Wait for it to finish or cancel it first.');
       const controller = new AbortController();
       running.set(projectId, controller);
       try {
