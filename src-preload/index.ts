@@ -1,17 +1,20 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { ipcChannel, ipcEventChannel, ipcMethods } from '../src-main/contract/methods';
-import type { IpcEventPayload, WardenApi } from '../src-main/contract/ipc';
+import { ipcChannel, ipcEventChannel, ipcEvents, ipcEventSubscriber, ipcMethods } from '../src-main/contract/methods';
+import type { WardenApi } from '../src-main/contract/ipc';
 
 // Named functions only: the page never gets ipcRenderer itself, nor a way to pick a channel.
 const methods = Object.fromEntries(ipcMethods.map((method) => [method, (input?: unknown) => ipcRenderer.invoke(ipcChannel(method), input)]));
 
-const api = {
-  ...methods,
-  onBackupProgress(listener: (event: IpcEventPayload<'backupProgress'>) => void): () => void {
-    const handler = (_event: IpcRendererEvent, payload: IpcEventPayload<'backupProgress'>) => listener(payload);
-    ipcRenderer.on(ipcEventChannel('backupProgress'), handler);
-    return () => ipcRenderer.removeListener(ipcEventChannel('backupProgress'), handler);
-  },
-} as unknown as WardenApi;
+// One subscription function per event (onBackupProgress, onRunChanged); each returns its unsubscribe.
+const subscriptions = Object.fromEntries(
+  ipcEvents.map((event) => [
+    ipcEventSubscriber(event),
+    (listener: (payload: unknown) => void) => {
+      const handler = (_event: IpcRendererEvent, payload: unknown) => listener(payload);
+      ipcRenderer.on(ipcEventChannel(event), handler);
+      return () => ipcRenderer.removeListener(ipcEventChannel(event), handler);
+    },
+  ]),
+);
 
-contextBridge.exposeInMainWorld('warden', api);
+contextBridge.exposeInMainWorld('warden', { ...methods, ...subscriptions } as unknown as WardenApi);

@@ -11,7 +11,7 @@ import {
   projectPatchSchema,
   projectViewSchema,
 } from './project';
-import { backupProgressEventSchema, runViewSchema } from './runs';
+import { backupProgressEventSchema, runChangedEventSchema, runViewSchema } from './runs';
 import { signOffRequestSchema, signOffSchema } from './signoff';
 import { rehearsalReportSchema, verifyReportSchema } from './verify';
 
@@ -80,6 +80,7 @@ export const ipcContract = {
 
 export const ipcEventContract = {
   backupProgress: backupProgressEventSchema,
+  runChanged: runChangedEventSchema,
 } satisfies Record<IpcEvent, z.ZodType>;
 
 export type IpcInput<M extends IpcMethod> = z.input<(typeof ipcContract)[M]['input']>;
@@ -94,4 +95,5 @@ export type WardenApi = {
     : (input: IpcInput<M>) => Promise<Result<IpcOutput<M>>>;
 } & {
   onBackupProgress(listener: (event: IpcEventPayload<'backupProgress'>) => void): () => void;
+  onRunChanged(listener: (event: IpcEventPayload<'runChanged'>) => void): () => void;
 };

@@ -28,6 +28,8 @@ export type IpcMethod = (typeof ipcMethods)[number];
 export const ipcChannel = (method: IpcMethod): string => `warden:${method}`;
 
 /** Main → renderer events. */
-export const ipcEvents = ['backupProgress'] as const;
+export const ipcEvents = ['backupProgress', 'runChanged'] as const;
 export type IpcEvent = (typeof ipcEvents)[number];
 export const ipcEventChannel = (event: IpcEvent): string => `warden-event:${event}`;
+/** The preload's subscription function for an event: backupProgress → onBackupProgress. */
+export const ipcEventSubscriber = (event: IpcEvent): string => `on${event[0]!.toUpperCase()}${event.slice(1)}`;

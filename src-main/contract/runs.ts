@@ -34,5 +34,6 @@ export const runViewSchema = z.object({
 });
 export type RunView = z.infer<typeof runViewSchema>;
 
-export const backupProgressEventSchema = z.object({ projectId: z.string(), progress: backupProgressSchema });
-export type BackupProgressEvent = z.infer<typeof backupProgressEventSchema>;
+export const backupProgressEventSchema = z.object({ projectId: z.string(), runId: z.string(), progress: backupProgressSchema });
+/** A run's state changed (an action started or finished): views of it reload. */
+export const runChangedEventSchema = z.object({ runId: z.string() });

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { AuditScreen } from './screens/AuditScreen';
 import { ProjectsScreen } from './screens/ProjectsScreen';
 import { RunScreen } from './screens/RunScreen';
@@ -14,10 +14,10 @@ export function App() {
     setRunId(null);
     setScreen(next);
   };
-  const openRun = (id: string) => {
+  const openRun = useCallback((id: string) => {
     setScreen('runs');
     setRunId(id);
-  };
+  }, []);
   return (
     <div className="app">
       <header className="topbar">
@@ -31,7 +31,7 @@ export function App() {
         </nav>
       </header>
       <main>
-        {screen === 'projects' && <ProjectsScreen onRunFinished={openRun} />}
+        {screen === 'projects' && <ProjectsScreen onOpenRun={openRun} />}
         {screen === 'runs' && (runId ? <RunScreen runId={runId} onBack={() => setRunId(null)} /> : <RunsScreen onOpen={openRun} />)}
         {screen === 'audit' && <AuditScreen />}
       </main>

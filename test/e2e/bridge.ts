@@ -6,7 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { createHandlers, type ShellServices } from '../../src-main/app/ipc/handlers';
 import { createIpcRouter } from '../../src-main/app/ipc/router';
 import { CONTENT_SECURITY_POLICY, createSenderCheck } from '../../src-main/app/security';
-import { ipcMethods } from '../../src-main/contract/methods';
+import { ipcEvents, ipcEventSubscriber, ipcMethods } from '../../src-main/contract/methods';
 import type { Warden } from '../../src-main/core/warden';
 
 /**
@@ -18,7 +18,7 @@ import type { Warden } from '../../src-main/core/warden';
 export interface Bridge {
   url: string;
   /** What window.warden needs in the page: pass to page.addInitScript(installWardenShim, bridge.shim). */
-  shim: { token: string; methods: string[] };
+  shim: { token: string; methods: string[]; events: [event: string, subscriber: string][] };
   /** Folders the "folder picker" hands out, in order; null answers as a cancelled dialog. */
   nextFolders: (string | null)[];
   close(): Promise<void>;
@@ -79,7 +79,7 @@ export async function startBridge(warden: Warden): Promise<Bridge> {
 
   return {
     url: `${origin}/`,
-    shim: { token, methods: [...ipcMethods] },
+    shim: { token, methods: [...ipcMethods], events: ipcEvents.map((e) => [e, ipcEventSubscriber(e)]) },
     nextFolders,
     close: () =>
       new Promise<void>((resolve) => {
@@ -94,21 +94,20 @@ export async function startBridge(warden: Warden): Promise<Bridge> {
  * Runs in the page before its scripts (page.addInitScript): defines window.warden with the same named
  * functions as the preload. Self-contained, because Playwright sends its source text to the browser.
  */
-export function installWardenShim({ token, methods }: { token: string; methods: string[] }): void {
+export function installWardenShim({ token, methods, events }: { token: string; methods: string[]; events: [string, string][] }): void {
   const call = async (method: string, input: unknown) => {
     const response = await fetch(`/ipc/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bridge-Token': token }, body: JSON.stringify({ payload: input }) });
     return (await response.json()) as unknown;
   };
-  const listeners = new Set<(payload: unknown) => void>();
   let source: EventSource | null = null;
   const api: Record<string, unknown> = Object.fromEntries(methods.map((m) => [m, (input?: unknown) => call(m, input)]));
-  api.onBackupProgress = (listener: (payload: unknown) => void) => {
-    if (!source) {
-      source = new EventSource(`/events?token=${token}`);
-      source.addEventListener('backupProgress', (e) => listeners.forEach((l) => l(JSON.parse((e as unknown as { data: string }).data))));
-    }
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
+  for (const [event, subscriber] of events) {
+    api[subscriber] = (listener: (payload: unknown) => void) => {
+      source ??= new EventSource(`/events?token=${token}`);
+      const handler = (e: unknown) => listener(JSON.parse((e as { data: string }).data));
+      source.addEventListener(event, handler);
+      return () => source?.removeEventListener(event, handler);
+    };
+  }
   Object.defineProperty(globalThis, 'warden', { value: Object.freeze(api), writable: false });
 }

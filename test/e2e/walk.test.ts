@@ -31,7 +31,7 @@ beforeAll(async () => {
   mkdirSync(backupDir);
   mkdirSync(exportDir);
   cluster = await startScratchCluster();
-  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 40e6 });
+  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 80e6 });
   bridge = await startBridge(t.warden);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -82,19 +82,33 @@ describe('renderer end to end (Chromium, real core)', () => {
     expect(await page.locator('.card').innerText()).toContain('stored in keychain');
     await shot('01-projects.png');
 
-    // Backup with live progress into the folder the picker hands out.
+    // A backup cancelled from its run view: nothing kept, the run says cancelled.
+    bridge.nextFolders.push(backupDir);
+    await page.getByRole('button', { name: 'Start backup…' }).click();
+    await page.getByLabel('Backup name').fill('e2e-cancelled');
+    expect(await page.getByRole('button', { name: 'Start backup' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Choose folder…' }).click();
+    await page.getByText(backupDir).waitFor();
+    await page.getByRole('button', { name: 'Start backup' }).click();
+    await page.getByRole('heading', { name: /e2e-cancelled/ }).waitFor({ timeout: 30_000 });
+    await item('Backup created and encrypted').getByRole('button', { name: 'Cancel backup' }).click();
+    await page.getByRole('heading', { name: /e2e-cancelled cancelled/ }).waitFor({ timeout: 30_000 });
+    expect(readdirSync(backupDir)).toEqual([]);
+
+    // The real backup: the run view shows it live (progress, ETA) into the folder the picker hands out.
+    await page.getByRole('button', { name: 'Projects' }).click();
     await page.getByRole('button', { name: 'Start backup…' }).click();
     await page.getByLabel('Backup name').fill('e2e-baseline');
     await page.getByLabel('Purpose').fill('Baseline before the forum schema migration');
-    await page.getByRole('button', { name: 'Start backup' }).isDisabled().then((d) => expect(d).toBe(true));
     bridge.nextFolders.push(backupDir);
     await page.getByRole('button', { name: 'Choose folder…' }).click();
     await page.getByText(backupDir).waitFor();
     await page.getByRole('button', { name: 'Start backup' }).click();
-    await page.getByRole('progressbar', { name: 'Backup progress' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: /e2e-baseline/ }).waitFor({ timeout: 30_000 });
+    await item('Backup created and encrypted').getByRole('progressbar', { name: 'Backup progress' }).waitFor({ timeout: 30_000 });
+    expect(await item('Backup created and encrypted').innerText()).toMatch(/(Preparing|Dumping and encrypting|Capturing roles|Writing manifest)[^:]*: \d+%/);
     await shot('02-backup-progress.png');
-    await page.getByRole('heading', { name: /e2e-baseline/ }).waitFor({ timeout: 120_000 });
-    await passed('Backup created and encrypted');
+    await passed('Backup created and encrypted', 120_000);
     expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
     expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.sql.age']);
 

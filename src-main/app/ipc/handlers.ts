@@ -22,6 +22,19 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
   const { projects, audit } = warden;
   // Events leave main parsed against the contract too, so a field it does not name never reaches the page.
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => shell.emit(event, ipcEventContract[event].parse(payload) as IpcEventPayload<E>);
+  /**
+   * Runs an action on a run and tells views of it to reload: once right away (long checks have marked
+   * their item running by their first await) and once when the action ends, however it ends.
+   */
+  const changing = async <T>(runId: string, action: () => Promise<T> | T): Promise<T> => {
+    const pending = (async () => action())(); // runs up to its first await right here
+    emit('runChanged', { runId });
+    try {
+      return await pending;
+    } finally {
+      emit('runChanged', { runId });
+    }
+  };
   const picked = new Set<string>();
   const running = new Map<string, AbortController>();
   // Resolved before the check, so "<picked>/../../etc" is judged as the /etc it names.
@@ -54,14 +67,24 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       if (running.has(projectId)) throw new WardenError('CONFLICT', 'A backup of this project is already running. Wait for it to finish or cancel it first.');
       const controller = new AbortController();
       running.set(projectId, controller);
+      let runId: string | undefined;
       try {
         const r = await warden.backups.run(
           { projectId, name, description },
-          { outputDir: pickedFolder(outputDir), signal: controller.signal, onProgress: (progress) => emit('backupProgress', { projectId, progress }) },
+          {
+            outputDir: pickedFolder(outputDir),
+            signal: controller.signal,
+            onStarted: (id) => {
+              runId = id;
+              emit('runChanged', { runId: id });
+            },
+            onProgress: (progress) => runId && emit('backupProgress', { projectId, runId, progress }),
+          },
         );
         return { runId: r.runId, backupId: r.backupId, dumpFile: r.dumpFile, manifestFile: r.manifestFile };
       } finally {
         if (running.get(projectId) === controller) running.delete(projectId);
+        if (runId) emit('runChanged', { runId });
       }
     },
     cancelBackup: ({ projectId }) => {
@@ -69,24 +92,26 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       controller?.abort();
       return controller !== undefined;
     },
-    verifyBackup: ({ runId }) => warden.verifier.verify(runId),
-    rehearseRestore: ({ runId, amcheck }) => warden.rehearsals.rehearse(runId, { amcheck }),
-    checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
-    attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
-    signOff: ({ runId, request }) => warden.signOffs.signOff(runId, request),
+    verifyBackup: ({ runId }) => changing(runId, () => warden.verifier.verify(runId)),
+    rehearseRestore: ({ runId, amcheck }) => changing(runId, () => warden.rehearsals.rehearse(runId, { amcheck })),
+    checkPlatform: ({ runId, request }) => changing(runId, () => warden.platform.check(runId, request)),
+    attestPlatform: ({ runId, attestation }) => changing(runId, () => warden.platform.attest(runId, attestation)),
+    signOff: ({ runId, request }) => changing(runId, () => warden.signOffs.signOff(runId, request)),
     previewLog: ({ runId }) => warden.exports.preview(runId),
-    exportLog: async ({ runId, folder }) => {
-      const r = await warden.exports.export(runId, pickedFolder(folder));
-      return { ...r, verified: warden.exports.verifyExport(r.markdownFile).ok };
-    },
-    notifyTeam: async (input) => {
-      if (input.mode === 'send') {
-        const { status } = await warden.notify.send(input.runId);
-        return { message: warden.notify.message(input.runId), status };
-      }
-      if (input.mode === 'confirm') warden.notify.confirmSent(input.runId, input.by, input.channel);
-      return { message: warden.notify.message(input.runId), status: null };
-    },
+    exportLog: ({ runId, folder }) =>
+      changing(runId, async () => {
+        const r = await warden.exports.export(runId, pickedFolder(folder));
+        return { ...r, verified: warden.exports.verifyExport(r.markdownFile).ok };
+      }),
+    notifyTeam: (input) =>
+      changing(input.runId, async () => {
+        if (input.mode === 'send') {
+          const { status } = await warden.notify.send(input.runId);
+          return { message: warden.notify.message(input.runId), status };
+        }
+        if (input.mode === 'confirm') warden.notify.confirmSent(input.runId, input.by, input.channel);
+        return { message: warden.notify.message(input.runId), status: null };
+      }),
     listAudit: (query) => audit.list(query),
     verifyAudit: () => audit.verify(),
     exportAudit: ({ format, folder }) => {

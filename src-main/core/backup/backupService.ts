@@ -28,6 +28,8 @@ import { ProgressTracker } from './progress';
 export interface BackupOptions {
   /** Directory the operator picked; must exist. */
   outputDir: string;
+  /** Called once the run exists (before any progress), so a shell can show it while the backup runs. */
+  onStarted?: (runId: string) => void;
   onProgress?: (progress: BackupProgress) => void;
   signal?: AbortSignal;
   /** PostgreSQL tools directory override (settings). */
@@ -77,6 +79,7 @@ export class BackupService {
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId: run.id, details });
     log('backup.started', { name, outputDir: options.outputDir });
     runs.setItem(run.id, 'backup', 'running');
+    options.onStarted?.(run.id);
 
     try {
       const target = await projects.target(project.id);

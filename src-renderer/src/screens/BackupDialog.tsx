@@ -1,28 +1,23 @@
 import { useEffect, useState } from 'react';
-import type { BackupProgress } from '../../../src-main/contract/backup';
 import type { ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner } from '../ErrorBanner';
-import { ProgressBar } from '../ui/ProgressBar';
 import { useAction } from '../useAsync';
 
 /** Starts a backup of one project into a folder the operator picks, with live progress and cancel. */
-export function BackupDialog({ project, onFinished, onClose }: { project: ProjectView; onFinished: (runId: string) => void; onClose: () => void }) {
+export function BackupDialog({ project, onRun, onClose }: { project: ProjectView; onRun: (runId: string) => void; onClose: () => void }) {
   const action = useAction();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [folder, setFolder] = useState<string | null>(null);
-  const [progress, setProgress] = useState<BackupProgress | null>(null);
-  useEffect(() => api().onBackupProgress((e) => e.projectId === project.id && setProgress(e.progress)), [project.id]);
+  // As soon as the run exists, its checklist takes over: the backup's progress shows there.
+  useEffect(() => api().onBackupProgress((e) => e.projectId === project.id && onRun(e.runId)), [project.id, onRun]);
 
   const pick = () => action.run(() => unwrap(api().pickFolder({ purpose: 'backup' }))).then((f) => f && setFolder(f));
   const start = () =>
     action
       .run(() => unwrap(api().startBackup({ projectId: project.id, ...(name.trim() ? { name: name.trim() } : {}), description, outputDir: folder! })))
-      .then((r) => {
-        setProgress(null);
-        if (r) onFinished(r.runId);
-      });
+      .then((r) => r && onRun(r.runId));
   const cancel = () => void unwrap(api().cancelBackup({ projectId: project.id }));
 
   return (
@@ -44,7 +39,6 @@ export function BackupDialog({ project, onFinished, onClose }: { project: Projec
         </button>
         <span className={folder ? 'mono' : 'muted'}>{folder ?? 'No folder chosen yet'}</span>
       </div>
-      {progress && action.busy && <ProgressBar progress={progress} />}
       <ErrorBanner error={action.error} />
       <div className="actions">
         <button className="primary" disabled={action.busy || !folder} onClick={() => void start()}>

@@ -6,7 +6,7 @@ import { ErrorBanner, messageOf } from '../ErrorBanner';
 import { BackupDialog } from './BackupDialog';
 import { ProjectForm } from './ProjectForm';
 
-export function ProjectsScreen({ onRunFinished }: { onRunFinished: (runId: string) => void }) {
+export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => void }) {
   const [projects, setProjects] = useState<ProjectView[]>([]);
   const [editing, setEditing] = useState<ProjectView | 'new' | null>(null);
   const [backingUp, setBackingUp] = useState<ProjectView | null>(null);
@@ -28,7 +28,7 @@ export function ProjectsScreen({ onRunFinished }: { onRunFinished: (runId: strin
     }
   };
 
-  if (backingUp) return <BackupDialog project={backingUp} onFinished={onRunFinished} onClose={() => setBackingUp(null)} />;
+  if (backingUp) return <BackupDialog project={backingUp} onRun={onOpenRun} onClose={() => setBackingUp(null)} />;
   if (editing) {
     return (
       <ProjectForm

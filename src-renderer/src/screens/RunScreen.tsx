@@ -32,7 +32,9 @@ const panels: Record<string, (p: PanelProps) => ReactNode> = {
 
 function provenance(item: ChecklistItemView): string {
   if (item.mode === 'attested' && item.attestedBy) return `attested by ${item.attestedBy} at ${new Date(item.attestedAt!).toLocaleString()}${item.note ? ` — ${item.note}` : ''}`;
-  return item.state === 'pending' ? (item.mode === 'verified' ? 'checked by the app' : 'vouched for by a person') : `${item.mode === 'verified' ? 'verified by the app' : 'attested'} · ${new Date(item.updatedAt).toLocaleString()}`;
+  if (item.state === 'pending') return item.mode === 'verified' ? 'checked by the app' : 'vouched for by a person';
+  if (item.state === 'running') return `in progress since ${new Date(item.updatedAt).toLocaleString()}`;
+  return `${item.mode === 'verified' ? 'verified by the app' : 'attested'} · ${new Date(item.updatedAt).toLocaleString()}`;
 }
 
 /** One backup run as its checklist: every item with its evidence and the action that moves it on. */
@@ -49,6 +51,8 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
       .catch((e: unknown) => setError(messageOf(e)));
   }, [runId]);
   useEffect(load, [load]);
+  // Actions (here, or still running after a screen change) announce changes; the checklist follows.
+  useEffect(() => api().onRunChanged((e) => e.runId === runId && load()), [runId, load]);
   // Keyboard and screen-reader users land on the run they opened, not on the top of the page.
   const heading = useRef<HTMLHeadingElement>(null);
   const loaded = run !== null && project !== null;
@@ -112,6 +116,11 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
                 <StateBadge state={item.state} />
                 <span className="muted small">{provenance(item)}</span>
               </div>
+              {item.state === 'running' && item.key !== 'backup' && (
+                <div className="progress indeterminate" role="progressbar" aria-label={`${item.title}: in progress`} aria-busy="true">
+                  <div className="progress-fill" />
+                </div>
+              )}
               {Panel && <Panel run={run} project={project} item={item} changed={load} />}
             </li>
           );

@@ -1,4 +1,8 @@
+import { useEffect, useState } from 'react';
+import type { BackupProgress } from '../../../../src-main/contract/backup';
 import { formatBytes } from '../../../../src-main/contract/format';
+import { api, unwrap } from '../../api';
+import { ProgressBar } from '../../ui/ProgressBar';
 import type { PanelProps } from '../RunScreen';
 
 interface Evidence {
@@ -14,9 +18,28 @@ interface Evidence {
   error?: string;
 }
 
-/** What the backup produced; the backup itself is started from the project. */
-export function BackupEvidence({ item }: PanelProps) {
+/** The backup while it runs (live progress, ETA, cancel), then what it produced. It is started from the project. */
+export function BackupEvidence({ run, item }: PanelProps) {
+  const [progress, setProgress] = useState<BackupProgress | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  useEffect(() => api().onBackupProgress((e) => e.runId === run.id && setProgress(e.progress)), [run.id]);
   const e = item.evidence as Evidence | null;
+  if (item.state === 'running') {
+    const cancel = () => {
+      setCancelling(true);
+      void unwrap(api().cancelBackup({ projectId: run.projectId }));
+    };
+    return (
+      <div>
+        {progress ? <ProgressBar progress={progress} /> : <p className="muted">Connecting and reading the catalog…</p>}
+        <div className="actions">
+          <button onClick={cancel} disabled={cancelling}>
+            {cancelling ? 'Cancelling…' : 'Cancel backup'}
+          </button>
+        </div>
+      </div>
+    );
+  }
   if (!e) return <p className="muted">Started from the project’s “Start backup”.</p>;
   if (e.error) return <p className="report bad">{e.error}</p>;
   return (
