@@ -31,6 +31,16 @@ app
     );
     // Handlers first, then the window: the page may call them as soon as it loads.
     main.window = createMainWindow();
+    if (warden.recovered.length) {
+      // Tell the operator at once; the runs and the audit trail carry the details.
+      const lines = warden.recovered.map((r) => `• a ${r.kind}${r.runId ? ` of run ${r.runId}` : ''}${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}`);
+      void dialog.showMessageBox(main.window, {
+        type: 'warning',
+        title: 'Interrupted work found',
+        message: 'Backup Warden was stopped while it worked. This was cleaned up and marked in the audit trail:',
+        detail: lines.join('\n'),
+      });
+    }
   })
   .catch((error: unknown) => {
     dialog.showErrorBox('Backup Warden could not start', toErrorShape(error).message);

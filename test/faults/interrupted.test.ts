@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,26 @@ describe('interrupted work', () => {
       expect(again.audit.list({ runId }).at(-1)).toMatchObject({ action: 'rehearsal.interrupted' });
     } finally {
       again.close();
+    }
+  });
+
+  it('any dead activity is cleaned up the same way: a restore killed with its decrypted copy still on disk', async () => {
+    // A real dead process: one that ran and exited. Its pid is what a crashed restore would have left.
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.on('close', resolve));
+    const decrypted = mkdtempSync(join(childTmp, 'bw-restore-'));
+    writeFileSync(join(decrypted, 'archive.dump'), 'plaintext of the database');
+    const w = open();
+    try {
+      const id = w.activities.start('restore', projectId);
+      w.activities.addLeftover(id, { kind: 'temp-dir', path: decrypted });
+      w.db.prepare('UPDATE activities SET pid = ?, proc_start = NULL WHERE id = ?').run(gone.pid, id);
+      expect(w.activities.recover()).toEqual([{ kind: 'restore', runId: null, pid: gone.pid, removed: [decrypted] }]);
+      expect(existsSync(decrypted)).toBe(false);
+      expect(w.audit.list({ limit: 10_000 }).at(-1)).toMatchObject({ action: 'restore.interrupted', projectId, details: { pid: gone.pid, removed: [decrypted] } });
+      expect(w.activities.recover()).toEqual([]);
+    } finally {
+      w.close();
     }
   });
 });

@@ -199,9 +199,11 @@ export class RehearsalService {
     const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
     log('restore.started', { backupId: backup.backupId, target: where, clean: request.clean === true });
     const started = performance.now();
+    // Registered so that a kill -9 leaves no decrypted copy behind: the next start deletes it.
+    const activity = this.deps.activities.start('restore', targetProject.id, runId);
     try {
       const target = await projects.target(targetProject.id);
-      const archive = await prepareArchive(backup.path, identities, backup.manifest);
+      const archive = await prepareArchive(backup.path, identities, backup.manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }));
       let result;
       try {
         await prepareForRestore(target, backup.manifest, await readRoles(backup, identities));
@@ -215,6 +217,8 @@ export class RehearsalService {
     } catch (error) {
       log('restore.failed', { backupId: backup.backupId, target: where, error: redact(error instanceof Error ? error.message : String(error)) });
       throw error;
+    } finally {
+      this.deps.activities.finish(activity);
     }
   }
 

@@ -8,7 +8,7 @@ import { removeOrphanedCluster } from '../rehearse/scratchCluster';
 import { currentProcess, isAlive } from './processIdentity';
 import type { RunStore } from './runStore';
 
-export type ActivityKind = 'backup' | 'verify' | 'rehearsal';
+export type ActivityKind = 'backup' | 'verify' | 'rehearsal' | 'restore';
 
 /** What a crashed activity may leave behind: an incomplete file, a private temp dir (decrypted data), a running scratch server. */
 export interface Leftover {
@@ -35,7 +35,8 @@ export interface Recovered {
   removed: string[];
 }
 
-const itemOf: Record<ActivityKind, ChecklistKey> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal' };
+/** The checklist item an activity works on; a restore into another database has none. */
+const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal' };
 
 /**
  * Long operations in progress, in SQLite so every process sharing the data directory sees them. One
@@ -96,8 +97,9 @@ export class ActivityStore {
           removed.push(leftover.path);
         }
         const error = `Interrupted: process ${a.pid} on ${a.host} stopped (crash, kill or power loss) during the ${a.kind} started ${a.started_at}.`;
-        if (a.run_id) {
-          runs.setItem(a.run_id, itemOf[a.kind], 'failed', { error, removed });
+        const item = itemOf[a.kind];
+        if (a.run_id && item) {
+          runs.setItem(a.run_id, item, 'failed', { error, removed });
           if (a.kind === 'backup') runs.finish(a.run_id, 'interrupted', error);
         }
         audit.append({ actor, action: `${a.kind}.interrupted`, projectId: a.project_id, runId: a.run_id, details: { pid: a.pid, host: a.host, startedAt: a.started_at, removed } });
