@@ -35,21 +35,33 @@ export class SigningKeyStore {
   async identity(): Promise<SigningIdentity> {
     const { db, vault, audit, actor } = this.deps;
     const ref = installationSecretRef('log-signing-key');
-    const known = this.publicKey();
+    const known = this.setting(PUBLIC);
     let pem = await vault.get(ref);
     if (known && pem === null) {
       throw new WardenError('NOT_FOUND', 'The log-signing key is missing from the keychain. Restore it, or reset the signing key (auditors will then need the new allowed_signers line).');
     }
+    let created = false;
     if (pem === null) {
-      const pair = generateKeyPairSync('ed25519');
-      pem = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
       await vault.set(ref, pem);
-      const principal = `backup-warden@${hostname()}`;
-      db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?), (?, ?)').run(PUBLIC, openSshPublicKey(pair.publicKey), PRINCIPAL, principal);
-      audit.append({ actor, action: 'signing-key.created', details: { principal, fingerprint: fingerprint(pair.publicKey), publicKey: openSshPublicKey(pair.publicKey) } });
+      created = true;
     }
     const privateKey = createPrivateKey(pem);
     const publicKey = createPublicKey(privateKey);
+    const line = openSshPublicKey(publicKey);
+    if (known === null) {
+      // New, or already in the keychain from another data directory of this user (a reset app, the CLI
+      // with --data-dir): either way this is the installation's key, so auditors keep one allowed_signers line.
+      const principal = `backup-warden@${hostname()}`;
+      db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?), (?, ?)').run(PUBLIC, line, PRINCIPAL, principal);
+      audit.append({ actor, action: created ? 'signing-key.created' : 'signing-key.adopted', details: { principal, fingerprint: fingerprint(publicKey), publicKey: line } });
+    } else if (known !== line) {
+      throw new WardenError(
+        'CONFLICT',
+        `The log-signing key in the keychain (${fingerprint(publicKey)}) is not the one this installation recorded (${fingerprint(parseOpenSshPublicKey(known))}). ` +
+          'Restore the original key to the keychain; signing with another key would break verification of earlier logs.',
+      );
+    }
     const principal = this.setting(PRINCIPAL)!;
     return { privateKey, publicKey, principal, fingerprint: fingerprint(publicKey), allowedSigners: allowedSignersLine(principal, publicKey) };
   }
