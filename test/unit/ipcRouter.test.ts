@@ -45,6 +45,17 @@ describe('IPC router', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: 'Choose the folder with the folder picker first.' } });
   });
 
+  it('tells views of a run to reload around every action on it, even one that fails', async () => {
+    const emitted: unknown[] = [];
+    const watching = createIpcRouter(createHandlers(t.warden, { ...noShell, emit: (event, payload) => void emitted.push([event, payload]) }), () => true);
+    const runId = '7d9f3c1e-2b4a-4e6f-8a1c-0d2e3f4a5b6c';
+    expect(await watching('signOff', { runId, request: { role: 'creator', name: 'Alice Operator' } }, trusted)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(emitted).toEqual([
+      ['runChanged', { runId }],
+      ['runChanged', { runId }],
+    ]);
+  });
+
   it('refuses an unknown method', async () => {
     expect(await dispatch('runSql', 'DROP TABLE x', trusted)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
