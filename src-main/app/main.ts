@@ -1,5 +1,6 @@
 import { app, dialog, type BrowserWindow } from 'electron';
 import { defaultDataDir } from '../core/dataDir';
+import { describeRecovered } from '../core/runs/activities';
 import { openWarden, type Warden } from '../core/warden';
 import { toErrorShape } from '../core/errors';
 import { createHandlers } from './ipc/handlers';
@@ -33,7 +34,7 @@ app
     main.window = createMainWindow();
     if (warden.recovered.length) {
       // Tell the operator at once; the runs and the audit trail carry the details.
-      const lines = warden.recovered.map((r) => `• a ${r.kind}${r.runId ? ` of run ${r.runId}` : ''}${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}`);
+      const lines = warden.recovered.map((r) => `• ${describeRecovered(r)}`);
       void dialog.showMessageBox(main.window, {
         type: 'warning',
         title: 'Interrupted work found',

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ProjectView } from '../contract/project';
-import { auditToCsv, auditToJson } from '../core/audit/auditExport';
+import { renderAuditExport } from '../core/audit/auditExport';
 import { WardenError } from '../core/errors';
 import type { Warden } from '../core/warden';
 import { runDemo } from './demo';
@@ -246,12 +246,11 @@ export const commands: Record<string, Command> = {
     async run(w, _a, f, out) {
       const format = str(f, 'format');
       if (format !== 'csv' && format !== 'json') throw new WardenError('VALIDATION', '--format must be csv or json.');
-      const entries = w.audit.list({ limit: Number.MAX_SAFE_INTEGER });
-      const text = format === 'csv' ? auditToCsv(entries) : auditToJson(entries, w.audit.verify());
+      const { text, entries } = renderAuditExport(w.audit, format);
       const file = str(f, 'out', false);
       if (file) {
         writeFileSync(resolve(file), text, { mode: 0o600 });
-        out.note(`Wrote ${entries.length} entries to ${resolve(file)}.`);
+        out.note(`Wrote ${entries} entries to ${resolve(file)}.`);
       } else process.stdout.write(text);
     },
   },

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../core/dataDir';
 import { toErrorShape } from '../core/errors';
+import { describeRecovered } from '../core/runs/activities';
 import { openWarden } from '../core/warden';
 import { commands, type Command, type Flags } from './commands';
 import { Output } from './output';
@@ -66,9 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command.standalone) return (await command.run(null, args, parsed.values, out)) ?? 0;
     const warden = openWarden({ dataDir: typeof parsed.values['data-dir'] === 'string' ? parsed.values['data-dir'] : defaultDataDir() });
-    for (const r of warden.recovered) {
-      out.note(`note: a ${r.kind}${r.runId ? ` of run ${r.runId}` : ''} was interrupted (process ${r.pid} is gone); marked so in the audit trail${r.removed.length ? `, removed ${r.removed.join(', ')}` : ''}.`);
-    }
+    for (const r of warden.recovered) out.note(`note: ${describeRecovered(r)}; marked so in the audit trail.`);
     try {
       return (await command.run(warden, args, parsed.values, out)) ?? 0;
     } finally {

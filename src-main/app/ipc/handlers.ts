@@ -1,7 +1,7 @@
 import { isAbsolute, resolve, sep } from 'node:path';
 import type { IpcEvent } from '../../contract/methods';
 import { ipcEventContract, type IpcEventPayload } from '../../contract/ipc';
-import { auditToCsv, auditToJson } from '../../core/audit/auditExport';
+import { renderAuditExport } from '../../core/audit/auditExport';
 import { WardenError } from '../../core/errors';
 import { listRunViews, runView } from '../../core/runs/runView';
 import { writeFileAtomic } from '../../core/util/atomicFile';
@@ -115,11 +115,11 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
     listAudit: (query) => audit.list(query),
     verifyAudit: () => audit.verify(),
     exportAudit: ({ format, folder }) => {
-      const entries = audit.list({ limit: Number.MAX_SAFE_INTEGER });
+      const { text, entries } = renderAuditExport(audit, format);
       const file = `${pickedFolder(folder)}${sep}backup-warden-audit-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
-      writeFileAtomic(file, format === 'csv' ? auditToCsv(entries) : auditToJson(entries, audit.verify()));
-      audit.append({ actor: warden.actor, action: 'audit.exported', details: { file, format, entries: entries.length } });
-      return { file, entries: entries.length };
+      writeFileAtomic(file, text);
+      audit.append({ actor: warden.actor, action: 'audit.exported', details: { file, format, entries } });
+      return { file, entries };
     },
   };
 }

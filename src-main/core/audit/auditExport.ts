@@ -1,4 +1,5 @@
 import type { AuditEntry, ChainVerdict } from '../../contract/audit';
+import type { AuditTrail } from './auditTrail';
 import { canonicalJson } from '../util/canonicalJson';
 
 const COLUMNS = ['seq', 'at', 'actor', 'action', 'projectId', 'runId', 'details', 'prevHash', 'hash'] as const;
@@ -12,4 +13,10 @@ export function auditToCsv(entries: readonly AuditEntry[]): string {
 
 export function auditToJson(entries: readonly AuditEntry[], verdict: ChainVerdict): string {
   return JSON.stringify({ format: 'backup-warden/audit@1', exportedAt: new Date().toISOString(), chain: verdict, entries }, null, 2) + '\n';
+}
+
+/** The whole trail as CSV or JSON (the JSON carries the chain verdict and head). */
+export function renderAuditExport(audit: AuditTrail, format: 'csv' | 'json'): { text: string; entries: number } {
+  const entries = audit.list({ limit: Number.MAX_SAFE_INTEGER });
+  return { text: format === 'csv' ? auditToCsv(entries) : auditToJson(entries, audit.verify()), entries: entries.length };
 }

@@ -14,6 +14,7 @@ import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
+import type { ProjectView } from '../../contract/project';
 import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
@@ -56,19 +57,18 @@ export class BackupService {
   async run(rawRequest: BackupRequest, options: BackupOptions): Promise<BackupResult> {
     const request = parseOrThrow(backupRequestSchema, rawRequest, 'backup request');
     const { activities, projects } = this.deps;
-    projects.get(request.projectId);
+    const project = projects.get(request.projectId);
     // One backup per project at a time, across every process that shares this data directory.
-    const activity = activities.start('backup', request.projectId);
+    const activity = activities.start('backup', project.id);
     try {
-      return await this.runExclusive(request, options, activity);
+      return await this.runExclusive(request, project, options, activity);
     } finally {
       activities.finish(activity);
     }
   }
 
-  private async runExclusive(request: z.output<typeof backupRequestSchema>, options: BackupOptions, activity: string): Promise<BackupResult> {
+  private async runExclusive(request: z.output<typeof backupRequestSchema>, project: ProjectView, options: BackupOptions, activity: string): Promise<BackupResult> {
     const { audit, projects, runs, activities, actor } = this.deps;
-    const project = projects.get(request.projectId);
     const now = options.now ?? (() => new Date());
     const name = request.name ?? defaultBackupName(now());
     const paths = this.outputPaths(options.outputDir, name);

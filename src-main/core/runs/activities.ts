@@ -35,6 +35,10 @@ export interface Recovered {
   removed: string[];
 }
 
+/** One line for the operator about work a dead process left behind. */
+export const describeRecovered = (r: Recovered): string =>
+  `a ${r.kind}${r.runId ? ` of run ${r.runId}` : ''} was interrupted (process ${r.pid} is gone)${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}`;
+
 /** The checklist item an activity works on; a restore into another database has none. */
 const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal' };
 

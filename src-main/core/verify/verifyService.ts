@@ -6,7 +6,7 @@ import type { Manifest } from '../../contract/backup';
 import { formatBytes } from '../../contract/format';
 import type { CheckResult, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
-import { loadBackup } from '../backup/backupRecord';
+import { loadBackup, type BackupRecord } from '../backup/backupRecord';
 import { ageDecryptStream } from '../crypto/ageStream';
 import { HashStream, sha256File } from '../crypto/hashStream';
 import type { Db } from '../db/database';
@@ -47,7 +47,7 @@ export class VerifyService {
     const backup = loadBackup(db, runId);
     const activity = activities.start('verify', backup.projectId, runId);
     try {
-      return await this.check(runId, options);
+      return await this.check(runId, backup, options);
     } catch (error) {
       // Checks report what they find; landing here means the check itself could not run (keychain, tools).
       const message = redact(error instanceof Error ? error.message : String(error));
@@ -59,10 +59,9 @@ export class VerifyService {
     }
   }
 
-  private async check(runId: string, options: VerifyOptions): Promise<VerifyReport> {
-    const { db, audit, projects, runs, actor } = this.deps;
+  private async check(runId: string, backup: BackupRecord, options: VerifyOptions): Promise<VerifyReport> {
+    const { audit, projects, runs, actor } = this.deps;
     const started = performance.now();
-    const backup = loadBackup(db, runId);
     const { manifest } = backup;
     const project = projects.get(backup.projectId);
     runs.setItem(runId, 'integrity', 'running');
