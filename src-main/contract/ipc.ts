@@ -94,6 +94,6 @@ export type WardenApi = {
     ? () => Promise<Result<IpcOutput<M>>>
     : (input: IpcInput<M>) => Promise<Result<IpcOutput<M>>>;
 } & {
-  onBackupProgress(listener: (event: IpcEventPayload<'backupProgress'>) => void): () => void;
-  onRunChanged(listener: (event: IpcEventPayload<'runChanged'>) => void): () => void;
+  // One subscription per event, named as ipcEventSubscriber names it (backupProgress → onBackupProgress); returns its unsubscribe.
+  [E in IpcEvent as `on${Capitalize<E>}`]: (listener: (event: IpcEventPayload<E>) => void) => () => void;
 };

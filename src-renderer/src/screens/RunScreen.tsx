@@ -12,12 +12,11 @@ import { PlatformPanel } from './run/PlatformPanel';
 import { RehearsalPanel } from './run/RehearsalPanel';
 import { SignOffPanel } from './run/SignOffPanel';
 
+/** What a checklist panel gets. Its actions need not reload the run: main announces every change (runChanged). */
 export interface PanelProps {
   run: RunView;
   project: ProjectView;
   item: ChecklistItemView;
-  /** Re-reads the run after an action changed it. */
-  changed: () => void;
 }
 
 const panels: Record<string, (p: PanelProps) => ReactNode> = {
@@ -121,7 +120,7 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
                   <div className="progress-fill" />
                 </div>
               )}
-              {Panel && <Panel run={run} project={project} item={item} changed={load} />}
+              {Panel && <Panel run={run} project={project} item={item} />}
             </li>
           );
         })}

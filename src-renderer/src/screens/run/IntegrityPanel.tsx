@@ -5,10 +5,10 @@ import { ChecksList } from '../../ui/ChecksList';
 import { useAction } from '../../useAsync';
 import type { PanelProps } from '../RunScreen';
 
-export function IntegrityPanel({ run, item, changed }: PanelProps) {
+export function IntegrityPanel({ run, item }: PanelProps) {
   const action = useAction();
   const report = item.evidence as VerifyReport | null;
-  const verify = () => action.run(() => unwrap(api().verifyBackup({ runId: run.id }))).then(changed);
+  const verify = () => action.run(() => unwrap(api().verifyBackup({ runId: run.id })));
   return (
     <div>
       {report?.checks && <ChecksList checks={report.checks} />}

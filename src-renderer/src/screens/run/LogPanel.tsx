@@ -6,7 +6,7 @@ import { useAction } from '../../useAsync';
 import type { PanelProps } from '../RunScreen';
 
 /** The backup log filled in from evidence: preview at any time, export signed once both have signed off. */
-export function LogPanel({ run, changed }: PanelProps) {
+export function LogPanel({ run }: PanelProps) {
   const action = useAction();
   const [preview, setPreview] = useState<IpcOutput<'previewLog'> | null>(null);
   const [exported, setExported] = useState<IpcOutput<'exportLog'> | null>(null);
@@ -19,11 +19,7 @@ export function LogPanel({ run, changed }: PanelProps) {
         if (!folder) return undefined;
         return unwrap(api().exportLog({ runId: run.id, folder }));
       })
-      .then((r) => {
-        if (!r) return;
-        setExported(r);
-        changed();
-      });
+      .then((r) => r && setExported(r));
   return (
     <div>
       {exported && (

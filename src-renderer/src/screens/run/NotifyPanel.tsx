@@ -5,14 +5,14 @@ import { useAction } from '../../useAsync';
 import type { PanelProps } from '../RunScreen';
 
 /** Tell the team: through the project's webhook, or paste the prepared message and say where it went. */
-export function NotifyPanel({ run, project, item, changed }: PanelProps) {
+export function NotifyPanel({ run, project, item }: PanelProps) {
   const action = useAction();
   const [message, setMessage] = useState<string | null>((item.evidence as { message?: string } | null)?.message ?? null);
   const [by, setBy] = useState('');
   const [channel, setChannel] = useState('');
   const show = () => action.run(() => unwrap(api().notifyTeam({ mode: 'message', runId: run.id }))).then((r) => r && setMessage(r.message));
-  const send = () => action.run(() => unwrap(api().notifyTeam({ mode: 'send', runId: run.id }))).then((r) => r && changed());
-  const confirm = () => action.run(() => unwrap(api().notifyTeam({ mode: 'confirm', runId: run.id, by, channel }))).then((r) => r && changed());
+  const send = () => action.run(() => unwrap(api().notifyTeam({ mode: 'send', runId: run.id })));
+  const confirm = () => action.run(() => unwrap(api().notifyTeam({ mode: 'confirm', runId: run.id, by, channel })));
   return (
     <div>
       {message && <pre className="message" tabIndex={0}>{message}</pre>}

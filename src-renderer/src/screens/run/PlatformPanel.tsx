@@ -8,7 +8,7 @@ import { useAction } from '../../useAsync';
 import type { PanelProps } from '../RunScreen';
 
 /** Supabase's own daily backup must outlive the migration window: read from the Management API, or attested. */
-export function PlatformPanel({ run, project, item, changed }: PanelProps) {
+export function PlatformPanel({ run, project, item }: PanelProps) {
   const action = useAction();
   const evidence = (item.evidence as { platform?: PlatformEvidence } | null)?.platform ?? null;
   const [plan, setPlan] = useState<(typeof plans)[number]>('pro');
@@ -22,11 +22,9 @@ export function PlatformPanel({ run, project, item, changed }: PanelProps) {
   const migrationWindow = () => ({ start: toIso(start), end: toIso(end) });
   const canQuery = project.hasManagementToken && project.supabaseRef !== null;
 
-  const check = () => action.run(() => unwrap(api().checkPlatform({ runId: run.id, request: { plan, migrationWindow: migrationWindow() } }))).then(changed);
+  const check = () => action.run(() => unwrap(api().checkPlatform({ runId: run.id, request: { plan, migrationWindow: migrationWindow() } })));
   const attest = () =>
-    action
-      .run(() => unwrap(api().attestPlatform({ runId: run.id, attestation: { backupId, status, insertedAt: toIso(insertedAt), plan, migrationWindow: migrationWindow(), attestedBy, note } })))
-      .then(changed);
+    action.run(() => unwrap(api().attestPlatform({ runId: run.id, attestation: { backupId, status, insertedAt: toIso(insertedAt), plan, migrationWindow: migrationWindow(), attestedBy, note } })));
 
   return (
     <div>

@@ -8,13 +8,13 @@ import type { PanelProps } from '../RunScreen';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export function RehearsalPanel({ run, item, changed }: PanelProps) {
+export function RehearsalPanel({ run, item }: PanelProps) {
   const action = useAction();
   const [amcheck, setAmcheck] = useState(true);
   const [showAll, setShowAll] = useState(false);
   const evidence = item.evidence as (RehearsalReport & { error?: undefined }) | { error: string } | null;
   const report = evidence && 'checks' in evidence ? evidence : null;
-  const rehearse = () => action.run(() => unwrap(api().rehearseRestore({ runId: run.id, amcheck }))).then(changed);
+  const rehearse = () => action.run(() => unwrap(api().rehearseRestore({ runId: run.id, amcheck })));
   const tables = report ? report.tables.filter((t) => showAll || t.table.startsWith('public.') || t.expected !== t.restored) : [];
   return (
     <div>
