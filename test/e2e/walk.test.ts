@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
 import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { installWardenShim, startBridge, type Bridge } from './bridge';
@@ -157,11 +157,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await passed('Backup log filled in');
     const logDir = join(exportDir, 'docs/phase2');
     const markdown = readdirSync(logDir).find((f) => f.endsWith('.md'))!;
-    const allowed = join(logDir, 'allowed_signers');
-    const ssh = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowed, '-I', readFileSync(allowed, 'utf8').split(' ')[0]!, '-n', 'backup-warden-log', '-s', join(logDir, `${markdown}.sig`)], {
-      input: readFileSync(join(logDir, markdown)),
-      encoding: 'utf8',
-    });
+    const ssh = sshVerify(join(logDir, markdown), join(logDir, 'allowed_signers'));
     expect(ssh.stdout + ssh.stderr).toMatch(/Good "backup-warden-log" signature/);
 
     // Team notified, by a person who says where.

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
 import { startScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { runCli } from '../helpers/cli';
+import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
 
 // The CLI as installed (`npx backup-warden` runs out/cli/backup-warden.js), in child processes, on
@@ -16,8 +17,6 @@ let cluster: ScratchCluster;
 
 const cli = (args: string[], options: { dataDir?: string; input?: string } = {}) => runCli(args, { ...options, entry: 'bundle', cwd: work.dir });
 
-const sshVerify = (file: string, allowedSigners: string) =>
-  spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowedSigners, '-I', readFileSync(allowedSigners, 'utf8').split(' ')[0]!, '-n', 'backup-warden-log', '-s', `${file}.sig`], { input: readFileSync(file), encoding: 'utf8' });
 
 beforeAll(async () => {
   execFileSync(process.execPath, [join(root, 'scripts/build-cli.mjs')], { cwd: root });

@@ -6,6 +6,7 @@ import { auditToCsv, auditToJson } from '../../src-main/core/audit/auditExport';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { practiceProject } from '../helpers/practice';
+import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 
@@ -19,8 +20,6 @@ let runId: string;
 let webhook: string;
 const window = { start: '2026-11-25T18:00:00Z', end: '2026-11-25T22:00:00Z' };
 
-const sshVerify = (file: string, allowedSigners: string, principal: string) =>
-  spawnSync('ssh-keygen', ['-Y', 'verify', '-f', allowedSigners, '-I', principal, '-n', 'backup-warden-log', '-s', `${file}.sig`], { input: readFileSync(file), encoding: 'utf8' });
 
 function allFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
