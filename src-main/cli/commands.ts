@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { ProjectView } from '../contract/project';
 import { renderAuditExport } from '../core/audit/auditExport';
 import { WardenError } from '../core/errors';
+import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
 import type { Warden } from '../core/warden';
 import { runDemo } from './demo';
 import type { Output } from './output';
@@ -56,7 +57,7 @@ function readIdentities(file: string): string[] {
 }
 
 const checksText = (checks: { status: string; title: string; detail: string }[]) =>
-  checks.map((c) => `${c.status === 'passed' ? 'PASS' : c.status === 'failed' ? 'FAIL' : 'SKIP'}  ${c.title}: ${c.detail}`).join('\n');
+  checks.map((c) => `${{ passed: 'PASS', partial: 'PART', failed: 'FAIL' }[c.status] ?? 'SKIP'}  ${c.title}: ${c.detail}`).join('\n');
 
 export const commands: Record<string, Command> = {
   'project add': {
@@ -128,13 +129,18 @@ export const commands: Record<string, Command> = {
     },
   },
   rehearse: {
-    summary: 'restore into a scratch PostgreSQL and compare with the manifest',
-    usage: 'rehearse <run> [--amcheck]',
-    options: { amcheck: { type: 'boolean' } },
+    summary: 'restore into a sandboxed scratch PostgreSQL (or a staging project) and compare with the manifest',
+    usage: 'rehearse <run> [--amcheck] [--staging <project> [--confirm-clean <database>]]',
+    options: { amcheck: { type: 'boolean' }, staging: { type: 'string' }, 'confirm-clean': { type: 'string' } },
     positionals: 1,
     async run(w, [runId], f, out) {
-      const report = await w.rehearsals.rehearse(runId!, { amcheck: f.amcheck === true });
-      out.result(report, `${checksText(report.checks)}\nRestore time (RTO): ${(report.timings.rtoMs / 1000).toFixed(1)} s into ${report.target}\n${report.ok ? 'Rehearsal passed.' : 'Rehearsal FAILED.'}`);
+      const staging = str(f, 'staging', false);
+      const confirmClean = str(f, 'confirm-clean', false);
+      if (confirmClean !== undefined && staging === undefined) throw new WardenError('VALIDATION', '--confirm-clean goes with --staging <project>.');
+      const target = staging === undefined ? { kind: 'embedded' as const } : { kind: 'project' as const, projectId: findProject(w, staging).id, ...(confirmClean !== undefined ? { confirmClean } : {}) };
+      const report = await w.rehearsals.rehearse(runId!, { amcheck: f.amcheck === true, target });
+      const findings = rehearsalFindings(report);
+      out.result(report, `${checksText(report.checks)}${findings.length ? `\n\n${findings.map((x) => `- ${x}`).join('\n')}` : ''}\n\n${rehearsalHeadline(report)}`);
       return report.ok ? 0 : 1;
     },
   },

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { auditToCsv, auditToJson } from '../core/audit/auditExport';
 import { WardenError } from '../core/errors';
-import { buildPracticeDatabase } from '../core/practice/practiceDatabase';
-import { startScratchCluster } from '../core/rehearse/scratchCluster';
+import { startPracticeServer } from '../core/practice/practiceDatabase';
+import { rehearsalHeadline } from '../core/rehearse/summary';
 import { KeychainVault } from '../core/vault/vault';
 import { openWarden } from '../core/warden';
 import type { Output } from './output';
@@ -31,13 +31,13 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
   // The practice run keeps its secrets under a keychain service of its own; a new run starts it clean.
   const vault = new KeychainVault('Backup Warden practice');
   await vault.clearService();
-  const cluster = await startScratchCluster();
+  const { cluster, source, built } = await startPracticeServer({ targetBytes: PRACTICE_BYTES });
   const warden = openWarden({ dataDir: join(outDir, 'data'), vault, actor: 'practice-operator' });
   try {
-    const built = await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: PRACTICE_BYTES });
+    // As on Supabase: the project connects as postgres, which is not a superuser.
     const project = await warden.projects.create({
-      name: 'Practice production', environment: 'production', host: cluster.target.host, port: cluster.target.port,
-      database: 'practice', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+      name: 'Practice production', environment: 'production', host: source.host, port: source.port,
+      database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
       sampleChecks: [
         { name: 'students exist', table: 'public.users', where: { column: 'role', equals: 'student' }, expect: { op: '>=', rows: 1 } },
         { name: 'four subscription plans', table: 'public.subscription_plans', expect: { op: '=', rows: 4 } },
@@ -85,7 +85,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       database: `${connection.serverVersion}, ${(built.databaseSizeBytes / 1048576).toFixed(1)} MiB, ${connection.publicTableCount} public tables`,
       backup: `${backup.dumpFile} (${(m.files.dump.ciphertextBytes / 1048576).toFixed(1)} MiB, ${m.totals.rows} rows)`,
       integrity: integrity.ok ? 'passed' : 'FAILED',
-      rehearsal: `${rehearsal.ok ? 'passed' : 'FAILED'}, RTO ${(rehearsal.timings.rtoMs / 1000).toFixed(1)} s`,
+      rehearsal: rehearsalHeadline(rehearsal),
       checklist: items.map((i) => `${i.key}=${i.state}`).join(' '),
       log: exported.markdownFile,
       signature: `in-app ${inApp.ok ? 'good' : 'BAD'}, ssh-keygen -Y verify: ${sshVerdict}`,

@@ -45,8 +45,63 @@ export const tableFactsSchema = z.object({
 });
 export type TableFacts = z.infer<typeof tableFactsSchema>;
 
+/** One privilege from an ACL (aclexplode), grantee "PUBLIC" for everyone. */
+export const aclEntrySchema = z.object({ grantee: z.string(), privilege: z.string(), grantable: z.boolean() });
+export type AclEntry = z.infer<typeof aclEntrySchema>;
+
+/** A schema as the restore must prepare it: owner and privileges, and its catalog id (to find it in the archive's TOC). */
+export const schemaFactsSchema = z.object({ name: z.string(), oid: z.number().int(), owner: z.string(), acl: z.array(aclEntrySchema) });
+export type SchemaFacts = z.infer<typeof schemaFactsSchema>;
+
+/** An installed extension and the user tables (and columns) that cannot be restored without it. */
+export const extensionFactsSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  schema: z.string(),
+  oid: z.number().int(),
+  dependents: z.array(z.object({ table: z.string(), column: z.string().nullable() })),
+});
+export type ExtensionFacts = z.infer<typeof extensionFactsSchema>;
+
+/**
+ * What a restore needs besides the archive, captured as data in the dump's snapshot: it is recreated
+ * from these facts with quoted identifiers, never by executing SQL text taken from production.
+ */
+export const catalogFactsSchema = z.object({
+  databaseOwner: z.string(),
+  databaseAcl: z.array(aclEntrySchema),
+  schemas: z.array(schemaFactsSchema),
+  extensions: z.array(extensionFactsSchema),
+  /** Role names only; attributes, memberships, settings and comments are in the encrypted roles file. */
+  roles: z.array(z.string()),
+  /** Event triggers: a superuser feature, never restored by a non-superuser (listed so the report can say so). */
+  eventTriggers: z.array(z.string()),
+});
+export type CatalogFacts = z.infer<typeof catalogFactsSchema>;
+
+/** A role as data (no password): what the encrypted roles file holds. */
+export const capturedRoleSchema = z.object({
+  name: z.string(),
+  superuser: z.boolean(),
+  inherit: z.boolean(),
+  createrole: z.boolean(),
+  createdb: z.boolean(),
+  login: z.boolean(),
+  replication: z.boolean(),
+  bypassrls: z.boolean(),
+  connectionLimit: z.number().int(),
+  validUntil: z.string().nullable(),
+  comment: z.string().nullable(),
+  memberOf: z.array(z.object({ role: z.string(), admin: z.boolean() })),
+  settings: z.array(z.object({ database: z.string().nullable(), name: z.string(), value: z.string() })),
+});
+export type CapturedRole = z.infer<typeof capturedRoleSchema>;
+export const rolesFileSchema = z.object({ format: z.literal('backup-warden/roles@1'), roles: z.array(capturedRoleSchema) });
+export type RolesFile = z.infer<typeof rolesFileSchema>;
+
 export const manifestSchema = z.object({
-  format: z.literal('backup-warden/manifest@1'),
+  /** @1: roles captured as pg_dumpall SQL (never executed since), no catalog facts. */
+  format: z.enum(['backup-warden/manifest@1', 'backup-warden/manifest@2']),
   backupId: z.string(),
   runId: z.string(),
   name: z.string(),
@@ -66,10 +121,19 @@ export const manifestSchema = z.object({
   tables: z.array(tableFactsSchema),
   totals: z.object({ tables: z.number().int(), publicTables: z.number().int(), rows: z.number().int() }),
   schemaFingerprint: z.string(),
+  /** null in manifests written before catalog facts were captured. */
+  catalog: catalogFactsSchema.nullable().default(null),
   files: z.object({
     dump: z.object({ file: z.string(), plaintextBytes: z.number(), plaintextSha256: z.string(), ciphertextBytes: z.number(), ciphertextSha256: z.string() }),
     roles: z.union([
-      z.object({ status: z.literal('captured'), file: z.string(), ciphertextSha256: z.string(), plaintextSha256: z.string() }),
+      z.object({
+        status: z.literal('captured'),
+        /** json: rolesFileSchema (current); sql: pg_dumpall output of older versions, kept for the operator but never executed. */
+        format: z.enum(['json', 'sql']).default('sql'),
+        file: z.string(),
+        ciphertextSha256: z.string(),
+        plaintextSha256: z.string(),
+      }),
       z.object({ status: z.literal('skipped'), reason: z.string() }),
     ]),
   }),

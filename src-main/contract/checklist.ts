@@ -9,5 +9,5 @@ export const checklistItems = [
   { key: 'notify', title: 'Team notified', mode: 'attested' },
 ] as const;
 export type ChecklistKey = (typeof checklistItems)[number]['key'];
-export type ItemState = 'pending' | 'running' | 'passed' | 'failed' | 'skipped';
+export type ItemState = 'pending' | 'running' | 'passed' | 'partial' | 'failed' | 'skipped';
 export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';

@@ -13,7 +13,7 @@ import {
 } from './project';
 import { backupProgressEventSchema, runChangedEventSchema, runViewSchema } from './runs';
 import { signOffRequestSchema, signOffSchema } from './signoff';
-import { rehearsalReportSchema, verifyReportSchema } from './verify';
+import { rehearsalReportSchema, rehearsalTargetSchema, verifyReportSchema } from './verify';
 
 const none = z.undefined();
 const byId = z.object({ id: projectIdSchema }).strict();
@@ -44,7 +44,10 @@ export const ipcContract = {
   },
   cancelBackup: { input: z.object({ projectId: projectIdSchema }).strict(), output: z.boolean() },
   verifyBackup: { input: byRun, output: verifyReportSchema },
-  rehearseRestore: { input: z.object({ runId, amcheck: z.boolean().default(false) }).strict(), output: rehearsalReportSchema },
+  rehearseRestore: {
+    input: z.object({ runId, amcheck: z.boolean().default(false), target: rehearsalTargetSchema.default({ kind: 'embedded' }) }).strict(),
+    output: rehearsalReportSchema,
+  },
   checkPlatform: { input: z.object({ runId, request: platformCheckRequestSchema }).strict(), output: platformEvidenceSchema },
   attestPlatform: { input: z.object({ runId, attestation: platformAttestationSchema }).strict(), output: platformEvidenceSchema },
   signOff: {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { backupProgressSchema } from './backup';
 import { signOffSchema } from './signoff';
 
-export const itemStateSchema = z.enum(['pending', 'running', 'passed', 'failed', 'skipped']);
+export const itemStateSchema = z.enum(['pending', 'running', 'passed', 'partial', 'failed', 'skipped']);
 
 export const checklistItemViewSchema = z.object({
   key: z.string(),

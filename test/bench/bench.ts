@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { withPgClient, type PgTarget } from '../../src-main/core/pg/connect';
 import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
-import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
-import { startScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
 import { KeychainVault } from '../../src-main/core/vault/vault';
 import { openWarden } from '../../src-main/core/warden';
 import { tempDir } from '../helpers/tmp';
@@ -23,24 +22,24 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const peak = (m: Measured) => Object.values(m.peakRss).reduce((a, b) => a + b, 0);
 
 const work = tempDir('bw-bench-');
-const cluster = await startScratchCluster();
+const t0 = performance.now();
+const { cluster, source, built } = await startPracticeServer({
+  targetBytes,
+  onRound: (round, bytes) => process.stderr.write(`\rbuilding practice database: ${mib(bytes)} (round ${round})`),
+});
 try {
-  const t0 = performance.now();
-  const built = await buildPracticeDatabase(cluster.target, 'practice', {
-    targetBytes,
-    onRound: (round, bytes) => process.stderr.write(`\rbuilding practice database: ${mib(bytes)} (round ${round})`),
-  });
   process.stderr.write(`\nbuilt ${mib(built.databaseSizeBytes)} in ${secs(performance.now() - t0)}\n`);
 
   const service = `Backup Warden bench ${randomUUID()}`;
   const dataDir = join(work.dir, 'data');
   const warden = openWarden({ dataDir, vault: new KeychainVault(service), actor: 'bench' });
   const project = await warden.projects.create({
-    name: 'bench', environment: 'local', host: cluster.target.host, port: cluster.target.port,
-    database: 'practice', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+    name: 'bench', environment: 'local', host: source.host, port: source.port,
+    database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
   });
   warden.close();
-  const target = { ...cluster.target, database: 'practice' };
+  // The expert's pg_dump connects as the same role as ours: postgres, not a superuser.
+  const target = source;
   const pgDump = await choosePgTool('pg_dump');
 
   const rawFile = join(work.dir, 'raw.dump');

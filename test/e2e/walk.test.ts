@@ -1,9 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
-import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { PRACTICE_USER, startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
@@ -30,8 +31,19 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   mkdirSync(backupDir);
   mkdirSync(exportDir);
-  cluster = await startScratchCluster();
-  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 80e6 });
+  ({ cluster } = await startPracticeServer({ targetBytes: 80e6 }));
+  // A staging database for the rehearsal's second target: owned by a role without superuser or
+  // CREATEROLE, with the extension that role may not create, and a table left from an earlier try.
+  const admin = new pg.Client({ ...cluster.target, database: 'postgres' });
+  await admin.connect();
+  await admin.query(`CREATE ROLE staging_owner LOGIN PASSWORD ${admin.escapeLiteral(cluster.target.password)}`);
+  await admin.query('CREATE DATABASE staging OWNER staging_owner');
+  await admin.end();
+  const staging = new pg.Client({ ...cluster.target, database: 'staging' });
+  await staging.connect();
+  await staging.query('CREATE SCHEMA extensions AUTHORIZATION staging_owner; CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions');
+  await staging.query('CREATE TABLE public.universities (id bigint); ALTER TABLE public.universities OWNER TO staging_owner');
+  await staging.end();
   bridge = await startBridge(t.warden);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -66,7 +78,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.getByLabel('Host', { exact: true }).fill(cluster.target.host);
     await page.getByLabel('Port', { exact: true }).fill(String(cluster.target.port));
     await page.getByLabel('Database', { exact: true }).fill('practice');
-    await page.getByLabel('User', { exact: true }).fill(cluster.target.user);
+    await page.getByLabel('User', { exact: true }).fill(PRACTICE_USER);
     await page.getByLabel('SSL mode').selectOption('disable');
     await page.getByLabel('Database password').fill(password);
     await page.getByRole('button', { name: 'Add sample check' }).click();
@@ -81,10 +93,15 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.getByText(/Connected: PostgreSQL 15\.\d+.*, [\d.]+ MiB, 31 tables in public/).waitFor();
     expect(await page.locator('.card').innerText()).toContain('stored in keychain');
     await shot('01-projects.png');
+    // A second profile, for the staging rehearsal below (made here so the first screen shows the empty state).
+    await t.warden.projects.create({
+      name: 'Staging', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
+      database: 'staging', user: 'staging_owner', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+    });
 
     // A backup cancelled from its run view: nothing kept, the run says cancelled.
     bridge.nextFolders.push(backupDir);
-    await page.getByRole('button', { name: 'Start backup…' }).click();
+    await page.locator('.card', { hasText: 'Practice production' }).getByRole('button', { name: 'Start backup…' }).click();
     await page.getByLabel('Backup name').fill('e2e-cancelled');
     expect(await page.getByRole('button', { name: 'Start backup' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Choose folder…' }).click();
@@ -97,7 +114,7 @@ describe('renderer end to end (Chromium, real core)', () => {
 
     // The real backup: the run view shows it live (progress, ETA) into the folder the picker hands out.
     await page.getByRole('button', { name: 'Projects' }).click();
-    await page.getByRole('button', { name: 'Start backup…' }).click();
+    await page.locator('.card', { hasText: 'Practice production' }).getByRole('button', { name: 'Start backup…' }).click();
     await page.getByLabel('Backup name').fill('e2e-baseline');
     await page.getByLabel('Purpose').fill('Baseline before the forum schema migration');
     bridge.nextFolders.push(backupDir);
@@ -110,7 +127,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await shot('02-backup-progress.png');
     await passed('Backup created and encrypted', 120_000);
     expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
-    expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.sql.age']);
+    expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.json.age']);
 
     // Integrity, then the restore rehearsal with its counts table and measured RTO.
     await item('Integrity verified').getByRole('button', { name: 'Run integrity check' }).click();
@@ -119,7 +136,9 @@ describe('renderer end to end (Chromium, real core)', () => {
     await item('Restore rehearsed').getByRole('button', { name: 'Rehearse restore' }).click();
     await passed('Restore rehearsed', 120_000);
     const rehearsal = await item('Restore rehearsed').innerText();
+    expect(rehearsal).toMatch(/Rehearsal passed: (\d+) of \1 tables restored, ([\d,]+) of \2 rows, into embedded PostgreSQL 15 \(private socket\)/);
     expect(rehearsal).toMatch(/Measured RTO \d+\.\d s/);
+    expect(rehearsal).toContain('Event trigger pgrst_ddl_watch not restored');
     expect(rehearsal).toContain('students exist');
     const usersRow = await item('Restore rehearsed').getByRole('row', { name: /public\.users/ }).innerText();
     const [, expected, restored] = usersRow.split('\t');
@@ -127,6 +146,18 @@ describe('renderer end to end (Chromium, real core)', () => {
     expect(restored).toBe(expected);
     await item('Restore rehearsed').scrollIntoViewIfNeeded();
     await shot('03-rehearsal.png');
+
+    // The same backup on the staging project: not empty, so it is cleaned only once its name is typed.
+    const rehearsalItem = item('Restore rehearsed');
+    await rehearsalItem.getByLabel('Rehearsal target').selectOption({ label: 'staging project “Staging” (staging on 127.0.0.1)' });
+    await rehearsalItem.getByRole('button', { name: 'Rehearse again' }).click();
+    await rehearsalItem.getByText('Type the database name "staging" to let the rehearsal clean it').waitFor();
+    await rehearsalItem.getByLabel('Database name to clean').fill('staging');
+    await rehearsalItem.getByRole('button', { name: 'Rehearse again' }).click();
+    await rehearsalItem.getByText(/Rehearsal passed: .* into project "Staging"/).waitFor({ timeout: 120_000 });
+    await passed('Restore rehearsed');
+    await rehearsalItem.scrollIntoViewIfNeeded();
+    await shot('03b-rehearsal-staging.png');
 
     // Platform backup attested (no Management API token in a practice project).
     await item('Prerequisites checked').getByText('Attest the platform backup').click();

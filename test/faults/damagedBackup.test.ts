@@ -1,5 +1,6 @@
 import { generateX25519Identity } from 'age-encryption';
 import { copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src-main/contract/verify';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
@@ -23,6 +24,12 @@ beforeAll(async () => {
   let projectId: string;
   ({ cluster, projectId } = await practiceProject(warden));
   first = await warden.backups.run({ projectId, name: 'first' }, { outputDir: out.dir });
+  // Production moves on between the two backups, so the second archive differs from the first even
+  // when both start within the same second (pg_dump's header has a one-second clock).
+  const client = new pg.Client({ ...cluster.target, database: 'practice' });
+  await client.connect();
+  await client.query(`INSERT INTO public.security_settings (key, value) VALUES ('between_backups', '{}')`);
+  await client.end();
   second = await warden.backups.run({ projectId, name: 'second' }, { outputDir: out.dir });
 });
 

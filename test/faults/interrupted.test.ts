@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src-main/core/audit/auditTrail';
 import { openDatabase } from '../../src-main/core/db/database';
-import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
-import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { KeychainVault } from '../../src-main/core/vault/vault';
 import { openWarden, type Warden } from '../../src-main/core/warden';
 import { spawnCli } from '../helpers/cli';
@@ -41,12 +41,13 @@ const tempLeftovers = () => readdirSync(childTmp).filter((d) => d.startsWith('bw
 
 beforeAll(async () => {
   mkdirSync(out);
-  cluster = await startScratchCluster();
-  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 80e6 });
+  const server = await startPracticeServer({ targetBytes: 80e6 });
+  cluster = server.cluster;
+  const { source } = server;
   const w = open();
   const project = await w.projects.create({
-    name: 'Interrupted practice', environment: 'production', host: cluster.target.host, port: cluster.target.port,
-    database: 'practice', user: cluster.target.user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+    name: 'Interrupted practice', environment: 'production', host: source.host, port: source.port,
+    database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
   });
   projectId = project.id;
   w.close();

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../src-main/app/ipc/handlers';
 import { createIpcRouter } from '../../src-main/app/ipc/router';
-import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
-import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { PRACTICE_USER, startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { installationSecretRef, KeychainVault, secretRef } from '../../src-main/core/vault/vault';
 import { openWarden, type Warden } from '../../src-main/core/warden';
 import { runCli } from '../helpers/cli';
@@ -36,8 +36,7 @@ beforeAll(async () => {
   mkdirSync(repo);
   api = await startFakeSupabase(token);
   webhook = `${api.url}/hook?key=whsec-93a7c1e05b2f4d68`;
-  cluster = await startScratchCluster();
-  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 1 });
+  ({ cluster } = await startPracticeServer({ targetBytes: 1 }));
   warden = openWarden({ dataDir, vault, actor: 'alice', managementApiUrl: api.url });
   const folders = [backups, repo, repo];
   const shell = { pickFolder: async () => folders.shift() ?? null, emit: (event: string, payload: unknown) => void seen.push([`event ${event}`, JSON.stringify(payload)]) };
@@ -53,7 +52,8 @@ beforeAll(async () => {
     return r.value!;
   };
 
-  const { host, port, user, password } = cluster.target;
+  const { host, port, password } = cluster.target;
+  const user = PRACTICE_USER;
   const project = await ok('createProject', {
     name: 'Secret practice', environment: 'production', supabaseRef: 'abcdefghijklmnopqrst', host, port, database: 'practice', user, sslmode: 'disable',
     secrets: { dbPassword: password, managementToken: token, notifyWebhook: webhook },

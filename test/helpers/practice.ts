@@ -1,20 +1,22 @@
-import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
-import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import type { Warden } from '../../src-main/core/warden';
 
-/** A scratch cluster holding a Supabase-shaped practice database, and a project in `warden` pointing at it. */
+/**
+ * A server playing a Supabase project (supabase_admin the superuser, postgres demoted) holding the
+ * practice database, and a project in `warden` that connects as postgres, as on Supabase.
+ */
 export async function practiceProject(warden: Warden, targetBytes = 40e6): Promise<{ cluster: ScratchCluster; projectId: string }> {
-  const cluster = await startScratchCluster();
-  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes });
+  const { cluster, source } = await startPracticeServer({ targetBytes });
   const project = await warden.projects.create({
     name: `Practice ${Math.random().toString(36).slice(2, 8)}`,
     environment: 'production',
-    host: cluster.target.host,
-    port: cluster.target.port,
-    database: 'practice',
-    user: cluster.target.user,
+    host: source.host,
+    port: source.port,
+    database: source.database,
+    user: source.user,
     sslmode: 'disable',
-    secrets: { dbPassword: cluster.target.password },
+    secrets: { dbPassword: source.password },
   });
   return { cluster, projectId: project.id };
 }

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Live processes whose command name is `comm` (Linux /proc), with their argv and environment. */
-export function findProcesses(comm: string): { pid: number; argv: string[]; env: string[] }[] {
+/** Live processes whose command name is `comm` (every process without it; Linux /proc), with their argv and environment. */
+export function findProcesses(comm?: string): { pid: number; argv: string[]; env: string[] }[] {
   const out: { pid: number; argv: string[]; env: string[] }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+      if (comm !== undefined && readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
       out.push({
         pid: Number(entry),
         argv: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean),

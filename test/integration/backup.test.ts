@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestSchema, type BackupProgress } from '../../src-main/contract/backup';
+import { manifestSchema, rolesFileSchema, type BackupProgress } from '../../src-main/contract/backup';
 import { defaultExpectedTables } from '../../src-main/contract/constants';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
@@ -86,7 +86,7 @@ describe('backup engine on a real PostgreSQL', () => {
     expect(readdirSync(dir).sort()).toEqual([
       'pre-migration-baseline-2026-11-24.dump.age',
       'pre-migration-baseline-2026-11-24.manifest.json',
-      'pre-migration-baseline-2026-11-24.roles.sql.age',
+      'pre-migration-baseline-2026-11-24.roles.json.age',
     ]);
     const manifest = manifestSchema.parse(JSON.parse(readFileSync(result.manifestFile, 'utf8')));
     expect(manifest).toEqual(result.manifest);
@@ -121,11 +121,22 @@ describe('backup engine on a real PostgreSQL', () => {
     expect(manifest.server.databaseSizeBytes).toBeGreaterThan(30e6);
     expect(manifest.schemaFingerprint).toMatch(/^[0-9a-f]{64}$/);
 
-    // Roles: captured without passwords, encrypted to the same recipients.
-    expect(manifest.files.roles.status).toBe('captured');
-    const roles = execFileSync('age', ['-d', '-i', projectIdentity, join(dir, 'pre-migration-baseline-2026-11-24.roles.sql.age')], { encoding: 'utf8' });
-    expect(roles).toMatch(/CREATE ROLE authenticated;/);
-    expect(roles).not.toMatch(/PASSWORD '/);
+    // Roles: captured as data by postgres (not a superuser: pg_dumpall could not read them), without
+    // passwords, encrypted to the same recipients; the manifest names them only.
+    expect(manifest.files.roles).toMatchObject({ status: 'captured', format: 'json' });
+    const rolesText = execFileSync('age', ['-d', '-i', projectIdentity, join(dir, 'pre-migration-baseline-2026-11-24.roles.json.age')], { encoding: 'utf8' });
+    const roles = rolesFileSchema.parse(JSON.parse(rolesText)).roles;
+    expect(roles.find((r) => r.name === 'postgres')).toMatchObject({ superuser: false, createrole: true, bypassrls: true, login: true });
+    expect(roles.find((r) => r.name === 'supabase_admin')).toMatchObject({ superuser: true });
+    expect(roles.find((r) => r.name === 'authenticator')!.memberOf.map((m) => m.role)).toEqual(['anon', 'authenticated', 'service_role', 'supabase_admin']);
+    expect(roles.find((r) => r.name === 'anon')!.settings).toEqual([{ database: null, name: 'statement_timeout', value: '3s' }]);
+    expect(roles.find((r) => r.name === 'edupath_reporting')).toMatchObject({ comment: 'Read-only role for the weekly admissions report', login: false });
+    expect(rolesText).not.toMatch(/password|SCRAM-SHA/i);
+    expect(manifest.catalog!.roles).toEqual(roles.map((r) => r.name));
+    // Catalog facts the restore prepares from: schema owners, extensions, the platform's event trigger.
+    expect(manifest.catalog!.schemas.find((s) => s.name === 'auth')).toMatchObject({ owner: 'supabase_admin' });
+    expect(manifest.catalog!.extensions.find((e) => e.name === 'pgcrypto')).toMatchObject({ schema: 'extensions', dependents: expect.arrayContaining([{ table: 'auth.users', column: 'id' }]) });
+    expect(manifest.catalog!.eventTriggers).toEqual(['pgrst_ddl_watch']);
 
     // Progress: per-table, monotonic bytes, ends finalized.
     expect(progress.some((p) => p.phase === 'dumping' && p.currentTable === 'public.chat_messages')).toBe(true);

@@ -3,8 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
-import { buildPracticeDatabase } from '../../src-main/core/practice/practiceDatabase';
-import { startScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { PRACTICE_USER, startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
 import { runCli } from '../helpers/cli';
 import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
@@ -20,8 +19,7 @@ const cli = (args: string[], options: { dataDir?: string; input?: string } = {})
 
 beforeAll(async () => {
   execFileSync(process.execPath, [join(root, 'scripts/build-cli.mjs')], { cwd: root });
-  cluster = await startScratchCluster();
-  await buildPracticeDatabase(cluster.target, 'practice', { targetBytes: 1 });
+  ({ cluster } = await startPracticeServer({ targetBytes: 1 }));
 });
 
 afterAll(async () => {
@@ -85,7 +83,8 @@ describe('backup-warden CLI: the whole job', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       return JSON.parse(r.stdout) as Record<string, unknown>;
     };
-    const { host, port, user, password } = cluster.target;
+    const { host, port, password } = cluster.target;
+    const user = PRACTICE_USER;
     const project = await json(['project', 'add', '--name', 'CLI practice', '--env', 'production', '--host', host, '--port', String(port), '--db', 'practice', '--user', user, '--sslmode', 'disable', '--password-stdin'], `${password}\n`);
     expect(project).toMatchObject({ name: 'CLI practice', hasDbPassword: true });
     expect(JSON.stringify(project)).not.toContain(password);

@@ -8,7 +8,7 @@ const t = openTestWarden('alice');
 const { projects } = t.warden;
 
 beforeAll(async () => {
-  cluster = await startScratchCluster();
+  cluster = await startScratchCluster({ tcp: true });
   const client = new pg.Client(cluster.target);
   await client.connect();
   await client.query(`CREATE DATABASE shop`);
@@ -35,7 +35,7 @@ const profile = (over: Record<string, unknown> = {}) => ({
   host: '127.0.0.1',
   port: cluster.target.port,
   database: 'shop',
-  user: 'postgres',
+  user: cluster.target.user,
   sslmode: 'disable',
   secrets: { dbPassword: cluster.target.password },
   ...over,
@@ -77,7 +77,7 @@ describe('connection test against a real PostgreSQL', () => {
     const wrong = 'definitely-the-wrong-password';
     const p = await projects.create(profile({ secrets: { dbPassword: wrong } }));
     const error = await projects.testConnection(p.id).catch((e: Error) => e);
-    expect(error).toMatchObject({ code: 'AUTH', message: expect.stringContaining('Password authentication failed for role "postgres"') });
+    expect(error).toMatchObject({ code: 'AUTH', message: expect.stringContaining(`Password authentication failed for role "${cluster.target.user}"`) });
     expect((error as Error).message).not.toContain(wrong);
     expect(JSON.stringify(t.warden.audit.list())).not.toContain(wrong);
   });

@@ -86,13 +86,20 @@ describe('restore rehearsal', () => {
     const report = await warden.rehearsals.rehearse(runId, { amcheck: true });
     expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.key)).toEqual(['restore', 'tables-match', 'row-counts', 'schema-fingerprint', 'sample:students exist', 'sample:four subscription plans', 'amcheck']);
+    expect(report.checks.map((c) => c.key)).toEqual(['restore', 'extensions', 'tables-match', 'row-counts', 'schema-fingerprint', 'sample:students exist', 'sample:four subscription plans', 'amcheck']);
+    expect(report.outcome).toBe('passed');
+    expect(report.restoreErrors).toEqual([]);
+    expect(report.totals).toMatchObject({ tablesRestored: report.totals.tablesExpected, rowsRestored: report.totals.rowsExpected });
+    // The platform's event trigger is a superuser feature: left out, and said so.
+    expect(report.refused).toContain('Event trigger pgrst_ddl_watch not restored (only a superuser may create event triggers).');
+    expect(report.extensions.map((e) => `${e.name}:${e.status}`)).toEqual(['pg_stat_statements:installed', 'pgcrypto:installed', 'uuid-ossp:installed']);
     expect(report.tables.length).toBeGreaterThan(31);
     for (const row of report.tables) expect(row.restored, row.table).toBe(row.expected);
     expect(report.tables.find((r) => r.table === 'public.chat_messages')!.restored).toBeGreaterThan(10_000);
     expect(report.timings.rtoMs).toBeGreaterThan(0);
-    expect(report.timings.totalMs).toBeGreaterThan(report.timings.rtoMs + report.timings.prepareMs);
-    expect(report.target).toMatch(/^embedded PostgreSQL 15 on port \d+$/);
+    expect(report.outcome).toBe("passed");
+    expect(report.timings.totalMs).toBeGreaterThan(report.timings.rtoMs! + report.timings.prepareMs);
+    expect(report.target).toMatch(/^embedded PostgreSQL 15 \(private socket\)$/);
     expect(warden.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'passed' });
     expect(scratchDirs()).toEqual(before);
     // Postmasters carry their data directory in argv: only the practice cluster's may remain.
@@ -112,10 +119,12 @@ describe('restore rehearsal', () => {
     expect(report.ok).toBe(false);
     const expected = report.tables.find((r) => r.table === 'public.chat_messages')!.expected!;
     expect(report.diff!.countMismatches).toEqual([{ table: 'public.chat_messages', expected, actual: expected - 1 }]);
+    const { tablesExpected, rowsExpected } = report.totals;
     expect(report.checks.find((c) => c.key === 'row-counts')).toMatchObject({
       status: 'failed',
-      detail: `public.chat_messages: ${expected - 1} restored, ${expected} at backup`,
+      detail: `${tablesExpected} of ${tablesExpected} tables restored, ${rowsExpected - 1} of ${rowsExpected} rows. public.chat_messages: ${expected - 1} restored, ${expected} at backup`,
     });
+    expect(report.outcome).toBe('failed');
     expect(warden.audit.list({ runId }).at(-1)!.action).toBe('rehearsal.failed');
   });
 
@@ -138,11 +147,31 @@ describe('restore rehearsal', () => {
     await expect(warden.rehearsals.rehearse(runId, { target: { kind: 'project', projectId } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
-  it('guarded restore: refuses without the typed database name, restores with it, audits both', async () => {
-    await sql('CREATE DATABASE rollback_target', 'postgres');
+  it('guarded restore: refuses a superuser or CREATEROLE target, refuses without the typed database name, restores as the database owner with it, audits all', async () => {
+    // The target's owner restores: no superuser, no CREATEROLE (on PostgreSQL 15 it could grant itself pg_execute_server_program).
+    await sql(`CREATE ROLE rollback_owner LOGIN PASSWORD '${cluster.target.password}'`, 'postgres');
+    await sql('CREATE DATABASE rollback_target OWNER rollback_owner', 'postgres');
+    // An administrator provides the extension the restoring role may not create itself.
+    await sql('CREATE SCHEMA extensions AUTHORIZATION rollback_owner; CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions', 'rollback_target');
+    const asSuperuser = await warden.projects.create({
+      name: 'Rollback as superuser', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
+      database: 'rollback_target', user: cluster.target.user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+    });
+    await expect(warden.rehearsals.restoreTo(runId, { targetProjectId: asSuperuser.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('is a superuser, so functions in the backup could do the same on that server'),
+    });
+    const withCreateRole = await warden.projects.create({
+      name: 'Rollback as postgres', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
+      database: 'rollback_target', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+    });
+    await expect(warden.rehearsals.restoreTo(runId, { targetProjectId: withCreateRole.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('it has CREATEROLE on PostgreSQL 15, which before 16 lets it grant itself pg_execute_server_program'),
+    });
     const target = await warden.projects.create({
       name: 'Rollback target', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
-      database: 'rollback_target', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+      database: 'rollback_target', user: 'rollback_owner', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
     });
     await expect(warden.rehearsals.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback' })).rejects.toMatchObject({
       code: 'VALIDATION',
@@ -153,7 +182,7 @@ describe('restore rehearsal', () => {
     const restored = await sql('SELECT count(*)::int AS n FROM public.forum_comments', 'rollback_target');
     const original = await sql('SELECT count(*)::int AS n FROM public.forum_comments');
     expect(restored.rows[0].n).toBe(original.rows[0].n);
-    expect(warden.audit.list({ runId }).slice(-3).map((e) => e.action)).toEqual(['restore.refused', 'restore.started', 'restore.completed']);
+    expect(warden.audit.list({ runId }).slice(-7).map((e) => e.action)).toEqual(['restore.started', 'restore.failed', 'restore.started', 'restore.failed', 'restore.refused', 'restore.started', 'restore.completed']);
   });
 
   it('a backup of a database missing an expected table fails the expected-tables check naming it', async () => {

@@ -93,7 +93,7 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       return controller !== undefined;
     },
     verifyBackup: ({ runId }) => changing(runId, () => warden.verifier.verify(runId)),
-    rehearseRestore: ({ runId, amcheck }) => changing(runId, () => warden.rehearsals.rehearse(runId, { amcheck })),
+    rehearseRestore: ({ runId, amcheck, target }) => changing(runId, () => warden.rehearsals.rehearse(runId, { amcheck, target })),
     checkPlatform: ({ runId, request }) => changing(runId, () => warden.platform.check(runId, request)),
     attestPlatform: ({ runId, attestation }) => changing(runId, () => warden.platform.attest(runId, attestation)),
     signOff: ({ runId, request }) => changing(runId, () => warden.signOffs.signOff(runId, request)),

@@ -5,7 +5,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import type { z } from 'zod';
-import { backupRequestSchema, type BackupProgress, type BackupRequest, type BackupResult, type Manifest } from '../../contract/backup';
+import { backupRequestSchema, type BackupProgress, type BackupRequest, type BackupResult, type CapturedRole, type Manifest, type RolesFile } from '../../contract/backup';
 import type { AuditTrail } from '../audit/auditTrail';
 import { ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
@@ -20,9 +20,9 @@ import type { ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
 import { redact } from '../util/redact';
-import { runTool } from '../util/runTool';
 import { parseOrThrow } from '../util/validation';
 import { countRows, readTables, schemaFingerprint, serverFacts, summarize } from './catalog';
+import { readCatalogFacts, readRoles } from './catalogFacts';
 import { spawnPgDump } from './pgDumpProcess';
 import { ProgressTracker } from './progress';
 
@@ -136,7 +136,7 @@ export class BackupService {
       // reported below
     }
     if (!isDir) throw new WardenError('VALIDATION', `Output folder ${outputDir} does not exist or is not a folder. Pick an existing folder.`);
-    const paths = { dump: join(outputDir, `${name}.dump.age`), roles: join(outputDir, `${name}.roles.sql.age`), manifest: join(outputDir, `${name}.manifest.json`) };
+    const paths = { dump: join(outputDir, `${name}.dump.age`), roles: join(outputDir, `${name}.roles.json.age`), manifest: join(outputDir, `${name}.manifest.json`) };
     for (const file of Object.values(paths)) {
       if (existsSync(file)) throw new WardenError('CONFLICT', `${file} already exists; Backup Warden never overwrites a backup. Choose another name.`);
       if (existsSync(file + PARTIAL_SUFFIX)) {
@@ -164,6 +164,9 @@ export class BackupService {
       const server = await serverFacts(client);
       const pgDump = await choosePgTool('pg_dump', { minMajor: server.major, dir: options.pgToolsDir });
       const tables = await readTables(client, excludeSchemas);
+      // Roles and the catalog facts a restore prepares from, as data, in the dump's snapshot.
+      const catalog = await readCatalogFacts(client, excludeSchemas);
+      const capturedRoles = await readRoles(client);
       const tracker = new ProgressTracker(tables, (p) => options.onProgress?.(p));
       tracker.report(true);
 
@@ -187,14 +190,14 @@ export class BackupService {
 
       tracker.phase = 'roles';
       tracker.report(true);
-      const roles = await this.captureRoles(pgDump.dir, target, recipients, paths.roles);
+      const roles = await writeRolesFile(capturedRoles, recipients, paths.roles);
 
       tracker.phase = 'finalizing';
       tracker.report(true);
       promotePartial(paths.dump + PARTIAL_SUFFIX, paths.dump);
       const { schemas, totals } = summarize(countedTables);
       return {
-        format: 'backup-warden/manifest@1' as const,
+        format: 'backup-warden/manifest@2' as const,
         server: { version: server.version, versionNum: server.versionNum, databaseSizeBytes: server.databaseSizeBytes },
         tools: { pgDump: pgDump.version, pgDumpDir: pgDump.dir },
         dump: { format: 'custom' as const, compression: compression === '1' ? 'gzip:1' : compression, excludedSchemas: excludeSchemas, snapshot },
@@ -202,6 +205,7 @@ export class BackupService {
         tables: countedTables,
         totals,
         schemaFingerprint: schemaFingerprint(countedTables),
+        catalog,
         files: {
           dump: { file: basename(paths.dump), ...dumpResult },
           roles,
@@ -265,28 +269,22 @@ export class BackupService {
       signal?.removeEventListener('abort', onAbort);
     }
   }
+}
 
-  /** Role definitions without passwords, when the connecting role may read them; otherwise recorded as skipped. */
-  private async captureRoles(pgToolsDir: string, target: PgTarget, recipients: string[], finalPath: string): Promise<Manifest['files']['roles']> {
-    let sql: string;
-    try {
-      sql = await withLibpqEnv(target, async (env) =>
-        (await runTool(join(pgToolsDir, 'pg_dumpall'), [...connectionArgs(target), '--database', target.database, '--roles-only', '--no-role-passwords'], { env })).stdout,
-      );
-    } catch (error) {
-      return { status: 'skipped', reason: redact(error instanceof Error ? error.message : String(error)) };
-    }
-    const encrypter = new Encrypter();
-    for (const r of recipients) encrypter.addRecipient(r);
-    const ciphertext = await encrypter.encrypt(sql);
-    writeFileAtomic(finalPath, ciphertext);
-    return {
-      status: 'captured',
-      file: basename(finalPath),
-      plaintextSha256: createHash('sha256').update(sql).digest('hex'),
-      ciphertextSha256: createHash('sha256').update(ciphertext).digest('hex'),
-    };
-  }
+/** The roles as data (rolesFileSchema), age-encrypted to the backup's recipients, written atomically. */
+async function writeRolesFile(roles: CapturedRole[], recipients: string[], finalPath: string): Promise<Manifest['files']['roles']> {
+  const text = JSON.stringify({ format: 'backup-warden/roles@1', roles } satisfies RolesFile, null, 2) + '\n';
+  const encrypter = new Encrypter();
+  for (const r of recipients) encrypter.addRecipient(r);
+  const ciphertext = await encrypter.encrypt(text);
+  writeFileAtomic(finalPath, ciphertext);
+  return {
+    status: 'captured',
+    format: 'json',
+    file: basename(finalPath),
+    plaintextSha256: createHash('sha256').update(text).digest('hex'),
+    ciphertextSha256: createHash('sha256').update(ciphertext).digest('hex'),
+  };
 }
 
 /** Opens the read-only transaction whose snapshot pg_dump will share. Export must be its first statement. */

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
-import { reservedRolesSql, supabaseShapeSql } from './supabaseShape';
+import { startScratchCluster, type ScratchCluster } from '../rehearse/scratchCluster';
+import { appSql, platformRolesSql, platformSql } from './supabaseShape';
 
 // Deterministic "realistic" data: the same target size gives the same database, so counts and
 // fingerprints in tests and benchmarks are reproducible. Helpers live in pg_temp: they are not dumped.
@@ -137,23 +138,32 @@ export interface PracticeResult {
   rounds: number;
 }
 
+/** The role the practice project connects as: Supabase's postgres, not a superuser. */
+export const PRACTICE_USER = 'postgres';
+
 /**
- * Creates `database` on the server behind `admin` (a superuser connection) and fills it to about
- * targetBytes. Refuses to touch an existing database: this is for scratch servers only.
+ * Creates `database` on the server behind `admin` (a superuser connection) the way Supabase builds a
+ * project, and fills it to about targetBytes. The platform's part runs as supabase_admin, the app's
+ * migrations and data as the demoted postgres, whose password becomes admin's. Refuses to touch an
+ * existing database: this is for scratch servers only.
  */
 export async function buildPracticeDatabase(
-  admin: PgTarget,
+  admin: PgTarget & { password: string },
   database: string,
   options: { targetBytes: number; onRound?: (round: number, bytes: number) => void },
 ): Promise<PracticeResult> {
   await withPgClient(admin, async (client) => {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (exists.rowCount) throw new WardenError('CONFLICT', `Database "${database}" already exists; the practice builder only creates new databases.`);
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-    await client.query(reservedRolesSql);
+    await client.query(platformRolesSql(admin.password, (v) => client.escapeLiteral(v)));
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} OWNER supabase_admin`);
+    await client.query(`GRANT ALL ON DATABASE ${client.escapeIdentifier(database)} TO postgres`);
   });
   return withPgClient({ ...admin, database }, async (client) => {
-    await client.query(supabaseShapeSql);
+    await client.query('SET ROLE supabase_admin');
+    await client.query(platformSql);
+    await client.query('SET ROLE postgres');
+    await client.query(appSql);
     await client.query(helpersSql);
     await client.query(baseDataSql);
     let size = await databaseSize(client);
@@ -165,6 +175,7 @@ export async function buildPracticeDatabase(
       size = await databaseSize(client);
       options.onRound?.(round, size);
     }
+    await client.query('RESET ROLE');
     // Settle the new rows (hint bits, visibility map, statistics) so the first reader, whoever it is,
     // does not pay for writing them: benchmarks compare like with like.
     await client.query('VACUUM (ANALYZE)');
@@ -176,4 +187,20 @@ export async function buildPracticeDatabase(
 async function databaseSize(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ s: string }>('SELECT pg_database_size(current_database()) AS s');
   return Number(rows[0]!.s);
+}
+
+/** A server on loopback TCP playing a Supabase project (the practice database), for the demo, tests and benchmarks. */
+export async function startPracticeServer(options: { targetBytes: number; onRound?: (round: number, bytes: number) => void }): Promise<{
+  cluster: ScratchCluster;
+  source: PgTarget & { password: string };
+  built: PracticeResult;
+}> {
+  const cluster = await startScratchCluster({ tcp: true });
+  try {
+    const built = await buildPracticeDatabase(cluster.target, 'practice', options);
+    return { cluster, source: { ...cluster.target, database: 'practice', user: PRACTICE_USER }, built };
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
 }

@@ -1,29 +1,64 @@
-// A database shaped like a Supabase project: the reserved roles, the managed schemas a restore must
-// prepare (auth, storage, extensions), RLS policies that call auth.uid(), an extension, and the 31
-// expected public tables with their foreign keys. Used by the practice demo, tests and benchmarks.
+// A database built the way Supabase builds one (facts from the platform's public setup SQL, repository
+// supabase/postgres, migrations/db: init-scripts and migrations, written here from those facts): the
+// superuser supabase_admin owns auth, storage and extensions; postgres is demoted to NOSUPERUSER CREATEDB
+// CREATEROLE LOGIN REPLICATION BYPASSRLS and granted the auth and storage tables; supabase_auth_admin and
+// supabase_storage_admin own their tables; anon/authenticated/service_role get grants and RLS policies;
+// the app's migrations (the 31 EduPath tables, a trigger on auth.users, a custom role) run as postgres.
+// Used by the practice demo, tests and benchmarks, so the green path is the real path.
 
-/** Cluster-wide roles; idempotent because a cluster may host several practice databases. */
-export const reservedRolesSql = `
+/** Cluster-wide roles as the platform creates them; idempotent because a cluster may host several practice databases. */
+export const platformRolesSql = (postgresPassword: string, literal: (s: string) => string) => `
 DO $$
-DECLARE r text;
 BEGIN
-  FOREACH r IN ARRAY ARRAY['anon','authenticated','service_role','supabase_admin','supabase_auth_admin',
-                           'supabase_storage_admin','dashboard_user'] LOOP
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN EXECUTE format('CREATE ROLE %I NOLOGIN', r); END IF;
-  END LOOP;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticator') THEN
-    CREATE ROLE authenticator NOINHERIT LOGIN;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_admin') THEN
+    CREATE ROLE supabase_admin SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS NOLOGIN;
+    CREATE ROLE postgres NOSUPERUSER CREATEDB CREATEROLE LOGIN REPLICATION BYPASSRLS;
+    CREATE ROLE anon NOLOGIN NOINHERIT;
+    CREATE ROLE authenticated NOLOGIN NOINHERIT;
+    CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
+    CREATE ROLE authenticator LOGIN NOINHERIT;
+    CREATE ROLE supabase_auth_admin NOINHERIT CREATEROLE LOGIN NOREPLICATION;
+    CREATE ROLE supabase_storage_admin NOINHERIT CREATEROLE LOGIN NOREPLICATION;
+    CREATE ROLE supabase_replication_admin LOGIN REPLICATION;
+    CREATE ROLE supabase_read_only_user LOGIN BYPASSRLS;
+    CREATE ROLE dashboard_user NOSUPERUSER CREATEDB CREATEROLE REPLICATION;
+    CREATE ROLE pgbouncer LOGIN;
+    GRANT pg_read_all_data TO supabase_read_only_user;
+    GRANT anon, authenticated, service_role, supabase_admin TO authenticator;
+    ALTER ROLE anon SET statement_timeout = '3s';
+    ALTER ROLE authenticated SET statement_timeout = '8s';
+    ALTER ROLE authenticator SET statement_timeout = '8s';
+    ALTER ROLE supabase_admin SET search_path TO public, extensions;
+    ALTER ROLE supabase_auth_admin SET search_path = auth;
+    ALTER ROLE supabase_storage_admin SET search_path = storage;
+    ALTER ROLE postgres SET search_path TO "$user", public, extensions;
   END IF;
 END $$;
-GRANT anon, authenticated, service_role TO authenticator;
+ALTER ROLE postgres WITH PASSWORD ${literal(postgresPassword)};
 `;
 
-export const supabaseShapeSql = `
-CREATE SCHEMA IF NOT EXISTS extensions;
-CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
-CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
+/** The platform's part, run as supabase_admin in the new database. */
+export const platformSql = `
+CREATE SCHEMA extensions;
+CREATE EXTENSION "uuid-ossp" WITH SCHEMA extensions;
+CREATE EXTENSION pgcrypto WITH SCHEMA extensions;
+CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions;
+GRANT USAGE ON SCHEMA public TO postgres, anon, authenticated, service_role;
+GRANT ALL ON SCHEMA public TO postgres;
+GRANT USAGE ON SCHEMA extensions TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO postgres, anon, authenticated, service_role;
+CREATE PUBLICATION supabase_realtime;
 
-CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin;
+-- PostgREST's schema cache watch: an event trigger, which only a superuser may create.
+CREATE FUNCTION extensions.pgrst_ddl_watch() RETURNS event_trigger LANGUAGE plpgsql AS
+  $f$ BEGIN PERFORM pg_notify('pgrst', 'reload schema'); END $f$;
+CREATE EVENT TRIGGER pgrst_ddl_watch ON ddl_command_end EXECUTE FUNCTION extensions.pgrst_ddl_watch();
+
+CREATE SCHEMA auth;
+GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+GRANT ALL ON SCHEMA auth TO supabase_auth_admin;
 CREATE TABLE auth.users (
   id uuid PRIMARY KEY DEFAULT extensions.gen_random_uuid(),
   email text UNIQUE,
@@ -46,11 +81,23 @@ CREATE TABLE auth.sessions (
   created_at timestamptz NOT NULL DEFAULT now(),
   not_after timestamptz
 );
+CREATE TABLE auth.schema_migrations (version text PRIMARY KEY);
+INSERT INTO auth.schema_migrations VALUES ('20171026211738'), ('20180103212743'), ('20221208132122');
 CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS
   $f$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $f$;
-GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS
+  $f$ SELECT nullif(current_setting('request.jwt.claim.role', true), '')::text $f$;
+ALTER TABLE auth.users OWNER TO supabase_auth_admin;
+ALTER TABLE auth.identities OWNER TO supabase_auth_admin;
+ALTER TABLE auth.sessions OWNER TO supabase_auth_admin;
+ALTER TABLE auth.schema_migrations OWNER TO supabase_auth_admin;
+ALTER FUNCTION auth.uid() OWNER TO supabase_auth_admin;
+ALTER FUNCTION auth.role() OWNER TO supabase_auth_admin;
+GRANT EXECUTE ON FUNCTION auth.uid(), auth.role() TO anon, authenticated, service_role;
 
-CREATE SCHEMA storage AUTHORIZATION supabase_storage_admin;
+CREATE SCHEMA storage;
+GRANT USAGE ON SCHEMA storage TO anon, authenticated, service_role;
+GRANT ALL ON SCHEMA storage TO supabase_storage_admin;
 CREATE TABLE storage.buckets (
   id text PRIMARY KEY,
   name text NOT NULL UNIQUE,
@@ -66,9 +113,33 @@ CREATE TABLE storage.objects (
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (bucket_id, name)
 );
+CREATE TABLE storage.migrations (id integer PRIMARY KEY, name text NOT NULL UNIQUE, executed_at timestamptz DEFAULT now());
+INSERT INTO storage.migrations (id, name) VALUES (0, 'create-migrations-table'), (1, 'initialmigration');
 ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
 CREATE POLICY "owners read their objects" ON storage.objects FOR SELECT TO authenticated USING (owner = auth.uid());
+ALTER TABLE storage.buckets OWNER TO supabase_storage_admin;
+ALTER TABLE storage.objects OWNER TO supabase_storage_admin;
+ALTER TABLE storage.migrations OWNER TO supabase_storage_admin;
+GRANT ALL ON ALL TABLES IN SCHEMA storage TO anon, authenticated, service_role;
 
+-- Demote postgres as the platform does, keeping its access to auth, storage and extensions.
+GRANT ALL ON SCHEMA auth, storage, extensions TO postgres;
+GRANT ALL ON ALL TABLES IN SCHEMA auth, storage, extensions TO postgres;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA auth, storage, extensions TO postgres;
+GRANT ALL ON ALL ROUTINES IN SCHEMA auth, storage, extensions TO postgres;
+REVOKE ALL ON TABLE auth.schema_migrations, storage.migrations FROM postgres;
+GRANT SELECT ON TABLE auth.schema_migrations, storage.migrations TO postgres;
+`;
+
+/** The app's migrations, run as postgres (as Supabase's SQL editor and CLI do). */
+export const appSql = `
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'edupath_reporting') THEN CREATE ROLE edupath_reporting NOLOGIN; END IF;
+END $$;
+COMMENT ON ROLE edupath_reporting IS 'Read-only role for the weekly admissions report';
 CREATE TABLE public.users (
   id uuid PRIMARY KEY DEFAULT extensions.gen_random_uuid(),
   auth_id uuid UNIQUE REFERENCES auth.users(id) ON DELETE SET NULL,
@@ -213,7 +284,14 @@ CREATE POLICY "participants read messages" ON public.chat_messages FOR SELECT TO
 ALTER TABLE public.forum_posts_enhanced ENABLE ROW LEVEL SECURITY;
 CREATE POLICY "posts are public" ON public.forum_posts_enhanced FOR SELECT TO anon, authenticated USING (true);
 
-GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO authenticated;
-GRANT ALL ON ALL TABLES IN SCHEMA public TO service_role;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO edupath_reporting;
+
+-- New sign-ups are recorded by a trigger on auth.users (a SECURITY DEFINER function owned by postgres).
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN
+  INSERT INTO public.security_events (user_id, kind, severity, details, created_at)
+  VALUES (NULL, 'signup', 'info', jsonb_build_object('auth_id', NEW.id), NEW.created_at);
+  RETURN NEW;
+END $f$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
 `;

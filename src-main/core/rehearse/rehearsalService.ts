@@ -1,9 +1,17 @@
 import { Decrypter } from 'age-encryption';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TableFacts } from '../../contract/backup';
+import { rolesFileSchema, type CapturedRole, type Manifest, type TableFacts } from '../../contract/backup';
 import type { SampleCheck } from '../../contract/sampleCheck';
-import { rehearsalTargetSchema, type CheckResult, type RehearsalReport, type RehearsalTarget } from '../../contract/verify';
+import {
+  rehearsalTargetSchema,
+  type CheckResult,
+  type ExtensionOutcome,
+  type RehearsalReport,
+  type RehearsalTarget,
+  type RestoreErrorGroup,
+} from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
 import { loadBackup, type BackupRecord } from '../backup/backupRecord';
 import { countRows, readTables } from '../backup/catalog';
@@ -18,10 +26,13 @@ import type { RunStore } from '../runs/runStore';
 import { redact } from '../util/redact';
 import { runTool } from '../util/runTool';
 import { parseOrThrow } from '../util/validation';
-import { diffTables } from './compare';
-import { prepareForRestore } from './prepareTarget';
+import { judgeRehearsal } from './compare';
+import { affectedTables } from './extensions';
+import { prepareTarget } from './prepareTarget';
 import { prepareArchive, restoreArchive, type PlainArchive } from './restore';
+import type { TocSkips } from './restoreList';
 import { runSampleChecks } from './sampleChecks';
+import { prepareSandbox } from './sandbox';
 import { startScratchCluster } from './scratchCluster';
 
 export interface RehearsalOptions {
@@ -32,6 +43,21 @@ export interface RehearsalOptions {
   pgToolsDir?: string;
   /** Fault injection for tests: runs after the restore, before the comparison. */
   afterRestore?: (target: PgTarget) => Promise<void>;
+}
+
+/** Where a rehearsal restores, prepared: the connection pg_restore and the comparison use, and what the preparation found. */
+interface PreparedTarget {
+  target: PgTarget;
+  where: string;
+  restoredAs: string;
+  notes: string[];
+  refused: string[];
+  /** Known before the restore on a scratch server; read from the target afterwards for a staging project. */
+  extensions: ExtensionOutcome[] | null;
+  skips: TocSkips;
+  noOwner: boolean;
+  clean: boolean;
+  teardown: () => Promise<void>;
 }
 
 interface Deps {
@@ -46,7 +72,11 @@ interface Deps {
 export class RehearsalService {
   constructor(private readonly deps: Deps) {}
 
-  /** Restores the run's backup into a scratch server (or an empty staging database) and compares it with the manifest. */
+  /**
+   * Restores the run's backup and compares it with the manifest. Embedded: a scratch server prepared as
+   * its superuser from the backup's catalog facts, then everything from the dump runs as a restricted
+   * role (prepareSandbox). A staging project: as the profile's role, which must not be a superuser.
+   */
   async rehearse(runId: string, options: RehearsalOptions = {}): Promise<RehearsalReport> {
     const { db, audit, projects, runs, actor } = this.deps;
     const started = performance.now();
@@ -56,6 +86,16 @@ export class RehearsalService {
     const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: backup.projectId, runId, details });
 
+    // A staging target is checked before anything changes: a refusal leaves the last rehearsal's evidence as it was.
+    let staging: { target: PgTarget; clean: boolean } | null = null;
+    if (target.kind === 'project') {
+      try {
+        staging = await this.stagingTarget(backup, target.projectId, target.confirmClean);
+      } catch (error) {
+        log('rehearsal.refused', { backupId: backup.backupId, targetProjectId: target.projectId, reason: redact(error instanceof Error ? error.message : String(error)) });
+        throw error;
+      }
+    }
     runs.setItem(runId, 'rehearsal', 'running');
     // Registered so that a kill -9 leaves nothing behind: the next start removes the scratch server and the decrypted temp file.
     const activity = this.deps.activities.start('rehearsal', backup.projectId, runId);
@@ -63,90 +103,59 @@ export class RehearsalService {
     let teardown = async () => {};
     let archive: PlainArchive | undefined;
     try {
-      // The scratch server starts while the archive is checked and decrypted: neither waits for the other.
+      const captured = await readCapturedRoles(backup, identities);
+      // The scratch server starts (and is prepared) while the archive is checked and decrypted: neither waits for the other.
       const [targetInfo, prepared] = await Promise.allSettled([
-        this.rehearsalTarget(backup, target, options.pgToolsDir, activity),
+        this.rehearsalTarget(backup, target, staging, captured, options, activity),
         prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir })),
       ]);
       if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
       if (prepared.status === 'fulfilled') archive = prepared.value;
       if (targetInfo.status === 'rejected') throw targetInfo.reason;
       if (prepared.status === 'rejected') throw prepared.reason;
-      const restoreTarget = targetInfo.value.target;
-      where = targetInfo.value.where;
-      log('rehearsal.started', { backupId: backup.backupId, target: where });
+      const prep = targetInfo.value;
+      where = prep.where;
+      log('rehearsal.started', { backupId: backup.backupId, target: where, restoredAs: prep.restoredAs });
 
-      const notes = await prepareForRestore(restoreTarget, manifest, await readRoles(backup, identities));
       const prepareMs = performance.now() - started;
       const t0 = performance.now();
-      const restore = await restoreArchive(archive!.file, restoreTarget, manifest, { pgToolsDir: options.pgToolsDir });
+      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner });
       archive!.dispose();
-      // RTO as an operator lives it: checking and decrypting the file, then restoring it.
-      const rtoMs = archive!.ms + (performance.now() - t0);
-      await options.afterRestore?.(restoreTarget);
+      // RTO as an operator lives it: checking and decrypting the file, then restoring it. A failed restore has none.
+      const rtoMs = restore.ok ? archive!.ms + (performance.now() - t0) : null;
+      await options.afterRestore?.(prep.target);
 
-      const checks: CheckResult[] = [
-        {
-          key: 'restore',
-          title: 'pg_restore completed without errors',
-          status: restore.ok ? 'passed' : 'failed',
-          detail: restore.ok ? `Restored with ${restore.jobs} parallel jobs; the decrypted archive matches the manifest's SHA-256. ${notes.join(' ')}` : `Restore reported errors: ${restore.errors.join(' | ')}`,
-          numbers: { jobs: restore.jobs, errors: restore.errors.length },
-        },
-      ];
       const project = projects.get(backup.projectId);
-      const { restored, samples } = await compareRestored(restoreTarget, manifest.dump.excludedSchemas, project.sampleChecks);
-      const diff = diffTables(manifest.tables, restored);
-      checks.push(
-        {
-          key: 'tables-match',
-          title: 'Same tables as at backup time',
-          status: diff.missing.length + diff.extra.length === 0 ? 'passed' : 'failed',
-          detail:
-            diff.missing.length + diff.extra.length === 0
-              ? `All ${manifest.tables.length} tables restored.`
-              : [diff.missing.length ? `Missing after restore: ${diff.missing.join(', ')}.` : '', diff.extra.length ? `Not in the backup: ${diff.extra.join(', ')}.` : ''].join(' ').trim(),
-          numbers: { expected: manifest.tables.length, restored: restored.length },
-        },
-        {
-          key: 'row-counts',
-          title: 'Exact row counts equal the manifest',
-          status: diff.countMismatches.length === 0 ? 'passed' : 'failed',
-          detail:
-            diff.countMismatches.length === 0
-              ? `${manifest.totals.rows} rows in ${manifest.tables.length} tables, all equal.`
-              : diff.countMismatches.map((m) => `${m.table}: ${m.actual} restored, ${m.expected} at backup`).join('; '),
-          numbers: { mismatches: diff.countMismatches.length, rows: manifest.totals.rows },
-        },
-        {
-          key: 'schema-fingerprint',
-          title: 'Table definitions equal the manifest (columns, constraints, indexes, policies)',
-          status: diff.fingerprintMismatches.length === 0 ? 'passed' : 'failed',
-          detail: diff.fingerprintMismatches.length === 0 ? `Schema fingerprint ${manifest.schemaFingerprint.slice(0, 16)}… reproduced.` : `Definitions differ for: ${diff.fingerprintMismatches.join(', ')}.`,
-          numbers: { mismatches: diff.fingerprintMismatches.length },
-        },
-        ...samples,
-      );
-      if (options.amcheck) checks.push(await amcheck(restoreTarget, options.pgToolsDir));
-
-      const ok = checks.every((c) => c.status === 'passed');
-      const byTable = new Map(restored.map((t) => [`${t.schema}.${t.name}`, t.rows]));
+      const { restored, samples } = await compareRestored(prep.target, [...manifest.dump.excludedSchemas], project.sampleChecks);
+      const extensions = prep.extensions ?? (await extensionsOn(prep.target, manifest));
+      const extraChecks = [...samples];
+      if (options.amcheck) extraChecks.push(await amcheck(prep.target, options.pgToolsDir));
+      const aclsLeftOut = restore.skipped.filter((e) => e.startsWith('ACL ')).length;
+      const notes = aclsLeftOut ? [...prep.notes, `Privileges on ${aclsLeftOut} extension objects were not carried over (they belong to the extension's owner, not to the restoring role).`] : prep.notes;
+      const verdict = judgeRehearsal({ manifest, restored, restore, extensions, restoredAs: prep.restoredAs, notes, extraChecks });
       const report: RehearsalReport = {
         runId,
         backupId: backup.backupId,
-        ok,
+        ok: verdict.outcome === 'passed',
+        outcome: verdict.outcome,
         target: where,
-        checks,
-        diff,
-        tables: manifest.tables.map((t) => ({ table: `${t.schema}.${t.name}`, expected: t.rows, restored: byTable.get(`${t.schema}.${t.name}`) ?? null })),
-        timings: { prepareMs: Math.round(prepareMs), rtoMs: Math.round(rtoMs), totalMs: Math.round(performance.now() - started) },
+        checks: verdict.checks,
+        diff: verdict.diff,
+        tables: verdict.tables,
+        totals: verdict.totals,
+        restoreErrors: restore.errors,
+        extensions,
+        refused: prep.refused,
+        timings: { prepareMs: Math.round(prepareMs), rtoMs: rtoMs === null ? null : Math.round(rtoMs), totalMs: Math.round(performance.now() - started) },
       };
-      runs.setItem(runId, 'rehearsal', ok ? 'passed' : 'failed', report);
-      log(ok ? 'rehearsal.passed' : 'rehearsal.failed', {
+      runs.setItem(runId, 'rehearsal', verdict.outcome, report);
+      log(`rehearsal.${verdict.outcome}`, {
         backupId: backup.backupId,
         target: where,
         rtoMs: report.timings.rtoMs,
-        failed: checks.filter((c) => c.status !== 'passed').map((c) => `${c.key}: ${c.detail}`),
+        totals: report.totals,
+        refused: report.refused,
+        failed: verdict.checks.filter((c) => c.status !== 'passed').map((c) => `${c.key}: ${c.status}`),
       });
       return report;
     } catch (error) {
@@ -164,18 +173,42 @@ export class RehearsalService {
   private async rehearsalTarget(
     backup: BackupRecord,
     target: RehearsalTarget,
-    pgToolsDir: string | undefined,
+    staging: { target: PgTarget; clean: boolean } | null,
+    captured: CapturedRole[] | null,
+    options: RehearsalOptions,
     activity: string,
-  ): Promise<{ target: PgTarget; where: string; teardown: () => Promise<void> }> {
-    if (target.kind === 'project') {
-      const restoreTarget = await this.stagingTarget(backup, target.projectId);
-      return { target: restoreTarget, where: `project "${this.deps.projects.get(target.projectId).name}" (${describeTarget(restoreTarget)})`, teardown: async () => {} };
+  ): Promise<PreparedTarget> {
+    if (target.kind === 'project' && staging) {
+      const prepared = await prepareTarget(staging.target, backup.manifest, captured);
+      return {
+        target: staging.target,
+        where: `project "${this.deps.projects.get(target.projectId).name}" (${describeTarget(staging.target)})`,
+        restoredAs: `"${staging.target.user}" (the staging profile's role, not a superuser)`,
+        notes: prepared.notes,
+        refused: prepared.refused,
+        extensions: null,
+        skips: prepared.skips,
+        noOwner: true,
+        clean: staging.clean,
+        teardown: async () => {},
+      };
     }
-    const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: pgToolsDir });
+    const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: options.pgToolsDir });
     this.deps.activities.addLeftover(activity, { kind: 'scratch-cluster', path: dirname(cluster.dataDir) });
     try {
-      const restoreTarget = await scratchDatabase(cluster.target, backup.manifest.source.database);
-      return { target: restoreTarget, where: `embedded PostgreSQL ${cluster.major} on port ${cluster.target.port}`, teardown: cluster.stop };
+      const sandbox = await prepareSandbox(cluster.target, backup.manifest, captured, { amcheck: options.amcheck === true, serverMajor: cluster.major });
+      return {
+        target: sandbox.restorer,
+        where: `embedded PostgreSQL ${cluster.major} (private socket)`,
+        restoredAs: `a restricted role (not a superuser, no access to server programs or files)`,
+        notes: sandbox.notes,
+        refused: sandbox.refused,
+        extensions: sandbox.extensions,
+        skips: sandbox.skips,
+        noOwner: false,
+        clean: false,
+        teardown: cluster.stop,
+      };
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -186,7 +219,7 @@ export class RehearsalService {
    * The rollback plan: restore this backup into a chosen project's database. The operator confirms by
    * typing that database's name; every request, refusal and outcome is in the audit trail.
    */
-  async restoreTo(runId: string, request: { targetProjectId: string; confirmDatabase: string; clean?: boolean }, options: { identities?: string[]; pgToolsDir?: string } = {}): Promise<{ ok: boolean; errors: string[]; durationMs: number }> {
+  async restoreTo(runId: string, request: { targetProjectId: string; confirmDatabase: string; clean?: boolean }, options: { identities?: string[]; pgToolsDir?: string } = {}): Promise<{ ok: boolean; errors: RestoreErrorGroup[]; durationMs: number }> {
     const { db, audit, projects, actor } = this.deps;
     const backup = loadBackup(db, runId);
     const targetProject = projects.get(request.targetProjectId);
@@ -206,13 +239,13 @@ export class RehearsalService {
       const archive = await prepareArchive(backup.path, identities, backup.manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }));
       let result;
       try {
-        await prepareForRestore(target, backup.manifest, await readRoles(backup, identities));
-        result = await restoreArchive(archive.file, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir });
+        const prepared = await prepareTarget(target, backup.manifest, await readCapturedRoles(backup, identities));
+        result = await restoreArchive(archive.file, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir, skips: prepared.skips, noOwner: true });
       } finally {
         archive.dispose();
       }
       const durationMs = Math.round(performance.now() - started);
-      log(result.ok ? 'restore.completed' : 'restore.failed', { backupId: backup.backupId, target: where, errors: result.errors, durationMs });
+      log(result.ok ? 'restore.completed' : 'restore.failed', { backupId: backup.backupId, target: where, errors: result.errors.map((g) => `${g.title}: ${g.count}`), durationMs });
       return { ok: result.ok, errors: result.errors, durationMs };
     } catch (error) {
       log('restore.failed', { backupId: backup.backupId, target: where, error: redact(error instanceof Error ? error.message : String(error)) });
@@ -222,24 +255,32 @@ export class RehearsalService {
     }
   }
 
-  /** A staging project as rehearsal target: never the production profile, and only an empty database. */
-  private async stagingTarget(backup: BackupRecord, projectId: string): Promise<PgTarget> {
+  /**
+   * A staging project as rehearsal target: never the production profile nor the backed-up database
+   * (compared by endpoint, not name); an empty database, or one the operator agreed to clean by typing its name.
+   */
+  private async stagingTarget(backup: BackupRecord, projectId: string, confirmClean: string | undefined): Promise<{ target: PgTarget; clean: boolean }> {
     const { projects } = this.deps;
     const source = projects.get(backup.projectId);
     const candidate = projects.get(projectId);
-    const sameDatabase = candidate.host === source.host && candidate.port === source.port && candidate.database === source.database;
-    if (candidate.id === source.id || candidate.environment === 'production' || sameDatabase) {
-      throw new WardenError('FORBIDDEN', `Refusing to rehearse into "${candidate.name}": it is a production profile or the very database that was backed up. Use the embedded PostgreSQL or an empty staging database.`);
+    const sameEndpoint = (a: { host: string; port: number; database: string }, b: typeof a) =>
+      a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.database === b.database;
+    if (candidate.id === source.id || candidate.environment === 'production' || sameEndpoint(candidate, source) || sameEndpoint(candidate, backup.manifest.source)) {
+      throw new WardenError('FORBIDDEN', `Refusing to rehearse into "${candidate.name}": it is a production profile or the very database that was backed up. Use the embedded PostgreSQL or a staging database.`);
     }
     const target = await projects.target(projectId);
     const tables = await withPgClient(target, async (client) => {
       await client.query('BEGIN READ ONLY');
       return readTables(client, []);
     });
-    if (tables.length > 0) {
-      throw new WardenError('CONFLICT', `Rehearsal needs an empty database, but ${describeTarget(target)} has ${tables.length} tables. Create a fresh database for it, or use the embedded PostgreSQL.`);
+    if (tables.length === 0) return { target, clean: false };
+    if (confirmClean === undefined) {
+      throw new WardenError('CONFLICT', `Rehearsal needs an empty database, but ${describeTarget(target)} has ${tables.length} tables. Type the database name "${target.database}" to let the rehearsal clean it (objects of the backup are dropped and recreated), or use an empty database.`);
     }
-    return target;
+    if (confirmClean !== target.database) {
+      throw new WardenError('VALIDATION', `To clean ${describeTarget(target)} for the rehearsal, type its database name "${target.database}" exactly.`);
+    }
+    return { target, clean: true };
   }
 }
 
@@ -271,38 +312,46 @@ async function compareRestored(target: PgTarget, excludeSchemas: string[], sampl
   return { restored: counted.flat().sort((a, b) => order.get(`${a.schema}.${a.name}`)! - order.get(`${b.schema}.${b.name}`)!), samples };
 }
 
-/** Supabase backups come from database "postgres": restore into the scratch server's own; others get a new database. */
-async function scratchDatabase(admin: PgTarget, name: string): Promise<PgTarget> {
-  if (name !== admin.database) {
-    await withPgClient(admin, async (client) => {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-    });
+/** The backup's roles as data; null when they were not captured (or only as SQL text by an older version, which is never executed). */
+async function readCapturedRoles(backup: BackupRecord, identities: string[]): Promise<CapturedRole[] | null> {
+  const roles = backup.manifest.files.roles;
+  if (roles.status !== 'captured' || roles.format !== 'json') return null;
+  const decrypter = new Decrypter();
+  for (const identity of identities) decrypter.addIdentity(identity);
+  const text = await decrypter.decrypt(readFileSync(join(dirname(backup.path), roles.file)), 'text');
+  if (createHash('sha256').update(text).digest('hex') !== roles.plaintextSha256) {
+    throw new WardenError('CONFLICT', `${roles.file} is not the roles file recorded with this backup (its SHA-256 differs). Nothing was restored; run the integrity check.`);
   }
-  return { ...admin, database: name };
+  return rolesFileSchema.parse(JSON.parse(text)).roles;
 }
 
-async function readRoles(backup: BackupRecord, identities: string[]): Promise<string | null> {
-  const roles = backup.manifest.files.roles;
-  if (roles.status !== 'captured') return null;
-  try {
-    const decrypter = new Decrypter();
-    for (const identity of identities) decrypter.addIdentity(identity);
-    return await decrypter.decrypt(readFileSync(join(dirname(backup.path), roles.file)), 'text');
-  } catch {
-    return null; // the reserved roles still get created; a missing custom role shows up as a restore error
-  }
+/** For a staging target: which of the backup's extensions it has after the restore. */
+async function extensionsOn(target: PgTarget, manifest: Manifest): Promise<ExtensionOutcome[]> {
+  const wanted = manifest.catalog?.extensions ?? [];
+  if (!wanted.length) return [];
+  const installed = await withPgClient(target, async (client) => new Set((await client.query<{ extname: string }>('SELECT extname FROM pg_catalog.pg_extension')).rows.map((r) => r.extname)));
+  return wanted.map((e) => ({
+    name: e.name,
+    version: e.version,
+    schema: e.schema,
+    tables: affectedTables(e),
+    status: installed.has(e.name) ? ('installed' as const) : ('missing' as const),
+    detail: installed.has(e.name) ? 'installed on the staging target' : 'not installed on the staging target; install it there (or ask its administrator) and rehearse again.',
+  }));
 }
 
 async function amcheck(target: PgTarget, pgToolsDir: string | undefined): Promise<CheckResult> {
   const title = 'pg_amcheck: heap and B-tree indexes consistent';
+  // The restoring role may not install amcheck: a scratch server gets it beforehand, a staging target needs its administrator.
+  const installed = await withPgClient(target, async (client) => (await client.query(`SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'amcheck'`)).rowCount === 1);
+  if (!installed) {
+    return { key: 'amcheck', title, status: 'not-run', detail: `The amcheck extension is not installed in ${target.database}; ask its administrator to run CREATE EXTENSION amcheck there, or rehearse on the embedded server.`, numbers: {} };
+  }
   try {
     const tool = await choosePgTool('pg_amcheck', { dir: pgToolsDir });
-    await withLibpqEnv(target, (env) =>
-      runTool(tool.path, [...connectionArgs(target), '--database', target.database, '--install-missing', '--heapallindexed'], { env, timeoutMs: 3_600_000 }),
-    );
+    await withLibpqEnv(target, (env) => runTool(tool.path, [...connectionArgs(target), '--database', target.database, '--heapallindexed'], { env, timeoutMs: 3_600_000 }));
     return { key: 'amcheck', title, status: 'passed', detail: 'No corruption found.', numbers: {} };
   } catch (error) {
     return { key: 'amcheck', title, status: 'failed', detail: redact(error instanceof Error ? error.message : String(error)), numbers: {} };
   }
 }
-

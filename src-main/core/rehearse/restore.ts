@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../../contract/backup';
+import type { RestoreErrorGroup } from '../../contract/verify';
 import { ageDecryptStream } from '../crypto/ageStream';
 import { HashStream, sha256File } from '../crypto/hashStream';
 import { WardenError } from '../errors';
@@ -11,11 +12,16 @@ import type { PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import { redact } from '../util/redact';
+import { runTool } from '../util/runTool';
+import { groupRestoreErrors } from './restoreErrors';
+import { restoreList, type TocSkips } from './restoreList';
 
 export interface RestoreResult {
   ok: boolean;
-  errors: string[];
+  errors: RestoreErrorGroup[];
   jobs: number;
+  /** TOC entries left out because the restore prepared them itself (or refuses them). */
+  skipped: string[];
 }
 
 export interface PlainArchive {
@@ -58,16 +64,43 @@ export async function prepareArchive(path: string, identities: string[], manifes
   }
 }
 
-/** pg_restore of a prepared archive into target with parallel jobs; errors are collected for the caller. */
+/**
+ * pg_restore of a prepared archive into target with parallel jobs, as target's role. With `skips`, the
+ * entries the caller prepared itself (schemas, extensions) or refuses (event triggers) are left out
+ * through a -L list. Errors come back grouped by cause.
+ */
 export async function restoreArchive(
   archive: string,
   target: PgTarget,
   manifest: Manifest,
-  options: { clean?: boolean; pgToolsDir?: string; jobs?: number } = {},
+  options: { clean?: boolean; pgToolsDir?: string; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean } = {},
 ): Promise<RestoreResult> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir });
   const jobs = options.jobs ?? Math.min(4, availableParallelism());
-  const args = [...connectionArgs(target), '--dbname', target.database, `--jobs=${jobs}`, ...(options.clean ? ['--clean', '--if-exists'] : []), archive];
+  let skipped: string[] = [];
+  const listArgs: string[] = [];
+  if (options.skips) {
+    // The list lives beside the decrypted archive (same private directory, removed with it).
+    const toc = (await runTool(pgRestore.path, ['--list', archive], { timeoutMs: 600_000 })).stdout;
+    const filtered = restoreList(toc, options.skips);
+    skipped = filtered.skipped;
+    const listFile = join(dirname(archive), 'restore.list');
+    writeFileSync(listFile, filtered.list, { mode: 0o600 });
+    listArgs.push('--use-list', listFile);
+  }
+  const args = [
+    ...connectionArgs(target),
+    '--dbname',
+    target.database,
+    `--jobs=${jobs}`,
+    ...(options.clean ? ['--clean', '--if-exists'] : []),
+    // Into a database we do not control, objects belong to the role that restores them.
+    ...(options.noOwner ? ['--no-owner'] : []),
+    // A rehearsal never connects out (subscriptions) nor needs the source's tablespaces.
+    ...(options.rehearsal ? ['--no-subscriptions', '--no-tablespaces'] : []),
+    ...listArgs,
+    archive,
+  ];
   return withLibpqEnv(target, (env) =>
     new Promise<RestoreResult>((resolve, reject) => {
       const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -75,8 +108,9 @@ export async function restoreArchive(
       child.stderr.on('data', (b: Buffer) => stderr.push(b));
       child.on('error', reject);
       child.on('close', (code) => {
-        const errors = redact(Buffer.concat(stderr).toString('utf8')).split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 50);
-        resolve({ ok: code === 0, errors: code === 0 ? [] : errors.length ? errors : [`pg_restore exited with code ${code}`], jobs });
+        const errors = groupRestoreErrors(Buffer.concat(stderr).toString('utf8'));
+        const failed = code !== 0 && errors.length === 0 ? [{ kind: 'other' as const, title: 'pg_restore failed', action: 'Read pg_restore\'s exit status and rehearse again.', count: 1, examples: [`pg_restore exited with code ${code}`] }] : [];
+        resolve({ ok: code === 0, errors: [...errors, ...failed], jobs, skipped });
       });
     }),
   );

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,13 @@ import { choosePgTool } from '../pgtools/discovery';
 import { runTool } from '../util/runTool';
 import type { PgTarget } from '../pg/connect';
 
-/** A throwaway PostgreSQL on loopback: for restore rehearsals and for tests. stop() removes every trace. */
+/**
+ * A throwaway PostgreSQL for restore rehearsals (and tests): reachable only through a private 0700
+ * Unix socket directory (TCP on loopback where the platform has no Unix sockets), run by a dedicated
+ * OS account when this process is root. stop() removes every trace.
+ */
 export interface ScratchCluster {
+  /** The bootstrap superuser. Its name is random, so nothing in a dump can name it (own to it, grant it). */
   target: PgTarget & { password: string };
   major: number;
   dataDir: string;
@@ -20,18 +25,26 @@ export interface ScratchOptions {
   /** Lowest server major acceptable (a dump restores into the same or a newer major). */
   minMajor?: number;
   binDir?: string;
-  /** OS user to run the server as when this process is root (postgres refuses root). */
+  /** Listen on loopback TCP: for a cluster that plays a remote production server (tests, the practice demo), never for a rehearsal. */
+  tcp?: boolean;
+  /** OS user to run the server as when this process is root (postgres refuses root); created when missing. */
   rootRunAs?: string;
 }
+
+/** The account scratch servers run as when Backup Warden runs as root: owns nothing, has no home, no keychain. */
+export const SANDBOX_ACCOUNT = 'bw-sandbox';
+const UNIX_SOCKETS = process.platform !== 'win32';
 
 export async function startScratchCluster(options: ScratchOptions = {}): Promise<ScratchCluster> {
   const initdb = await choosePgTool('initdb', { minMajor: options.minMajor, dir: options.binDir });
   const pgCtl = join(initdb.dir, 'pg_ctl');
-  const runAs = process.getuid?.() === 0 ? (options.rootRunAs ?? 'postgres') : null;
-  const owner = runAs ? await lookupUser(runAs) : null;
+  const runAs = process.getuid?.() === 0 ? (options.rootRunAs ?? SANDBOX_ACCOUNT) : null;
+  const owner = runAs ? await ensureAccount(runAs) : null;
 
   const base = mkdtempSync(join(tmpdir(), 'bw-scratch-'));
   const dataDir = join(base, 'data');
+  const socketDir = join(base, 'socket');
+  const superuser = `bw_admin_${randomBytes(6).toString('hex')}`;
   const password = randomBytes(24).toString('base64url');
   let started = false;
 
@@ -45,25 +58,33 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
 
   try {
     if (owner) chownSync(base, owner.uid, owner.gid);
+    mkdirSync(socketDir, { mode: 0o700 });
+    if (owner) chownSync(socketDir, owner.uid, owner.gid);
     // The superuser password reaches initdb through a 0600 file, never argv.
     const pwfile = join(base, 'pwfile');
     writeFileSync(pwfile, password + '\n', { mode: 0o600 });
     if (owner) chownSync(pwfile, owner.uid, owner.gid);
     await runTool(
       initdb.path,
-      ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale', '--no-sync'],
+      ['-D', dataDir, '-U', superuser, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale', '--no-sync'],
       { runAs, timeoutMs: 180_000 },
     );
     rmSync(pwfile);
 
-    const port = await freePort();
-    // Scratch data is disposable: trade durability for speed.
+    // The socket directory is private (0700, this account's or the sandbox account's): no TCP port for
+    // other local users to reach. The port number then only names the socket file.
+    const tcp = options.tcp === true || !UNIX_SOCKETS;
+    const port = tcp ? await freePort() : 5432;
+    // Scratch data is disposable: trade durability for speed. No autovacuum: nothing of the restored
+    // content runs in the background while the rehearsal compares it.
     appendFileSync(
       join(dataDir, 'postgresql.conf'),
       [
         `port = ${port}`,
-        `listen_addresses = '127.0.0.1'`,
-        `unix_socket_directories = '${base}'`,
+        `listen_addresses = '${tcp ? '127.0.0.1' : ''}'`,
+        `unix_socket_directories = '${UNIX_SOCKETS ? socketDir : ''}'`,
+        'unix_socket_permissions = 0700',
+        'autovacuum = off',
         'fsync = off',
         'synchronous_commit = off',
         'full_page_writes = off',
@@ -75,7 +96,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     await runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, timeoutMs: 150_000 });
     started = true;
     return {
-      target: { host: '127.0.0.1', port, database: 'postgres', user: 'postgres', password, sslmode: 'disable' },
+      target: { host: tcp ? '127.0.0.1' : socketDir, port, database: 'postgres', user: superuser, password, sslmode: 'disable' },
       major: initdb.major,
       dataDir,
       stop,
@@ -88,19 +109,34 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   }
 }
 
-async function lookupUser(name: string): Promise<{ uid: number; gid: number }> {
+async function lookupUser(name: string): Promise<{ uid: number; gid: number } | null> {
   try {
     const uid = Number((await runTool('id', ['-u', name])).stdout.trim());
     const gid = Number((await runTool('id', ['-g', name])).stdout.trim());
     return { uid, gid };
+  } catch {
+    return null;
+  }
+}
+
+/** The OS account a root process runs scratch servers as: a system account of its own, created once. */
+async function ensureAccount(name: string): Promise<{ uid: number; gid: number }> {
+  const existing = await lookupUser(name);
+  if (existing) return existing;
+  try {
+    await runTool('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
   } catch (error) {
+    // Another process may have created it meanwhile.
+    const raced = await lookupUser(name);
+    if (raced) return raced;
     throw new WardenError(
       'FORBIDDEN',
-      `Running as root (${userInfo().username}): PostgreSQL refuses to run as root and there is no "${name}" user to run it as. ` +
-        'Run Backup Warden as an ordinary user, or create that user.',
+      `Running as root (${userInfo().username}): PostgreSQL refuses to run as root, and the account "${name}" to run it as could not be created (${error instanceof Error ? error.message : String(error)}). ` +
+        'Run Backup Warden as an ordinary user, or create that account.',
       { cause: error },
     );
   }
+  return (await lookupUser(name))!;
 }
 
 function freePort(): Promise<number> {

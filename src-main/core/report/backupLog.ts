@@ -28,7 +28,7 @@ export const suggestedLogPath = (date: string): string => `docs/phase2/${logFile
 const num = (n: number) => n.toLocaleString('en-US');
 const tick = (ok: boolean) => (ok ? '[x]' : '[ ]');
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const stateWord: Record<ChecklistItem['state'], string> = { passed: 'PASSED', failed: 'FAILED', pending: 'PENDING', running: 'IN PROGRESS', skipped: 'SKIPPED' };
+const stateWord: Record<ChecklistItem['state'], string> = { passed: 'PASSED', partial: 'PARTIAL', failed: 'FAILED', pending: 'PENDING', running: 'IN PROGRESS', skipped: 'SKIPPED' };
 
 /** The seed's backup log template (Backup Information, Verification, Purpose, Retention, Notes, Sign-off), filled in. */
 export function renderLogMarkdown(d: LogData): string {
@@ -72,9 +72,16 @@ export function renderLogMarkdown(d: LogData): string {
   lines.push(`- ${tick(passed(v, 'table-count') && passed(v, 'expected-tables'))} Table count verified: ${check(v, 'table-count')?.detail} ${check(v, 'expected-tables')?.detail}`);
   lines.push(`- ${tick(passed(v, 'ciphertext-sha256') && passed(v, 'plaintext-sha256'))} Hashes verified (${v.runId === d.run.id ? `integrity check of ${v.durationMs} ms` : 'integrity check'})`);
   lines.push(`- ${tick(passed(v, 'decrypt') && passed(v, 'archive-readable'))} Download tested: the local encrypted copy was decrypted in full and read by pg_restore (${check(v, 'archive-readable')?.detail})`);
+  const t = r.totals;
+  const restoration = r.outcome === 'passed' ? 'Restoration confirmed' : r.outcome === 'partial' ? 'Restoration PARTIAL' : 'Restoration FAILED';
   lines.push(
-    `- ${tick(r.ok)} Restoration confirmed: restored into ${r.target}; ${check(r, 'row-counts')?.detail} ${check(r, 'schema-fingerprint')?.detail} Measured restore time (RTO): ${(r.timings.rtoMs / 1000).toFixed(1)} s`,
+    `- ${tick(r.ok)} ${restoration}: restored into ${r.target}; ${t.tablesRestored} of ${t.tablesExpected} tables restored, ${num(t.rowsRestored)} of ${num(t.rowsExpected)} rows. ` +
+      `${check(r, 'row-counts')?.detail} ${check(r, 'schema-fingerprint')?.detail} ` +
+      (r.timings.rtoMs === null ? 'No restore time: the restore did not complete cleanly.' : `Measured restore time (RTO): ${(r.timings.rtoMs / 1000).toFixed(1)} s`),
   );
+  for (const e of r.extensions.filter((x) => x.status !== 'installed')) lines.push(`- [ ] Extension ${e.name} ${e.status}: ${e.detail}`);
+  for (const g of r.restoreErrors) lines.push(`- [ ] Restore errors — ${g.title}: ${g.count}. ${g.action}`);
+  for (const refused of r.refused) lines.push(`- Refused by the rehearsal: ${refused}`);
   for (const c of r.checks.filter((c) => c.key.startsWith('sample:') || c.key === 'amcheck')) lines.push(`- ${tick(c.status === 'passed')} ${c.title}: ${c.detail}`);
   lines.push('');
 

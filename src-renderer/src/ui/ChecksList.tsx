@@ -1,6 +1,6 @@
 import type { CheckResult } from '../../../src-main/contract/verify';
 
-const mark = { passed: 'PASS', failed: 'FAIL', 'not-run': 'SKIP' } as const;
+const mark = { passed: 'PASS', partial: 'PART', failed: 'FAIL', 'not-run': 'SKIP' } as const;
 
 /** The integrity or rehearsal checks with the numbers behind each one. */
 export function ChecksList({ checks }: { checks: CheckResult[] }) {

@@ -2,6 +2,7 @@ const labels: Record<string, string> = {
   pending: 'pending',
   running: 'running',
   passed: 'passed',
+  partial: 'partial — not green',
   failed: 'failed',
   skipped: 'skipped',
   succeeded: 'succeeded',

@@ -3,6 +3,7 @@ import { sql as backupKeys } from './002_backup_keys';
 import { sql as sampleChecks } from './003_sample_checks';
 import { sql as signoff } from './004_signoff';
 import { sql as activities } from './005_activities';
+import { sql as partialState } from './006_partial_state';
 
 export interface Migration {
   readonly version: number;
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'sample checks', sql: sampleChecks },
   { version: 4, name: 'sign-off', sql: signoff },
   { version: 5, name: 'activities', sql: activities },
+  { version: 6, name: 'partial rehearsal state', sql: partialState },
 ];

@@ -1,0 +1,77 @@
+import type { RestoreErrorGroup } from '../../contract/verify';
+import { redact } from '../util/redact';
+
+type Kind = RestoreErrorGroup['kind'];
+
+const KINDS: { kind: Kind; test: RegExp; title: string; action: string }[] = [
+  {
+    kind: 'refused',
+    test: /must be superuser|permission denied|must be (a )?member of|must be owner|must have admin option|only superusers?|pg_execute_server_program|pg_read_server_files|pg_write_server_files/i,
+    title: 'Refused: needs superuser or a privilege the restore never has',
+    action:
+      'The restore runs without superuser rights and without access to server programs or files, so this content cannot run here. ' +
+      'If it is in production on purpose (a platform object), rehearse on a staging target; if nobody knows why it is there, investigate it before the migration.',
+  },
+  {
+    kind: 'missing-extension',
+    test: /type "[^"]+" does not exist|extension "[^"]+" (is not available|does not exist)|could not open extension control file|(operator class|access method|operator) .* does not exist/i,
+    title: 'Needs an extension this server lacks',
+    action: 'Install the extension (see Extensions for the package), or rehearse on a staging target that has it.',
+  },
+  {
+    kind: 'missing-role',
+    test: /role "[^"]+" does not exist/i,
+    title: 'Refers to a role that is not here',
+    action: 'Create the role on the target (the restoring role may not create roles), or back up again so the roles are captured with the backup.',
+  },
+  {
+    kind: 'missing-object',
+    test: /(relation|function|schema|table) .* does not exist/i,
+    title: 'Refers to an object that was not restored',
+    action: 'Usually a consequence of an error above (a refused object or a missing extension): resolve that one first.',
+  },
+  {
+    kind: 'other',
+    test: /./,
+    title: 'Other errors',
+    action: 'Read the first lines below, fix the cause on the rehearsal target, and rehearse again.',
+  },
+];
+
+/**
+ * Groups pg_restore's stderr by cause: one group per kind, with a count, the action that resolves it
+ * and the first few messages. Each error is a "pg_restore: error:" line; its ERROR text decides the kind.
+ */
+export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
+  const groups = new Map<Kind, RestoreErrorGroup>();
+  let context = '';
+  let last: { group: RestoreErrorGroup; index: number } | null = null;
+  for (const raw of stderr.split('\n')) {
+    const line = raw.trim();
+    const command = /^Command was: (.*)$/.exec(line);
+    if (command && last) {
+      // The statement that failed, shortened: enough to find the object in production.
+      last.group.examples[last.index] += ` — in: ${redact(command[1]!).slice(0, 160)}`;
+      last = null;
+      continue;
+    }
+    const toc = /^pg_restore: from TOC entry \d+; \d+ \d+ (.*)$/.exec(line);
+    if (toc) {
+      context = toc[1]!.trim();
+      continue;
+    }
+    if (!/^pg_restore: error: /.test(line)) continue;
+    const message = line.replace(/^pg_restore: error: /, '').replace(/^could not execute query: /, '').replace(/ERROR:\s+/, '');
+    const spec = KINDS.find((k) => k.test.test(message))!;
+    const group = groups.get(spec.kind) ?? { kind: spec.kind, title: spec.title, action: spec.action, count: 0, examples: [] };
+    group.count++;
+    last = null;
+    if (group.examples.length < 5) last = { group, index: group.examples.push(redact(context ? `${message} (${context})` : message).slice(0, 400)) - 1 };
+    groups.set(spec.kind, group);
+    context = '';
+  }
+  return KINDS.map((k) => groups.get(k.kind)).filter((g): g is RestoreErrorGroup => g !== undefined);
+}
+
+export const describeErrorGroups = (groups: readonly RestoreErrorGroup[]): string =>
+  groups.map((g) => `${g.title}: ${g.count} (${g.action}) First: ${g.examples[0] ?? ''}`).join(' | ');
