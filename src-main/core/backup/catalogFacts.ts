@@ -62,7 +62,7 @@ export async function readCatalogFacts(client: pg.Client, excludeSchemas: readon
     databaseOwner: db.rows[0]!.owner,
     databaseAcl: db.rows[0]!.acl,
     schemas: schemas.rows.map((s) => ({ ...s, oid: Number(s.oid) })),
-    extensions: extensions.rows.map((e) => ({ ...e, oid: Number(e.oid) })),
+    extensions: extensions.rows.map((e) => ({ ...e, oid: Number(e.oid), dependents: withoutTableLevelRepeats(e.dependents) })),
     eventTriggers: events.rows.map((r) => r.name),
     roles: roles.rows.map((r) => r.name),
   };
@@ -85,4 +85,10 @@ export async function readRoles(client: pg.Client): Promise<CapturedRole[]> {
      FROM pg_catalog.pg_roles r WHERE r.rolname !~ '^pg_' ORDER BY r.rolname`,
   );
   return rows;
+}
+
+/** A table-level use (an index, a constraint) adds nothing when a column of the same table is already named. */
+function withoutTableLevelRepeats(dependents: { table: string; column: string | null }[]): { table: string; column: string | null }[] {
+  const withColumn = new Set(dependents.filter((d) => d.column !== null).map((d) => d.table));
+  return dependents.filter((d) => d.column !== null || !withColumn.has(d.table));
 }
