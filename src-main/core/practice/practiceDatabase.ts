@@ -195,7 +195,8 @@ export async function startPracticeServer(options: { targetBytes: number; onRoun
   source: PgTarget & { password: string };
   built: PracticeResult;
 }> {
-  const cluster = await startScratchCluster({ tcp: true });
+  // As on the platform, supabase_admin is the server's bootstrap superuser.
+  const cluster = await startScratchCluster({ tcp: true, superuser: 'supabase_admin' });
   try {
     const built = await buildPracticeDatabase(cluster.target, 'practice', options);
     return { cluster, source: { ...cluster.target, database: 'practice', user: PRACTICE_USER }, built };

@@ -9,31 +9,34 @@
 /** Cluster-wide roles as the platform creates them; idempotent because a cluster may host several practice databases. */
 export const platformRolesSql = (postgresPassword: string, literal: (s: string) => string) => `
 DO $$
+DECLARE r record;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_admin') THEN
-    CREATE ROLE supabase_admin SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS NOLOGIN;
-    CREATE ROLE postgres NOSUPERUSER CREATEDB CREATEROLE LOGIN REPLICATION BYPASSRLS;
-    CREATE ROLE anon NOLOGIN NOINHERIT;
-    CREATE ROLE authenticated NOLOGIN NOINHERIT;
-    CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
-    CREATE ROLE authenticator LOGIN NOINHERIT;
-    CREATE ROLE supabase_auth_admin NOINHERIT CREATEROLE LOGIN NOREPLICATION;
-    CREATE ROLE supabase_storage_admin NOINHERIT CREATEROLE LOGIN NOREPLICATION;
-    CREATE ROLE supabase_replication_admin LOGIN REPLICATION;
-    CREATE ROLE supabase_read_only_user LOGIN BYPASSRLS;
-    CREATE ROLE dashboard_user NOSUPERUSER CREATEDB CREATEROLE REPLICATION;
-    CREATE ROLE pgbouncer LOGIN;
-    GRANT pg_read_all_data TO supabase_read_only_user;
-    GRANT anon, authenticated, service_role, supabase_admin TO authenticator;
-    ALTER ROLE anon SET statement_timeout = '3s';
-    ALTER ROLE authenticated SET statement_timeout = '8s';
-    ALTER ROLE authenticator SET statement_timeout = '8s';
-    ALTER ROLE supabase_admin SET search_path TO public, extensions;
-    ALTER ROLE supabase_auth_admin SET search_path = auth;
-    ALTER ROLE supabase_storage_admin SET search_path = storage;
-    ALTER ROLE postgres SET search_path TO "$user", public, extensions;
-  END IF;
+  FOR r IN SELECT * FROM (VALUES
+    ('supabase_admin', 'SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS NOLOGIN'),
+    ('postgres', 'NOSUPERUSER CREATEDB CREATEROLE LOGIN REPLICATION BYPASSRLS'),
+    ('anon', 'NOLOGIN NOINHERIT'),
+    ('authenticated', 'NOLOGIN NOINHERIT'),
+    ('service_role', 'NOLOGIN NOINHERIT BYPASSRLS'),
+    ('authenticator', 'LOGIN NOINHERIT'),
+    ('supabase_auth_admin', 'NOINHERIT CREATEROLE LOGIN NOREPLICATION'),
+    ('supabase_storage_admin', 'NOINHERIT CREATEROLE LOGIN NOREPLICATION'),
+    ('supabase_replication_admin', 'LOGIN REPLICATION'),
+    ('supabase_read_only_user', 'LOGIN BYPASSRLS'),
+    ('dashboard_user', 'NOSUPERUSER CREATEDB CREATEROLE REPLICATION'),
+    ('pgbouncer', 'LOGIN')
+  ) AS v(name, attributes) LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name) THEN EXECUTE format('CREATE ROLE %I %s', r.name, r.attributes); END IF;
+  END LOOP;
 END $$;
+GRANT pg_read_all_data TO supabase_read_only_user;
+GRANT anon, authenticated, service_role, supabase_admin TO authenticator;
+ALTER ROLE anon SET statement_timeout = '3s';
+ALTER ROLE authenticated SET statement_timeout = '8s';
+ALTER ROLE authenticator SET statement_timeout = '8s';
+ALTER ROLE supabase_admin SET search_path TO public, extensions;
+ALTER ROLE supabase_auth_admin SET search_path = auth;
+ALTER ROLE supabase_storage_admin SET search_path = storage;
+ALTER ROLE postgres SET search_path TO "$user", public, extensions;
 ALTER ROLE postgres WITH PASSWORD ${literal(postgresPassword)};
 `;
 

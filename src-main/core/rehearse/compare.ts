@@ -56,7 +56,6 @@ export function judgeRehearsal(args: {
   const tablesRestored = manifest.tables.filter((t) => byTable.has(key(t))).length;
   const rowsRestored = manifest.tables.reduce((sum, t) => sum + (t.kind === 'table' ? (byTable.get(key(t))?.rows ?? 0) : 0), 0);
   const totals = { tablesExpected: manifest.tables.length, tablesRestored, rowsExpected: manifest.totals.rows, rowsRestored };
-  const numbers = `${tablesRestored} of ${manifest.tables.length} tables restored, ${rowsRestored} of ${manifest.totals.rows} rows`;
 
   const missingExcused = diff.missing.filter((t) => excused.has(t));
   const missingOther = diff.missing.filter((t) => !excused.has(t));
@@ -105,10 +104,10 @@ export function judgeRehearsal(args: {
     title: 'Exact row counts equal the manifest',
     status: countsOther.length ? 'failed' : missingExcused.length ? 'partial' : 'passed',
     detail: countsOther.length
-      ? `${numbers}. ${countsOther.map((m) => (m.actual === null ? `${m.table}: missing (${m.expected} rows at backup)` : `${m.table}: ${m.actual} restored, ${m.expected} at backup`)).join('; ')}`
+      ? countsOther.map((m) => (m.actual === null ? `${m.table}: missing (${m.expected} rows at backup)` : `${m.table}: ${m.actual} restored, ${m.expected} at backup`)).join('; ')
       : missingExcused.length
-        ? `${numbers}: every restored table has its exact count; ${missingExcused.length} tables could not be restored without their extension.`
-        : `${numbers}: all equal.`,
+        ? `Every restored table has its exact count; ${missingExcused.length} tables could not be restored without their extension.`
+        : `${rowsRestored} rows in ${tablesRestored} tables, all equal.`,
     numbers: { mismatches: countsOther.length, rows: manifest.totals.rows, rowsRestored, tablesRestored },
   });
   checks.push({

@@ -25,6 +25,8 @@ export interface ScratchOptions {
   /** Lowest server major acceptable (a dump restores into the same or a newer major). */
   minMajor?: number;
   binDir?: string;
+  /** Name of the bootstrap superuser (default: random). The practice server uses Supabase's, supabase_admin. */
+  superuser?: string;
   /** Listen on loopback TCP: for a cluster that plays a remote production server (tests, the practice demo), never for a rehearsal. */
   tcp?: boolean;
   /** OS user to run the server as when this process is root (postgres refuses root); created when missing. */
@@ -44,7 +46,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   const base = mkdtempSync(join(tmpdir(), 'bw-scratch-'));
   const dataDir = join(base, 'data');
   const socketDir = join(base, 'socket');
-  const superuser = `bw_admin_${randomBytes(6).toString('hex')}`;
+  const superuser = options.superuser ?? `bw_admin_${randomBytes(6).toString('hex')}`;
   const password = randomBytes(24).toString('base64url');
   let started = false;
 

@@ -11,9 +11,9 @@ import { practiceProject } from '../helpers/practice';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 
-// A project whose table needs an extension (citext, which Supabase offers) that the rehearsal's
-// server lacks: the rehearsal comes out partial — never green — naming the extension, the table and
-// where to get it; everything else is compared as usual.
+// The rehearsal tells the truth about a database shaped like a real Supabase project (postgres is not
+// a superuser): green when everything restored, failed naming a lost table, and partial — never green —
+// when a table needs an extension (citext, which Supabase offers) that the rehearsal's server lacks.
 process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'bw-ext-tmp-'));
 chmodSync(process.env.TMPDIR, 0o711);
 const t = openTestWarden('alice');
@@ -35,6 +35,7 @@ beforeAll(async () => {
   await client.end();
   const backup = await t.warden.backups.run({ projectId, name: 'with-citext' }, { outputDir: out.dir });
   ({ runId, manifest } = backup);
+  await t.warden.verifier.verify(runId);
   withoutCitext = await postgresWithout(['citext']);
 });
 
@@ -46,7 +47,7 @@ afterAll(async () => {
   rmSync(process.env.TMPDIR!, { recursive: true, force: true });
 });
 
-describe('extensions the rehearsal server lacks', () => {
+describe('restore rehearsal on a Supabase-shaped project', () => {
   it('the manifest records each extension with the tables and columns that need it', () => {
     expect(manifest.catalog!.extensions.find((e) => e.name === 'citext')).toMatchObject({
       schema: 'extensions',
@@ -55,11 +56,44 @@ describe('extensions the rehearsal server lacks', () => {
     });
   });
 
-  it('a server with the extension rehearses green', async () => {
+  it('backed up as postgres, which is not a superuser, it rehearses green on the embedded scratch server', async () => {
+    const source = new pg.Client({ ...cluster.target, user: 'postgres', database: 'practice' });
+    await source.connect();
+    const { rows } = await source.query(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`);
+    await source.end();
+    expect(rows).toEqual([{ rolsuper: false }]);
+    expect(manifest.source.user).toBe('postgres');
     const report = await t.warden.rehearsals.rehearse(runId);
     expect(report.outcome).toBe('passed');
+    expect(report.restoreErrors).toEqual([]);
+    expect(report.totals).toEqual({ tablesExpected: manifest.tables.length, tablesRestored: manifest.tables.length, rowsExpected: manifest.totals.rows, rowsRestored: manifest.totals.rows });
     expect(report.extensions.find((e) => e.name === 'citext')).toMatchObject({ status: 'installed' });
   });
+
+  it('a table lost in the restore fails the counts check naming it, and the log states the real numbers', async () => {
+    const report = await t.warden.rehearsals.rehearse(runId, {
+      afterRestore: async (target) => {
+        const client = new pg.Client({ ...target, password: target.password ?? undefined });
+        await client.connect();
+        await client.query('DROP TABLE public.forum_post_reports');
+        await client.end();
+      },
+    });
+    const { tablesExpected, rowsExpected } = report.totals;
+    const lost = report.tables.find((r) => r.table === 'public.forum_post_reports')!.expected!;
+    expect(report.totals).toMatchObject({ tablesRestored: tablesExpected - 1, rowsRestored: rowsExpected - lost });
+    expect(report.checks.find((c) => c.key === 'tables-match')).toMatchObject({ status: 'failed', detail: 'Missing after restore: public.forum_post_reports.' });
+    expect(report.checks.find((c) => c.key === 'row-counts')).toMatchObject({
+      status: 'failed',
+      detail: `public.forum_post_reports: missing (${lost} rows at backup)`,
+    });
+    const { markdown } = t.warden.exports.preview(runId);
+    expect(markdown).toContain(
+      `- [ ] Restoration FAILED: restored into ${report.target}; ${tablesExpected - 1} of ${tablesExpected} tables restored, ${(rowsExpected - lost).toLocaleString('en-US')} of ${rowsExpected.toLocaleString('en-US')} rows. public.forum_post_reports: missing (${lost} rows at backup)`,
+    );
+    expect(markdown).not.toContain('Restoration confirmed');
+  });
+
 
   it('a server without it comes out partial: extension, table and package named; the rest compared; no sign-off without an override', async () => {
     const report = await t.warden.rehearsals.rehearse(runId, { pgToolsDir: withoutCitext.binDir });
@@ -80,7 +114,6 @@ describe('extensions the rehearsal server lacks', () => {
     expect(t.warden.audit.list({ runId }).at(-1)!.action).toBe('rehearsal.partial');
 
     // Never green: the log says partial and the sign-off gate holds without an override.
-    await t.warden.verifier.verify(runId);
     const { markdown } = t.warden.exports.preview(runId);
     expect(markdown).toContain(`[ ] Restoration PARTIAL: restored into embedded PostgreSQL 15 (private socket); ${manifest.tables.length - 1} of ${manifest.tables.length} tables restored`);
     expect(markdown).toMatch(/- \[ \] Extension citext missing: not available on this PostgreSQL 15/);
