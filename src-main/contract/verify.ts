@@ -69,6 +69,8 @@ export const rehearsalReportSchema = z.object({
   ok: z.boolean(),
   outcome: rehearsalOutcomeSchema,
   target: z.string(),
+  /** What kept the restore apart from the operator's machine (socket, OS account, sandbox) or whose role it ran as. */
+  isolation: z.string().default(''),
   checks: z.array(checkResultSchema),
   diff: tableDiffSchema.nullable(),
   tables: z.array(z.object({ table: z.string(), expected: z.number().nullable(), restored: z.number().nullable() })),

@@ -142,6 +142,7 @@ describe('a hostile production database', () => {
     expect(inside.comment).toBe(commentPayload);
 
     expect(report.outcome).toBe('failed');
+    expect(report.isolation).toContain('a private 0700 socket folder, no TCP');
     expect(report.timings.rtoMs).toBeNull();
     const refusedErrors = report.restoreErrors.find((g) => g.kind === 'refused')!;
     expect(refusedErrors.count).toBeGreaterThanOrEqual(2);

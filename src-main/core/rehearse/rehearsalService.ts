@@ -50,6 +50,7 @@ interface PreparedTarget {
   target: PgTarget;
   where: string;
   restoredAs: string;
+  isolation: string;
   notes: string[];
   refused: string[];
   /** Known before the restore on a scratch server; read from the target afterwards for a staging project. */
@@ -139,6 +140,7 @@ export class RehearsalService {
         ok: verdict.outcome === 'passed',
         outcome: verdict.outcome,
         target: where,
+        isolation: prep.isolation,
         checks: verdict.checks,
         diff: verdict.diff,
         tables: verdict.tables,
@@ -184,6 +186,7 @@ export class RehearsalService {
         target: staging.target,
         where: `project "${this.deps.projects.get(target.projectId).name}" (${describeTarget(staging.target)})`,
         restoredAs: `"${staging.target.user}" (the staging profile's role, not a superuser)`,
+        isolation: `the staging server, as its role "${staging.target.user}" (no superuser, no access to server programs or files)`,
         notes: prepared.notes,
         refused: prepared.refused,
         extensions: null,
@@ -201,6 +204,7 @@ export class RehearsalService {
         target: sandbox.restorer,
         where: `embedded PostgreSQL ${cluster.major} (private socket)`,
         restoredAs: `a restricted role (not a superuser, no access to server programs or files)`,
+        isolation: cluster.isolation,
         notes: sandbox.notes,
         refused: sandbox.refused,
         extensions: sandbox.extensions,

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { WardenError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
 import { runTool } from '../util/runTool';
+import { bubblewrapPrefix, findBubblewrap } from './osSandbox';
 import type { PgTarget } from '../pg/connect';
 
 /**
@@ -18,6 +19,8 @@ export interface ScratchCluster {
   target: PgTarget & { password: string };
   major: number;
   dataDir: string;
+  /** What keeps the server apart from this machine, for the report. */
+  isolation: string;
   stop(): Promise<void>;
 }
 
@@ -95,12 +98,21 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
         '',
       ].join('\n'),
     );
-    await runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, timeoutMs: 150_000 });
+    // A rehearsal server also runs inside bubblewrap where it works; a server that plays production (tcp) does not.
+    const bwrap = tcp ? null : await findBubblewrap(runAs);
+    const wrap = bwrap ? bubblewrapPrefix(bwrap, base, realpathSync(initdb.dir)) : undefined;
+    await runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000 });
     started = true;
+    const isolation = [
+      tcp ? 'TCP on 127.0.0.1' : 'a private 0700 socket folder, no TCP',
+      runAs ? `OS account ${runAs}` : "the operator's OS account",
+      bwrap ? 'bubblewrap: no network, no /tmp, home folders or /run' : 'no OS sandbox (bubblewrap not available)',
+    ].join('; ');
     return {
       target: { host: tcp ? '127.0.0.1' : socketDir, port, database: 'postgres', user: superuser, password, sslmode: 'disable' },
       major: initdb.major,
       dataDir,
+      isolation,
       stop,
     };
   } catch (error) {

@@ -79,6 +79,7 @@ export function renderLogMarkdown(d: LogData): string {
       `${check(r, 'row-counts')?.detail} ${check(r, 'schema-fingerprint')?.detail} ` +
       (r.timings.rtoMs === null ? 'No restore time: the restore did not complete cleanly.' : `Measured restore time (RTO): ${(r.timings.rtoMs / 1000).toFixed(1)} s`),
   );
+  if (r.isolation) lines.push(`- Rehearsal isolation: ${r.isolation}.`);
   for (const e of r.extensions.filter((x) => x.status !== 'installed')) lines.push(`- [ ] Extension ${e.name} ${e.status}: ${e.detail}`);
   for (const g of r.restoreErrors) lines.push(`- [ ] Restore errors — ${g.title}: ${g.count}. ${g.action}`);
   for (const refused of r.refused) lines.push(`- Refused by the rehearsal: ${refused}`);

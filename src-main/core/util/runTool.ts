@@ -5,6 +5,8 @@ import { redact } from './redact';
 export interface RunOptions {
   /** Run as this OS user via runuser (PostgreSQL server tools refuse to run as root). */
   runAs?: string | null;
+  /** An argv prefix the command runs inside (a sandbox such as bubblewrap). */
+  wrap?: readonly string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
@@ -17,7 +19,8 @@ export interface RunResult {
 
 /** Spawns a tool with an argument array (never a shell) and fails with its stderr tail, redacted. */
 export function runTool(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  const [cmd, argv] = options.runAs ? ['runuser', ['-u', options.runAs, '--', command, ...args]] : [command, [...args]];
+  const inner = [...(options.wrap ?? []), command, ...args];
+  const [cmd, argv] = options.runAs ? ['runuser', ['-u', options.runAs, '--', ...inner]] : [inner[0]!, inner.slice(1)];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, {
       env: options.env ?? process.env,

@@ -27,6 +27,7 @@ function Findings({ report }: { report: RehearsalReport }) {
         {report.timings.rtoMs === null ? 'No restore time: the restore did not complete cleanly.' : <strong>Measured RTO {secs(report.timings.rtoMs)}</strong>}{' '}
         <span className="muted">(whole rehearsal {secs(report.timings.totalMs)})</span>
       </p>
+      {report.isolation && <p className="muted small">Isolation: {report.isolation}.</p>}
       {report.restoreErrors.length > 0 && (
         <div className="findings" aria-label="Restore errors by cause">
           <h4>Restore errors by cause</h4>
