@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PRACTICE_USER, startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { postgresWithout } from '../helpers/pgWithout';
 import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
@@ -18,6 +19,7 @@ const files = tempDir('bw-e2e-');
 const backupDir = join(files.dir, 'backups');
 const exportDir = join(files.dir, 'repo');
 let cluster: ScratchCluster;
+let withoutCitext: { binDir: string; cleanup: () => void };
 let bridge: Bridge;
 let browser: Browser;
 let page: Page;
@@ -44,6 +46,14 @@ beforeAll(async () => {
   await staging.query('CREATE SCHEMA extensions AUTHORIZATION staging_owner; CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions');
   await staging.query('CREATE TABLE public.universities (id bigint); ALTER TABLE public.universities OWNER TO staging_owner');
   await staging.end();
+  // A table that needs citext (in a schema of its own, so public keeps the 31 expected tables).
+  const source = new pg.Client({ ...cluster.target, user: PRACTICE_USER, database: 'practice' });
+  await source.connect();
+  await source.query(`CREATE EXTENSION citext WITH SCHEMA extensions; CREATE SCHEMA marketing;
+    CREATE TABLE marketing.newsletter_subscribers (id bigserial PRIMARY KEY, email extensions.citext NOT NULL UNIQUE);
+    INSERT INTO marketing.newsletter_subscribers (email) SELECT 'Reader' || g || '@Example.edu' FROM generate_series(1, 25) g;`);
+  await source.end();
+  withoutCitext = await postgresWithout(['citext']);
   bridge = await startBridge(t.warden);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -61,6 +71,7 @@ afterAll(async () => {
   await bridge?.close();
   t.close();
   await cluster?.stop();
+  withoutCitext?.cleanup();
   files.cleanup();
 });
 
@@ -229,10 +240,32 @@ describe('renderer end to end (Chromium, real core)', () => {
     const csv = readdirSync(exportDir).find((f) => /^backup-warden-audit-.+\.csv$/.test(f))!;
     expect(readFileSync(join(exportDir, csv), 'utf8')).toContain('notify.attested');
 
+    // The same backup rehearsed on a PostgreSQL that lacks citext (found first on PATH, as discovery
+    // does): partial, not green, with the extension, its table and what to do.
+    const path = process.env.PATH;
+    process.env.PATH = `${withoutCitext.binDir}:${path}`;
+    try {
+      await page.getByRole('button', { name: 'Backup runs' }).click();
+      await page.getByRole('button', { name: 'e2e-baseline' }).click();
+      await item('Restore rehearsed').getByRole('button', { name: 'Rehearse again' }).click();
+      await item('Restore rehearsed').getByText(/Rehearsal PARTIAL/).waitFor({ timeout: 120_000 });
+    } finally {
+      process.env.PATH = path;
+    }
+    const partial = item('Restore rehearsed');
+    expect(await partial.locator('.card-head .state-partial').innerText()).toBe('partial — not green');
+    const lacking = await partial.getByRole('table', { name: 'Extensions this server lacks' }).innerText();
+    expect(lacking).toContain('citext');
+    expect(lacking).toContain('marketing.newsletter_subscribers');
+    expect(lacking).toContain('not available on this PostgreSQL 15');
+    expect(await partial.getByLabel('Restore errors by cause').innerText()).toMatch(/Needs an extension this server lacks: \d+/);
+    await partial.scrollIntoViewIfNeeded();
+    await shot('07-rehearsal-partial.png');
+
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '04-run-checklist', '05-history', '06-audit']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });
