@@ -15,10 +15,13 @@ interface CommandBase {
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   positionals: number;
 }
-/** A command runs on the core the CLI opened, or (standalone) sets up its own. It returns its exit code; nothing means 0. */
+/**
+ * A command runs on the core the CLI opened, or (standalone) sets up its own. It returns its exit code;
+ * nothing means 0. `signal` aborts on Ctrl-C or SIGTERM: long work stops and removes what it made.
+ */
 export type Command =
-  | (CommandBase & { standalone?: false; run(w: Warden, args: string[], flags: Flags, out: Output): Promise<number | void> })
-  | (CommandBase & { standalone: true; run(w: null, args: string[], flags: Flags, out: Output): Promise<number | void> });
+  | (CommandBase & { standalone?: false; run(w: Warden, args: string[], flags: Flags, out: Output, signal: AbortSignal): Promise<number | void> })
+  | (CommandBase & { standalone: true; run(w: null, args: string[], flags: Flags, out: Output, signal: AbortSignal): Promise<number | void> });
 
 const str = (flags: Flags, name: string, required = true): string | undefined => {
   const v = flags[name];
@@ -106,10 +109,10 @@ export const commands: Record<string, Command> = {
     usage: 'backup <project> --out DIR [--name NAME] [--description TEXT] [--recipient age1… (repeatable)]',
     options: { out: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, recipient: { type: 'string', multiple: true } },
     positionals: 1,
-    async run(w, [key], f, out) {
+    async run(w, [key], f, out, signal) {
       const r = await w.backups.run(
         { projectId: findProject(w, key!).id, name: str(f, 'name', false), description: str(f, 'description', false) ?? '', extraRecipients: (f.recipient as string[] | undefined) ?? [] },
-        { outputDir: resolve(str(f, 'out')!), onProgress: (p) => out.progress(p) },
+        { outputDir: resolve(str(f, 'out')!), onProgress: (p) => out.progress(p), signal },
       );
       const m = r.manifest;
       out.result(r, `Backup written: ${r.dumpFile}\nrun ${r.runId}\n${m.totals.publicTables} public tables, ${m.totals.rows} rows, ${m.files.dump.ciphertextBytes} bytes, sha256 ${m.files.dump.ciphertextSha256}`);
@@ -120,10 +123,10 @@ export const commands: Record<string, Command> = {
     usage: 'verify <run> [--identity FILE]',
     options: { identity: { type: 'string' } },
     positionals: 1,
-    async run(w, [runId], f, out) {
+    async run(w, [runId], f, out, signal) {
       const identityFile = str(f, 'identity', false);
       const identities = identityFile ? readIdentities(identityFile) : undefined;
-      const report = await w.verifier.verify(runId!, { identities });
+      const report = await w.verifier.verify(runId!, { identities, signal });
       out.result(report, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`);
       return report.ok ? 0 : 1;
     },
@@ -133,12 +136,12 @@ export const commands: Record<string, Command> = {
     usage: 'rehearse <run> [--amcheck] [--staging <project> [--confirm-clean <database>]]',
     options: { amcheck: { type: 'boolean' }, staging: { type: 'string' }, 'confirm-clean': { type: 'string' } },
     positionals: 1,
-    async run(w, [runId], f, out) {
+    async run(w, [runId], f, out, signal) {
       const staging = str(f, 'staging', false);
       const confirmClean = str(f, 'confirm-clean', false);
       if (confirmClean !== undefined && staging === undefined) throw new WardenError('VALIDATION', '--confirm-clean goes with --staging <project>.');
       const target = staging === undefined ? { kind: 'embedded' as const } : { kind: 'project' as const, projectId: findProject(w, staging).id, ...(confirmClean !== undefined ? { confirmClean } : {}) };
-      const report = await w.rehearsals.rehearse(runId!, { amcheck: f.amcheck === true, target });
+      const report = await w.rehearsals.rehearse(runId!, { amcheck: f.amcheck === true, target, signal });
       const findings = rehearsalFindings(report);
       out.result(report, `${checksText(report.checks)}${findings.length ? `\n\n${findings.map((x) => `- ${x}`).join('\n')}` : ''}\n\n${rehearsalHeadline(report)}`);
       return report.ok ? 0 : 1;

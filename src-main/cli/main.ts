@@ -8,8 +8,25 @@ import { openWarden } from '../core/warden';
 import { commands, type Command, type Flags } from './commands';
 import { Output } from './output';
 
-/** Exit codes: 0 done, 1 the work failed (or a check came out red), 2 the command line was wrong. */
+/** Exit codes: 0 done, 1 the work failed (or a check came out red), 2 the command line was wrong, 130 cancelled (Ctrl-C, SIGTERM). */
 const USAGE_ERROR = 2;
+const CANCELLED = 130;
+
+/**
+ * Ctrl-C and SIGTERM cancel the running command: its work stops and removes what it made (decrypted
+ * copies, scratch servers, passfiles, partial files) before the process exits. A second one exits at once.
+ */
+function cancelOnSignals(out: Output): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(CANCELLED);
+    out.note(`${signal}: cancelling, removing temporary files and servers… (again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
 const GLOBAL = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
 function usage(): string {
@@ -64,12 +81,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const json = parsed.values.json === true;
   const out = new Output(json);
+  const signal = cancelOnSignals(out);
   try {
-    if (command.standalone) return (await command.run(null, args, parsed.values, out)) ?? 0;
+    if (command.standalone) return (await command.run(null, args, parsed.values, out, signal)) ?? 0;
     const warden = openWarden({ dataDir: typeof parsed.values['data-dir'] === 'string' ? parsed.values['data-dir'] : defaultDataDir() });
     for (const r of warden.recovered) out.note(`note: ${describeRecovered(r)}; marked so in the audit trail.`);
     try {
-      return (await command.run(warden, args, parsed.values, out)) ?? 0;
+      return (await command.run(warden, args, parsed.values, out, signal)) ?? 0;
     } finally {
       warden.close();
     }
@@ -77,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     const shape = toErrorShape(error);
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: shape }) + '\n');
     process.stderr.write(`error (${shape.code}): ${shape.message}\n`);
-    return shape.code === 'VALIDATION' ? USAGE_ERROR : 1;
+    return shape.code === 'VALIDATION' ? USAGE_ERROR : shape.code === 'CANCELLED' ? CANCELLED : 1;
   }
 }
 

@@ -11,6 +11,8 @@ export const errorCodes = [
   'AUTH',
   'DB_SCHEMA_TOO_NEW',
   'TOOL_MISSING',
+  /** The operator stopped the work; what it had made was removed. */
+  'CANCELLED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

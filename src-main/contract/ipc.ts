@@ -44,6 +44,8 @@ export const ipcContract = {
   },
   cancelBackup: { input: z.object({ projectId: projectIdSchema }).strict(), output: z.boolean() },
   verifyBackup: { input: byRun, output: verifyReportSchema },
+  /** Cancels the integrity check or rehearsal running on a run; true when one was running. */
+  cancelCheck: { input: byRun, output: z.boolean() },
   rehearseRestore: {
     input: z.object({ runId, amcheck: z.boolean().default(false), target: rehearsalTargetSchema.default({ kind: 'embedded' }) }).strict(),
     output: rehearsalReportSchema,

@@ -12,6 +12,7 @@ export const ipcMethods = [
   'startBackup',
   'cancelBackup',
   'verifyBackup',
+  'cancelCheck',
   'rehearseRestore',
   'checkPlatform',
   'attestPlatform',

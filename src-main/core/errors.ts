@@ -13,6 +13,10 @@ export class WardenError extends Error {
   }
 }
 
+/** The error cancelled work ends with, once its leftovers are gone. */
+export const cancelledError = (what: string, cause?: unknown): WardenError =>
+  new WardenError('CANCELLED', `${what} was cancelled by the operator; nothing it made was kept (temporary files and servers removed).`, { cause });
+
 /** The only way an error leaves the process (IPC, CLI): known errors keep their code, anything else becomes INTERNAL; always redacted. */
 export function toErrorShape(error: unknown): WardenErrorShape {
   if (error instanceof WardenError) return { code: error.code, message: redact(error.message) };

@@ -144,7 +144,13 @@ describe('renderer end to end (Chromium, real core)', () => {
     await item('Integrity verified').getByRole('button', { name: 'Run integrity check' }).click();
     await passed('Integrity verified');
     expect(await item('Integrity verified').innerText()).not.toContain('FAIL');
+    // A rehearsal cancelled while it runs: the UI says so, the core removed what it made at once.
     await item('Restore rehearsed').getByRole('button', { name: 'Rehearse restore' }).click();
+    await item('Restore rehearsed').getByRole('button', { name: 'Cancel rehearsal' }).click();
+    await item('Restore rehearsed').getByText('The rehearsal was cancelled by the operator; nothing it made was kept').first().waitFor({ timeout: 60_000 });
+    await item('Restore rehearsed').scrollIntoViewIfNeeded();
+    await shot('03a-rehearsal-cancelled.png');
+    await item('Restore rehearsed').getByRole('button', { name: 'Rehearse again' }).click();
     await passed('Restore rehearsed', 120_000);
     const rehearsal = await item('Restore rehearsed').innerText();
     expect(rehearsal).toMatch(/Rehearsal passed: (\d+) of \1 tables restored, ([\d,]+) of \2 rows, into embedded PostgreSQL 15 \(private socket\)/);
@@ -265,7 +271,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

@@ -188,7 +188,7 @@ describe('backup engine on a real PostgreSQL', () => {
       { projectId, name: 'cancelled' },
       { outputDir: dir, signal: controller.signal, onProgress: (p) => p.currentTable && controller.abort() },
     );
-    await expect(run).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('was cancelled') });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('was cancelled') });
     expect(readdirSync(dir)).toEqual([]);
     const cancelled = warden.audit.list().filter((e) => e.action === 'backup.cancelled').at(-1)!;
     expect(warden.runs.get(cancelled.runId!)).toMatchObject({ status: 'cancelled' });

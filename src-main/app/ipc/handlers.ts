@@ -37,6 +37,14 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
   };
   const picked = new Set<string>();
   const running = new Map<string, AbortController>();
+  // The integrity check or rehearsal running on a run, so the UI can cancel it.
+  const checking = new Map<string, AbortController>();
+  const cancellable = <T,>(runId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    if (checking.has(runId)) throw new WardenError('CONFLICT', 'A check is already running on this backup. Wait for it to finish or cancel it first.');
+    const controller = new AbortController();
+    checking.set(runId, controller);
+    return changing(runId, () => work(controller.signal)).finally(() => checking.delete(runId));
+  };
   // Resolved before the check, so "<picked>/../../etc" is judged as the /etc it names.
   const pickedFolder = (path: string): string => {
     const folder = resolve(path);
@@ -92,8 +100,13 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       controller?.abort();
       return controller !== undefined;
     },
-    verifyBackup: ({ runId }) => changing(runId, () => warden.verifier.verify(runId)),
-    rehearseRestore: ({ runId, amcheck, target }) => changing(runId, () => warden.rehearsals.rehearse(runId, { amcheck, target })),
+    verifyBackup: ({ runId }) => cancellable(runId, (signal) => warden.verifier.verify(runId, { signal })),
+    rehearseRestore: ({ runId, amcheck, target }) => cancellable(runId, (signal) => warden.rehearsals.rehearse(runId, { amcheck, target, signal })),
+    cancelCheck: ({ runId }) => {
+      const controller = checking.get(runId);
+      controller?.abort();
+      return controller !== undefined;
+    },
     checkPlatform: ({ runId, request }) => changing(runId, () => warden.platform.check(runId, request)),
     attestPlatform: ({ runId, attestation }) => changing(runId, () => warden.platform.attest(runId, attestation)),
     signOff: ({ runId, request }) => changing(runId, () => warden.signOffs.signOff(runId, request)),

@@ -122,7 +122,7 @@ export class BackupService {
       runs.setItem(run.id, 'backup', 'failed', { error: message });
       runs.finish(run.id, cancelled ? 'cancelled' : 'failed', message);
       log(cancelled ? 'backup.cancelled' : 'backup.failed', { error: message });
-      if (cancelled) throw new WardenError('CONFLICT', `Backup "${name}" was cancelled; no backup file was kept.`, { cause: error });
+      if (cancelled) throw new WardenError('CANCELLED', `Backup "${name}" was cancelled; no backup file was kept.`, { cause: error });
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import type { sslModes } from '../../contract/constants';
-import { WardenError } from '../errors';
+import { cancelledError, WardenError } from '../errors';
 import { redact } from '../util/redact';
 
 export type SslMode = (typeof sslModes)[number];
@@ -35,8 +35,9 @@ export function describeTarget(t: Pick<PgTarget, 'host' | 'port' | 'database' | 
   return `${t.user}@${t.host}:${t.port}/${t.database}`;
 }
 
-/** Connects, runs fn, always closes. Errors become WardenErrors that say what to check. */
-export async function withPgClient<T>(target: PgTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Connects, runs fn, always closes. Errors become WardenErrors that say what to check; an abort closes the connection and ends in CANCELLED. */
+export async function withPgClient<T>(target: PgTarget, fn: (client: pg.Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
   const attempts = SSL_ATTEMPTS[target.sslmode];
   let lastError: unknown;
   for (const [i, ssl] of attempts.entries()) {
@@ -61,11 +62,15 @@ export async function withPgClient<T>(target: PgTarget, fn: (client: pg.Client) 
       if (i < attempts.length - 1 && isSslNegotiationError(error)) continue;
       throw describePgError(error, target);
     }
+    const onAbort = () => void client.end().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await fn(client);
     } catch (error) {
+      if (signal?.aborted) throw cancelledError('The database work', error);
       throw error instanceof WardenError ? error : describePgError(error, target);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       await client.end().catch(() => undefined);
     }
   }

@@ -40,7 +40,12 @@ export async function createStandIns(client: pg.Client, manifest: Manifest): Pro
  * dump run programs or read files on that server — refused. Roles the backup refers to are created
  * without privileges when the role may create roles.
  */
-export async function prepareTarget(target: PgTarget, manifest: Manifest, captured: CapturedRole[] | null): Promise<{ notes: string[]; refused: string[]; skips: TocSkips }> {
+export async function prepareTarget(
+  target: PgTarget,
+  manifest: Manifest,
+  captured: CapturedRole[] | null,
+  signal?: AbortSignal,
+): Promise<{ notes: string[]; refused: string[]; skips: TocSkips }> {
   return withPgClient(target, async (client) => {
     const { rows } = await client.query<{ super: boolean; createrole: boolean; server_access: boolean; major: number; guarded: boolean }>(
       `SELECT r.rolsuper AS super, r.rolcreaterole AS createrole,
@@ -89,7 +94,7 @@ export async function prepareTarget(target: PgTarget, manifest: Manifest, captur
       defaultAclsOnlyFor: target.user,
     };
     return { notes, refused: [...roles.refused, ...eventTriggersRefused(manifest)], skips };
-  });
+  }, signal);
 }
 
 /** "schema.name" of every object that belongs to an installed extension (functions, relations, types). */

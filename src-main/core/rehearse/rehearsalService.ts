@@ -16,7 +16,7 @@ import type { AuditTrail } from '../audit/auditTrail';
 import { loadBackup, type BackupRecord } from '../backup/backupRecord';
 import { countRows, readTables } from '../backup/catalog';
 import type { Db } from '../db/database';
-import { WardenError } from '../errors';
+import { cancelledError, WardenError } from '../errors';
 import { describeTarget, withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
@@ -43,6 +43,8 @@ export interface RehearsalOptions {
   pgToolsDir?: string;
   /** Fault injection for tests: runs after the restore, before the comparison. */
   afterRestore?: (target: PgTarget) => Promise<void>;
+  /** Cancels the rehearsal: pg_restore and the scratch server are stopped and the decrypted copy deleted at once. */
+  signal?: AbortSignal;
 }
 
 /** Where a rehearsal restores, prepared: the connection pg_restore and the comparison use, and what the preparation found. */
@@ -91,7 +93,7 @@ export class RehearsalService {
     let staging: { target: PgTarget; clean: boolean } | null = null;
     if (target.kind === 'project') {
       try {
-        staging = await this.stagingTarget(backup, target.projectId, target.confirmClean);
+        staging = await this.stagingTarget(backup, target.projectId, target.confirmClean, options.signal);
       } catch (error) {
         log('rehearsal.refused', { backupId: backup.backupId, targetProjectId: target.projectId, reason: redact(error instanceof Error ? error.message : String(error)) });
         throw error;
@@ -108,7 +110,7 @@ export class RehearsalService {
       // The scratch server starts (and is prepared) while the archive is checked and decrypted: neither waits for the other.
       const [targetInfo, prepared] = await Promise.allSettled([
         this.rehearsalTarget(backup, target, staging, captured, options, activity),
-        prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir })),
+        prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), options.signal),
       ]);
       if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
       if (prepared.status === 'fulfilled') archive = prepared.value;
@@ -120,17 +122,17 @@ export class RehearsalService {
 
       const prepareMs = performance.now() - started;
       const t0 = performance.now();
-      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner });
+      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal });
       archive!.dispose();
       // RTO as an operator lives it: checking and decrypting the file, then restoring it. A failed restore has none.
       const rtoMs = restore.ok ? archive!.ms + (performance.now() - t0) : null;
       await options.afterRestore?.(prep.target);
 
       const project = projects.get(backup.projectId);
-      const { restored, samples } = await compareRestored(prep.target, [...manifest.dump.excludedSchemas], project.sampleChecks);
-      const extensions = prep.extensions ?? (await extensionsOn(prep.target, manifest));
+      const { restored, samples } = await compareRestored(prep.target, [...manifest.dump.excludedSchemas], project.sampleChecks, options.signal);
+      const extensions = prep.extensions ?? (await extensionsOn(prep.target, manifest, options.signal));
       const extraChecks = [...samples];
-      if (options.amcheck) extraChecks.push(await amcheck(prep.target, options.pgToolsDir));
+      if (options.amcheck) extraChecks.push(await amcheck(prep.target, options.pgToolsDir, options.signal));
       const aclsLeftOut = restore.skipped.filter((e) => e.startsWith('ACL ')).length;
       const notes = aclsLeftOut ? [...prep.notes, `Privileges on ${aclsLeftOut} extension objects were not carried over (they belong to the extension's owner, not to the restoring role).`] : prep.notes;
       const verdict = judgeRehearsal({ manifest, restored, restore, extensions, restoredAs: prep.restoredAs, notes, extraChecks });
@@ -161,11 +163,13 @@ export class RehearsalService {
       });
       return report;
     } catch (error) {
-      const message = redact(error instanceof Error ? error.message : String(error));
+      const failure = options.signal?.aborted ? cancelledError('The rehearsal', error) : error;
+      const message = redact(failure instanceof Error ? failure.message : String(failure));
       runs.setItem(runId, 'rehearsal', 'failed', { error: message });
-      log('rehearsal.failed', { backupId: backup.backupId, target: where, error: message });
-      throw error;
+      log(options.signal?.aborted ? 'rehearsal.cancelled' : 'rehearsal.failed', { backupId: backup.backupId, target: where, error: message });
+      throw failure;
     } finally {
+      // At once, also when cancelled: the decrypted copy and the scratch server never wait for the next start.
       archive?.dispose();
       await teardown();
       this.deps.activities.finish(activity);
@@ -181,7 +185,7 @@ export class RehearsalService {
     activity: string,
   ): Promise<PreparedTarget> {
     if (target.kind === 'project' && staging) {
-      const prepared = await prepareTarget(staging.target, backup.manifest, captured);
+      const prepared = await prepareTarget(staging.target, backup.manifest, captured, options.signal);
       return {
         target: staging.target,
         where: `project "${this.deps.projects.get(target.projectId).name}" (${describeTarget(staging.target)})`,
@@ -196,10 +200,10 @@ export class RehearsalService {
         teardown: async () => {},
       };
     }
-    const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: options.pgToolsDir });
+    const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: options.pgToolsDir, signal: options.signal });
     this.deps.activities.addLeftover(activity, { kind: 'scratch-cluster', path: dirname(cluster.dataDir) });
     try {
-      const sandbox = await prepareSandbox(cluster.target, backup.manifest, captured, { amcheck: options.amcheck === true, serverMajor: cluster.major });
+      const sandbox = await prepareSandbox(cluster.target, backup.manifest, captured, { amcheck: options.amcheck === true, serverMajor: cluster.major, signal: options.signal });
       return {
         target: sandbox.restorer,
         where: `embedded PostgreSQL ${cluster.major} (private socket)`,
@@ -223,7 +227,7 @@ export class RehearsalService {
    * The rollback plan: restore this backup into a chosen project's database. The operator confirms by
    * typing that database's name; every request, refusal and outcome is in the audit trail.
    */
-  async restoreTo(runId: string, request: { targetProjectId: string; confirmDatabase: string; clean?: boolean }, options: { identities?: string[]; pgToolsDir?: string } = {}): Promise<{ ok: boolean; errors: RestoreErrorGroup[]; durationMs: number }> {
+  async restoreTo(runId: string, request: { targetProjectId: string; confirmDatabase: string; clean?: boolean }, options: { identities?: string[]; pgToolsDir?: string; signal?: AbortSignal } = {}): Promise<{ ok: boolean; errors: RestoreErrorGroup[]; durationMs: number }> {
     const { db, audit, projects, actor } = this.deps;
     const backup = loadBackup(db, runId);
     const targetProject = projects.get(request.targetProjectId);
@@ -240,11 +244,11 @@ export class RehearsalService {
     const activity = this.deps.activities.start('restore', targetProject.id, runId);
     try {
       const target = await projects.target(targetProject.id);
-      const archive = await prepareArchive(backup.path, identities, backup.manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }));
+      const archive = await prepareArchive(backup.path, identities, backup.manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), options.signal);
       let result;
       try {
-        const prepared = await prepareTarget(target, backup.manifest, await readCapturedRoles(backup, identities));
-        result = await restoreArchive(archive.file, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir, skips: prepared.skips, noOwner: true });
+        const prepared = await prepareTarget(target, backup.manifest, await readCapturedRoles(backup, identities), options.signal);
+        result = await restoreArchive(archive.file, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir, skips: prepared.skips, noOwner: true, signal: options.signal });
       } finally {
         archive.dispose();
       }
@@ -252,8 +256,9 @@ export class RehearsalService {
       log(result.ok ? 'restore.completed' : 'restore.failed', { backupId: backup.backupId, target: where, errors: result.errors.map((g) => `${g.title}: ${g.count}`), durationMs });
       return { ok: result.ok, errors: result.errors, durationMs };
     } catch (error) {
-      log('restore.failed', { backupId: backup.backupId, target: where, error: redact(error instanceof Error ? error.message : String(error)) });
-      throw error;
+      const failure = options.signal?.aborted ? cancelledError('The restore', error) : error;
+      log(options.signal?.aborted ? 'restore.cancelled' : 'restore.failed', { backupId: backup.backupId, target: where, error: redact(failure instanceof Error ? failure.message : String(failure)) });
+      throw failure;
     } finally {
       this.deps.activities.finish(activity);
     }
@@ -263,7 +268,7 @@ export class RehearsalService {
    * A staging project as rehearsal target: never the production profile nor the backed-up database
    * (compared by endpoint, not name); an empty database, or one the operator agreed to clean by typing its name.
    */
-  private async stagingTarget(backup: BackupRecord, projectId: string, confirmClean: string | undefined): Promise<{ target: PgTarget; clean: boolean }> {
+  private async stagingTarget(backup: BackupRecord, projectId: string, confirmClean: string | undefined, signal?: AbortSignal): Promise<{ target: PgTarget; clean: boolean }> {
     const { projects } = this.deps;
     const source = projects.get(backup.projectId);
     const candidate = projects.get(projectId);
@@ -276,7 +281,7 @@ export class RehearsalService {
     const tables = await withPgClient(target, async (client) => {
       await client.query('BEGIN READ ONLY');
       return readTables(client, []);
-    });
+    }, signal);
     if (tables.length === 0) return { target, clean: false };
     if (confirmClean === undefined) {
       throw new WardenError('CONFLICT', `Rehearsal needs an empty database, but ${describeTarget(target)} has ${tables.length} tables. Type the database name "${target.database}" to let the rehearsal clean it (objects of the backup are dropped and recreated), or use an empty database.`);
@@ -292,11 +297,11 @@ export class RehearsalService {
  * Reads the restored tables and counts their rows over two connections (nothing else writes to the copy,
  * so no shared snapshot is needed), then runs the sample checks read-only.
  */
-async function compareRestored(target: PgTarget, excludeSchemas: string[], sampleChecks: SampleCheck[]): Promise<{ restored: TableFacts[]; samples: CheckResult[] }> {
+async function compareRestored(target: PgTarget, excludeSchemas: string[], sampleChecks: SampleCheck[], signal?: AbortSignal): Promise<{ restored: TableFacts[]; samples: CheckResult[] }> {
   const tables = await withPgClient(target, async (client) => {
     await client.query('BEGIN READ ONLY');
     return readTables(client, excludeSchemas);
-  });
+  }, signal);
   // Largest first, dealt alternately: the two halves take about the same time.
   const bySize = [...tables].sort((a, b) => b.bytes - a.bytes);
   const halves = [bySize.filter((_, i) => i % 2 === 0), bySize.filter((_, i) => i % 2 === 1)];
@@ -305,13 +310,13 @@ async function compareRestored(target: PgTarget, excludeSchemas: string[], sampl
       withPgClient(target, async (client) => {
         await client.query('BEGIN READ ONLY');
         return countRows(client, half);
-      }),
+      }, signal),
     ),
   );
   const samples = await withPgClient(target, async (client) => {
     await client.query('BEGIN READ ONLY');
     return runSampleChecks(client, sampleChecks);
-  });
+  }, signal);
   const order = new Map(tables.map((t, i) => [`${t.schema}.${t.name}`, i]));
   return { restored: counted.flat().sort((a, b) => order.get(`${a.schema}.${a.name}`)! - order.get(`${b.schema}.${b.name}`)!), samples };
 }
@@ -330,10 +335,10 @@ async function readCapturedRoles(backup: BackupRecord, identities: string[]): Pr
 }
 
 /** For a staging target: which of the backup's extensions it has after the restore. */
-async function extensionsOn(target: PgTarget, manifest: Manifest): Promise<ExtensionOutcome[]> {
+async function extensionsOn(target: PgTarget, manifest: Manifest, signal?: AbortSignal): Promise<ExtensionOutcome[]> {
   const wanted = manifest.catalog?.extensions ?? [];
   if (!wanted.length) return [];
-  const installed = await withPgClient(target, async (client) => new Set((await client.query<{ extname: string }>('SELECT extname FROM pg_catalog.pg_extension')).rows.map((r) => r.extname)));
+  const installed = await withPgClient(target, async (client) => new Set((await client.query<{ extname: string }>('SELECT extname FROM pg_catalog.pg_extension')).rows.map((r) => r.extname)), signal);
   return wanted.map((e) => ({
     name: e.name,
     version: e.version,
@@ -344,18 +349,19 @@ async function extensionsOn(target: PgTarget, manifest: Manifest): Promise<Exten
   }));
 }
 
-async function amcheck(target: PgTarget, pgToolsDir: string | undefined): Promise<CheckResult> {
+async function amcheck(target: PgTarget, pgToolsDir: string | undefined, signal?: AbortSignal): Promise<CheckResult> {
   const title = 'pg_amcheck: heap and B-tree indexes consistent';
   // The restoring role may not install amcheck: a scratch server gets it beforehand, a staging target needs its administrator.
-  const installed = await withPgClient(target, async (client) => (await client.query(`SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'amcheck'`)).rowCount === 1);
+  const installed = await withPgClient(target, async (client) => (await client.query(`SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'amcheck'`)).rowCount === 1, signal);
   if (!installed) {
     return { key: 'amcheck', title, status: 'not-run', detail: `The amcheck extension is not installed in ${target.database}; ask its administrator to run CREATE EXTENSION amcheck there, or rehearse on the embedded server.`, numbers: {} };
   }
   try {
     const tool = await choosePgTool('pg_amcheck', { dir: pgToolsDir });
-    await withLibpqEnv(target, (env) => runTool(tool.path, [...connectionArgs(target), '--database', target.database, '--heapallindexed'], { env, timeoutMs: 3_600_000 }));
+    await withLibpqEnv(target, (env) => runTool(tool.path, [...connectionArgs(target), '--database', target.database, '--heapallindexed'], { env, timeoutMs: 3_600_000, signal }));
     return { key: 'amcheck', title, status: 'passed', detail: 'No corruption found.', numbers: {} };
   } catch (error) {
+    if (signal?.aborted) throw error;
     return { key: 'amcheck', title, status: 'failed', detail: redact(error instanceof Error ? error.message : String(error)), numbers: {} };
   }
 }

@@ -7,7 +7,7 @@ import type { Manifest } from '../../contract/backup';
 import type { RestoreErrorGroup } from '../../contract/verify';
 import { ageDecryptStream } from '../crypto/ageStream';
 import { HashStream, sha256File } from '../crypto/hashStream';
-import { WardenError } from '../errors';
+import { cancelledError, WardenError } from '../errors';
 import type { PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
@@ -36,9 +36,10 @@ export interface PlainArchive {
  * target, then decrypts into a private 0600 temp file (parallel pg_restore needs a seekable file;
  * decryption is native and fast) and checks the plaintext hash. The caller disposes of the file.
  */
-export async function prepareArchive(path: string, identities: string[], manifest: Manifest, onTempDir?: (dir: string) => void): Promise<PlainArchive> {
+export async function prepareArchive(path: string, identities: string[], manifest: Manifest, onTempDir?: (dir: string) => void, signal?: AbortSignal): Promise<PlainArchive> {
   const started = performance.now();
   const file = await sha256File(path);
+  signal?.throwIfAborted();
   if (file.sha256 !== manifest.files.dump.ciphertextSha256) {
     throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${file.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
   }
@@ -49,8 +50,9 @@ export async function prepareArchive(path: string, identities: string[], manifes
     const archive = join(dir, 'archive.dump');
     const plain = new HashStream();
     try {
-      await pipeline(createReadStream(path), ageDecryptStream(identities), plain, createWriteStream(archive, { mode: 0o600 }));
+      await pipeline(createReadStream(path), ageDecryptStream(identities), plain, createWriteStream(archive, { mode: 0o600 }), { signal });
     } catch (error) {
+      if (signal?.aborted) throw cancelledError('Decrypting the backup', error);
       const message = error instanceof Error ? error.message : String(error);
       throw new WardenError('INTERNAL', `Could not decrypt ${path}: ${/no identity matched/i.test(message) ? "none of the keys used matches the backup's recipients" : redact(message)}. Nothing was restored; run the integrity check for details.`, { cause: error });
     }
@@ -73,7 +75,7 @@ export async function restoreArchive(
   archive: string,
   target: PgTarget,
   manifest: Manifest,
-  options: { clean?: boolean; pgToolsDir?: string; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean } = {},
+  options: { clean?: boolean; pgToolsDir?: string; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean; signal?: AbortSignal } = {},
 ): Promise<RestoreResult> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir });
   const jobs = options.jobs ?? Math.min(4, availableParallelism());
@@ -81,7 +83,7 @@ export async function restoreArchive(
   const listArgs: string[] = [];
   if (options.skips) {
     // The list lives beside the decrypted archive (same private directory, removed with it).
-    const toc = (await runTool(pgRestore.path, ['--list', archive], { timeoutMs: 600_000 })).stdout;
+    const toc = (await runTool(pgRestore.path, ['--list', archive], { timeoutMs: 600_000, signal: options.signal })).stdout;
     const filtered = restoreList(toc, options.skips);
     skipped = filtered.skipped;
     const listFile = join(dirname(archive), 'restore.list');
@@ -103,11 +105,12 @@ export async function restoreArchive(
   ];
   return withLibpqEnv(target, (env) =>
     new Promise<RestoreResult>((resolve, reject) => {
-      const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(pgRestore.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'], signal: options.signal, killSignal: 'SIGTERM' });
       const stderr: Buffer[] = [];
       child.stderr.on('data', (b: Buffer) => stderr.push(b));
-      child.on('error', reject);
+      child.on('error', (error) => reject(options.signal?.aborted ? cancelledError('pg_restore', error) : error));
       child.on('close', (code) => {
+        if (options.signal?.aborted) return reject(cancelledError('pg_restore'));
         const errors = groupRestoreErrors(Buffer.concat(stderr).toString('utf8'));
         const failed = code !== 0 && errors.length === 0 ? [{ kind: 'other' as const, title: 'pg_restore failed', action: 'Read pg_restore\'s exit status and rehearse again.', count: 1, examples: [`pg_restore exited with code ${code}`] }] : [];
         resolve({ ok: code === 0, errors: [...errors, ...failed], jobs, skipped });

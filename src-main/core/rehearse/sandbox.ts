@@ -32,14 +32,14 @@ export async function prepareSandbox(
   admin: PgTarget,
   manifest: Manifest,
   captured: CapturedRole[] | null,
-  options: { amcheck: boolean; serverMajor: number },
+  options: { amcheck: boolean; serverMajor: number; signal?: AbortSignal },
 ): Promise<Sandbox> {
   const database = manifest.source.database;
   const catalog = manifest.catalog;
   const restorer = { ...admin, database, user: `bw_restore_${randomBytes(6).toString('hex')}`, password: randomBytes(24).toString('base64url') };
   await withPgClient(admin, async (client) => {
     if (database !== admin.database) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-  });
+  }, options.signal);
   return withPgClient({ ...admin, database }, async (client) => {
     const id = (n: string) => client.escapeIdentifier(n);
     const names = catalog?.roles ?? SUPABASE_DEFAULT_ROLES;
@@ -88,7 +88,7 @@ export async function prepareSandbox(
       await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${id(AMCHECK_SCHEMA)} TO ${id(restorer.user)}`);
     }
     return { restorer, notes, refused, extensions, skips };
-  });
+  }, options.signal);
 }
 
 /** Privileges from the catalog facts, granted to roles that exist here (and PUBLIC). */

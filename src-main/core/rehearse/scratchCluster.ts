@@ -32,6 +32,8 @@ export interface ScratchOptions {
   superuser?: string;
   /** Listen on loopback TCP: for a cluster that plays a remote production server (tests, the practice demo), never for a rehearsal. */
   tcp?: boolean;
+  /** Stops the start-up; the half-made server is removed. */
+  signal?: AbortSignal;
   /** OS user to run the server as when this process is root (postgres refuses root); created when missing. */
   rootRunAs?: string;
 }
@@ -72,7 +74,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     await runTool(
       initdb.path,
       ['-D', dataDir, '-U', superuser, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale', '--no-sync'],
-      { runAs, timeoutMs: 180_000 },
+      { runAs, timeoutMs: 180_000, signal: options.signal },
     );
     rmSync(pwfile);
 
@@ -101,7 +103,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     // A rehearsal server also runs inside bubblewrap where it works; a server that plays production (tcp) does not.
     const bwrap = tcp ? null : await findBubblewrap(runAs);
     const wrap = bwrap ? bubblewrapPrefix(bwrap, base, realpathSync(initdb.dir)) : undefined;
-    await runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000 });
+    await runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000, signal: options.signal });
     started = true;
     const isolation = [
       tcp ? 'TCP on 127.0.0.1' : 'a private 0700 socket folder, no TCP',
@@ -118,7 +120,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   } catch (error) {
     const log = readLog(join(base, 'server.log'));
     await stop();
-    if (error instanceof WardenError && error.code === 'TOOL_MISSING') throw error;
+    if (error instanceof WardenError && (error.code === 'TOOL_MISSING' || error.code === 'CANCELLED')) throw error;
     throw new WardenError('INTERNAL', `Could not start a scratch PostgreSQL: ${error instanceof Error ? error.message : String(error)}${log}`, { cause: error });
   }
 }

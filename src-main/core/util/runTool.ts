@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { WardenError } from '../errors';
+import { cancelledError, WardenError } from '../errors';
 import { redact } from './redact';
 
 export interface RunOptions {
@@ -10,6 +10,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
+  /** Stops the tool (SIGKILL) when aborted; the call then fails with CANCELLED. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -28,12 +30,14 @@ export function runTool(command: string, args: readonly string[], options: RunOp
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 120_000,
       killSignal: 'SIGKILL',
+      signal: options.signal,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (error: NodeJS.ErrnoException) => {
+      if (options.signal?.aborted) return reject(cancelledError(command.split('/').pop()!, error));
       reject(
         error.code === 'ENOENT'
           ? new WardenError('TOOL_MISSING', `${cmd} was not found. Install it or check the configured path.`, { cause: error })
@@ -41,6 +45,7 @@ export function runTool(command: string, args: readonly string[], options: RunOp
       );
     });
     child.on('close', (code, signal) => {
+      if (options.signal?.aborted) return reject(cancelledError(command.split('/').pop()!));
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) return resolve({ stdout, stderr });

@@ -10,6 +10,7 @@ import { loadBackup, type BackupRecord } from '../backup/backupRecord';
 import { ageDecryptStream } from '../crypto/ageStream';
 import { HashStream, sha256File } from '../crypto/hashStream';
 import type { Db } from '../db/database';
+import { cancelledError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
@@ -27,6 +28,8 @@ export interface VerifyOptions {
   /** Identities to decrypt with (e.g. an offline break-glass key); default: the project's key from the keychain. */
   identities?: string[];
   pgToolsDir?: string;
+  /** Cancels the check: the read, decryption and pg_restore --list stop at once. */
+  signal?: AbortSignal;
 }
 
 interface DecryptPass {
@@ -49,11 +52,13 @@ export class VerifyService {
     try {
       return await this.check(runId, backup, options);
     } catch (error) {
-      // Checks report what they find; landing here means the check itself could not run (keychain, tools).
-      const message = redact(error instanceof Error ? error.message : String(error));
+      // Checks report what they find; landing here means the check itself could not run (keychain, tools) or was cancelled.
+      const cancelled = options.signal?.aborted === true;
+      const failure = cancelled ? cancelledError('The integrity check', error) : error;
+      const message = redact(failure instanceof Error ? failure.message : String(failure));
       runs.setItem(runId, 'integrity', 'failed', { error: message });
-      audit.append({ actor, action: 'verify.failed', projectId: backup.projectId, runId, details: { backupId: backup.backupId, error: message } });
-      throw error;
+      audit.append({ actor, action: cancelled ? 'verify.cancelled' : 'verify.failed', projectId: backup.projectId, runId, details: { backupId: backup.backupId, error: message } });
+      throw failure;
     } finally {
       activities.finish(activity);
     }
@@ -80,7 +85,7 @@ export class VerifyService {
       for (const [key, title] of PASS_CHECKS) add(key, title, null, 'Not run: the backup file is missing.');
     } else {
       const identities = options.identities ?? [(await projects.backupKey(project.id, { create: false })).identity];
-      const pass = await this.decryptPass(backup.path, identities, manifest, options.pgToolsDir);
+      const pass = await this.decryptPass(backup.path, identities, manifest, options.pgToolsDir, options.signal);
       const cipherOk = pass.ciphertextSha256 === manifest.files.dump.ciphertextSha256;
       add('ciphertext-sha256', 'Ciphertext SHA-256 matches', cipherOk,
         cipherOk ? `sha256 ${pass.ciphertextSha256}` : `sha256 is ${pass.ciphertextSha256}, recorded ${manifest.files.dump.ciphertextSha256}: the file's bytes changed since the backup.`,
@@ -112,7 +117,7 @@ export class VerifyService {
   }
 
   /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
-  private async decryptPass(path: string, identities: string[], manifest: Manifest, pgToolsDir: string | undefined): Promise<DecryptPass> {
+  private async decryptPass(path: string, identities: string[], manifest: Manifest, pgToolsDir: string | undefined, signal?: AbortSignal): Promise<DecryptPass> {
     const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: pgToolsDir });
     const cipher = new HashStream();
     const plain = new HashStream();
@@ -125,10 +130,11 @@ export class VerifyService {
 
     let decryptError: string | null = null;
     try {
-      await pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, new ChildStdinSink(list.stdin));
+      await pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, new ChildStdinSink(list.stdin), { signal });
     } catch (error) {
-      decryptError = describeDecryptError(error, manifest);
       list.kill();
+      if (signal?.aborted) throw error;
+      decryptError = describeDecryptError(error, manifest);
     }
     const code = await listed;
     const ciphertext = decryptError === null ? { sha256: cipher.sha256, bytes: cipher.bytes } : await sha256File(path);

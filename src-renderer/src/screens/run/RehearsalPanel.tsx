@@ -3,6 +3,7 @@ import type { ProjectView } from '../../../../src-main/contract/project';
 import type { RehearsalReport, RehearsalTarget } from '../../../../src-main/contract/verify';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
+import { CancelCheck } from '../../ui/CancelCheck';
 import { ChecksList } from '../../ui/ChecksList';
 import { useAction } from '../../useAsync';
 import type { PanelProps } from '../RunScreen';
@@ -134,7 +135,8 @@ export function RehearsalPanel({ run, item }: PanelProps) {
           </label>
         </>
       )}
-      <ErrorBanner error={action.error} />
+      {/* The item's own error already says it (a failed or cancelled rehearsal): no second banner. */}
+      <ErrorBanner error={action.error === evidence?.error ? null : action.error} />
       <div className="actions">
         <label className="inline">
           Restore into{' '}
@@ -158,6 +160,7 @@ export function RehearsalPanel({ run, item }: PanelProps) {
         <button className={item.state === 'passed' ? '' : 'primary'} disabled={action.busy || !run.backupFile} onClick={() => void rehearse()}>
           {action.busy ? 'Rehearsing… (prepare server, decrypt, restore, compare)' : item.state === 'pending' ? 'Rehearse restore' : 'Rehearse again'}
         </button>
+        {action.busy && <CancelCheck runId={run.id} what="rehearsal" />}
       </div>
     </div>
   );
