@@ -2,19 +2,26 @@
 //  - src-renderer runs in a sandboxed page: no Node built-ins, no Electron, no main-process code.
 //  - src-main/core is plain Node so the CLI and the tests run it without Electron.
 //  - src-main/contract is shared by main, preload and renderer: zod only.
+//  - inside core: the Warden (the composition root) is imported by no core module; runs/ knows neither the
+//    Warden nor rehearse/; rehearse/ does not depend on the practice fixtures; Supabase's platform facts live
+//    in supabase/, which depends on nothing else in core.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const nativeOrServerPackages = ['better-sqlite3', 'keytar', 'pg', 'age-encryption'];
+// The modules of src-main/core, as seen from one of its folders.
+const coreSiblings = readdirSync(join(import.meta.dirname, 'src-main/core')).map((name) => name.replace(/\.ts$/, ''));
 
-const restrict = (paths, patterns, why) => ({
+const restrict = (paths, patterns, why, regexes = []) => ({
   'no-restricted-imports': [
     'error',
     {
       paths: paths.map((name) => ({ name, message: why })),
-      patterns: patterns.map((group) => ({ group: [group], message: why })),
+      patterns: [...patterns.map((group) => ({ group: [group], message: why })), ...regexes.map((regex) => ({ regex, message: why }))],
     },
   ],
 });
@@ -41,8 +48,33 @@ export default tseslint.config(
     files: ['src-main/core/**/*.ts'],
     rules: restrict(
       ['electron'],
+      ['electron/*', '**/app/**', '**/cli/**', '**/src-renderer/**', '**/warden'],
+      'src-main/core is plain Node: it must not depend on Electron or on a shell (app, cli); only the shells compose the Warden.',
+    ),
+  },
+  {
+    files: ['src-main/core/runs/**/*.ts'],
+    rules: restrict(
+      ['electron'],
+      ['electron/*', '**/app/**', '**/cli/**', '**/src-renderer/**', '**/warden', '**/rehearse/**'],
+      'core/runs keeps runs, checklist and activities: it must not depend on the Warden or on rehearse/ (pass what it needs in).',
+    ),
+  },
+  {
+    files: ['src-main/core/rehearse/**/*.ts'],
+    rules: restrict(
+      ['electron'],
+      ['electron/*', '**/app/**', '**/cli/**', '**/src-renderer/**', '**/warden', '**/practice/**'],
+      'core/rehearse restores production backups: it must not depend on the Warden or on the practice fixtures (Supabase facts come from core/supabase).',
+    ),
+  },
+  {
+    files: ['src-main/core/supabase/**/*.ts'],
+    rules: restrict(
+      ['electron'],
       ['electron/*', '**/app/**', '**/cli/**', '**/src-renderer/**'],
-      'src-main/core is plain Node: it must not depend on Electron or on a shell (app, cli).',
+      "core/supabase holds the platform's facts as data: it depends on nothing else in core.",
+      [`^\\.\\./(${coreSiblings.filter((f) => f !== 'supabase').join('|')})(/|$)`],
     ),
   },
   {

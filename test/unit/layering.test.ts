@@ -19,6 +19,12 @@ describe('layering lint rule', () => {
     ["import { createMainWindow } from '../app/window';", 'src-main/core/x.ts'],
     ["import { readFileSync } from 'node:fs';", 'src-main/contract/x.ts'],
     ["import { openWarden } from '../src-main/core/warden';", 'src-preload/x.ts'],
+    ["import type { Warden } from '../warden';", 'src-main/core/backup/x.ts'],
+    ["import type { Warden } from '../warden';", 'src-main/core/runs/x.ts'],
+    ["import { removeOrphanedCluster } from '../rehearse/scratchCluster';", 'src-main/core/runs/x.ts'],
+    ["import { appSql } from '../practice/supabaseShape';", 'src-main/core/rehearse/x.ts'],
+    ["import { withPgClient } from '../pg/connect';", 'src-main/core/supabase/x.ts'],
+    ["import { redact } from '../util/redact';", 'src-main/core/supabase/x.ts'],
   ])('forbids %s in %s', async (code, file) => {
     expect(await ruleHits(`${code}\nexport const used = 1;`, file)).toHaveLength(1);
   });
@@ -29,6 +35,12 @@ describe('layering lint rule', () => {
     ["import { readFileSync } from 'node:fs';", 'src-main/core/x.ts'],
     ["import { app } from 'electron';", 'src-main/app/x.ts'],
     ["import { contextBridge } from 'electron';", 'src-preload/x.ts'],
+    ["import { isReservedRole } from '../supabase/platformRoles';", 'src-main/core/rehearse/x.ts'],
+    ["import { PLATFORM_ROLES } from '../supabase/platformRoles';", 'src-main/core/practice/x.ts'],
+    ["import type { RunStore } from './runStore';", 'src-main/core/runs/x.ts'],
+    ["import { removeOrphanedCluster } from '../pgtools/postmaster';", 'src-main/core/runs/x.ts'],
+    ["import { PLATFORM_ROLES } from './platformRoles';", 'src-main/core/supabase/x.ts'],
+    ["import { openWarden } from '../core/warden';", 'src-main/cli/x.ts'],
   ])('allows %s in %s', async (code, file) => {
     expect(await ruleHits(`${code}\nexport const used = 1;`, file)).toEqual([]);
   });

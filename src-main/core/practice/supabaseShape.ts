@@ -6,30 +6,18 @@
 // the app's migrations (the 31 EduPath tables, a trigger on auth.users, a custom role) run as postgres.
 // Used by the practice demo, tests and benchmarks, so the green path is the real path.
 
-/** Cluster-wide roles as the platform creates them; idempotent because a cluster may host several practice databases. */
+import { PLATFORM_ROLES } from '../supabase/platformRoles';
+
+/** Cluster-wide roles as the platform creates them (core/supabase); idempotent because a cluster may host several practice databases. */
 export const platformRolesSql = (postgresPassword: string, literal: (s: string) => string) => `
 DO $$
 DECLARE r record;
 BEGIN
-  FOR r IN SELECT * FROM (VALUES
-    ('supabase_admin', 'SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS NOLOGIN'),
-    ('postgres', 'NOSUPERUSER CREATEDB CREATEROLE LOGIN REPLICATION BYPASSRLS'),
-    ('anon', 'NOLOGIN NOINHERIT'),
-    ('authenticated', 'NOLOGIN NOINHERIT'),
-    ('service_role', 'NOLOGIN NOINHERIT BYPASSRLS'),
-    ('authenticator', 'LOGIN NOINHERIT'),
-    ('supabase_auth_admin', 'NOINHERIT CREATEROLE LOGIN NOREPLICATION'),
-    ('supabase_storage_admin', 'NOINHERIT CREATEROLE LOGIN NOREPLICATION'),
-    ('supabase_replication_admin', 'LOGIN REPLICATION'),
-    ('supabase_read_only_user', 'LOGIN BYPASSRLS'),
-    ('dashboard_user', 'NOSUPERUSER CREATEDB CREATEROLE REPLICATION'),
-    ('pgbouncer', 'LOGIN')
-  ) AS v(name, attributes) LOOP
+  FOR r IN SELECT * FROM (VALUES ${PLATFORM_ROLES.map((role) => `(${literal(role.name)}, ${literal(role.attributes)})`).join(', ')}) AS v(name, attributes) LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name) THEN EXECUTE format('CREATE ROLE %I %s', r.name, r.attributes); END IF;
   END LOOP;
 END $$;
-GRANT pg_read_all_data TO supabase_read_only_user;
-GRANT anon, authenticated, service_role, supabase_admin TO authenticator;
+${PLATFORM_ROLES.flatMap((role) => role.memberOf.map((group) => `GRANT ${group} TO ${role.name};`)).join('\n')}
 ALTER ROLE anon SET statement_timeout = '3s';
 ALTER ROLE authenticated SET statement_timeout = '8s';
 ALTER ROLE authenticator SET statement_timeout = '8s';

@@ -3,15 +3,9 @@ import type { CapturedRole, Manifest } from '../../contract/backup';
 import { WardenError } from '../errors';
 import { describeTarget, withPgClient, type PgTarget } from '../pg/connect';
 import type { TocSkips } from './restoreList';
-import { recreateRoles, SUPABASE_DEFAULT_ROLES } from './roles';
-
-/** Supabase-managed schemas whose objects public tables commonly reference (auth.uid() in RLS policies). */
-const AUTH_STUBS = `
-CREATE SCHEMA IF NOT EXISTS auth;
-CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
-CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.role', true), '') $$;
-CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$;
-`;
+import { AUTH_STAND_INS, EMPTY_STAND_IN_SCHEMAS } from '../supabase/managedSchemas';
+import { SUPABASE_DEFAULT_ROLES } from '../supabase/platformRoles';
+import { recreateRoles } from './roles';
 
 /** Event triggers are a superuser feature: every restore leaves them out (TocSkips.eventTriggers) and says so. */
 export const eventTriggersRefused = (manifest: Manifest): string[] =>
@@ -22,10 +16,10 @@ export async function createStandIns(client: pg.Client, manifest: Manifest): Pro
   const notes: string[] = [];
   const excluded = new Set(manifest.dump.excludedSchemas);
   if (excluded.has('auth')) {
-    await client.query(AUTH_STUBS);
+    await client.query(AUTH_STAND_INS);
     notes.push('Schema auth was left out of the dump: auth.uid(), auth.role() and auth.jwt() stand-ins created.');
   }
-  for (const schema of ['storage', 'extensions'].filter((s) => excluded.has(s))) {
+  for (const schema of EMPTY_STAND_IN_SCHEMAS.filter((s) => excluded.has(s))) {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(schema)}`);
     notes.push(`Schema ${schema} was left out of the dump: an empty one was created.`);
   }

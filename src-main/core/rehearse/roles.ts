@@ -1,24 +1,11 @@
 import type pg from 'pg';
 import type { CapturedRole } from '../../contract/backup';
+import { isReservedRole, reservedShape } from '../supabase/platformRoles';
 
 // Roles are recreated from data (names, flags, memberships, settings, comments) with quoted identifiers
 // and literals: never by executing role SQL taken from production. What a restored role may have is
 // decided here, not by the dump: no SUPERUSER, CREATEROLE, REPLICATION, BYPASSRLS or LOGIN, and no
 // membership in a predefined role that reaches the server's programs or files.
-
-/** Supabase's reserved roles: never recreated from a dump (the Supabase CLI's rule); a restore makes them in the platform's shape. */
-const RESERVED = new Set(['postgres', 'anon', 'authenticated', 'authenticator', 'service_role', 'dashboard_user', 'pgbouncer']);
-export const isReservedRole = (name: string): boolean => RESERVED.has(name) || /^(supabase_|pgsodium_)/.test(name);
-
-/** The reserved roles' shape on the platform that matters to a restore: the API roles do not inherit; authenticator switches to them. */
-const RESERVED_SHAPE: Record<string, { inherit: boolean; memberOf: string[] }> = {
-  anon: { inherit: false, memberOf: [] },
-  authenticated: { inherit: false, memberOf: [] },
-  service_role: { inherit: false, memberOf: [] },
-  authenticator: { inherit: false, memberOf: ['anon', 'authenticated', 'service_role'] },
-};
-/** Used for backups taken before roles were captured as data. */
-export const SUPABASE_DEFAULT_ROLES = ['anon', 'authenticated', 'service_role', 'authenticator', 'postgres', 'supabase_admin', 'supabase_auth_admin', 'supabase_storage_admin', 'dashboard_user'];
 
 /** Predefined roles a restored role may keep membership in: none of them reaches programs, files or the network. */
 const HARMLESS_PREDEFINED = new Set([
@@ -64,7 +51,7 @@ export async function recreateRoles(
     }
     const reserved = isReservedRole(name);
     const role = reserved ? undefined : byName.get(name);
-    const inherit = reserved ? (RESERVED_SHAPE[name]?.inherit ?? true) : (role?.inherit ?? true);
+    const inherit = reserved ? reservedShape(name).inherit : (role?.inherit ?? true);
     await client.query(`CREATE ROLE ${id(name)} NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS NOLOGIN ${inherit ? 'INHERIT' : 'NOINHERIT'}`);
     existing.add(name);
     outcome.present.push(name);
@@ -84,7 +71,7 @@ export async function recreateRoles(
   // Only roles of the backup (or harmless predefined ones) are granted: never a role of the target's own, such as its bootstrap superuser.
   const known = new Set(names);
   for (const name of outcome.created) {
-    for (const group of RESERVED_SHAPE[name]?.memberOf ?? []) if (existing.has(group)) await grant(name, group);
+    if (isReservedRole(name)) for (const group of reservedShape(name).memberOf) if (existing.has(group) && !group.startsWith('pg_')) await grant(name, group);
   }
   for (const role of captured ?? []) {
     if (!created.has(role.name) || isReservedRole(role.name)) continue;

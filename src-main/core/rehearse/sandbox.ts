@@ -6,7 +6,8 @@ import { withPgClient, type PgTarget } from '../pg/connect';
 import { affectedTables, packageHint, REFUSED_EXTENSIONS } from './extensions';
 import { createStandIns, eventTriggersRefused, extensionMembers } from './prepareTarget';
 import type { TocSkips } from './restoreList';
-import { recreateRoles, SUPABASE_DEFAULT_ROLES } from './roles';
+import { SUPABASE_DEFAULT_ROLES } from '../supabase/platformRoles';
+import { recreateRoles } from './roles';
 
 /** Schema (owned by the scratch superuser, out of the restore's reach) that holds amcheck when asked for. */
 export const AMCHECK_SCHEMA = 'bw_amcheck';

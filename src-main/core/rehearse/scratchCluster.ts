@@ -5,6 +5,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { WardenError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
+import { killPostmaster } from '../pgtools/postmaster';
 import { runTool } from '../util/runTool';
 import { bubblewrapPrefix, findBubblewrap } from './osSandbox';
 import type { PgTarget } from '../pg/connect';
@@ -165,21 +166,6 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-/** Removes a scratch cluster whose owner died (kill -9): the server is killed and its directory removed. */
-export function removeOrphanedCluster(base: string): void {
-  killPostmaster(join(base, 'data'));
-  rmSync(base, { recursive: true, force: true });
-}
-
-function killPostmaster(dataDir: string): void {
-  try {
-    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (pid > 0) process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 function readLog(file: string): string {

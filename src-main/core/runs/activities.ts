@@ -4,7 +4,7 @@ import type { ChecklistKey } from '../../contract/checklist';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { Db } from '../db/database';
 import { WardenError } from '../errors';
-import { removeOrphanedCluster } from '../rehearse/scratchCluster';
+import { removeOrphanedCluster } from '../pgtools/postmaster';
 import { currentProcess, isAlive } from './processIdentity';
 import type { RunStore } from './runStore';
 

@@ -1,8 +1,19 @@
 import type { RunView } from '../../contract/runs';
-import type { Warden } from '../warden';
+import type { Db } from '../db/database';
+import type { ProjectService } from '../projects/projectService';
+import type { SignOffService } from '../report/signoffService';
+import type { RunStore } from './runStore';
+
+/** What a run view is read from (the Warden has all of it; runs/ does not depend on the Warden). */
+interface Sources {
+  db: Db;
+  runs: RunStore;
+  projects: Pick<ProjectService, 'get'>;
+  signOffs: Pick<SignOffService, 'list'>;
+}
 
 /** A run as the UI shows it: status, checklist with evidence, sign-offs, the backup file. */
-export function runView(w: Warden, runId: string): RunView {
+export function runView(w: Sources, runId: string): RunView {
   const run = w.runs.get(runId);
   const artifact = w.db.prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) as { path: string } | undefined;
   return {
@@ -22,6 +33,6 @@ export function runView(w: Warden, runId: string): RunView {
   };
 }
 
-export function listRunViews(w: Warden, projectId?: string): RunView[] {
+export function listRunViews(w: Sources, projectId?: string): RunView[] {
   return w.runs.list(projectId).map((r) => runView(w, r.id));
 }
