@@ -1,21 +1,34 @@
 import { z } from 'zod';
 import { backupProgressSchema } from './backup';
+import type { ChecklistKey } from './checklist';
+import { itemEvidenceSchema } from './evidence';
 import { signOffSchema } from './signoff';
 
 export const itemStateSchema = z.enum(['pending', 'running', 'passed', 'partial', 'failed', 'skipped']);
 
-export const checklistItemViewSchema = z.object({
-  key: z.string(),
+const itemBase = z.object({
   title: z.string(),
   mode: z.enum(['verified', 'attested']),
   state: itemStateSchema,
-  evidence: z.unknown(),
   attestedBy: z.string().nullable(),
   attestedAt: z.string().nullable(),
   note: z.string().nullable(),
   updatedAt: z.string(),
 });
+const itemView = <K extends ChecklistKey>(key: K) => itemBase.extend({ key: z.literal(key), evidence: itemEvidenceSchema(key) });
+
+/** One checklist item with its typed evidence: a union discriminated by the item's key. */
+export const checklistItemViewSchema = z.discriminatedUnion('key', [
+  itemView('prerequisites'),
+  itemView('backup'),
+  itemView('integrity'),
+  itemView('log'),
+  itemView('rehearsal'),
+  itemView('sign-off'),
+  itemView('notify'),
+]);
 export type ChecklistItemView = z.infer<typeof checklistItemViewSchema>;
+export type ItemView<K extends ChecklistKey> = Extract<ChecklistItemView, { key: K }>;
 
 export const runViewSchema = z.object({
   id: z.string(),

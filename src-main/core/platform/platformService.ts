@@ -63,9 +63,10 @@ export class PlatformService {
     const latest = list.backups.filter((b) => b.status === 'COMPLETED').sort((a, b) => Date.parse(b.inserted_at) - Date.parse(a.inserted_at))[0];
     if (!latest) {
       const evidence = { source: 'management-api', projectRef: info.ref, backups: list.backups.length, pitrEnabled: list.pitr_enabled };
-      runs.setItem(runId, 'prerequisites', 'failed', { platform: evidence });
+      const error = `Supabase lists no COMPLETED backup for project ${info.ref} (${list.backups.length} backups in other states). Wait for the daily backup or take one in the dashboard, then check again.`;
+      runs.setItem(runId, 'prerequisites', 'failed', { error });
       this.log(run.project_id, runId, 'platform.checked', { ...evidence, ok: false });
-      throw new WardenError('NOT_FOUND', `Supabase lists no COMPLETED backup for project ${info.ref} (${list.backups.length} backups in other states). Wait for the daily backup or take one in the dashboard, then check again.`);
+      throw new WardenError('NOT_FOUND', error);
     }
     const retentionDays = request.retentionDays ?? defaultRetentionDays[request.plan];
     const evidence: PlatformEvidence = {

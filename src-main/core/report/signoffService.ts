@@ -58,7 +58,7 @@ export class SignOffService {
       if (signOff.overrideReason) log('signoff.override', { role: signOff.role, name: signOff.name, osUser, reason: signOff.overrideReason, items: red.map((i) => `${i.key}: ${i.state}`) });
       log(`signoff.${signOff.role}`, { name: signOff.name, osUser });
       if (signOff.role === 'verifier') {
-        runs.attestItem(runId, 'sign-off', `${creator!.name} / ${signOff.name}`, signOff.overrideReason ?? '', { creator, verifier: signOff });
+        runs.attestItem(runId, 'sign-off', `${creator!.name} / ${signOff.name}`, signOff.overrideReason ?? '', { creator: creator!, verifier: signOff });
       } else {
         runs.setItem(runId, 'sign-off', 'running', { creator: signOff });
       }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checklistItems, type ChecklistKey, type ItemState, type RunStatus } from '../../contract/checklist';
+import type { Evidence, FailureEvidence } from '../../contract/evidence';
 import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 
@@ -75,7 +76,8 @@ export class RunStore {
     this.db.prepare('UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?').run(status, this.now().toISOString(), error, id);
   }
 
-  setItem(runId: string, key: ChecklistKey, state: ItemState, evidence?: unknown): void {
+  /** Evidence is typed per item (contract/evidence); without it, the item keeps what it had. */
+  setItem<K extends ChecklistKey>(runId: string, key: K, state: ItemState, evidence?: Evidence<K> | FailureEvidence): void {
     this.db
       .prepare('UPDATE checklist_items SET state = ?, evidence = coalesce(?, evidence), updated_at = ? WHERE run_id = ? AND key = ?')
       .run(state, evidence === undefined ? null : JSON.stringify(evidence), this.now().toISOString(), runId, key);
@@ -83,7 +85,7 @@ export class RunStore {
   }
 
   /** An item the operator vouches for: who, when and why are kept with it. */
-  attestItem(runId: string, key: ChecklistKey, by: string, note: string, evidence: unknown): void {
+  attestItem<K extends ChecklistKey>(runId: string, key: K, by: string, note: string, evidence: Evidence<K>): void {
     const at = this.now().toISOString();
     this.db
       .prepare(`UPDATE checklist_items SET state = 'passed', mode = 'attested', evidence = ?, attested_by = ?, attested_at = ?, note = ?, updated_at = ? WHERE run_id = ? AND key = ?`)

@@ -1,8 +1,8 @@
-import type { RunView } from '../../contract/runs';
+import { checklistItemViewSchema, type ChecklistItemView, type RunView } from '../../contract/runs';
 import type { Db } from '../db/database';
 import type { ProjectService } from '../projects/projectService';
 import type { SignOffService } from '../report/signoffService';
-import type { RunStore } from './runStore';
+import type { ChecklistItem, RunStore } from './runStore';
 
 /** What a run view is read from (the Warden has all of it; runs/ does not depend on the Warden). */
 interface Sources {
@@ -27,7 +27,7 @@ export function runView(w: Sources, runId: string): RunView {
     startedAt: run.started_at,
     finishedAt: run.finished_at,
     error: run.error,
-    items: w.runs.items(runId),
+    items: w.runs.items(runId).map(typedItem),
     signOffs: w.signOffs.list(runId),
     backupFile: artifact?.path ?? null,
   };
@@ -35,4 +35,14 @@ export function runView(w: Sources, runId: string): RunView {
 
 export function listRunViews(w: Sources, projectId?: string): RunView[] {
   return w.runs.list(projectId).map((r) => runView(w, r.id));
+}
+
+/** The item with its evidence typed by the contract; evidence an older version stored in another shape says so instead. */
+function typedItem(item: ChecklistItem): ChecklistItemView {
+  const parsed = checklistItemViewSchema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  return checklistItemViewSchema.parse({
+    ...item,
+    evidence: { error: 'This evidence was recorded by an older version of Backup Warden in another shape; run this step again to see it here.' },
+  });
 }

@@ -12,22 +12,25 @@ import { PlatformPanel } from './run/PlatformPanel';
 import { RehearsalPanel } from './run/RehearsalPanel';
 import { SignOffPanel } from './run/SignOffPanel';
 
-/** What a checklist panel gets. Its actions need not reload the run: main announces every change (runChanged). */
-export interface PanelProps {
-  run: RunView;
-  project: ProjectView;
-  item: ChecklistItemView;
+/** Each item's panel, typed by its key: the item's evidence reaches the panel with its own type. */
+function ItemPanel({ run, project, item }: { run: RunView; project: ProjectView; item: ChecklistItemView }): ReactNode {
+  switch (item.key) {
+    case 'prerequisites':
+      return <PlatformPanel run={run} project={project} item={item} />;
+    case 'backup':
+      return <BackupEvidence run={run} project={project} item={item} />;
+    case 'integrity':
+      return <IntegrityPanel run={run} project={project} item={item} />;
+    case 'log':
+      return <LogPanel run={run} project={project} item={item} />;
+    case 'rehearsal':
+      return <RehearsalPanel run={run} project={project} item={item} />;
+    case 'sign-off':
+      return <SignOffPanel run={run} project={project} item={item} />;
+    case 'notify':
+      return <NotifyPanel run={run} project={project} item={item} />;
+  }
 }
-
-const panels: Record<string, (p: PanelProps) => ReactNode> = {
-  prerequisites: PlatformPanel,
-  backup: BackupEvidence,
-  integrity: IntegrityPanel,
-  log: LogPanel,
-  rehearsal: RehearsalPanel,
-  'sign-off': SignOffPanel,
-  notify: NotifyPanel,
-};
 
 function provenance(item: ChecklistItemView): string {
   if (item.mode === 'attested' && item.attestedBy) return `attested by ${item.attestedBy} at ${new Date(item.attestedAt!).toLocaleString()}${item.note ? ` — ${item.note}` : ''}`;
@@ -107,7 +110,6 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
       <ErrorBanner error={error} />
       <ol className="checklist">
         {run.items.map((item) => {
-          const Panel = panels[item.key];
           return (
             <li key={item.key} className={`card item item-${item.state}`} aria-labelledby={`item-${item.key}`}>
               <div className="card-head">
@@ -120,7 +122,7 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
                   <div className="progress-fill" />
                 </div>
               )}
-              {Panel && <Panel run={run} project={project} item={item} />}
+              <ItemPanel run={run} project={project} item={item} />
             </li>
           );
         })}

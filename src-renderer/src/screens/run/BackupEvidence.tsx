@@ -1,29 +1,17 @@
 import { useEffect, useState } from 'react';
 import type { BackupProgress } from '../../../../src-main/contract/backup';
+import { isFailure } from '../../../../src-main/contract/evidence';
 import { formatBytes } from '../../../../src-main/contract/format';
 import { api, unwrap } from '../../api';
 import { ProgressBar } from '../../ui/ProgressBar';
-import type { PanelProps } from '../RunScreen';
-
-interface Evidence {
-  file: string;
-  ciphertextBytes: number;
-  ciphertextSha256: string;
-  tables: number;
-  publicTables: number;
-  rows: number;
-  roles: string;
-  pgDump: string;
-  serverVersion: string;
-  error?: string;
-}
+import type { PanelProps } from './panelProps';
 
 /** The backup while it runs (live progress, ETA, cancel), then what it produced. It is started from the project. */
-export function BackupEvidence({ run, item }: PanelProps) {
+export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
   const [progress, setProgress] = useState<BackupProgress | null>(null);
   const [cancelling, setCancelling] = useState(false);
   useEffect(() => api().onBackupProgress((e) => e.runId === run.id && setProgress(e.progress)), [run.id]);
-  const e = item.evidence as Evidence | null;
+  const e = item.evidence;
   if (item.state === 'running') {
     const cancel = () => {
       setCancelling(true);
@@ -41,7 +29,7 @@ export function BackupEvidence({ run, item }: PanelProps) {
     );
   }
   if (!e) return <p className="muted">Started from the project’s “Start backup”.</p>;
-  if (e.error) return <p className="report bad">{e.error}</p>;
+  if (isFailure(e)) return <p className="report bad">{e.error}</p>;
   return (
     <dl className="facts">
       <dt>File</dt>

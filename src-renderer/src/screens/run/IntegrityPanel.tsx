@@ -1,18 +1,20 @@
-import type { VerifyReport } from '../../../../src-main/contract/verify';
+import { isFailure } from '../../../../src-main/contract/evidence';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { CancelCheck } from '../../ui/CancelCheck';
 import { ChecksList } from '../../ui/ChecksList';
 import { useAction } from '../../useAsync';
-import type { PanelProps } from '../RunScreen';
+import type { PanelProps } from './panelProps';
 
-export function IntegrityPanel({ run, item }: PanelProps) {
+export function IntegrityPanel({ run, item }: PanelProps<'integrity'>) {
   const action = useAction();
-  const report = item.evidence as VerifyReport | null;
+  const report = item.evidence && !isFailure(item.evidence) ? item.evidence : null;
+  const failure = item.evidence && isFailure(item.evidence) ? item.evidence.error : null;
   const verify = () => action.run(() => unwrap(api().verifyBackup({ runId: run.id })));
   return (
     <div>
-      {report?.checks && <ChecksList checks={report.checks} />}
+      {failure && <p className="report bad">{failure}</p>}
+      {report && <ChecksList checks={report.checks} />}
       <ErrorBanner error={action.error} />
       <div className="actions">
         <button className={item.state === 'passed' ? '' : 'primary'} disabled={action.busy || !run.backupFile} onClick={() => void verify()}>

@@ -3,10 +3,10 @@ import type { IpcOutput } from '../../../../src-main/contract/ipc';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { useAction } from '../../useAsync';
-import type { PanelProps } from '../RunScreen';
+import type { PanelProps } from './panelProps';
 
 /** The backup log filled in from evidence: preview at any time, export signed once both have signed off. */
-export function LogPanel({ run }: PanelProps) {
+export function LogPanel({ run }: PanelProps<'log'>) {
   const action = useAction();
   const [preview, setPreview] = useState<IpcOutput<'previewLog'> | null>(null);
   const [exported, setExported] = useState<IpcOutput<'exportLog'> | null>(null);

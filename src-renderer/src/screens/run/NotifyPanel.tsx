@@ -1,13 +1,14 @@
 import { useState } from 'react';
+import { isFailure } from '../../../../src-main/contract/evidence';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { useAction } from '../../useAsync';
-import type { PanelProps } from '../RunScreen';
+import type { PanelProps } from './panelProps';
 
 /** Tell the team: through the project's webhook, or paste the prepared message and say where it went. */
-export function NotifyPanel({ run, project, item }: PanelProps) {
+export function NotifyPanel({ run, project, item }: PanelProps<'notify'>) {
   const action = useAction();
-  const [message, setMessage] = useState<string | null>((item.evidence as { message?: string } | null)?.message ?? null);
+  const [message, setMessage] = useState<string | null>(item.evidence && !isFailure(item.evidence) ? item.evidence.message : null);
   const [by, setBy] = useState('');
   const [channel, setChannel] = useState('');
   const show = () => action.run(() => unwrap(api().notifyTeam({ mode: 'message', runId: run.id }))).then((r) => r && setMessage(r.message));

@@ -1,16 +1,17 @@
 import { useState } from 'react';
 import { backupStatuses, plans } from '../../../../src-main/contract/constants';
-import type { PlatformEvidence } from '../../../../src-main/contract/platform';
+import { isFailure } from '../../../../src-main/contract/evidence';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { inHours, toIso } from '../../ui/dates';
 import { useAction } from '../../useAsync';
-import type { PanelProps } from '../RunScreen';
+import type { PanelProps } from './panelProps';
 
 /** Supabase's own daily backup must outlive the migration window: read from the Management API, or attested. */
-export function PlatformPanel({ run, project, item }: PanelProps) {
+export function PlatformPanel({ run, project, item }: PanelProps<'prerequisites'>) {
   const action = useAction();
-  const evidence = (item.evidence as { platform?: PlatformEvidence } | null)?.platform ?? null;
+  const evidence = item.evidence && !isFailure(item.evidence) ? item.evidence.platform : null;
+  const failure = item.evidence && isFailure(item.evidence) ? item.evidence.error : null;
   const [plan, setPlan] = useState<(typeof plans)[number]>('pro');
   const [start, setStart] = useState(() => inHours(1));
   const [end, setEnd] = useState(() => inHours(4));
@@ -28,6 +29,7 @@ export function PlatformPanel({ run, project, item }: PanelProps) {
 
   return (
     <div>
+      {failure && <p className="report bad">{failure}</p>}
       {evidence && (
         <dl className="facts">
           <dt>Platform backup</dt>

@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { ProjectView } from '../../../../src-main/contract/project';
+import { isFailure } from '../../../../src-main/contract/evidence';
 import type { RehearsalReport, RehearsalTarget } from '../../../../src-main/contract/verify';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { CancelCheck } from '../../ui/CancelCheck';
 import { ChecksList } from '../../ui/ChecksList';
 import { useAction } from '../../useAsync';
-import type { PanelProps } from '../RunScreen';
+import type { PanelProps } from './panelProps';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const n = (x: number) => x.toLocaleString();
@@ -88,7 +89,7 @@ function Findings({ report }: { report: RehearsalReport }) {
   );
 }
 
-export function RehearsalPanel({ run, item }: PanelProps) {
+export function RehearsalPanel({ run, item }: PanelProps<'rehearsal'>) {
   const action = useAction();
   const [amcheck, setAmcheck] = useState(true);
   const [showAll, setShowAll] = useState(false);
@@ -99,15 +100,15 @@ export function RehearsalPanel({ run, item }: PanelProps) {
     // Staging targets: any other project that is not production (main refuses the rest anyway).
     void unwrap(api().listProjects()).then((all) => setStaging(all.filter((p) => p.environment !== 'production' && p.id !== run.projectId)), () => setStaging([]));
   }, [run.projectId]);
-  const evidence = item.evidence as (RehearsalReport & { error?: undefined }) | { error: string } | null;
-  const report = evidence && 'checks' in evidence ? evidence : null;
+  const failure = item.evidence && isFailure(item.evidence) ? item.evidence.error : null;
+  const report = item.evidence && !isFailure(item.evidence) ? item.evidence : null;
   const target: RehearsalTarget =
     targetId === 'embedded' ? { kind: 'embedded' } : { kind: 'project', projectId: targetId, ...(confirmClean.trim() ? { confirmClean: confirmClean.trim() } : {}) };
   const rehearse = () => action.run(() => unwrap(api().rehearseRestore({ runId: run.id, amcheck, target })));
   const tables = report ? report.tables.filter((t) => showAll || t.table.startsWith('public.') || t.expected !== t.restored) : [];
   return (
     <div>
-      {evidence?.error && <p className="report bad">{evidence.error}</p>}
+      {failure && <p className="report bad">{failure}</p>}
       {report && (
         <>
           <Findings report={report} />
@@ -136,7 +137,7 @@ export function RehearsalPanel({ run, item }: PanelProps) {
         </>
       )}
       {/* The item's own error already says it (a failed or cancelled rehearsal): no second banner. */}
-      <ErrorBanner error={action.error === evidence?.error ? null : action.error} />
+      <ErrorBanner error={action.error === failure ? null : action.error} />
       <div className="actions">
         <label className="inline">
           Restore into{' '}

@@ -3,10 +3,10 @@ import { signOffGate } from '../../../../src-main/contract/constants';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { useAction } from '../../useAsync';
-import type { PanelProps } from '../RunScreen';
+import type { PanelProps } from './panelProps';
 
 /** The creator signs, then a different person verifies; both only on green evidence, unless overridden with a reason. */
-export function SignOffPanel({ run }: PanelProps) {
+export function SignOffPanel({ run }: PanelProps<'sign-off'>) {
   const action = useAction();
   const [name, setName] = useState('');
   const [override, setOverride] = useState('');

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { ChecklistKey } from './checklist';
+import { platformEvidenceSchema } from './platform';
+import { signOffSchema } from './signoff';
+import { rehearsalReportSchema, verifyReportSchema } from './verify';
+
+/** A step that could not run or was stopped: what happened, and what was removed after it. */
+export const failureEvidenceSchema = z.object({ error: z.string(), removed: z.array(z.string()).optional() });
+export type FailureEvidence = z.infer<typeof failureEvidenceSchema>;
+
+export const backupEvidenceSchema = z.object({
+  backupId: z.string(),
+  file: z.string(),
+  ciphertextBytes: z.number(),
+  ciphertextSha256: z.string(),
+  plaintextSha256: z.string(),
+  tables: z.number().int(),
+  publicTables: z.number().int(),
+  rows: z.number().int(),
+  roles: z.enum(['captured', 'skipped']),
+  pgDump: z.string(),
+  serverVersion: z.string(),
+});
+export type BackupEvidence = z.infer<typeof backupEvidenceSchema>;
+
+/** What each checklist item records when it succeeds (or is checked): one schema per item. */
+export const evidenceSchemas = {
+  prerequisites: z.object({ platform: platformEvidenceSchema }),
+  backup: backupEvidenceSchema,
+  integrity: verifyReportSchema,
+  log: z.object({ renderedAt: z.string() }),
+  rehearsal: rehearsalReportSchema,
+  'sign-off': z.object({ creator: signOffSchema, verifier: signOffSchema.optional() }),
+  notify: z.object({ channel: z.string(), status: z.number().int().optional(), message: z.string() }),
+} satisfies Record<ChecklistKey, z.ZodType>;
+export type Evidence<K extends ChecklistKey> = z.infer<(typeof evidenceSchemas)[K]>;
+
+/** An item's evidence: its own record, or why the step failed. */
+export const itemEvidenceSchema = <K extends ChecklistKey>(key: K) => z.union([evidenceSchemas[key], failureEvidenceSchema]).nullable();
+
+export const isFailure = (evidence: object | null): evidence is FailureEvidence => evidence !== null && 'error' in evidence;
