@@ -9,9 +9,10 @@ import { createIpcRouter } from './ipc/router';
 import { installMenu } from './menu';
 import { createSenderCheck } from './security';
 import { createShellServices } from './shellServices';
-import { createMainWindow, hardenSession, rendererEntry } from './window';
+import { createMainWindow, hardenSession, registerAppScheme, rendererEntry, serveRenderer } from './window';
 
 app.enableSandbox();
+registerAppScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let warden: Warden | undefined;
@@ -21,6 +22,7 @@ app
   .then(() => {
     warden = openWarden({ dataDir: defaultDataDir() });
     hardenSession();
+    serveRenderer();
     installMenu();
     // Filled in once the window exists; the shell's callbacks only run after that.
     const main: { window?: BrowserWindow } = {};

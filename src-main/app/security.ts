@@ -1,4 +1,30 @@
 // Electron-free security policy, so it is unit-tested under Node. main.ts applies it.
+import { resolve, sep } from 'node:path';
+
+/** The renderer is served through a custom protocol of its own, never file:// (which would reach every local file). */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'warden';
+export const APP_ENTRY = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+/** The file an app:// request names inside the renderer folder; null for another host or a path that leaves the folder. */
+export function rendererFileFor(url: string, rendererDir: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST) return null;
+  let path: string;
+  try {
+    path = decodeURIComponent(parsed.pathname);
+  } catch {
+    return null;
+  }
+  const root = resolve(rendererDir);
+  const file = resolve(root, `.${path === '/' ? '/index.html' : path}`);
+  return file.startsWith(root + sep) && !path.includes('\0') ? file : null;
+}
 
 /** Content Security Policy for the renderer: only our own bundled code, no inline script, no remote anything. */
 export const CONTENT_SECURITY_POLICY = [
@@ -14,8 +40,8 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-/** The renderer's own origin: the packaged file, or the dev server in development. */
-export function createSenderCheck(rendererEntry: { fileUrl?: string; devServerUrl?: string }): (url: string) => boolean {
+/** The renderer's own origin: app://warden, or the dev server in development. */
+export function createSenderCheck(rendererEntry: { appEntry?: string; devServerUrl?: string }): (url: string) => boolean {
   return (url) => {
     let parsed: URL;
     try {
@@ -23,9 +49,10 @@ export function createSenderCheck(rendererEntry: { fileUrl?: string; devServerUr
     } catch {
       return false;
     }
-    if (rendererEntry.fileUrl) {
-      const entry = new URL(rendererEntry.fileUrl);
-      if (parsed.protocol === 'file:' && parsed.pathname === entry.pathname) return true;
+    if (rendererEntry.appEntry) {
+      // A non-special scheme has no URL origin in Node: compare scheme and host.
+      const entry = new URL(rendererEntry.appEntry);
+      if (parsed.protocol === entry.protocol && parsed.host === entry.host && parsed.username === '' && parsed.port === '') return true;
     }
     if (rendererEntry.devServerUrl) {
       if (parsed.origin === new URL(rendererEntry.devServerUrl).origin) return true;

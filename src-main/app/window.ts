@@ -1,13 +1,30 @@
-import { BrowserWindow, session, shell, app } from 'electron';
+import { BrowserWindow, net, protocol, session, shell, app } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CONTENT_SECURITY_POLICY, isAllowedExternalUrl } from './security';
+import { APP_ENTRY, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedExternalUrl, rendererFileFor } from './security';
 
-const rendererFile = join(import.meta.dirname, '../renderer/index.html');
+const rendererDir = join(import.meta.dirname, '../renderer');
 export const rendererEntry = {
-  fileUrl: pathToFileURL(rendererFile).href,
+  appEntry: APP_ENTRY,
   devServerUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL,
 };
+
+/** Before the app is ready: app:// is a standard, secure scheme (same-origin rules, fetch). */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+}
+
+/** Serves the bundled renderer on app://warden: only files inside its folder, always with the CSP. */
+export function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = rendererFileFor(request.url, rendererDir);
+    if (!file) return new Response('Not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).href);
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
 
 /** The one vetted way to open a link outside the app. */
 export function openExternal(url: string): void {
@@ -53,10 +70,11 @@ export function createMainWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       spellcheck: false,
+      devTools: !app.isPackaged,
     },
   });
   win.once('ready-to-show', () => win.show());
   if (rendererEntry.devServerUrl) void win.loadURL(rendererEntry.devServerUrl);
-  else void win.loadFile(rendererFile);
+  else void win.loadURL(APP_ENTRY);
   return win;
 }

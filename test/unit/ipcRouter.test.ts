@@ -5,9 +5,9 @@ import { createSenderCheck } from '../../src-main/app/security';
 import { openTestWarden } from '../helpers/warden';
 
 const t = openTestWarden('alice');
-const trusted = 'file:///opt/backup-warden/out/renderer/index.html';
+const trusted = 'app://warden/index.html';
 const noShell = { pickFolder: async () => null, emit: () => undefined };
-const dispatch = createIpcRouter(createHandlers(t.warden, noShell), createSenderCheck({ fileUrl: trusted }));
+const dispatch = createIpcRouter(createHandlers(t.warden, noShell), createSenderCheck({ appEntry: trusted }));
 const profile = { name: 'IPC project', environment: 'staging', host: 'localhost', port: 5432, database: 'postgres', user: 'postgres' };
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redact, registerSecret } from '../../src-main/core/util/redact';
-import { CONTENT_SECURITY_POLICY, createSenderCheck, isAllowedExternalUrl } from '../../src-main/app/security';
+import { APP_ENTRY, CONTENT_SECURITY_POLICY, createSenderCheck, isAllowedExternalUrl, rendererFileFor } from '../../src-main/app/security';
 
 describe('redact', () => {
   it.each([
@@ -26,15 +26,31 @@ describe('renderer security policy', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
   });
 
-  it('trusts only the renderer entry (file or dev server origin)', () => {
-    const check = createSenderCheck({ fileUrl: 'file:///app/out/renderer/index.html', devServerUrl: 'http://localhost:5173/' });
-    expect(check('file:///app/out/renderer/index.html')).toBe(true);
-    expect(check('file:///app/out/renderer/index.html#/audit')).toBe(true);
+  it('trusts only the renderer entry (app://warden or the dev server origin)', () => {
+    const check = createSenderCheck({ appEntry: APP_ENTRY, devServerUrl: 'http://localhost:5173/' });
+    expect(check('app://warden/index.html')).toBe(true);
+    expect(check('app://warden/index.html#/audit')).toBe(true);
     expect(check('http://localhost:5173/some/route')).toBe(true);
+    expect(check('file:///app/out/renderer/index.html')).toBe(false);
     expect(check('file:///tmp/evil.html')).toBe(false);
+    expect(check('app://evil/index.html')).toBe(false);
+    expect(check('app://user@warden/index.html')).toBe(false);
     expect(check('http://localhost:5174/')).toBe(false);
     expect(check('https://localhost:5173/')).toBe(false);
     expect(check('not a url')).toBe(false);
+  });
+
+  it('serves only files inside the renderer folder on app://warden', () => {
+    const root = '/opt/backup-warden/out/renderer';
+    expect(rendererFileFor('app://warden/index.html', root)).toBe(`${root}/index.html`);
+    expect(rendererFileFor('app://warden/', root)).toBe(`${root}/index.html`);
+    expect(rendererFileFor('app://warden/assets/index-abc.js?v=1', root)).toBe(`${root}/assets/index-abc.js`);
+    // The URL parser folds dot segments, plain or percent-encoded, before the path is read: they stay inside.
+    expect(rendererFileFor('app://warden/../../etc/passwd', root)).toBe(`${root}/etc/passwd`);
+    expect(rendererFileFor('app://warden/%2e%2e/%2e%2e/etc/passwd', root)).toBe(`${root}/etc/passwd`);
+    for (const bad of ['app://warden/..%2f..%2fetc%2fpasswd', 'app://warden/%2F..%2F..%2Fetc%2Fpasswd', 'app://evil/index.html', 'file:///etc/passwd', 'app://warden/%E0%A4%A', 'not a url']) {
+      expect(rendererFileFor(bad, root), bad).toBeNull();
+    }
   });
 
   it('opens only https links to vetted documentation hosts', () => {
