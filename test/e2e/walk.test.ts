@@ -136,6 +136,16 @@ describe('renderer end to end (Chromium, real core)', () => {
     await item('Backup created and encrypted').getByRole('progressbar', { name: 'Backup progress' }).waitFor({ timeout: 30_000 });
     expect(await item('Backup created and encrypted').innerText()).toMatch(/(Preparing|Dumping and encrypting|Capturing roles|Writing manifest)[^:]*: \d+%/);
     await shot('02-backup-progress.png');
+    // The operator looks elsewhere while it runs: the backup's late result does not pull them back.
+    await page.getByRole('button', { name: 'Audit trail' }).click();
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await expect
+      .poll(() => t.warden.runs.list().find((r) => r.name === 'e2e-baseline') && t.warden.runs.items(t.warden.runs.list().find((r) => r.name === 'e2e-baseline')!.id).find((i) => i.key === 'backup')!.state, { timeout: 120_000 })
+      .toBe('passed');
+    await page.waitForTimeout(300);
+    expect(await page.getByRole('heading', { name: 'Audit trail' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Backup runs' }).click();
+    await page.getByRole('button', { name: 'e2e-baseline' }).click();
     await passed('Backup created and encrypted', 120_000);
     expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
     expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.json.age']);

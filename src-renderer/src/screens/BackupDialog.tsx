@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner } from '../ErrorBanner';
@@ -10,14 +10,24 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [folder, setFolder] = useState<string | null>(null);
-  // As soon as the run exists, its checklist takes over: the backup's progress shows there.
-  useEffect(() => api().onBackupProgress((e) => e.projectId === project.id && onRun(e.runId)), [project.id, onRun]);
+  // As soon as the run exists, its checklist takes over: the backup's progress shows there. Only once:
+  // the backup's result arrives later, when the operator may be elsewhere, and must not pull them back.
+  const opened = useRef(false);
+  const openOnce = useCallback(
+    (runId: string) => {
+      if (opened.current) return;
+      opened.current = true;
+      onRun(runId);
+    },
+    [onRun],
+  );
+  useEffect(() => api().onBackupProgress((e) => e.projectId === project.id && openOnce(e.runId)), [project.id, openOnce]);
 
   const pick = () => action.run(() => unwrap(api().pickFolder({ purpose: 'backup' }))).then((f) => f && setFolder(f));
   const start = () =>
     action
       .run(() => unwrap(api().startBackup({ projectId: project.id, ...(name.trim() ? { name: name.trim() } : {}), description, outputDir: folder! })))
-      .then((r) => r && onRun(r.runId));
+      .then((r) => r && openOnce(r.runId));
   const cancel = () => void unwrap(api().cancelBackup({ projectId: project.id }));
 
   return (

@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { ProjectView } from '../../../src-main/contract/project';
 import type { ChecklistItemView, RunView } from '../../../src-main/contract/runs';
-import { api, unwrap } from '../api';
-import { ErrorBanner, messageOf } from '../ErrorBanner';
+import { ErrorBanner } from '../ErrorBanner';
+import { useRun } from '../useRun';
 import { StateBadge } from '../ui/StateBadge';
 import { BackupEvidence } from './run/BackupEvidence';
 import { IntegrityPanel } from './run/IntegrityPanel';
@@ -41,20 +41,7 @@ function provenance(item: ChecklistItemView): string {
 
 /** One backup run as its checklist: every item with its evidence and the action that moves it on. */
 export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void }) {
-  const [run, setRun] = useState<RunView | null>(null);
-  const [project, setProject] = useState<ProjectView | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    unwrap(api().getRun({ runId }))
-      .then(async (r) => {
-        setRun(r);
-        setProject(await unwrap(api().getProject({ id: r.projectId })));
-      })
-      .catch((e: unknown) => setError(messageOf(e)));
-  }, [runId]);
-  useEffect(load, [load]);
-  // Actions (here, or still running after a screen change) announce changes; the checklist follows.
-  useEffect(() => api().onRunChanged((e) => e.runId === runId && load()), [runId, load]);
+  const { run, project, error } = useRun(runId);
   // Keyboard and screen-reader users land on the run they opened, not on the top of the page.
   const heading = useRef<HTMLHeadingElement>(null);
   const loaded = run !== null && project !== null;
