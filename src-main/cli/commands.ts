@@ -5,12 +5,14 @@ import { renderAuditExport } from '../core/audit/auditExport';
 import { WardenError } from '../core/errors';
 import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
 import type { Warden } from '../core/warden';
+import { isFailure } from '../contract/evidence';
+import { listRunViews, runView } from '../core/runs/runView';
 import { runDemo } from './demo';
 import type { Output } from './output';
 
 export type Flags = Record<string, string | boolean | string[] | undefined>;
+/** A command's help line comes from the operations catalog (contract/operations). */
 interface CommandBase {
-  summary: string;
   usage: string;
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   positionals: number;
@@ -46,6 +48,14 @@ export function findProject(w: Warden, key: string): ProjectView {
   return match;
 }
 
+function readJsonFile(file: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new WardenError('VALIDATION', `Cannot read the ${what} from ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Give a JSON file.`);
+  }
+}
+
 /** age identities from a key file (age-keygen output: comments and AGE-SECRET-KEY-1… lines). */
 function readIdentities(file: string): string[] {
   let text: string;
@@ -64,7 +74,6 @@ const checksText = (checks: { status: string; title: string; detail: string }[])
 
 export const commands: Record<string, Command> = {
   'project add': {
-    summary: 'add a database profile; the password comes on standard input',
     usage: 'project add --name N --env production|staging|development|local --host H [--port 5432] [--db postgres] [--user postgres] [--sslmode require] [--supabase-ref REF] [--password-stdin]',
     options: { name: { type: 'string' }, env: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, user: { type: 'string' }, sslmode: { type: 'string' }, 'supabase-ref': { type: 'string' }, 'password-stdin': { type: 'boolean' } },
     positionals: 0,
@@ -85,7 +94,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'project list': {
-    summary: 'list the project profiles',
     usage: 'project list',
     options: {},
     positionals: 0,
@@ -95,7 +103,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'project test': {
-    summary: 'connect and report server version, size and table count',
     usage: 'project test <project>',
     options: {},
     positionals: 1,
@@ -104,8 +111,104 @@ export const commands: Record<string, Command> = {
       out.result(r, `Connected: PostgreSQL ${r.serverVersion}, database ${r.databaseSizeBytes} bytes, ${r.publicTableCount} tables in public${r.ssl ? ', TLS' : ''}.`);
     },
   },
+  'project show': {
+    usage: 'project show <project>',
+    options: {},
+    positionals: 1,
+    async run(w, [key], _f, out) {
+      const p = findProject(w, key!);
+      out.result(p, [
+        `${p.name} (${p.environment}) ${p.id}`,
+        `database   ${p.user}@${p.host}:${p.port}/${p.database} (sslmode ${p.sslmode})${p.supabaseRef ? `, Supabase ${p.supabaseRef}` : ''}`,
+        `password   ${p.hasDbPassword ? 'stored in keychain' : 'not set'}; Management API token ${p.hasManagementToken ? 'stored' : 'not set'}`,
+        `tables     ${p.expectedTables.length} expected${p.excludeSchemas.length ? `; schemas left out: ${p.excludeSchemas.join(', ')}` : ''}`,
+        `checks     ${p.sampleChecks.map((c) => c.name).join(', ') || 'no sample checks'}`,
+        `key        ${p.ageRecipient ?? 'created with the first backup'}${p.extraRecipients.length ? `; extra recipients: ${p.extraRecipients.join(', ')}` : ''}`,
+      ].join('\n'));
+    },
+  },
+  'project edit': {
+    usage:
+      'project edit <project> [--name N] [--env E] [--host H] [--port P] [--db D] [--user U] [--sslmode M] [--supabase-ref REF|none] ' +
+      '[--expected-table T]… [--exclude-schema S]… [--recipient age1…]… [--sample-checks FILE.json] [--clear expected-tables|exclude-schemas|recipients|sample-checks]… [--password-stdin]',
+    options: {
+      name: { type: 'string' }, env: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, db: { type: 'string' }, user: { type: 'string' },
+      sslmode: { type: 'string' }, 'supabase-ref': { type: 'string' }, 'expected-table': { type: 'string', multiple: true }, 'exclude-schema': { type: 'string', multiple: true },
+      recipient: { type: 'string', multiple: true }, 'sample-checks': { type: 'string' }, clear: { type: 'string', multiple: true }, 'password-stdin': { type: 'boolean' },
+    },
+    positionals: 1,
+    async run(w, [key], f, out) {
+      const project = findProject(w, key!);
+      const list = (flag: string, cleared: string): string[] | undefined => ((f.clear as string[] | undefined)?.includes(cleared) ? [] : (f[flag] as string[] | undefined));
+      for (const c of (f.clear as string[] | undefined) ?? []) {
+        if (!['expected-tables', 'exclude-schemas', 'recipients', 'sample-checks'].includes(c)) throw new WardenError('VALIDATION', `--clear takes expected-tables, exclude-schemas, recipients or sample-checks (got "${c}").`);
+      }
+      const port = str(f, 'port', false);
+      const ref = str(f, 'supabase-ref', false);
+      const checksFile = str(f, 'sample-checks', false);
+      const patch = Object.fromEntries(
+        Object.entries({
+          name: str(f, 'name', false),
+          environment: str(f, 'env', false),
+          host: str(f, 'host', false),
+          port: port === undefined ? undefined : Number.isInteger(Number(port)) ? Number(port) : port,
+          database: str(f, 'db', false),
+          user: str(f, 'user', false),
+          sslmode: str(f, 'sslmode', false),
+          supabaseRef: ref === undefined ? undefined : ref === 'none' ? null : ref,
+          expectedTables: list('expected-table', 'expected-tables'),
+          excludeSchemas: list('exclude-schema', 'exclude-schemas'),
+          extraRecipients: list('recipient', 'recipients'),
+          sampleChecks: (f.clear as string[] | undefined)?.includes('sample-checks') ? [] : checksFile === undefined ? undefined : readJsonFile(checksFile, 'sample checks'),
+          secrets: f['password-stdin'] ? { dbPassword: await readStdin('database password') } : undefined,
+        }).filter(([, v]) => v !== undefined),
+      );
+      if (Object.keys(patch).length === 0) throw new WardenError('VALIDATION', 'Nothing to change: give at least one option (see --help).');
+      const view = await w.projects.update(project.id, patch);
+      out.result(view, `Updated project "${view.name}": ${Object.keys(patch).join(', ')}.`);
+    },
+  },
+  'project remove': {
+    usage: 'project remove <project> --confirm NAME',
+    options: { confirm: { type: 'string' } },
+    positionals: 1,
+    async run(w, [key], f, out) {
+      const project = findProject(w, key!);
+      if (str(f, 'confirm', false) !== project.name) {
+        throw new WardenError('VALIDATION', `Removing "${project.name}" deletes its profile and its secrets from the keychain: repeat its name exactly with --confirm "${project.name}".`);
+      }
+      await w.projects.remove(project.id);
+      out.result({ removed: project.id }, `Removed project "${project.name}" and its secrets.`);
+    },
+  },
+  'runs list': {
+    usage: 'runs list [--project P]',
+    options: { project: { type: 'string' } },
+    positionals: 0,
+    async run(w, _a, f, out) {
+      const key = str(f, 'project', false);
+      const runs = listRunViews(w, key === undefined ? undefined : findProject(w, key).id);
+      out.result(
+        runs,
+        runs.map((r) => `${r.startedAt}  ${r.status.padEnd(11)} ${r.items.filter((i) => i.state === 'passed').length}/${r.items.length}  ${r.projectName} / ${r.name}  ${r.id}`).join('\n') || 'No runs yet.',
+      );
+    },
+  },
+  'runs show': {
+    usage: 'runs show <run>',
+    options: {},
+    positionals: 1,
+    async run(w, [runId], _f, out) {
+      const r = runView(w, runId!);
+      out.result(r, [
+        `${r.name} (${r.projectName}) — ${r.status}, started ${r.startedAt} by ${r.createdBy}${r.error ? `: ${r.error}` : ''}`,
+        ...(r.backupFile ? [`backup ${r.backupFile}`] : []),
+        ...r.items.map((i) => `${i.state.padEnd(8)} ${i.title}${i.evidence && isFailure(i.evidence) ? ` — ${i.evidence.error}` : i.attestedBy ? ` — attested by ${i.attestedBy}` : ''}`),
+        ...r.signOffs.map((s) => `signed   ${s.role} ${s.name} (${s.osUser}) ${s.signedAt}${s.overrideReason ? ` — override: ${s.overrideReason}` : ''}`),
+      ].join('\n'));
+    },
+  },
   backup: {
-    summary: 'encrypted backup with manifest, exact row counts and hashes',
     usage: 'backup <project> --out DIR [--name NAME] [--description TEXT] [--recipient age1… (repeatable)]',
     options: { out: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, recipient: { type: 'string', multiple: true } },
     positionals: 1,
@@ -119,7 +222,6 @@ export const commands: Record<string, Command> = {
     },
   },
   verify: {
-    summary: 'integrity check: hashes, full decrypt, archive listing, expected tables',
     usage: 'verify <run> [--identity FILE]',
     options: { identity: { type: 'string' } },
     positionals: 1,
@@ -132,7 +234,6 @@ export const commands: Record<string, Command> = {
     },
   },
   rehearse: {
-    summary: 'restore into a sandboxed scratch PostgreSQL (or a staging project) and compare with the manifest',
     usage: 'rehearse <run> [--amcheck] [--staging <project> [--confirm-clean <database>]]',
     options: { amcheck: { type: 'boolean' }, staging: { type: 'string' }, 'confirm-clean': { type: 'string' } },
     positionals: 1,
@@ -148,7 +249,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'platform check': {
-    summary: 'read the Supabase platform backup and its expiry (Management API)',
     usage: 'platform check <run> --plan pro|team|enterprise --window-start ISO --window-end ISO',
     options: { plan: { type: 'string' }, 'window-start': { type: 'string' }, 'window-end': { type: 'string' } },
     positionals: 1,
@@ -158,7 +258,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'platform attest': {
-    summary: 'record the platform backup as seen in the Dashboard',
     usage: 'platform attest <run> --backup-id ID --status COMPLETED --inserted-at ISO --plan pro --window-start ISO --window-end ISO --by NAME [--note TEXT]',
     options: { 'backup-id': { type: 'string' }, status: { type: 'string' }, 'inserted-at': { type: 'string' }, plan: { type: 'string' }, 'window-start': { type: 'string' }, 'window-end': { type: 'string' }, by: { type: 'string' }, note: { type: 'string' } },
     positionals: 1,
@@ -171,7 +270,6 @@ export const commands: Record<string, Command> = {
     },
   },
   signoff: {
-    summary: 'sign off as creator, then as a different verifier',
     usage: 'signoff <run> --role creator|verifier --name "FULL NAME" [--override "REASON"]',
     options: { role: { type: 'string' }, name: { type: 'string' }, override: { type: 'string' } },
     positionals: 1,
@@ -181,7 +279,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'log preview': {
-    summary: 'print the backup log as it would be exported',
     usage: 'log preview <run>',
     options: {},
     positionals: 1,
@@ -191,7 +288,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'log export': {
-    summary: 'write the signed backup log (SSH signature) into DIR/docs/phase2',
     usage: 'log export <run> --out DIR',
     options: { out: { type: 'string' } },
     positionals: 1,
@@ -201,7 +297,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'verify-signature': {
-    summary: 'check an exported log against its .sig',
     usage: 'verify-signature <file> [--sig FILE]',
     options: { sig: { type: 'string' } },
     positionals: 1,
@@ -212,7 +307,6 @@ export const commands: Record<string, Command> = {
     },
   },
   notify: {
-    summary: 'tell the team: webhook, the message to paste, or confirm it was sent',
     usage: 'notify <run> (--send | --message | --confirm --by NAME --channel WHERE)',
     options: { send: { type: 'boolean' }, message: { type: 'boolean' }, confirm: { type: 'boolean' }, by: { type: 'string' }, channel: { type: 'string' } },
     positionals: 1,
@@ -230,8 +324,21 @@ export const commands: Record<string, Command> = {
       out.result({ message: text }, text);
     },
   },
+  'audit list': {
+    usage: 'audit list [--run RUN] [--after SEQ] [--limit N]',
+    options: { run: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' } },
+    positionals: 0,
+    async run(w, _a, f, out) {
+      const number = (flag: string) => {
+        const v = str(f, flag, false);
+        if (v !== undefined && !/^\d+$/.test(v)) throw new WardenError('VALIDATION', `--${flag} must be a whole number.`);
+        return v === undefined ? undefined : Number(v);
+      };
+      const entries = w.audit.list({ runId: str(f, 'run', false), afterSeq: number('after'), limit: number('limit') ?? 100 });
+      out.result(entries, entries.map((e) => `${e.seq}\t${e.at}\t${e.actor}\t${e.action}${e.runId ? `\trun ${e.runId}` : ''}`).join('\n') || 'No entries.');
+    },
+  },
   'audit verify': {
-    summary: 'check the hash chain of the audit trail (and, with --head, that it still holds the head a signed log recorded)',
     usage: 'audit verify [--head SEQ:HASH]',
     options: { head: { type: 'string' } },
     positionals: 0,
@@ -248,7 +355,6 @@ export const commands: Record<string, Command> = {
     },
   },
   'audit export': {
-    summary: 'export the audit trail as CSV or JSON',
     usage: 'audit export --format csv|json [--out FILE]',
     options: { format: { type: 'string' }, out: { type: 'string' } },
     positionals: 0,
@@ -261,10 +367,11 @@ export const commands: Record<string, Command> = {
         writeFileSync(resolve(file), text, { mode: 0o600 });
         out.note(`Wrote ${entries} entries to ${resolve(file)}.`);
       } else process.stdout.write(text);
+      // As in the app: who took the trail out, where and how much.
+      w.audit.append({ actor: w.actor, action: 'audit.exported', details: { file: file ? resolve(file) : 'standard output', format, entries } });
     },
   },
   demo: {
-    summary: 'practice run on an embedded database, no credentials needed',
     usage: 'demo [--out DIR]',
     options: { out: { type: 'string' } },
     positionals: 0,

@@ -5,6 +5,7 @@ import { defaultDataDir } from '../core/dataDir';
 import { toErrorShape } from '../core/errors';
 import { describeRecovered } from '../core/runs/activities';
 import { openWarden } from '../core/warden';
+import { cliSummary } from '../contract/operations';
 import { commands, type Command, type Flags } from './commands';
 import { Output } from './output';
 
@@ -33,7 +34,7 @@ function usage(): string {
   return [
     'Usage: backup-warden <command> [options]   (global: --data-dir DIR, --json, --help)',
     '',
-    ...Object.values(commands).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+    ...Object.entries(commands).flatMap(([name, c]) => [`  ${c.usage}`, `      ${cliSummary(name)}`]),
     '',
     'Runs are named by the id that "backup" prints. Secrets are read from standard input (--password-stdin), never from arguments.',
   ].join('\n');
@@ -66,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { name, command } = found;
   if (help) {
-    process.stdout.write(`usage: backup-warden ${command.usage}\n${command.summary}\n`);
+    process.stdout.write(`usage: backup-warden ${command.usage}\n${cliSummary(name)}\n`);
     return 0;
   }
   let parsed: { values: Flags; positionals: string[] };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditEntrySchema, chainVerdictSchema } from './audit';
-import { backupNameSchema, backupResultSchema } from './backup';
+import { backupNameSchema, backupRequestSchema, backupResultSchema } from './backup';
 import type { Result } from './errors';
 import type { IpcEvent, IpcMethod } from './methods';
 import { platformAttestationSchema, platformCheckRequestSchema, platformEvidenceSchema } from './platform';
@@ -38,7 +38,13 @@ export const ipcContract = {
   pickFolder: { input: z.object({ purpose: z.enum(['backup', 'export']) }).strict(), output: z.string().nullable() },
   startBackup: {
     input: z
-      .object({ projectId: projectIdSchema, name: backupNameSchema.optional(), description: z.string().max(2000).default(''), outputDir: folder })
+      .object({
+        projectId: projectIdSchema,
+        name: backupNameSchema.optional(),
+        description: z.string().max(2000).default(''),
+        extraRecipients: backupRequestSchema.shape.extraRecipients,
+        outputDir: folder,
+      })
       .strict(),
     output: backupResultSchema.pick({ runId: true, backupId: true, dumpFile: true, manifestFile: true }),
   },

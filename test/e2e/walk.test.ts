@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -128,6 +129,9 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.locator('.card', { hasText: 'Practice production' }).getByRole('button', { name: 'Start backup…' }).click();
     await page.getByLabel('Backup name').fill('e2e-baseline');
     await page.getByLabel('Purpose').fill('Baseline before the forum schema migration');
+    // A break-glass key for this backup only (an offline key kept in a safe).
+    const breakGlass = await identityToRecipient(await generateX25519Identity());
+    await page.getByLabel(/Extra recipients for this backup only/).fill(breakGlass);
     bridge.nextFolders.push(backupDir);
     await page.getByRole('button', { name: 'Choose folder…' }).click();
     await page.getByText(backupDir).waitFor();
@@ -149,6 +153,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await passed('Backup created and encrypted', 120_000);
     expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
     expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.json.age']);
+    expect((JSON.parse(readFileSync(join(backupDir, 'e2e-baseline.manifest.json'), 'utf8')) as { encryption: { recipients: string[] } }).encryption.recipients).toContain(breakGlass);
 
     // Integrity, then the restore rehearsal with its counts table and measured RTO.
     await item('Integrity verified').getByRole('button', { name: 'Run integrity check' }).click();

@@ -121,6 +121,51 @@ describe('backup-warden CLI: the whole job', () => {
     const csv = readFileSync(csvFile, 'utf8');
     expect(csv).toContain('log.exported');
     expect(csv).not.toContain(password);
+
+    // The export itself is in the trail, as in the app.
+    const audit = await json(['audit', 'list', '--limit', '1000']) as unknown as { action: string; details: Record<string, unknown> }[];
+    expect(audit.at(-1)).toMatchObject({ action: 'audit.exported', details: { file: csvFile, format: 'csv' } });
+    const text = await cli(['audit', 'list', '--run', runId], { dataDir });
+    expect(text.stdout).toMatch(/^\d+\t\S+\t\S+\tbackup\.started\trun /m);
+
+    // Runs and their checklists.
+    const runs = await json(['runs', 'list']) as unknown as { id: string; status: string }[];
+    expect(runs.map((r) => [r.id, r.status])).toEqual([[runId, 'succeeded']]);
+    const shown = await cli(['runs', 'show', runId], { dataDir });
+    expect(shown.stdout).toMatch(/^cli-baseline \(CLI practice\) — succeeded/);
+    expect(shown.stdout).toMatch(/^passed {3}Restore rehearsed$/m);
+    expect(shown.stdout).toMatch(/^signed {3}verifier Bob Verifier/m);
+  });
+
+  it('shows, edits and removes a project: lists, secrets from standard input, typed confirmation', async () => {
+    const dataDir = join(work.dir, 'edit');
+    const json = async (args: string[], input?: string) => {
+      const r = await cli([...args, '--json'], { dataDir, input });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    await json(['project', 'add', '--name', 'Editable', '--env', 'staging', '--host', 'db.abcdefghijklmnopqrst.supabase.co']);
+    const checks = join(work.dir, 'checks.json');
+    writeFileSync(checks, JSON.stringify([{ name: 'plans', table: 'public.subscription_plans', expect: { op: '=', rows: 4 } }]));
+    const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+    const edited = await json(['project', 'edit', 'Editable', '--expected-table', 'users', '--expected-table', 'courses', '--exclude-schema', 'graphql',
+      '--recipient', recipient, '--sample-checks', checks, '--port', '6543', '--password-stdin'], 'new-secret-password\n');
+    expect(edited).toMatchObject({ expectedTables: ['users', 'courses'], excludeSchemas: ['graphql'], extraRecipients: [recipient], port: 6543, hasDbPassword: true });
+    expect(edited.sampleChecks).toEqual([{ name: 'plans', table: 'public.subscription_plans', expect: { op: '=', rows: 4 } }]);
+    const shown = await cli(['project', 'show', 'Editable'], { dataDir });
+    expect(shown.stdout).toContain('password   stored in keychain');
+    expect(shown.stdout).not.toContain('new-secret-password');
+    expect(await json(['project', 'edit', 'Editable', '--clear', 'expected-tables', '--clear', 'recipients'])).toMatchObject({ expectedTables: [], extraRecipients: [] });
+    // Bad input is refused naming the field, exit 2; nothing changes.
+    const bad = await cli(['project', 'edit', 'Editable', '--expected-table', 'users; DROP TABLE x'], { dataDir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/expectedTables.*must be a plain table name/);
+    expect((await cli(['project', 'edit', 'Editable'], { dataDir })).stderr).toMatch(/Nothing to change/);
+    // Removing needs the name typed again.
+    const refused = await cli(['project', 'remove', 'Editable', '--confirm', 'editable'], { dataDir });
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('repeat its name exactly with --confirm "Editable"') });
+    expect(await json(['project', 'remove', 'Editable', '--confirm', 'Editable'])).toMatchObject({ removed: expect.any(String) });
+    expect(await json(['project', 'list'])).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve, sep } from 'node:path';
-import type { IpcEvent } from '../../contract/methods';
+import { ipcMethods, type IpcEvent, type IpcMethod } from '../../contract/methods';
+import { operations, type Operation } from '../../contract/operations';
 import { ipcEventContract, type IpcEventPayload } from '../../contract/ipc';
 import { renderAuditExport } from '../../core/audit/auditExport';
 import { WardenError } from '../../core/errors';
@@ -43,7 +44,7 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
     if (checking.has(runId)) throw new WardenError('CONFLICT', 'A check is already running on this backup. Wait for it to finish or cancel it first.');
     const controller = new AbortController();
     checking.set(runId, controller);
-    return changing(runId, () => work(controller.signal)).finally(() => checking.delete(runId));
+    return work(controller.signal).finally(() => checking.delete(runId));
   };
   // Resolved before the check, so "<picked>/../../etc" is judged as the /etc it names.
   const pickedFolder = (path: string): string => {
@@ -53,7 +54,7 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
     }
     return folder;
   };
-  return {
+  const handlers: IpcHandlers = {
     listProjects: () => projects.list(),
     getProject: ({ id }) => projects.get(id),
     createProject: (input) => projects.create(input),
@@ -70,7 +71,7 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       if (folder) picked.add(resolve(folder));
       return folder;
     },
-    startBackup: async ({ projectId, name, description, outputDir }) => {
+    startBackup: async ({ projectId, name, description, extraRecipients, outputDir }) => {
       // Refused here too, so the first backup's cancel handle is never replaced by a second request.
       if (running.has(projectId)) throw new WardenError('CONFLICT', 'A backup of this project is already running. Wait for it to finish or cancel it first.');
       const controller = new AbortController();
@@ -78,7 +79,7 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       let runId: string | undefined;
       try {
         const r = await warden.backups.run(
-          { projectId, name, description },
+          { projectId, name, description, extraRecipients },
           {
             outputDir: pickedFolder(outputDir),
             signal: controller.signal,
@@ -107,24 +108,22 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       controller?.abort();
       return controller !== undefined;
     },
-    checkPlatform: ({ runId, request }) => changing(runId, () => warden.platform.check(runId, request)),
-    attestPlatform: ({ runId, attestation }) => changing(runId, () => warden.platform.attest(runId, attestation)),
-    signOff: ({ runId, request }) => changing(runId, () => warden.signOffs.signOff(runId, request)),
+    checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
+    attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
+    signOff: ({ runId, request }) => warden.signOffs.signOff(runId, request),
     previewLog: ({ runId }) => warden.exports.preview(runId),
-    exportLog: ({ runId, folder }) =>
-      changing(runId, async () => {
-        const r = await warden.exports.export(runId, pickedFolder(folder));
-        return { ...r, verified: warden.exports.verifyExport(r.markdownFile).ok };
-      }),
-    notifyTeam: (input) =>
-      changing(input.runId, async () => {
-        if (input.mode === 'send') {
-          const { status } = await warden.notify.send(input.runId);
-          return { message: warden.notify.message(input.runId), status };
-        }
-        if (input.mode === 'confirm') warden.notify.confirmSent(input.runId, input.by, input.channel);
-        return { message: warden.notify.message(input.runId), status: null };
-      }),
+    exportLog: async ({ runId, folder }) => {
+      const r = await warden.exports.export(runId, pickedFolder(folder));
+      return { ...r, verified: warden.exports.verifyExport(r.markdownFile).ok };
+    },
+    notifyTeam: async (input) => {
+      if (input.mode === 'send') {
+        const { status } = await warden.notify.send(input.runId);
+        return { message: warden.notify.message(input.runId), status };
+      }
+      if (input.mode === 'confirm') warden.notify.confirmSent(input.runId, input.by, input.channel);
+      return { message: warden.notify.message(input.runId), status: null };
+    },
     listAudit: (query) => audit.list(query),
     verifyAudit: () => audit.verify(),
     exportAudit: ({ format, folder }) => {
@@ -135,4 +134,11 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       return { file, entries };
     },
   };
+  // The catalog says which operations change a run: their views are told to reload around them.
+  for (const method of ipcMethods) {
+    if (!(operations[method] as Operation).changesRun) continue;
+    const handle = handlers[method] as (input: { runId: string }) => unknown;
+    (handlers as Record<IpcMethod, unknown>)[method] = (input: { runId: string }) => changing(input.runId, () => handle(input));
+  }
+  return handlers;
 }

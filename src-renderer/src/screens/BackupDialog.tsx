@@ -10,6 +10,7 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [folder, setFolder] = useState<string | null>(null);
+  const [recipients, setRecipients] = useState('');
   // As soon as the run exists, its checklist takes over: the backup's progress shows there. Only once:
   // the backup's result arrives later, when the operator may be elsewhere, and must not pull them back.
   const opened = useRef(false);
@@ -26,7 +27,17 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
   const pick = () => action.run(() => unwrap(api().pickFolder({ purpose: 'backup' }))).then((f) => f && setFolder(f));
   const start = () =>
     action
-      .run(() => unwrap(api().startBackup({ projectId: project.id, ...(name.trim() ? { name: name.trim() } : {}), description, outputDir: folder! })))
+      .run(() =>
+        unwrap(
+          api().startBackup({
+            projectId: project.id,
+            ...(name.trim() ? { name: name.trim() } : {}),
+            description,
+            extraRecipients: recipients.split(/\s+/).filter(Boolean),
+            outputDir: folder!,
+          }),
+        ),
+      )
       .then((r) => r && openOnce(r.runId));
   const cancel = () => void unwrap(api().cancelBackup({ projectId: project.id }));
 
@@ -42,6 +53,10 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
       </label>
       <label>
         Purpose <input value={description} onChange={(e) => setDescription(e.target.value)} placeholder="e.g. baseline before the forum schema migration" disabled={action.busy} />
+      </label>
+      <label>
+        Extra recipients for this backup only (age1…, one per line: e.g. an offline key kept in a safe)
+        <textarea rows={2} value={recipients} onChange={(e) => setRecipients(e.target.value)} disabled={action.busy} spellCheck={false} />
       </label>
       <div className="actions">
         <button onClick={() => void pick()} disabled={action.busy}>
