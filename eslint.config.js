@@ -53,6 +53,20 @@ export default tseslint.config(
     ),
   },
   {
+    // One process layer: external tools start only through core/util/runTool.ts.
+    files: ['src-main/core/**/*.ts'],
+    ignores: ['src-main/core/util/runTool.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportDeclaration[source.value=/^(node:)?child_process$/]',
+          message: 'External tools start through the one process layer, core/util/runTool.ts (spawnTool, runTool): argument arrays, no shell, signals, redacted failures.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src-main/core/runs/**/*.ts'],
     rules: restrict(
       ['electron'],

@@ -5,7 +5,7 @@ const eslint = new ESLint({ cwd: process.cwd() });
 
 async function ruleHits(code: string, filePath: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax').map((m) => m.message);
 }
 
 describe('layering lint rule', () => {
@@ -25,6 +25,8 @@ describe('layering lint rule', () => {
     ["import { appSql } from '../practice/supabaseShape';", 'src-main/core/rehearse/x.ts'],
     ["import { withPgClient } from '../pg/connect';", 'src-main/core/supabase/x.ts'],
     ["import { redact } from '../util/redact';", 'src-main/core/supabase/x.ts'],
+    ["import { spawn } from 'node:child_process';", 'src-main/core/backup/x.ts'],
+    ["import { execFile } from 'child_process';", 'src-main/core/rehearse/x.ts'],
   ])('forbids %s in %s', async (code, file) => {
     expect(await ruleHits(`${code}\nexport const used = 1;`, file)).toHaveLength(1);
   });
@@ -41,6 +43,7 @@ describe('layering lint rule', () => {
     ["import { removeOrphanedCluster } from '../pgtools/postmaster';", 'src-main/core/runs/x.ts'],
     ["import { PLATFORM_ROLES } from './platformRoles';", 'src-main/core/supabase/x.ts'],
     ["import { openWarden } from '../core/warden';", 'src-main/cli/x.ts'],
+    ["import { spawn } from 'node:child_process';", 'src-main/core/util/runTool.ts'],
   ])('allows %s in %s', async (code, file) => {
     expect(await ruleHits(`${code}\nexport const used = 1;`, file)).toEqual([]);
   });

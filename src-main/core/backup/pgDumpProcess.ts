@@ -1,6 +1,6 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { redact } from '../util/redact';
+import { spawnTool } from '../util/runTool';
 
 export interface DumpExit {
   code: number | null;
@@ -18,32 +18,25 @@ export interface DumpProcess {
 
 const TABLE_LINE = /dumping contents of table "([^"]+)"/;
 
-/** Spawns pg_dump (argument array, no shell) and turns its --verbose stderr into per-table progress. */
+/** Starts pg_dump through the process layer and turns its --verbose stderr into per-table progress. */
 export function spawnPgDump(path: string, args: readonly string[], env: NodeJS.ProcessEnv, onTable: (qualifiedName: string) => void): DumpProcess {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(path, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
-  let partial = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
+  const tool = spawnTool(path, args, {
+    env,
+    keepStderr: false,
+    killSignal: 'SIGTERM',
+    onStderrLine: (line) => {
       const table = TABLE_LINE.exec(line);
       if (table) onTable(table[1]!);
       else if (!/^pg_dump: (reading|identifying|finding|flagging|saving|dumping|last built-in|processing|creating|setting owner)/.test(line)) {
         tail.push(line);
         if (tail.length > 20) tail.shift();
       }
-    }
+    },
   });
-  const exited = new Promise<DumpExit>((resolve) => {
-    child.on('error', (error) => {
-      tail.push(`could not start pg_dump: ${error.message}`);
-    });
-    child.on('close', (code, signal) => {
-      if (partial) tail.push(partial);
-      resolve({ code, signal, errorTail: redact(tail.filter(Boolean).join('\n')) });
-    });
+  const exited = tool.exited.then((exit): DumpExit => {
+    if (exit.spawnError) tail.push(`could not start pg_dump: ${exit.spawnError.message}`);
+    return { code: exit.code, signal: exit.signal, errorTail: redact(tail.filter(Boolean).join('\n')) };
   });
-  return { pid: child.pid, stdout: child.stdout, exited, kill: () => child.kill('SIGTERM') };
+  return { pid: tool.child.pid, stdout: tool.stdout!, exited, kill: () => tool.child.kill('SIGTERM') };
 }

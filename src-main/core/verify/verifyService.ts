@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../../contract/backup';
 import { formatBytes } from '../../contract/format';
 import type { CheckResult, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
 import { loadBackup, type BackupRecord } from '../backup/backupRecord';
-import { ageDecryptStream } from '../crypto/ageStream';
-import { HashStream, sha256File } from '../crypto/hashStream';
+import { decryptAndHash } from '../crypto/decryptPass';
 import type { Db } from '../db/database';
 import { cancelledError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
@@ -18,6 +15,7 @@ import type { RunStore } from '../runs/runStore';
 import { canonicalJson } from '../util/canonicalJson';
 import { ChildStdinSink } from '../util/childSink';
 import { redact } from '../util/redact';
+import { spawnTool } from '../util/runTool';
 import { parseToc, type TocEntry } from './archiveToc';
 
 /** Smallest plausible dump relative to the database: pg_dump leaves out indexes and compresses, but not to nothing. */
@@ -119,33 +117,25 @@ export class VerifyService {
   /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
   private async decryptPass(path: string, identities: string[], manifest: Manifest, pgToolsDir: string | undefined, signal?: AbortSignal): Promise<DecryptPass> {
     const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: pgToolsDir });
-    const cipher = new HashStream();
-    const plain = new HashStream();
-    const list = spawn(pgRestore.path, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const list = spawnTool(pgRestore.path, ['--list'], { stdin: 'pipe' });
     const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    list.stdout.on('data', (b: Buffer) => out.push(b));
-    list.stderr.on('data', (b: Buffer) => err.push(b));
-    const listed = new Promise<number | null>((resolve) => list.on('close', (code) => resolve(code)));
-
-    let decryptError: string | null = null;
+    list.stdout!.on('data', (b: Buffer) => out.push(b));
+    let pass;
     try {
-      await pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, new ChildStdinSink(list.stdin), { signal });
-    } catch (error) {
-      list.kill();
-      if (signal?.aborted) throw error;
-      decryptError = describeDecryptError(error, manifest);
+      pass = await decryptAndHash(path, identities, new ChildStdinSink(list.stdin!), signal);
+    } finally {
+      if (!pass || pass.decryptError) list.child.kill(); // it waits for input that will not come
     }
-    const code = await listed;
-    const ciphertext = decryptError === null ? { sha256: cipher.sha256, bytes: cipher.bytes } : await sha256File(path);
+    const decryptError = pass.decryptError ? describeDecryptError(pass.decryptError, manifest) : null;
+    const { code, stderr } = await list.exited;
     return {
-      ciphertextSha256: ciphertext.sha256,
-      ciphertextBytes: ciphertext.bytes,
-      plaintextSha256: decryptError === null ? plain.sha256 : null,
-      plaintextBytes: plain.bytes,
+      ciphertextSha256: pass.ciphertext.sha256,
+      ciphertextBytes: pass.ciphertext.bytes,
+      plaintextSha256: pass.plaintext?.sha256 ?? null,
+      plaintextBytes: pass.plaintext?.bytes ?? 0,
       decryptError,
       toc: decryptError === null && code === 0 ? parseToc(Buffer.concat(out).toString('utf8')) : null,
-      listError: decryptError !== null ? null : code === 0 ? null : redact(Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' ')) || `pg_restore exited with ${code}`,
+      listError: decryptError !== null ? null : code === 0 ? null : redact(stderr.trim().split('\n').slice(-3).join(' ')) || `pg_restore exited with ${code}`,
     };
   }
 
