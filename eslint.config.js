@@ -26,6 +26,15 @@ const restrict = (paths, patterns, why, regexes = []) => ({
   ],
 });
 
+const oneProcessLayer = {
+  selector: 'ImportDeclaration[source.value=/^(node:)?child_process$/]',
+  message: 'External tools start through the one process layer, core/util/runTool.ts (spawnTool, runTool): argument arrays, no shell, signals, redacted failures.',
+};
+const oneArtifactOwner = {
+  selector: 'Literal[value=/\\bartifacts\\b/], TemplateElement[value.raw=/\\bartifacts\\b/]',
+  message: 'The artifacts table has one owner: use core/runs/artifactStore.ts (ArtifactStore).',
+};
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'demo-output/**', 'test-output/**'] },
   js.configs.recommended,
@@ -53,18 +62,15 @@ export default tseslint.config(
     ),
   },
   {
-    // One process layer: external tools start only through core/util/runTool.ts.
+    // One owner per resource inside core: external tools start only through the process layer; the
+    // artifacts table is written and read only by its store.
     files: ['src-main/core/**/*.ts'],
-    ignores: ['src-main/core/util/runTool.ts'],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'ImportDeclaration[source.value=/^(node:)?child_process$/]',
-          message: 'External tools start through the one process layer, core/util/runTool.ts (spawnTool, runTool): argument arrays, no shell, signals, redacted failures.',
-        },
-      ],
-    },
+    ignores: ['src-main/core/util/runTool.ts', 'src-main/core/runs/artifactStore.ts', 'src-main/core/db/migrations/**'],
+    rules: { 'no-restricted-syntax': ['error', oneProcessLayer, oneArtifactOwner] },
+  },
+  {
+    files: ['src-main/core/runs/artifactStore.ts', 'src-main/core/db/migrations/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', oneProcessLayer] },
   },
   {
     files: ['src-main/core/runs/**/*.ts'],

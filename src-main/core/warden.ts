@@ -2,23 +2,24 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { AuditTrail } from './audit/auditTrail';
 import { BackupService } from './backup/backupService';
-import { openDatabase, type Db } from './db/database';
+import { openDatabase } from './db/database';
 import { PlatformService } from './platform/platformService';
 import { ProjectService } from './projects/projectService';
 import { RehearsalService } from './rehearse/rehearsalService';
-import { ExportService } from './report/exportService';
-import { NotifyService } from './report/notify';
-import { SignOffService } from './report/signoffService';
-import { SigningKeyStore } from './report/signingKey';
+import { ExportService } from './log/exportService';
+import { NotifyService } from './notify/notifyService';
+import { SignOffService } from './signoff/signoffService';
+import { SigningKeyStore } from './log/signingKey';
 import { ActivityStore, type Recovered } from './runs/activities';
+import { ArtifactStore } from './runs/artifactStore';
 import { RunStore } from './runs/runStore';
 import { KeychainVault, type SecretStore } from './vault/vault';
 import { VerifyService } from './verify/verifyService';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
 export interface Warden {
-  db: Db;
   audit: AuditTrail;
+  artifacts: ArtifactStore;
   projects: ProjectService;
   runs: RunStore;
   activities: ActivityStore;
@@ -54,12 +55,13 @@ export function openWarden(options: WardenOptions): Warden {
   const activities = new ActivityStore({ db, audit, runs, actor });
   // Whatever a crashed or killed process left running is found and cleaned up before anything else.
   const recovered = activities.recover();
-  const deps = { db, audit, projects, runs, activities, actor };
+  const artifacts = new ArtifactStore(db);
+  const deps = { db, audit, projects, runs, activities, artifacts, actor };
   const signOffs = new SignOffService(deps);
   const signingKey = new SigningKeyStore({ db, vault, audit, actor });
   return {
-    db,
     audit,
+    artifacts,
     actor,
     projects,
     runs,

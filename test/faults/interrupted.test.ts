@@ -154,7 +154,9 @@ describe('interrupted work', () => {
     const again = open();
     try {
       expect(again.recovered).toEqual([]);
-      expect(again.db.prepare('SELECT count(*) AS n FROM activities').get()).toEqual({ n: 0 });
+      const db = openDatabase(join(dataDir, 'warden.sqlite'));
+      expect(db.prepare('SELECT count(*) AS n FROM activities').get()).toEqual({ n: 0 });
+      db.close();
       expect(again.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'failed', evidence: { error: expect.stringContaining('cancelled by the operator') } });
       expect(again.audit.list({ runId }).at(-1)).toMatchObject({ action: 'rehearsal.cancelled' });
     } finally {
@@ -216,7 +218,9 @@ describe('interrupted work', () => {
     try {
       const id = w.activities.start('restore', projectId);
       w.activities.addLeftover(id, { kind: 'temp-dir', path: decrypted });
-      w.db.prepare('UPDATE activities SET pid = ?, proc_start = NULL WHERE id = ?').run(gone.pid, id);
+      const db = openDatabase(join(dataDir, 'warden.sqlite'));
+      db.prepare('UPDATE activities SET pid = ?, proc_start = NULL WHERE id = ?').run(gone.pid, id);
+      db.close();
       expect(w.activities.recover()).toEqual([{ kind: 'restore', runId: null, pid: gone.pid, removed: [decrypted] }]);
       expect(existsSync(decrypted)).toBe(false);
       expect(w.audit.list({ limit: 10_000 }).at(-1)).toMatchObject({ action: 'restore.interrupted', projectId, details: { pid: gone.pid, removed: [decrypted] } });

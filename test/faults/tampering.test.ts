@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowedSignersLine, signSshsig, verifySshsig } from '../../src-main/core/report/sshsig';
+import { allowedSignersLine, signSshsig, verifySshsig } from '../../src-main/core/log/sshsig';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src-main/core/db/database';
 import { secretRef } from '../../src-main/core/vault/vault';
 import { openTestWarden } from '../helpers/warden';
 
@@ -29,7 +31,9 @@ describe('project profiles', () => {
     expect(JSON.stringify(view)).not.toContain(password);
     expect(lookup(secretRef(view.id, 'db-password'))).toBe(password);
     expect(lookup(secretRef(view.id, 'management-token'))).toBe(token);
-    const row = t.warden.db.prepare('SELECT * FROM projects WHERE id = ?').get(view.id);
+    const db = openDatabase(join(t.dataDir, 'warden.sqlite'));
+    const row = db.prepare('SELECT * FROM projects WHERE id = ?').get(view.id);
+    db.close();
     expect(JSON.stringify(row)).not.toContain(password);
     expect(JSON.stringify(row)).not.toContain(token);
     expect(row).toMatchObject({ db_password_ref: secretRef(view.id, 'db-password') });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src-main/core/audit/auditTrail';
 import { openDatabase, type Db } from '../../src-main/core/db/database';
-import { SigningKeyStore } from '../../src-main/core/report/signingKey';
+import { SigningKeyStore } from '../../src-main/core/log/signingKey';
 import { installationSecretRef, KeychainVault } from '../../src-main/core/vault/vault';
 import { tempDir } from '../helpers/tmp';
 

@@ -27,6 +27,8 @@ describe('layering lint rule', () => {
     ["import { redact } from '../util/redact';", 'src-main/core/supabase/x.ts'],
     ["import { spawn } from 'node:child_process';", 'src-main/core/backup/x.ts'],
     ["import { execFile } from 'child_process';", 'src-main/core/rehearse/x.ts'],
+    ["const sql = `SELECT path FROM artifacts WHERE run_id = ?`;", 'src-main/core/backup/x.ts'],
+    ["const sql = 'DELETE FROM artifacts';", 'src-main/core/log/x.ts'],
   ])('forbids %s in %s', async (code, file) => {
     expect(await ruleHits(`${code}\nexport const used = 1;`, file)).toHaveLength(1);
   });
@@ -44,6 +46,7 @@ describe('layering lint rule', () => {
     ["import { PLATFORM_ROLES } from './platformRoles';", 'src-main/core/supabase/x.ts'],
     ["import { openWarden } from '../core/warden';", 'src-main/cli/x.ts'],
     ["import { spawn } from 'node:child_process';", 'src-main/core/util/runTool.ts'],
+    ["const sql = `SELECT path FROM artifacts WHERE run_id = ?`;", 'src-main/core/runs/artifactStore.ts'],
   ])('allows %s in %s', async (code, file) => {
     expect(await ruleHits(`${code}\nexport const used = 1;`, file)).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runViewSchema } from '../../src-main/contract/runs';
+import { openDatabase } from '../../src-main/core/db/database';
 import { runView } from '../../src-main/core/runs/runView';
 import { openTestWarden } from '../helpers/warden';
 
@@ -18,10 +19,12 @@ describe('typed checklist evidence', () => {
     t.warden.runs.setItem(run.id, 'integrity', 'failed', { error: 'The integrity check was cancelled by the operator.' });
     t.warden.runs.setItem(run.id, 'log', 'passed', { renderedAt: '2026-11-25T12:00:00.000Z' });
     // A rehearsal report of an earlier format (no outcome, totals, restore errors): written as that version did.
-    t.warden.db.prepare(`UPDATE checklist_items SET state = 'passed', evidence = ? WHERE run_id = ? AND key = 'rehearsal'`).run(
+    const db = openDatabase(join(t.dataDir, 'warden.sqlite'));
+    db.prepare(`UPDATE checklist_items SET state = 'passed', evidence = ? WHERE run_id = ? AND key = 'rehearsal'`).run(
       JSON.stringify({ runId: run.id, ok: true, target: 'embedded PostgreSQL 15 on port 5433', checks: [], tables: [], timings: { rtoMs: 1 } }),
       run.id,
     );
+    db.close();
     const view = runViewSchema.parse(runView(t.warden, run.id));
     const byKey = Object.fromEntries(view.items.map((i) => [i.key, i.evidence]));
     expect(byKey.integrity).toEqual({ error: 'The integrity check was cancelled by the operator.' });

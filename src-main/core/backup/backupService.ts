@@ -9,7 +9,6 @@ import { backupRequestSchema, type BackupProgress, type BackupRequest, type Back
 import type { AuditTrail } from '../audit/auditTrail';
 import { ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
-import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
@@ -17,6 +16,7 @@ import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectView } from '../../contract/project';
 import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
+import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
 import { redact } from '../util/redact';
@@ -51,7 +51,7 @@ interface Paths {
 
 export class BackupService {
   constructor(
-    private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; actor: string },
+    private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; artifacts: ArtifactStore; actor: string },
   ) {}
 
   async run(rawRequest: BackupRequest, options: BackupOptions): Promise<BackupResult> {
@@ -96,9 +96,7 @@ export class BackupService {
         source: { host: target.host, port: target.port, database: target.database, user: target.user },
       };
       writeFileAtomic(paths.manifest, JSON.stringify(full, null, 2) + '\n');
-      this.deps.db
-        .prepare(`INSERT INTO artifacts (id, run_id, kind, path, size_bytes, sha256_plain, sha256_cipher, manifest, created_at) VALUES (?, ?, 'backup', ?, ?, ?, ?, ?, ?)`)
-        .run(full.backupId, run.id, paths.dump, full.files.dump.ciphertextBytes, full.files.dump.plaintextSha256, full.files.dump.ciphertextSha256, JSON.stringify(full), now().toISOString());
+      this.deps.artifacts.addBackup(run.id, paths.dump, full);
       const evidence = {
         backupId: full.backupId,
         file: paths.dump,

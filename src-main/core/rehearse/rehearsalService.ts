@@ -13,9 +13,8 @@ import {
   type RestoreErrorGroup,
 } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
-import { loadBackup, type BackupRecord } from '../backup/backupRecord';
+import type { ArtifactStore, BackupRecord } from '../runs/artifactStore';
 import { countRows, readTables } from '../backup/catalog';
-import type { Db } from '../db/database';
 import { cancelledError, WardenError } from '../errors';
 import { describeTarget, withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
@@ -64,10 +63,10 @@ interface PreparedTarget {
 }
 
 interface Deps {
-  db: Db;
   audit: AuditTrail;
   projects: ProjectService;
   runs: RunStore;
+  artifacts: ArtifactStore;
   activities: ActivityStore;
   actor: string;
 }
@@ -81,9 +80,9 @@ export class RehearsalService {
    * role (prepareSandbox). A staging project: as the profile's role, which must not be a superuser.
    */
   async rehearse(runId: string, options: RehearsalOptions = {}): Promise<RehearsalReport> {
-    const { db, audit, projects, runs, actor } = this.deps;
+    const { audit, projects, runs, actor } = this.deps;
     const started = performance.now();
-    const backup = loadBackup(db, runId);
+    const backup = this.deps.artifacts.backup(runId);
     const { manifest } = backup;
     const target = parseOrThrow(rehearsalTargetSchema, options.target ?? { kind: 'embedded' }, 'rehearsal target');
     const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
@@ -228,8 +227,8 @@ export class RehearsalService {
    * typing that database's name; every request, refusal and outcome is in the audit trail.
    */
   async restoreTo(runId: string, request: { targetProjectId: string; confirmDatabase: string; clean?: boolean }, options: { identities?: string[]; pgToolsDir?: string; signal?: AbortSignal } = {}): Promise<{ ok: boolean; errors: RestoreErrorGroup[]; durationMs: number }> {
-    const { db, audit, projects, actor } = this.deps;
-    const backup = loadBackup(db, runId);
+    const { audit, projects, actor } = this.deps;
+    const backup = this.deps.artifacts.backup(runId);
     const targetProject = projects.get(request.targetProjectId);
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: targetProject.id, runId, details });
     const where = `${describeTarget(targetProject)} (project "${targetProject.name}", ${targetProject.environment})`;

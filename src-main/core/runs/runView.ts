@@ -1,12 +1,12 @@
 import { checklistItemViewSchema, type ChecklistItemView, type RunView } from '../../contract/runs';
-import type { Db } from '../db/database';
+import type { ArtifactStore } from './artifactStore';
 import type { ProjectService } from '../projects/projectService';
-import type { SignOffService } from '../report/signoffService';
+import type { SignOffService } from '../signoff/signoffService';
 import type { ChecklistItem, RunStore } from './runStore';
 
 /** What a run view is read from (the Warden has all of it; runs/ does not depend on the Warden). */
 interface Sources {
-  db: Db;
+  artifacts: Pick<ArtifactStore, 'backupPath'>;
   runs: RunStore;
   projects: Pick<ProjectService, 'get'>;
   signOffs: Pick<SignOffService, 'list'>;
@@ -15,7 +15,6 @@ interface Sources {
 /** A run as the UI shows it: status, checklist with evidence, sign-offs, the backup file. */
 export function runView(w: Sources, runId: string): RunView {
   const run = w.runs.get(runId);
-  const artifact = w.db.prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) as { path: string } | undefined;
   return {
     id: run.id,
     projectId: run.project_id,
@@ -29,7 +28,7 @@ export function runView(w: Sources, runId: string): RunView {
     error: run.error,
     items: w.runs.items(runId).map(typedItem),
     signOffs: w.signOffs.list(runId),
-    backupFile: artifact?.path ?? null,
+    backupFile: w.artifacts.backupPath(runId),
   };
 }
 

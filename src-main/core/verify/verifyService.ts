@@ -4,9 +4,8 @@ import type { Manifest } from '../../contract/backup';
 import { formatBytes } from '../../contract/format';
 import type { CheckResult, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
-import { loadBackup, type BackupRecord } from '../backup/backupRecord';
+import type { ArtifactStore, BackupRecord } from '../runs/artifactStore';
 import { decryptAndHash } from '../crypto/decryptPass';
-import type { Db } from '../db/database';
 import { cancelledError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
@@ -41,11 +40,11 @@ interface DecryptPass {
 }
 
 export class VerifyService {
-  constructor(private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; actor: string }) {}
+  constructor(private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; artifacts: ArtifactStore; actor: string }) {}
 
   async verify(runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-    const { db, audit, runs, activities, actor } = this.deps;
-    const backup = loadBackup(db, runId);
+    const { audit, runs, activities, actor } = this.deps;
+    const backup = this.deps.artifacts.backup(runId);
     const activity = activities.start('verify', backup.projectId, runId);
     try {
       return await this.check(runId, backup, options);

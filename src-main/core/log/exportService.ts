@@ -1,17 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { PlatformEvidence } from '../../contract/platform';
 import type { RehearsalReport, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
-import { loadBackup } from '../backup/backupRecord';
-import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
+import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { writeFileAtomic } from '../util/atomicFile';
 import { renderLogJson, renderLogMarkdown, suggestedLogPath, type LogData } from './backupLog';
-import type { SignOffService } from './signoffService';
+import type { SignOffService } from '../signoff/signoffService';
 import type { SigningKeyStore } from './signingKey';
 import { signSshsig, verifySshsig, type SshsigVerdict } from './sshsig';
 
@@ -25,10 +24,10 @@ export interface ExportResult {
 }
 
 interface Deps {
-  db: Db;
   audit: AuditTrail;
   projects: ProjectService;
   runs: RunStore;
+  artifacts: ArtifactStore;
   signOffs: SignOffService;
   signingKey: SigningKeyStore;
   actor: string;
@@ -49,7 +48,7 @@ export class ExportService {
 
   /** Writes <folder>/docs/phase2/production-backup-log-<date>.{md,json} with .sig files and allowed_signers. */
   async export(runId: string, folder: string): Promise<ExportResult> {
-    const { runs, audit, signOffs, signingKey, db, actor } = this.deps;
+    const { runs, audit, signOffs, signingKey, actor } = this.deps;
     if (!isAbsolute(folder) || !existsSync(folder)) throw new WardenError('VALIDATION', `Export folder ${folder} must be an existing absolute path.`);
     const roles = signOffs.list(runId).map((s) => s.role);
     if (!roles.includes('creator') || !roles.includes('verifier')) {
@@ -71,9 +70,7 @@ export class ExportService {
     if (!existsSync(allowedSignersFile)) writeFileAtomic(allowedSignersFile, identity.allowedSigners + '\n');
     const markdownSha256 = createHash('sha256').update(markdown).digest('hex');
     const run = runs.get(runId);
-    db.prepare(`INSERT INTO artifacts (id, run_id, kind, path, size_bytes, sha256_plain, created_at) VALUES (?, ?, 'log', ?, ?, ?, ?)`).run(
-      randomUUID(), runId, markdownFile, markdown.length, markdownSha256, this.now().toISOString(),
-    );
+    this.deps.artifacts.addLog(runId, markdownFile, markdown.length, markdownSha256);
     audit.append({ actor, action: 'log.exported', projectId: run.project_id, runId, details: { markdownFile, jsonFile, markdownSha256, signer: identity.principal, fingerprint: identity.fingerprint } });
     return { markdownFile, jsonFile, signatureFiles: [`${markdownFile}.sig`, `${jsonFile}.sig`], allowedSignersFile, fingerprint: identity.fingerprint, markdownSha256 };
   }
@@ -90,9 +87,9 @@ export class ExportService {
   }
 
   private collect(runId: string): LogData {
-    const { db, projects, runs, signOffs } = this.deps;
+    const { projects, runs, signOffs } = this.deps;
     const run = runs.get(runId);
-    const backup = loadBackup(db, runId);
+    const backup = this.deps.artifacts.backup(runId);
     const items = runs.items(runId);
     const evidence = <T>(key: string): T | null => (items.find((i) => i.key === key)?.evidence as T | null) ?? null;
     const integrity = evidence<VerifyReport>('integrity');

@@ -1,22 +1,21 @@
 import type { AuditTrail } from '../audit/auditTrail';
-import { loadBackup } from '../backup/backupRecord';
-import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
+import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { redact } from '../util/redact';
-import type { SignOffService } from './signoffService';
+import type { SignOffService } from '../signoff/signoffService';
 
 /** Tells the team the backup is verified and signed: through the project's webhook, or as a message to paste. */
 export class NotifyService {
-  constructor(private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; signOffs: SignOffService; actor: string }) {}
+  constructor(private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; artifacts: ArtifactStore; signOffs: SignOffService; actor: string }) {}
 
   /** The summary; built from recorded facts only, so it carries no secret. */
   message(runId: string): string {
-    const { db, projects, runs, signOffs } = this.deps;
+    const { projects, runs, signOffs } = this.deps;
     const run = runs.get(runId);
     const project = projects.get(run.project_id);
-    const { manifest } = loadBackup(db, runId);
+    const { manifest } = this.deps.artifacts.backup(runId);
     const items = runs.items(runId);
     const signed = signOffs.list(runId);
     const state = (key: string) => items.find((i) => i.key === key)?.state ?? 'pending';
