@@ -228,7 +228,7 @@ export const commands: Record<string, Command> = {
     async run(w, [runId], f, out, signal) {
       const identityFile = str(f, 'identity', false);
       const identities = identityFile ? readIdentities(identityFile) : undefined;
-      const report = await w.verifier.verify(runId!, { identities, signal });
+      const report = await w.integrity.verify(runId!, { identities, signal });
       out.result(report, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`);
       return report.ok ? 0 : 1;
     },
@@ -242,7 +242,7 @@ export const commands: Record<string, Command> = {
       const confirmClean = str(f, 'confirm-clean', false);
       if (confirmClean !== undefined && staging === undefined) throw new WardenError('VALIDATION', '--confirm-clean goes with --staging <project>.');
       const target = staging === undefined ? { kind: 'embedded' as const } : { kind: 'project' as const, projectId: findProject(w, staging).id, ...(confirmClean !== undefined ? { confirmClean } : {}) };
-      const report = await w.rehearsals.rehearse(runId!, { amcheck: f.amcheck === true, target, signal });
+      const report = await w.rehearsal.rehearse(runId!, { amcheck: f.amcheck === true, target, signal });
       const findings = rehearsalFindings(report);
       out.result(report, `${checksText(report.checks)}${findings.length ? `\n\n${findings.map((x) => `- ${x}`).join('\n')}` : ''}\n\n${rehearsalHeadline(report)}`);
       return report.ok ? 0 : 1;

@@ -52,9 +52,9 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
     );
     const runId = backup.runId;
     step('Verifying integrity (hashes, full decrypt, pg_restore --list, expected tables)…');
-    const integrity = await warden.verifier.verify(runId);
+    const integrity = await warden.integrity.verify(runId);
     step('Rehearsing the restore into a scratch PostgreSQL (counts, fingerprints, sample checks, amcheck)…');
-    const rehearsal = await warden.rehearsals.rehearse(runId, { amcheck: true });
+    const rehearsal = await warden.rehearsal.rehearse(runId, { amcheck: true });
     const now = Date.now();
     warden.platform.attest(runId, {
       backupId: 'practice-daily', status: 'COMPLETED', insertedAt: new Date(now - 3_600_000).toISOString(), plan: 'pro',

@@ -49,10 +49,10 @@ export const ipcContract = {
     output: backupResultSchema.pick({ runId: true, backupId: true, dumpFile: true, manifestFile: true }),
   },
   cancelBackup: { input: z.object({ projectId: projectIdSchema }).strict(), output: z.boolean() },
-  verifyBackup: { input: byRun, output: verifyReportSchema },
+  checkIntegrity: { input: byRun, output: verifyReportSchema },
   /** Cancels the integrity check or rehearsal running on a run; true when one was running. */
   cancelCheck: { input: byRun, output: z.boolean() },
-  rehearseRestore: {
+  rehearse: {
     input: z.object({ runId, amcheck: z.boolean().default(false), target: rehearsalTargetSchema.default({ kind: 'embedded' }) }).strict(),
     output: rehearsalReportSchema,
   },

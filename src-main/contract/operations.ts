@@ -36,7 +36,7 @@ export const operations = {
     audit: ['backup.started', 'backup.completed', 'backup.failed', 'backup.cancelled'],
   },
   cancelBackup: { summary: 'cancel a running backup', cli: null, noCli: 'Ctrl-C or SIGTERM cancels the running command' },
-  verifyBackup: {
+  checkIntegrity: {
     summary: 'integrity check: hashes, full decrypt, archive listing, expected tables',
     cli: 'verify',
     changesRun: true,
@@ -44,7 +44,7 @@ export const operations = {
     audit: ['verify.passed', 'verify.failed', 'verify.cancelled'],
   },
   cancelCheck: { summary: 'cancel a running integrity check or rehearsal', cli: null, noCli: 'Ctrl-C or SIGTERM cancels the running command' },
-  rehearseRestore: {
+  rehearse: {
     summary: 'restore into a sandboxed scratch PostgreSQL (or a staging project) and compare with the manifest',
     cli: 'rehearse',
     changesRun: true,
@@ -53,7 +53,7 @@ export const operations = {
   },
   checkPlatform: { summary: 'read the Supabase platform backup and its expiry (Management API)', cli: 'platform check', changesRun: true, audit: ['platform.checked'] },
   attestPlatform: { summary: 'attest the platform backup seen in the dashboard', cli: 'platform attest', changesRun: true, audit: ['platform.attested'] },
-  signOff: { summary: 'sign off as creator or (a different person) verifier', cli: 'signoff', changesRun: true, audit: ['signoff.creator', 'signoff.verifier', 'signoff.override', 'signoff.refused'] },
+  signOff: { summary: 'sign off as creator or (a different person) verifier', cli: 'signoff', changesRun: true, audit: ['signoff.creator', 'signoff.integrity', 'signoff.override', 'signoff.refused'] },
   previewLog: { summary: 'print the backup log as it would be exported', cli: 'log preview' },
   exportLog: { summary: 'write the signed backup log (SSH signature) into DIR/docs/phase2', cli: 'log export', changesRun: true, audit: ['log.exported'] },
   notifyTeam: { summary: 'tell the team: webhook, the message to paste, or confirm it was sent', cli: 'notify', changesRun: true, audit: ['notify.sent', 'notify.failed', 'notify.attested'] },

@@ -14,7 +14,7 @@ import { ActivityStore, type Recovered } from './runs/activities';
 import { ArtifactStore } from './runs/artifactStore';
 import { RunStore } from './runs/runStore';
 import { KeychainVault, type SecretStore } from './vault/vault';
-import { VerifyService } from './verify/verifyService';
+import { IntegrityService } from './integrity/integrityService';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
 export interface Warden {
@@ -26,8 +26,8 @@ export interface Warden {
   /** Activities of processes that died (kill -9, crash), cleaned up when this core opened. */
   recovered: Recovered[];
   backups: BackupService;
-  verifier: VerifyService;
-  rehearsals: RehearsalService;
+  integrity: IntegrityService;
+  rehearsal: RehearsalService;
   platform: PlatformService;
   signOffs: SignOffService;
   exports: ExportService;
@@ -68,8 +68,8 @@ export function openWarden(options: WardenOptions): Warden {
     activities,
     recovered,
     backups: new BackupService(deps),
-    verifier: new VerifyService(deps),
-    rehearsals: new RehearsalService(deps),
+    integrity: new IntegrityService(deps),
+    rehearsal: new RehearsalService(deps),
     platform: new PlatformService(deps, options.managementApiUrl),
     signOffs,
     exports: new ExportService({ ...deps, signOffs, signingKey }),

@@ -14,11 +14,11 @@ try {
     const result = await warden.backups.run({ projectId, name }, { outputDir });
     figures = { runId: result.runId, ciphertextBytes: result.manifest.files.dump.ciphertextBytes, rows: result.manifest.totals.rows, ...result.manifest.timings };
   } else if (op === 'verify') {
-    const report = await warden.verifier.verify(rest[0]!);
+    const report = await warden.integrity.verify(rest[0]!);
     if (!report.ok) throw new Error(`verify failed: ${JSON.stringify(report.checks.filter((c) => c.status !== 'passed'))}`);
     figures = { durationMs: report.durationMs };
   } else if (op === 'rehearse') {
-    const report = await warden.rehearsals.rehearse(rest[0]!);
+    const report = await warden.rehearsal.rehearse(rest[0]!);
     if (!report.ok) throw new Error(`rehearsal failed: ${JSON.stringify(report.checks.filter((c) => c.status !== 'passed'))}`);
     figures = report.timings;
   } else {

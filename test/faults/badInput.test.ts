@@ -48,7 +48,7 @@ describe('malformed IPC requests', () => {
     ['a hidden backup name', 'startBackup', { projectId: uuid, name: '.bashrc', outputDir: picked }, 'name must be 1–100 letters, digits'],
     ['a huge description', 'startBackup', { projectId: uuid, description: 'x'.repeat(2001), outputDir: picked }, 'description'],
     ['path traversal in a run id', 'getRun', { runId: '../../warden.sqlite' }, 'runId must be a run id (UUID)'],
-    ['a wrong type for a flag', 'rehearseRestore', { runId: uuid, amcheck: 'yes' }, 'amcheck'],
+    ['a wrong type for a flag', 'rehearse', { runId: uuid, amcheck: 'yes' }, 'amcheck'],
     ['an unknown sign-off role', 'signOff', { runId: uuid, request: { role: 'admin', name: 'Eve Mallory' } }, 'request.role'],
   ])('%s is refused naming the field', async (_label, method, payload, message) => {
     const before = t.warden.audit.list({ limit: 1000 }).length;

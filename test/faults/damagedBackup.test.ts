@@ -48,7 +48,7 @@ describe('damaged backup files', () => {
         bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
         writeFileSync(file, bytes);
       },
-      () => warden.verifier.verify(first.runId),
+      () => warden.integrity.verify(first.runId),
     );
     expect(report.ok).toBe(false);
     expect(statusOf(report)).toMatchObject({ 'file-present': 'passed', 'ciphertext-sha256': 'failed', decrypt: 'failed', 'plaintext-sha256': 'not-run', 'archive-readable': 'not-run' });
@@ -62,14 +62,14 @@ describe('damaged backup files', () => {
     const report = await withCorruptedFile(
       first.dumpFile,
       (file) => truncateSync(file, Math.floor(readFileSync(file).length / 2)),
-      () => warden.verifier.verify(first.runId),
+      () => warden.integrity.verify(first.runId),
     );
     expect(statusOf(report)).toMatchObject({ 'file-present': 'failed', 'ciphertext-sha256': 'failed', decrypt: 'failed' });
     expect(detailOf(report, 'file-present')).toMatch(/truncated, extended or replaced/);
   });
 
   it('the wrong key: the file is intact but cannot be opened, and the report names the recipients', async () => {
-    const report = await warden.verifier.verify(first.runId, { identities: [await generateX25519Identity()] });
+    const report = await warden.integrity.verify(first.runId, { identities: [await generateX25519Identity()] });
     expect(statusOf(report)).toMatchObject({ 'ciphertext-sha256': 'passed', decrypt: 'failed' });
     expect(detailOf(report, 'decrypt')).toMatch(/None of the keys used matches the backup's recipients \(age1/);
   });
@@ -79,15 +79,15 @@ describe('damaged backup files', () => {
     renameSync(first.dumpFile, saved);
     copyFileSync(second.dumpFile, first.dumpFile);
     try {
-      const report = await warden.verifier.verify(first.runId);
+      const report = await warden.integrity.verify(first.runId);
       expect(report.ok).toBe(false);
       expect(statusOf(report)).toMatchObject({ 'ciphertext-sha256': 'failed', 'plaintext-sha256': 'failed' });
       expect(detailOf(report, 'ciphertext-sha256')).toMatch(/the file's bytes changed since the backup/);
       // A rehearsal refuses it before anything is restored.
-      await expect(warden.rehearsals.rehearse(first.runId)).rejects.toThrow(/is not the recorded backup: its SHA-256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\. Nothing was restored/);
+      await expect(warden.rehearsal.rehearse(first.runId)).rejects.toThrow(/is not the recorded backup: its SHA-256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\. Nothing was restored/);
     } finally {
       renameSync(saved, first.dumpFile);
     }
-    expect((await warden.verifier.verify(first.runId)).ok).toBe(true);
+    expect((await warden.integrity.verify(first.runId)).ok).toBe(true);
   });
 });

@@ -106,13 +106,13 @@ describe('a hostile production database', () => {
     runId = backup.runId;
     expectNoTrace();
     expect(backup.manifest.catalog!.roles).toEqual(expect.arrayContaining(['hostile_commenter', 'hostile_root', 'hostile_member']));
-    await t.warden.verifier.verify(runId);
+    await t.warden.integrity.verify(runId);
     expectNoTrace();
   });
 
   it('the rehearsal restores it as a restricted role: nothing runs, and the report says what was refused', async () => {
     let inside: Record<string, unknown> = {};
-    const report: RehearsalReport = await t.warden.rehearsals.rehearse(runId, {
+    const report: RehearsalReport = await t.warden.rehearsal.rehearse(runId, {
       afterRestore: async (target) => {
         const client = new pg.Client({ ...target, password: target.password ?? undefined });
         await client.connect();
@@ -166,7 +166,7 @@ describe('a hostile production database', () => {
       name: 'Hostile rollback target', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
       database: 'hostile_rollback', user: 'hostile_target_owner', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
     });
-    const result = await t.warden.rehearsals.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'hostile_rollback' });
+    const result = await t.warden.rehearsal.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'hostile_rollback' });
     expectNoTrace();
     expect(result.ok).toBe(false);
     expect(result.errors.find((g) => g.kind === 'refused')!.examples.join('\n')).toMatch(/COPY to or from an external program/);

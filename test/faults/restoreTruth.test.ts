@@ -35,7 +35,7 @@ beforeAll(async () => {
   await client.end();
   const backup = await t.warden.backups.run({ projectId, name: 'with-citext' }, { outputDir: out.dir });
   ({ runId, manifest } = backup);
-  await t.warden.verifier.verify(runId);
+  await t.warden.integrity.verify(runId);
   withoutCitext = await postgresWithout(['citext']);
 });
 
@@ -63,7 +63,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
     await source.end();
     expect(rows).toEqual([{ rolsuper: false }]);
     expect(manifest.source.user).toBe('postgres');
-    const report = await t.warden.rehearsals.rehearse(runId);
+    const report = await t.warden.rehearsal.rehearse(runId);
     expect(report.outcome).toBe('passed');
     expect(report.restoreErrors).toEqual([]);
     expect(report.totals).toEqual({ tablesExpected: manifest.tables.length, tablesRestored: manifest.tables.length, rowsExpected: manifest.totals.rows, rowsRestored: manifest.totals.rows });
@@ -71,7 +71,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
   });
 
   it('a table lost in the restore fails the counts check naming it, and the log states the real numbers', async () => {
-    const report = await t.warden.rehearsals.rehearse(runId, {
+    const report = await t.warden.rehearsal.rehearse(runId, {
       afterRestore: async (target) => {
         const client = new pg.Client({ ...target, password: target.password ?? undefined });
         await client.connect();
@@ -96,7 +96,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
 
 
   it('a server without it comes out partial: extension, table and package named; the rest compared; no sign-off without an override', async () => {
-    const report = await t.warden.rehearsals.rehearse(runId, { pgToolsDir: withoutCitext.binDir });
+    const report = await t.warden.rehearsal.rehearse(runId, { pgToolsDir: withoutCitext.binDir });
     expect(report.outcome).toBe('partial');
     expect(report.ok).toBe(false);
     expect(report.extensions.find((e) => e.name === 'citext')).toMatchObject({

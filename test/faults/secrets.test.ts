@@ -65,8 +65,8 @@ beforeAll(async () => {
   const folder = (await ok('pickFolder', { purpose: 'backup' })) as unknown as string;
   const run = await ok('startBackup', { projectId: id, name: 'secret-flow', outputDir: folder });
   const runId = run.runId as string;
-  await ok('verifyBackup', { runId });
-  await ok('rehearseRestore', { runId, amcheck: false });
+  await ok('checkIntegrity', { runId });
+  await ok('rehearse', { runId, amcheck: false });
   const now = Date.now();
   await ok('checkPlatform', { runId, request: { plan: 'team', migrationWindow: { start: new Date(now + 3_600_000).toISOString(), end: new Date(now + 7_200_000).toISOString() } } });
   await ok('signOff', { runId, request: { role: 'creator', name: 'Alice Operator' } });

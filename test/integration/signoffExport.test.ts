@@ -38,8 +38,8 @@ beforeAll(async () => {
   await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst', secrets: { managementToken: token, notifyWebhook: webhook } });
   const backup = await t.warden.backups.run({ projectId, name: 'pre-migration-baseline-2026-11-24', description: 'Baseline before the forum schema migration' }, { outputDir: out.dir });
   runId = backup.runId;
-  expect((await t.warden.verifier.verify(runId)).ok).toBe(true);
-  expect((await t.warden.rehearsals.rehearse(runId)).ok).toBe(true);
+  expect((await t.warden.integrity.verify(runId)).ok).toBe(true);
+  expect((await t.warden.rehearsal.rehearse(runId)).ok).toBe(true);
 });
 
 afterAll(async () => {

@@ -60,7 +60,7 @@ afterAll(async () => {
 
 describe('integrity verification', () => {
   it('passes every check on a good backup and stores them as evidence', async () => {
-    const report = await warden.verifier.verify(runId);
+    const report = await warden.integrity.verify(runId);
     expect(statusOf(report)).toEqual({
       'file-present': 'passed',
       'manifest-match': 'passed',
@@ -83,7 +83,7 @@ describe('integrity verification', () => {
 describe('restore rehearsal', () => {
   it('restores into an embedded PostgreSQL, matches every count and fingerprint, runs sample checks, measures RTO and tears down', async () => {
     const before = scratchDirs();
-    const report = await warden.rehearsals.rehearse(runId, { amcheck: true });
+    const report = await warden.rehearsal.rehearse(runId, { amcheck: true });
     expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.key)).toEqual(['restore', 'extensions', 'tables-match', 'row-counts', 'schema-fingerprint', 'sample:students exist', 'sample:four subscription plans', 'amcheck']);
@@ -108,7 +108,7 @@ describe('restore rehearsal', () => {
   });
 
   it('reports a row deleted before the comparison with its table and both counts', async () => {
-    const report = await warden.rehearsals.rehearse(runId, {
+    const report = await warden.rehearsal.rehearse(runId, {
       afterRestore: async (target) => {
         const client = new pg.Client({ ...target, password: target.password ?? undefined });
         await client.connect();
@@ -138,14 +138,14 @@ describe('restore rehearsal', () => {
         bytes[bytes.length - 100]! ^= 0xff;
         writeFileSync(file, bytes);
       },
-      () => expect(warden.rehearsals.rehearse(runId)).rejects.toThrow(/is not the recorded backup: its SHA-256 is/),
+      () => expect(warden.rehearsal.rehearse(runId)).rejects.toThrow(/is not the recorded backup: its SHA-256 is/),
     );
     expect(scratchDirs()).toEqual(before);
     expect(warden.runs.items(runId).find((i) => i.key === 'rehearsal')!.state).toBe('failed');
   });
 
   it('refuses the production profile as a rehearsal target', async () => {
-    await expect(warden.rehearsals.rehearse(runId, { target: { kind: 'project', projectId } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(warden.rehearsal.rehearse(runId, { target: { kind: 'project', projectId } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('guarded restore: refuses a superuser or CREATEROLE target, refuses without the typed database name, restores as the database owner with it, audits all', async () => {
@@ -158,7 +158,7 @@ describe('restore rehearsal', () => {
       name: 'Rollback as superuser', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
       database: 'rollback_target', user: cluster.target.user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
     });
-    await expect(warden.rehearsals.restoreTo(runId, { targetProjectId: asSuperuser.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
+    await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: asSuperuser.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: expect.stringContaining('is a superuser, so functions in the backup could do the same on that server'),
     });
@@ -166,7 +166,7 @@ describe('restore rehearsal', () => {
       name: 'Rollback as postgres', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
       database: 'rollback_target', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
     });
-    await expect(warden.rehearsals.restoreTo(runId, { targetProjectId: withCreateRole.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
+    await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: withCreateRole.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: expect.stringContaining('it has CREATEROLE on PostgreSQL 15, which before 16 lets it grant itself pg_execute_server_program'),
     });
@@ -174,11 +174,11 @@ describe('restore rehearsal', () => {
       name: 'Rollback target', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
       database: 'rollback_target', user: 'rollback_owner', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
     });
-    await expect(warden.rehearsals.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback' })).rejects.toMatchObject({
+    await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback' })).rejects.toMatchObject({
       code: 'VALIDATION',
       message: expect.stringContaining('type the database name "rollback_target" exactly'),
     });
-    const result = await warden.rehearsals.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback_target' });
+    const result = await warden.rehearsal.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback_target' });
     expect(result).toMatchObject({ ok: true, errors: [] });
     const restored = await sql('SELECT count(*)::int AS n FROM public.forum_comments', 'rollback_target');
     const original = await sql('SELECT count(*)::int AS n FROM public.forum_comments');
@@ -189,7 +189,7 @@ describe('restore rehearsal', () => {
   it('a backup of a database missing an expected table fails the expected-tables check naming it', async () => {
     await sql('DROP TABLE public.forum_post_limits');
     const second = await warden.backups.run({ projectId, name: 'missing-table' }, { outputDir: out.dir });
-    const report = await warden.verifier.verify(second.runId);
+    const report = await warden.integrity.verify(second.runId);
     expect(statusOf(report)).toMatchObject({ 'expected-tables': 'failed', 'table-count': 'failed', 'ciphertext-sha256': 'passed' });
     expect(detailOf(report, 'expected-tables')).toBe('Missing from the backup: public.forum_post_limits.');
     expect(detailOf(report, 'table-count')).toBe('30 tables in public; the project expects 31.');

@@ -101,8 +101,8 @@ export function createHandlers(warden: Warden, shell: ShellServices): IpcHandler
       controller?.abort();
       return controller !== undefined;
     },
-    verifyBackup: ({ runId }) => cancellable(runId, (signal) => warden.verifier.verify(runId, { signal })),
-    rehearseRestore: ({ runId, amcheck, target }) => cancellable(runId, (signal) => warden.rehearsals.rehearse(runId, { amcheck, target, signal })),
+    checkIntegrity: ({ runId }) => cancellable(runId, (signal) => warden.integrity.verify(runId, { signal })),
+    rehearse: ({ runId, amcheck, target }) => cancellable(runId, (signal) => warden.rehearsal.rehearse(runId, { amcheck, target, signal })),
     cancelCheck: ({ runId }) => {
       const controller = checking.get(runId);
       controller?.abort();

@@ -10,7 +10,7 @@ export function IntegrityPanel({ run, item }: PanelProps<'integrity'>) {
   const action = useAction();
   const report = item.evidence && !isFailure(item.evidence) ? item.evidence : null;
   const failure = item.evidence && isFailure(item.evidence) ? item.evidence.error : null;
-  const verify = () => action.run(() => unwrap(api().verifyBackup({ runId: run.id })));
+  const verify = () => action.run(() => unwrap(api().checkIntegrity({ runId: run.id })));
   return (
     <div>
       {failure && <p className="report bad">{failure}</p>}

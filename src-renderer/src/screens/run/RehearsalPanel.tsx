@@ -104,7 +104,7 @@ export function RehearsalPanel({ run, item }: PanelProps<'rehearsal'>) {
   const report = item.evidence && !isFailure(item.evidence) ? item.evidence : null;
   const target: RehearsalTarget =
     targetId === 'embedded' ? { kind: 'embedded' } : { kind: 'project', projectId: targetId, ...(confirmClean.trim() ? { confirmClean: confirmClean.trim() } : {}) };
-  const rehearse = () => action.run(() => unwrap(api().rehearseRestore({ runId: run.id, amcheck, target })));
+  const rehearse = () => action.run(() => unwrap(api().rehearse({ runId: run.id, amcheck, target })));
   const tables = report ? report.tables.filter((t) => showAll || t.table.startsWith('public.') || t.expected !== t.restored) : [];
   return (
     <div>

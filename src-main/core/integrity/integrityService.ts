@@ -21,7 +21,7 @@ import { parseToc, type TocEntry } from './archiveToc';
 const MIN_DUMP_FRACTION = 0.002;
 const MIN_DUMP_BYTES = 8 * 1024;
 
-export interface VerifyOptions {
+export interface IntegrityOptions {
   /** Identities to decrypt with (e.g. an offline break-glass key); default: the project's key from the keychain. */
   identities?: string[];
   pgToolsDir?: string;
@@ -39,10 +39,10 @@ interface DecryptPass {
   listError: string | null;
 }
 
-export class VerifyService {
+export class IntegrityService {
   constructor(private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; artifacts: ArtifactStore; actor: string }) {}
 
-  async verify(runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  async verify(runId: string, options: IntegrityOptions = {}): Promise<VerifyReport> {
     const { audit, runs, activities, actor } = this.deps;
     const backup = this.deps.artifacts.backup(runId);
     const activity = activities.start('verify', backup.projectId, runId);
@@ -61,7 +61,7 @@ export class VerifyService {
     }
   }
 
-  private async check(runId: string, backup: BackupRecord, options: VerifyOptions): Promise<VerifyReport> {
+  private async check(runId: string, backup: BackupRecord, options: IntegrityOptions): Promise<VerifyReport> {
     const { audit, projects, runs, actor } = this.deps;
     const started = performance.now();
     const { manifest } = backup;
