@@ -123,7 +123,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
   it('the CLI says partial with what to do, and exits 1 (tools found on PATH first, as discovery does)', async () => {
     const dataDir = join(out.dir, 'cli-data');
     const env = { ...process.env, PATH: `${withoutCitext.binDir}:${process.env.PATH}` };
-    const run = (args: string[], input?: string) => runCli(args, { dataDir, env, input, entry: 'bundle' });
+    const run = (args: string[], input?: string) => runCli(args, { dataDir, env, input });
     const added = await run(['project', 'add', '--name', 'Citext', '--env', 'production', '--host', cluster.target.host, '--port', String(cluster.target.port),
       '--db', 'practice', '--user', 'postgres', '--sslmode', 'disable', '--password-stdin'], `${cluster.target.password}\n`);
     expect(added.code, added.stderr).toBe(0);
