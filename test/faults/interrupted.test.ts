@@ -204,7 +204,9 @@ describe('interrupted work', () => {
       expect(await dispatch('cancelCheck', { runId }, 'app://warden')).toEqual({ ok: true, value: false });
     } finally {
       w.close();
-      process.env.TMPDIR = ownTmp;
+      // Assigning undefined would set the string "undefined" (and send tools' temp files there).
+      if (ownTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = ownTmp;
     }
   });
 
