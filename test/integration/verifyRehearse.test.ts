@@ -154,26 +154,23 @@ describe('restore rehearsal', () => {
     await sql('CREATE DATABASE rollback_target OWNER rollback_owner', 'postgres');
     // An administrator provides the extension the restoring role may not create itself.
     await sql('CREATE SCHEMA extensions AUTHORIZATION rollback_owner; CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions', 'rollback_target');
-    const asSuperuser = await warden.projects.create({
-      name: 'Rollback as superuser', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
-      database: 'rollback_target', user: cluster.target.user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
-    });
-    await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: asSuperuser.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-      message: expect.stringContaining('is a superuser, so functions in the backup could do the same on that server'),
-    });
-    const withCreateRole = await warden.projects.create({
-      name: 'Rollback as postgres', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
-      database: 'rollback_target', user: 'postgres', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
-    });
-    await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: withCreateRole.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-      message: expect.stringContaining('it has CREATEROLE on PostgreSQL 15, which before 16 lets it grant itself pg_execute_server_program'),
-    });
-    const target = await warden.projects.create({
-      name: 'Rollback target', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
-      database: 'rollback_target', user: 'rollback_owner', sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
-    });
+    // The same database through three profiles: only the owner's role may restore into it.
+    const profileAs = (name: string, user: string) =>
+      warden.projects.create({
+        name, environment: 'staging', host: cluster.target.host, port: cluster.target.port,
+        database: 'rollback_target', user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+      });
+    for (const [name, user, refusal] of [
+      ['Rollback as superuser', cluster.target.user, 'is a superuser, so functions in the backup could do the same on that server'],
+      ['Rollback as postgres', 'postgres', 'it has CREATEROLE on PostgreSQL 15, which before 16 lets it grant itself pg_execute_server_program'],
+    ] as const) {
+      const refused = await profileAs(name, user);
+      await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: refused.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: expect.stringContaining(refusal),
+      });
+    }
+    const target = await profileAs('Rollback target', 'rollback_owner');
     await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'rollback' })).rejects.toMatchObject({
       code: 'VALIDATION',
       message: expect.stringContaining('type the database name "rollback_target" exactly'),
