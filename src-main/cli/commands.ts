@@ -244,7 +244,7 @@ export const commands: Record<string, Command> = {
       const target = staging === undefined ? { kind: 'embedded' as const } : { kind: 'project' as const, projectId: findProject(w, staging).id, ...(confirmClean !== undefined ? { confirmClean } : {}) };
       const report = await w.rehearsal.rehearse(runId!, { amcheck: f.amcheck === true, target, signal });
       const findings = rehearsalFindings(report);
-      out.result(report, `${checksText(report.checks)}${findings.length ? `\n\n${findings.map((x) => `- ${x}`).join('\n')}` : ''}\n\n${rehearsalHeadline(report)}`);
+      out.result(report, `${checksText(report.checks)}${findings.length ? `\n\n${findings.map((x) => `- ${x}`).join('\n')}` : ''}\n\n${rehearsalHeadline(report)}${report.isolation ? `\nIsolation: ${report.isolation}.` : ''}`);
       return report.ok ? 0 : 1;
     },
   },

@@ -86,6 +86,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       backup: `${backup.dumpFile} (${(m.files.dump.ciphertextBytes / 1048576).toFixed(1)} MiB, ${m.totals.rows} rows)`,
       integrity: integrity.ok ? 'passed' : 'FAILED',
       rehearsal: rehearsalHeadline(rehearsal),
+      isolation: rehearsal.isolation,
       checklist: items.map((i) => `${i.key}=${i.state}`).join(' '),
       log: exported.markdownFile,
       signature: `in-app ${inApp.ok ? 'good' : 'BAD'}, ssh-keygen -Y verify: ${sshVerdict}`,

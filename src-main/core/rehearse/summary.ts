@@ -5,7 +5,7 @@ export function rehearsalHeadline(r: RehearsalReport): string {
   const t = r.totals;
   const outcome = r.outcome === 'passed' ? 'Rehearsal passed' : r.outcome === 'partial' ? 'Rehearsal PARTIAL (not green)' : 'Rehearsal FAILED';
   const rto = r.timings.rtoMs === null ? 'no restore time: the restore did not complete cleanly' : `restore time (RTO) ${(r.timings.rtoMs / 1000).toFixed(1)} s`;
-  return `${outcome}: ${t.tablesRestored} of ${t.tablesExpected} tables restored, ${t.rowsRestored.toLocaleString('en-US')} of ${t.rowsExpected.toLocaleString('en-US')} rows into ${r.target}; ${rto}.${r.isolation ? `\nIsolation: ${r.isolation}.` : ''}`;
+  return `${outcome}: ${t.tablesRestored} of ${t.tablesExpected} tables restored, ${t.rowsRestored.toLocaleString('en-US')} of ${t.rowsExpected.toLocaleString('en-US')} rows into ${r.target}; ${rto}.`;
 }
 
 /** The findings behind a rehearsal that is not green, each with what to do: restore errors, extensions, refusals. */
