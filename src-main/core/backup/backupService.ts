@@ -20,6 +20,7 @@ import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
 import { redact } from '../util/redact';
+import { supabaseEndpoint } from '../supabase/connection';
 import { parseOrThrow } from '../util/validation';
 import { countRows, readTables, schemaFingerprint, serverFacts, summarize } from './catalog';
 import { readCatalogFacts, readRoles } from './catalogFacts';
@@ -58,6 +59,13 @@ export class BackupService {
     const request = parseOrThrow(backupRequestSchema, rawRequest, 'backup request');
     const { activities, projects } = this.deps;
     const project = projects.get(request.projectId);
+    if (supabaseEndpoint(project) === 'transaction-pooler') {
+      throw new WardenError(
+        'VALIDATION',
+        `${project.host}:${project.port} is Supabase's transaction-mode pooler: pg_dump needs one session for its snapshot and cannot work through it. ` +
+          'Use the session pooler on port 5432 (same host and user) or the direct host db.<project-ref>.supabase.co:5432, then back up again.',
+      );
+    }
     // One backup per project at a time, across every process that shares this data directory.
     const activity = activities.start('backup', project.id);
     try {

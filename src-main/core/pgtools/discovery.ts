@@ -59,10 +59,19 @@ export async function choosePgTool(tool: string, options: { minMajor?: number; d
   const fit = all.find((d) => d.major >= minMajor);
   if (fit) return { ...fit, path: join(fit.dir, tool + EXE) };
   const seen = all.length ? `found ${all.map((d) => `${d.version} in ${d.dir}`).join(', ')}` : 'none found';
-  throw new WardenError(
-    'TOOL_MISSING',
-    `${tool} ${minMajor ? `version ${minMajor} or newer ` : ''}is required (${seen}). ` +
-      `Install the PostgreSQL ${minMajor || ''} client tools (Debian/Ubuntu: postgresql-client-${minMajor || 'NN'}; macOS: brew install libpq; ` +
-      'Windows: the EDB installer), or set the tools directory in settings.',
+  throw new WardenError('TOOL_MISSING', `${tool} ${minMajor ? `version ${minMajor} or newer ` : ''}is required (${seen}). ${installAdvice(tool, minMajor)}`);
+}
+
+/** Server tools (initdb, pg_ctl) come with the server package, not the client; a release may lack a major. */
+const SERVER_TOOLS = new Set(['initdb', 'pg_ctl', 'postgres']);
+
+function installAdvice(tool: string, minMajor: number): string {
+  const n = minMajor || 'NN';
+  const where = SERVER_TOOLS.has(tool)
+    ? `${tool} comes with the PostgreSQL server package, not the client tools: Debian/Ubuntu postgresql-${n}; macOS brew install postgresql@${n} or Postgres.app; Windows the EDB installer.`
+    : `Install the PostgreSQL ${minMajor || ''} client tools: Debian/Ubuntu postgresql-client-${n}; macOS brew install libpq or postgresql@${n}; Windows the EDB installer (Command Line Tools).`;
+  return (
+    `${where} When your Debian or Ubuntu release does not package PostgreSQL ${n}, add the PostgreSQL project's own apt repository (PGDG) first. ` +
+    'Backup Warden uses the first suitable installation on PATH, then the usual install folders: put the right bin folder first on PATH.'
   );
 }
