@@ -40,6 +40,8 @@ async function sql(query: string, database = 'practice'): Promise<pg.QueryResult
 
 beforeAll(async () => {
   ({ cluster, projectId } = await practiceProject(warden));
+  // Production has amcheck of its own, in the extensions schema: the rehearsal's pg_amcheck must still be allowed to use it.
+  await sql('CREATE EXTENSION amcheck WITH SCHEMA extensions');
   await warden.projects.update(projectId, {
     sampleChecks: [
       { name: 'students exist', table: 'public.users', where: { column: 'role', equals: 'student' }, expect: { op: '>=', rows: 1 } },
@@ -92,7 +94,7 @@ describe('restore rehearsal', () => {
     expect(report.totals).toMatchObject({ tablesRestored: report.totals.tablesExpected, rowsRestored: report.totals.rowsExpected });
     // The platform's event trigger is a superuser feature: left out, and said so.
     expect(report.refused).toContain('Event trigger pgrst_ddl_watch not restored (only a superuser may create event triggers).');
-    expect(report.extensions.map((e) => `${e.name}:${e.status}`)).toEqual(['pg_stat_statements:installed', 'pgcrypto:installed', 'uuid-ossp:installed']);
+    expect(report.extensions.map((e) => `${e.name}:${e.status}`)).toEqual(['amcheck:installed', 'pg_stat_statements:installed', 'pgcrypto:installed', 'uuid-ossp:installed']);
     expect(report.tables.length).toBeGreaterThan(31);
     for (const row of report.tables) expect(row.restored, row.table).toBe(row.expected);
     expect(report.tables.find((r) => r.table === 'public.chat_messages')!.restored).toBeGreaterThan(10_000);
@@ -152,8 +154,8 @@ describe('restore rehearsal', () => {
     // The target's owner restores: no superuser, no CREATEROLE (on PostgreSQL 15 it could grant itself pg_execute_server_program).
     await sql(`CREATE ROLE rollback_owner LOGIN PASSWORD '${cluster.target.password}'`, 'postgres');
     await sql('CREATE DATABASE rollback_target OWNER rollback_owner', 'postgres');
-    // An administrator provides the extension the restoring role may not create itself.
-    await sql('CREATE SCHEMA extensions AUTHORIZATION rollback_owner; CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions', 'rollback_target');
+    // An administrator provides the extensions the restoring role may not create itself.
+    await sql('CREATE SCHEMA extensions AUTHORIZATION rollback_owner; CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions; CREATE EXTENSION amcheck WITH SCHEMA extensions', 'rollback_target');
     // The same database through three profiles: only the owner's role may restore into it.
     const profileAs = (name: string, user: string) =>
       warden.projects.create({

@@ -85,8 +85,18 @@ export async function prepareSandbox(
     if (options.amcheck) {
       await client.query(`CREATE SCHEMA ${id(AMCHECK_SCHEMA)}`);
       await client.query(`CREATE EXTENSION IF NOT EXISTS amcheck WITH SCHEMA ${id(AMCHECK_SCHEMA)}`);
-      await client.query(`GRANT USAGE ON SCHEMA ${id(AMCHECK_SCHEMA)} TO ${id(restorer.user)}`);
-      await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${id(AMCHECK_SCHEMA)} TO ${id(restorer.user)}`);
+      // Wherever amcheck is (the backup may have installed it in a schema of its own), the restoring role may call it.
+      const { rows } = await client.query<{ schema: string }>(
+        `SELECT n.nspname AS schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'amcheck'`,
+      );
+      await client.query(`GRANT USAGE ON SCHEMA ${id(rows[0]!.schema)} TO ${id(restorer.user)}`);
+      await client.query(
+        `DO $$ DECLARE f regprocedure; BEGIN
+           FOR f IN SELECT d.objid::regprocedure FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+                    WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'amcheck'
+           LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, ${client.escapeLiteral(restorer.user)}); END LOOP;
+         END $$`,
+      );
     }
     return { restorer, notes, refused, extensions, skips };
   }, options.signal);
