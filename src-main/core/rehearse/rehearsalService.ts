@@ -62,6 +62,13 @@ interface PreparedTarget {
   teardown: () => Promise<void>;
 }
 
+/** A staging project checked for a rehearsal: its connection, and whether the operator agreed to clean it. */
+interface Staging {
+  target: PgTarget;
+  projectName: string;
+  clean: boolean;
+}
+
 interface Deps {
   audit: AuditTrail;
   projects: ProjectService;
@@ -89,7 +96,7 @@ export class RehearsalService {
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: backup.projectId, runId, details });
 
     // A staging target is checked before anything changes: a refusal leaves the last rehearsal's evidence as it was.
-    let staging: { target: PgTarget; clean: boolean } | null = null;
+    let staging: Staging | null = null;
     if (target.kind === 'project') {
       try {
         staging = await this.stagingTarget(backup, target.projectId, target.confirmClean, options.signal);
@@ -108,7 +115,7 @@ export class RehearsalService {
       const captured = await readCapturedRoles(backup, identities);
       // The scratch server starts (and is prepared) while the archive is checked and decrypted: neither waits for the other.
       const [targetInfo, prepared] = await Promise.allSettled([
-        this.rehearsalTarget(backup, target, staging, captured, options, activity),
+        this.rehearsalTarget(backup, staging, captured, options, activity),
         prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), options.signal),
       ]);
       if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
@@ -177,17 +184,16 @@ export class RehearsalService {
 
   private async rehearsalTarget(
     backup: BackupRecord,
-    target: RehearsalTarget,
-    staging: { target: PgTarget; clean: boolean } | null,
+    staging: Staging | null,
     captured: CapturedRole[] | null,
     options: RehearsalOptions,
     activity: string,
   ): Promise<PreparedTarget> {
-    if (target.kind === 'project' && staging) {
+    if (staging) {
       const prepared = await prepareTarget(staging.target, backup.manifest, captured, options.signal);
       return {
         target: staging.target,
-        where: `project "${this.deps.projects.get(target.projectId).name}" (${describeTarget(staging.target)})`,
+        where: `project "${staging.projectName}" (${describeTarget(staging.target)})`,
         restoredAs: `"${staging.target.user}" (the staging profile's role, not a superuser)`,
         isolation: `the staging server, as its role "${staging.target.user}" (no superuser, no access to server programs or files)`,
         notes: prepared.notes,
@@ -267,7 +273,7 @@ export class RehearsalService {
    * A staging project as rehearsal target: never the production profile nor the backed-up database
    * (compared by endpoint, not name); an empty database, or one the operator agreed to clean by typing its name.
    */
-  private async stagingTarget(backup: BackupRecord, projectId: string, confirmClean: string | undefined, signal?: AbortSignal): Promise<{ target: PgTarget; clean: boolean }> {
+  private async stagingTarget(backup: BackupRecord, projectId: string, confirmClean: string | undefined, signal?: AbortSignal): Promise<Staging> {
     const { projects } = this.deps;
     const source = projects.get(backup.projectId);
     const candidate = projects.get(projectId);
@@ -281,14 +287,14 @@ export class RehearsalService {
       await client.query('BEGIN READ ONLY');
       return readTables(client, []);
     }, signal);
-    if (tables.length === 0) return { target, clean: false };
+    if (tables.length === 0) return { target, projectName: candidate.name, clean: false };
     if (confirmClean === undefined) {
       throw new WardenError('CONFLICT', `Rehearsal needs an empty database, but ${describeTarget(target)} has ${tables.length} tables. Type the database name "${target.database}" to let the rehearsal clean it (objects of the backup are dropped and recreated), or use an empty database.`);
     }
     if (confirmClean !== target.database) {
       throw new WardenError('VALIDATION', `To clean ${describeTarget(target)} for the rehearsal, type its database name "${target.database}" exactly.`);
     }
-    return { target, clean: true };
+    return { target, projectName: candidate.name, clean: true };
   }
 }
 
