@@ -2,6 +2,7 @@
 //  - src-renderer runs in a sandboxed page: no Node built-ins, no Electron, no main-process code.
 //  - src-main/core is plain Node so the CLI and the tests run it without Electron.
 //  - src-main/contract is shared by main, preload and renderer: zod only.
+//  - src-main/operations runs the operations catalog for both shells: no Electron, no app or cli import.
 //  - inside core: the Warden (the composition root) is imported by no core module; runs/ knows neither the
 //    Warden nor rehearse/; rehearse/ does not depend on the practice fixtures; Supabase's platform facts live
 //    in supabase/, which depends on nothing else in core.
@@ -95,6 +96,15 @@ export default tseslint.config(
       ['electron/*', '**/app/**', '**/cli/**', '**/src-renderer/**'],
       "core/supabase holds the platform's facts as data: it depends on nothing else in core.",
       [`^\\.\\./(${coreSiblings.filter((f) => f !== 'supabase').join('|')})(/|$)`],
+    ),
+  },
+  {
+    // The operations run the catalog on the core for both shells: plain Node, and no shell of their own.
+    files: ['src-main/operations/**/*.ts'],
+    rules: restrict(
+      ['electron'],
+      ['electron/*', '**/app/**', '**/cli/**', '**/src-renderer/**'],
+      'src-main/operations is shared by the app and the CLI: it must not depend on Electron or on either shell (they give it a Shell).',
     ),
   },
   {

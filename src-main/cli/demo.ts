@@ -8,6 +8,7 @@ import { rehearsalHeadline } from '../core/rehearse/summary';
 import { KeychainVault } from '../core/vault/vault';
 import { openWarden } from '../core/warden';
 import type { Output } from './output';
+import { practiceExpectedTables } from '../contract/constants';
 
 const MARKER = '.backup-warden-demo';
 const PRACTICE_BYTES = 60e6;
@@ -38,6 +39,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
     const project = await warden.projects.create({
       name: 'Practice production', environment: 'production', host: source.host, port: source.port,
       database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
+      expectedTables: [...practiceExpectedTables],
       sampleChecks: [
         { name: 'students exist', table: 'public.users', where: { column: 'role', equals: 'student' }, expect: { op: '>=', rows: 1 } },
         { name: 'four subscription plans', table: 'public.subscription_plans', expect: { op: '=', rows: 4 } },

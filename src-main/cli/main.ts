@@ -2,6 +2,7 @@
 // backup-warden: the command-line shell over the same core as the desktop app.
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../core/dataDir';
+import type { ErrorCode } from '../contract/errors';
 import { toErrorShape } from '../core/errors';
 import { describeRecovered } from '../core/runs/activities';
 import { openWarden } from '../core/warden';
@@ -9,9 +10,15 @@ import { cliSummary } from '../contract/operations';
 import { commands, type Command, type Flags } from './commands';
 import { Output } from './output';
 
-/** Exit codes: 0 done, 1 the work failed (or a check came out red), 2 the command line was wrong, 130 cancelled (Ctrl-C, SIGTERM). */
+/**
+ * Exit codes: 0 done, 1 the work failed (or a check came out red), 2 the command line was wrong,
+ * 11 busy (another backup, check or restore holds the lock it needs: try again later, as restic's 11),
+ * 130 cancelled (Ctrl-C, SIGTERM).
+ */
 const USAGE_ERROR = 2;
+const BUSY = 11;
 const CANCELLED = 130;
+const exitCodeOf: Partial<Record<ErrorCode, number>> = { VALIDATION: USAGE_ERROR, BUSY, CANCELLED };
 
 /**
  * Ctrl-C and SIGTERM cancel the running command: its work stops and removes what it made (decrypted
@@ -96,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     const shape = toErrorShape(error);
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: shape }) + '\n');
     process.stderr.write(`error (${shape.code}): ${shape.message}\n`);
-    return shape.code === 'VALIDATION' ? USAGE_ERROR : shape.code === 'CANCELLED' ? CANCELLED : 1;
+    return exitCodeOf[shape.code] ?? 1;
   }
 }
 

@@ -5,6 +5,8 @@ export const errorCodes = [
   'VALIDATION',
   'NOT_FOUND',
   'CONFLICT',
+  /** Another backup, check or restore holds the lock this work needs: try again when it ends. */
+  'BUSY',
   'FORBIDDEN',
   'VAULT_UNAVAILABLE',
   'CONNECTION',

@@ -1,66 +1,345 @@
+import { z } from 'zod';
+import { auditEntrySchema, chainVerdictSchema } from './audit';
+import { backupNameSchema, backupRequestSchema, backupResultSchema } from './backup';
 import type { IpcMethod } from './methods';
+import { platformAttestationSchema, platformCheckRequestSchema, platformEvidenceSchema } from './platform';
+import { connectionReportSchema, projectIdSchema, projectInputSchema, projectPatchSchema, projectViewSchema } from './project';
+import { runViewSchema } from './runs';
+import { signOffRequestSchema, signOffSchema } from './signoff';
+import { rehearsalReportSchema, rehearsalTargetSchema, verifyReportSchema } from './verify';
 
 /**
- * The operations catalog: every use case once — what it does, whether it changes a run (the app then
- * announces runChanged around it), whether it can be cancelled, what it writes to the audit trail, and
- * its door in each shell. The app's IPC router and the CLI are checked against it (test/unit/operations),
- * the app derives its run announcements from it, and the CLI's help text comes from it.
+ * The operations catalog: every use case once — its input and output schemas, what it does, whether it
+ * changes a run (the app then announces runChanged around it), whether it is a cancellable activity and
+ * which lock it holds, what it writes to the audit trail, and its door in each shell. From it come the
+ * IPC contract and router, the preload API, the CLI's commands, flag parsing and help
+ * (src-main/operations runs the handlers for both shells). Adding an operation is one entry here plus
+ * its handler in src-main/operations/handlers.ts.
  */
 export interface Operation {
   summary: string;
+  input: z.ZodType;
+  output: z.ZodType;
   /** The CLI command that is its door, or null with the reason the CLI has none. */
-  cli: string | null;
+  cli: CliDoor | null;
   noCli?: string;
   /** Its input names a run (runId) that it changes. */
   changesRun?: true;
-  /** Stopped by the app's Cancel or the CLI's Ctrl-C / SIGTERM, removing what it made. */
-  cancellable?: true;
+  /**
+   * A long activity: at most one per lock (backups per project, checks per run), stopped by the app's
+   * Cancel or the CLI's Ctrl-C / SIGTERM, removing what it made.
+   */
+  activity?: ActivityLock;
+  /** It cancels the activity holding this lock. */
+  cancels?: ActivityLock;
   /** Audit actions the core writes for it. */
   audit?: readonly string[];
 }
 
+export interface ActivityLock {
+  lock: 'backup' | 'check';
+  /** The input field that names what is locked. */
+  key: 'projectId' | 'runId';
+}
+
+/**
+ * One command-line value and the input field it fills. Its type (number, list, switch, nullable) is read
+ * from the operation's input schema, which then validates the whole input exactly as for the app.
+ */
+export interface CliField {
+  /** The input field, as a dotted path (request.migrationWindow.start). */
+  to: string;
+  /** Placeholder in the usage line. */
+  meta?: string;
+  /** A project named by its name or id; the CLI passes its id. */
+  project?: true;
+  /** Where the value comes from instead of the argument: a secret on standard input, a JSON file, a path. */
+  read?: 'stdin-secret' | 'json-file' | 'text-file' | 'path' | 'identity-file';
+  /** A switch that puts this value in the field (--send → mode "send", --clear-recipients → []). */
+  value?: unknown;
+  /** Fields set along with it (--staging also sets target.kind to "project"). */
+  with?: Record<string, unknown>;
+  /** The flag only makes sense with this other flag. */
+  requires?: string;
+  /** Goes to the call, not the input: CLI-only material that never crosses IPC (an identity file). */
+  call?: true;
+}
+
+export interface CliDoor {
+  command: string;
+  /** Positional arguments in order. */
+  args?: readonly (CliField & { name: string })[];
+  flags?: Readonly<Record<string, CliField>>;
+}
+
+const none = z.undefined();
+const byId = z.object({ id: projectIdSchema }).strict();
+const runId = z.uuid({ message: 'must be a run id (UUID), as "backup" and "runs list" print it' });
+const byRun = z.object({ runId }).strict();
+/** A folder: in the app one the user picked in this session (main keeps the list and refuses any other). */
+const folder = z.string().min(1).max(4096);
+
+const projectArg = (to: 'id' | 'projectId') => ({ name: 'project', to, project: true }) as const;
+const runArg = { name: 'run', to: 'runId' } as const;
+const projectFlags = (prefix: '' | 'changes.') =>
+  ({
+    name: { to: `${prefix}name`, meta: 'NAME' },
+    env: { to: `${prefix}environment`, meta: 'production|staging|development|local' },
+    host: { to: `${prefix}host`, meta: 'HOST' },
+    port: { to: `${prefix}port`, meta: 'PORT' },
+    db: { to: `${prefix}database`, meta: 'DATABASE' },
+    user: { to: `${prefix}user`, meta: 'USER' },
+    sslmode: { to: `${prefix}sslmode`, meta: 'MODE' },
+    'ca-file': { to: `${prefix}sslRootCert`, meta: 'CA.crt', read: 'text-file' },
+    'supabase-ref': { to: `${prefix}supabaseRef`, meta: 'REF' },
+    'expected-table': { to: `${prefix}expectedTables`, meta: 'TABLE' },
+    'exclude-schema': { to: `${prefix}excludeSchemas`, meta: 'SCHEMA' },
+    recipient: { to: `${prefix}extraRecipients`, meta: 'age1…' },
+    'sample-checks': { to: `${prefix}sampleChecks`, meta: 'FILE.json', read: 'json-file' },
+    'password-stdin': { to: `${prefix}secrets.dbPassword`, read: 'stdin-secret' },
+  }) as const satisfies Record<string, CliField>;
+const windowFlags = (to: 'request' | 'attestation') =>
+  ({
+    plan: { to: `${to}.plan`, meta: 'pro|team|enterprise' },
+    'window-start': { to: `${to}.migrationWindow.start`, meta: 'ISO' },
+    'window-end': { to: `${to}.migrationWindow.end`, meta: 'ISO' },
+  }) as const satisfies Record<string, CliField>;
+
 export const operations = {
-  listProjects: { summary: 'list the project profiles', cli: 'project list' },
-  getProject: { summary: 'show one project profile (secrets only as "stored in keychain")', cli: 'project show' },
-  createProject: { summary: 'add a database profile; secrets go to the OS keychain', cli: 'project add', audit: ['project.created'] },
-  updateProject: { summary: 'change a profile: connection, expected tables, excluded schemas, sample checks, extra recipients, secrets', cli: 'project edit', audit: ['project.updated'] },
-  deleteProject: { summary: 'remove a profile and its secrets from the keychain', cli: 'project remove', audit: ['project.deleted'] },
-  testConnection: { summary: 'connect and report server version, size and table count', cli: 'project test', audit: ['project.connection-tested'] },
-  listRuns: { summary: 'list backup runs, newest first', cli: 'runs list' },
-  getRun: { summary: 'show a run: its checklist with each item’s state and evidence', cli: 'runs show' },
-  pickFolder: { summary: 'native folder picker', cli: null, noCli: 'the command line takes folder paths as arguments' },
+  listProjects: { summary: 'list the project profiles', input: none, output: z.array(projectViewSchema), cli: { command: 'project list' } },
+  getProject: { summary: 'show one project profile (secrets only as "stored in keychain")', input: byId, output: projectViewSchema, cli: { command: 'project show', args: [projectArg('id')] } },
+  createProject: {
+    summary: 'add a database profile; secrets go to the OS keychain',
+    input: projectInputSchema,
+    output: projectViewSchema,
+    cli: { command: 'project add', flags: projectFlags('') },
+    audit: ['project.created'],
+  },
+  updateProject: {
+    summary: 'change a profile: connection, expected tables, excluded schemas, sample checks, extra recipients, secrets ("none" clears the Supabase ref)',
+    input: z.object({ id: projectIdSchema, changes: projectPatchSchema }).strict(),
+    output: projectViewSchema,
+    cli: {
+      command: 'project edit',
+      args: [projectArg('id')],
+      flags: {
+        ...projectFlags('changes.'),
+        'clear-expected-tables': { to: 'changes.expectedTables', value: [] },
+        'clear-exclude-schemas': { to: 'changes.excludeSchemas', value: [] },
+        'clear-recipients': { to: 'changes.extraRecipients', value: [] },
+        'clear-sample-checks': { to: 'changes.sampleChecks', value: [] },
+        'system-ca': { to: 'changes.sslRootCert', value: null },
+      },
+    },
+    audit: ['project.updated'],
+  },
+  deleteProject: {
+    summary: 'remove a profile and its secrets from the keychain (repeat its name to confirm)',
+    input: z.object({ id: projectIdSchema, confirmName: z.string().max(200) }).strict(),
+    output: z.null(),
+    cli: { command: 'project remove', args: [projectArg('id')], flags: { confirm: { to: 'confirmName', meta: 'NAME' } } },
+    audit: ['project.deleted'],
+  },
+  testConnection: {
+    summary: 'connect, report server version, size, public tables and whether the PostgreSQL tools here fit it; --confirm-tables makes the public tables the expected list',
+    input: z.object({ id: projectIdSchema, confirmTables: z.boolean().default(false) }).strict(),
+    output: connectionReportSchema,
+    cli: { command: 'project test', args: [projectArg('id')], flags: { 'confirm-tables': { to: 'confirmTables', value: true } } },
+    audit: ['project.connection-tested', 'project.expected-tables-confirmed'],
+  },
+  listRuns: {
+    summary: 'list backup runs, newest first',
+    input: z.object({ projectId: projectIdSchema.optional() }).strict(),
+    output: z.array(runViewSchema),
+    cli: { command: 'runs list', flags: { project: { to: 'projectId', meta: 'PROJECT', project: true } } },
+  },
+  getRun: { summary: 'show a run: its checklist with each item’s state and evidence', input: byRun, output: runViewSchema, cli: { command: 'runs show', args: [runArg] } },
+  pickFolder: {
+    summary: 'native folder picker',
+    input: z.object({ purpose: z.enum(['backup', 'export']) }).strict(),
+    output: z.string().nullable(),
+    cli: null,
+    noCli: 'the command line takes folder paths as arguments',
+  },
   startBackup: {
     summary: 'encrypted backup with manifest, exact row counts, roles and hashes',
-    cli: 'backup',
-    cancellable: true,
+    input: z
+      .object({
+        projectId: projectIdSchema,
+        name: backupNameSchema.optional(),
+        description: z.string().max(2000).default(''),
+        extraRecipients: backupRequestSchema.shape.extraRecipients,
+        outputDir: folder,
+      })
+      .strict(),
+    output: backupResultSchema
+      .pick({ runId: true, backupId: true, dumpFile: true, manifestFile: true })
+      .extend({ publicTables: z.number(), rows: z.number(), ciphertextBytes: z.number(), ciphertextSha256: z.string() }),
+    cli: {
+      command: 'backup',
+      args: [projectArg('projectId')],
+      flags: {
+        out: { to: 'outputDir', meta: 'DIR', read: 'path' },
+        name: { to: 'name', meta: 'NAME' },
+        description: { to: 'description', meta: 'TEXT' },
+        recipient: { to: 'extraRecipients', meta: 'age1…' },
+      },
+    },
+    activity: { lock: 'backup', key: 'projectId' },
     audit: ['backup.started', 'backup.completed', 'backup.failed', 'backup.cancelled'],
   },
-  cancelBackup: { summary: 'cancel a running backup', cli: null, noCli: 'Ctrl-C or SIGTERM cancels the running command' },
+  cancelBackup: {
+    summary: 'cancel a running backup',
+    input: z.object({ projectId: projectIdSchema }).strict(),
+    output: z.boolean(),
+    cli: null,
+    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    cancels: { lock: 'backup', key: 'projectId' },
+  },
   checkIntegrity: {
     summary: 'integrity check: hashes, full decrypt, archive listing, expected tables',
-    cli: 'verify',
+    input: byRun,
+    output: verifyReportSchema,
+    cli: { command: 'verify', args: [runArg], flags: { identity: { to: 'identities', meta: 'FILE', read: 'identity-file', call: true } } },
     changesRun: true,
-    cancellable: true,
+    activity: { lock: 'check', key: 'runId' },
     audit: ['verify.passed', 'verify.failed', 'verify.cancelled'],
   },
-  cancelCheck: { summary: 'cancel a running integrity check or rehearsal', cli: null, noCli: 'Ctrl-C or SIGTERM cancels the running command' },
+  cancelCheck: {
+    summary: 'cancel a running integrity check or rehearsal',
+    input: byRun,
+    output: z.boolean(),
+    cli: null,
+    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    cancels: { lock: 'check', key: 'runId' },
+  },
   rehearse: {
     summary: 'restore into a sandboxed scratch PostgreSQL (or a staging project) and compare with the manifest',
-    cli: 'rehearse',
+    input: z.object({ runId, amcheck: z.boolean().default(false), target: rehearsalTargetSchema.default({ kind: 'embedded' }) }).strict(),
+    output: rehearsalReportSchema,
+    cli: {
+      command: 'rehearse',
+      args: [runArg],
+      flags: {
+        amcheck: { to: 'amcheck', value: true },
+        staging: { to: 'target.projectId', meta: 'PROJECT', project: true, with: { 'target.kind': 'project' } },
+        'confirm-clean': { to: 'target.confirmClean', meta: 'DATABASE', requires: 'staging' },
+      },
+    },
     changesRun: true,
-    cancellable: true,
+    activity: { lock: 'check', key: 'runId' },
     audit: ['rehearsal.started', 'rehearsal.passed', 'rehearsal.partial', 'rehearsal.failed', 'rehearsal.cancelled', 'rehearsal.refused'],
   },
-  checkPlatform: { summary: 'read the Supabase platform backup and its expiry (Management API)', cli: 'platform check', changesRun: true, audit: ['platform.checked'] },
-  attestPlatform: { summary: 'attest the platform backup seen in the dashboard', cli: 'platform attest', changesRun: true, audit: ['platform.attested'] },
-  signOff: { summary: 'sign off as creator or (a different person) verifier', cli: 'signoff', changesRun: true, audit: ['signoff.creator', 'signoff.integrity', 'signoff.override', 'signoff.refused'] },
-  previewLog: { summary: 'print the backup log as it would be exported', cli: 'log preview' },
-  exportLog: { summary: 'write the signed backup log (SSH signature) into DIR/docs/phase2', cli: 'log export', changesRun: true, audit: ['log.exported'] },
-  notifyTeam: { summary: 'tell the team: webhook, the message to paste, or confirm it was sent', cli: 'notify', changesRun: true, audit: ['notify.sent', 'notify.failed', 'notify.attested'] },
-  listAudit: { summary: 'list audit trail entries', cli: 'audit list' },
-  verifyAudit: { summary: 'check the hash chain of the audit trail (and, with --head, that it still holds the head a signed log recorded)', cli: 'audit verify' },
-  exportAudit: { summary: 'export the audit trail as CSV or JSON', cli: 'audit export', audit: ['audit.exported'] },
+  checkPlatform: {
+    summary: 'read the Supabase platform backup and its expiry (Management API)',
+    input: z.object({ runId, request: platformCheckRequestSchema }).strict(),
+    output: platformEvidenceSchema,
+    cli: { command: 'platform check', args: [runArg], flags: windowFlags('request') },
+    changesRun: true,
+    audit: ['platform.checked'],
+  },
+  attestPlatform: {
+    summary: 'attest the platform backup seen in the dashboard',
+    input: z.object({ runId, attestation: platformAttestationSchema }).strict(),
+    output: platformEvidenceSchema,
+    cli: {
+      command: 'platform attest',
+      args: [runArg],
+      flags: {
+        'backup-id': { to: 'attestation.backupId', meta: 'ID' },
+        status: { to: 'attestation.status', meta: 'COMPLETED' },
+        'inserted-at': { to: 'attestation.insertedAt', meta: 'ISO' },
+        ...windowFlags('attestation'),
+        by: { to: 'attestation.attestedBy', meta: 'NAME' },
+        note: { to: 'attestation.note', meta: 'TEXT' },
+      },
+    },
+    changesRun: true,
+    audit: ['platform.attested'],
+  },
+  signOff: {
+    summary: 'sign off as creator or (a different person) verifier',
+    input: z.object({ runId, request: signOffRequestSchema }).strict(),
+    output: signOffSchema,
+    cli: {
+      command: 'signoff',
+      args: [runArg],
+      flags: { role: { to: 'request.role', meta: 'creator|verifier' }, name: { to: 'request.name', meta: '"FULL NAME"' }, override: { to: 'request.overrideReason', meta: '"REASON"' } },
+    },
+    changesRun: true,
+    audit: ['signoff.creator', 'signoff.integrity', 'signoff.override', 'signoff.refused'],
+  },
+  previewLog: {
+    summary: 'print the backup log as it would be exported',
+    input: byRun,
+    output: z.object({ markdown: z.string(), suggestedPath: z.string() }),
+    cli: { command: 'log preview', args: [runArg] },
+  },
+  exportLog: {
+    summary: 'write the signed backup log (SSH signature) into DIR/docs/phase2 and verify the signature it wrote',
+    input: z.object({ runId, folder }).strict(),
+    output: z.object({ markdownFile: z.string(), jsonFile: z.string(), signatureFiles: z.array(z.string()), allowedSignersFile: z.string(), fingerprint: z.string(), markdownSha256: z.string(), verified: z.boolean() }),
+    cli: { command: 'log export', args: [runArg], flags: { out: { to: 'folder', meta: 'DIR', read: 'path' } } },
+    changesRun: true,
+    audit: ['log.exported'],
+  },
+  notifyTeam: {
+    summary: 'tell the team: webhook (--send), the message to paste (--message), or confirm it was sent (--confirm)',
+    input: z.discriminatedUnion(
+      'mode',
+      [
+        z.object({ mode: z.literal('message'), runId }).strict(),
+        z.object({ mode: z.literal('send'), runId }).strict(),
+        z.object({ mode: z.literal('confirm'), runId, by: z.string().trim().min(2).max(120), channel: z.string().trim().min(2).max(120) }).strict(),
+      ],
+      { error: 'must say how to tell the team (send, message or confirm)' },
+    ),
+    output: z.object({ message: z.string(), status: z.number().nullable() }),
+    cli: {
+      command: 'notify',
+      args: [runArg],
+      flags: {
+        send: { to: 'mode', value: 'send' },
+        message: { to: 'mode', value: 'message' },
+        confirm: { to: 'mode', value: 'confirm' },
+        by: { to: 'by', meta: 'NAME', requires: 'confirm' },
+        channel: { to: 'channel', meta: 'WHERE', requires: 'confirm' },
+      },
+    },
+    changesRun: true,
+    audit: ['notify.sent', 'notify.failed', 'notify.attested'],
+  },
+  listAudit: {
+    summary: 'list audit trail entries',
+    input: z
+      .object({
+        afterSeq: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+        runId: runId.optional(),
+      })
+      .strict(),
+    output: z.array(auditEntrySchema),
+    cli: { command: 'audit list', flags: { run: { to: 'runId', meta: 'RUN' }, after: { to: 'afterSeq', meta: 'SEQ' }, limit: { to: 'limit', meta: 'N' } } },
+  },
+  verifyAudit: {
+    summary: 'check the hash chain of the audit trail (and, with a head, that it still holds the head a signed log recorded)',
+    input: z
+      .object({ head: z.string().regex(/^\d+:[0-9a-f]{64}$/, 'must be SEQ:HASH as printed in the signed log, e.g. 42:3f1c… (64 hex digits)').optional() })
+      .strict()
+      .optional(),
+    output: chainVerdictSchema,
+    cli: { command: 'audit verify', flags: { head: { to: 'head', meta: 'SEQ:HASH' } } },
+  },
+  exportAudit: {
+    summary: 'export the audit trail as CSV or JSON into a folder (a new file, never overwriting one)',
+    input: z.object({ format: z.enum(['csv', 'json'], { error: 'must be csv or json' }), folder }).strict(),
+    output: z.object({ file: z.string(), entries: z.number() }),
+    cli: { command: 'audit export', flags: { format: { to: 'format', meta: 'csv|json' }, out: { to: 'folder', meta: 'DIR', read: 'path' } } },
+    audit: ['audit.exported'],
+  },
 } as const satisfies Record<IpcMethod, Operation>;
+
+export type Operations = typeof operations;
 
 /** Commands only the command line has, and why the app does not need them. */
 export const cliOnlyCommands = {
@@ -70,6 +349,6 @@ export const cliOnlyCommands = {
 
 /** The help line of a CLI command, from the catalog. */
 export function cliSummary(command: string): string | undefined {
-  const op = Object.values(operations).find((o: Operation) => o.cli === command);
+  const op = Object.values(operations).find((o: Operation) => o.cli?.command === command);
   return op?.summary ?? (cliOnlyCommands as Record<string, { summary: string }>)[command]?.summary;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defaultExpectedTables, environments, sslModes } from './constants';
+import { practiceExpectedTables, environments, sslModes } from './constants';
 import { sampleCheckSchema } from './sampleCheck';
 
-export { defaultExpectedTables, environments, sslModes };
+export { practiceExpectedTables, environments, sslModes };
 
 const HOSTNAME = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -47,6 +47,13 @@ export const projectFieldsSchema = z.object({
   database: z.string().trim().regex(PG_NAME, 'must be a database name of letters, digits, _ $ . - (at most 63, not starting with a digit)'),
   user: z.string().trim().regex(PG_NAME, 'must be a role name of letters, digits, _ $ . - (at most 63, not starting with a digit)'),
   sslmode: z.enum(sslModes, { message: `must be one of ${sslModes.join(', ')}` }),
+  /** The CA certificate(s) that sign the server's certificate, as PEM text; null trusts the system's CA store. */
+  sslRootCert: z
+    .string()
+    .trim()
+    .max(65_536, 'must be at most 64 KiB of PEM text')
+    .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/, 'must be PEM text: one or more -----BEGIN CERTIFICATE----- blocks (the .crt file Supabase lets you download)')
+    .nullable(),
   storageBucket: z
     .string()
     .trim()
@@ -78,13 +85,18 @@ export const projectSecretsSchema = z.object({
     .optional(),
 });
 
-/** Creating a project: optional fields get their defaults (Supabase requires TLS, hence sslmode require). */
+/** Creating a project: optional fields get their defaults; TLS verified against the system's CAs unless a CA certificate is given. */
 export const projectInputSchema = projectFieldsSchema
   .extend({
     supabaseRef: fields.supabaseRef.default(null),
-    sslmode: fields.sslmode.default('require'),
+    port: fields.port.default(5432),
+    database: fields.database.default('postgres'),
+    user: fields.user.default('postgres'),
+    sslmode: fields.sslmode.default('verify-full'),
+    sslRootCert: fields.sslRootCert.default(null),
     storageBucket: fields.storageBucket.default(null),
-    expectedTables: fields.expectedTables.default([...defaultExpectedTables]),
+    // None until the operator confirms the list the first connection test proposes (an empty list never passes the check).
+    expectedTables: fields.expectedTables.default([]),
     extraRecipients: fields.extraRecipients.default([]),
     excludeSchemas: fields.excludeSchemas.default([]),
     sampleChecks: fields.sampleChecks.default([]),
@@ -92,7 +104,11 @@ export const projectInputSchema = projectFieldsSchema
   })
   .strict();
 /** Changing a project: only the fields given change (no defaults here, or a patch would reset them). */
-export const projectPatchSchema = projectFieldsSchema.partial().extend({ secrets: projectSecretsSchema.optional() }).strict();
+export const projectPatchSchema = projectFieldsSchema
+  .partial()
+  .extend({ secrets: projectSecretsSchema.optional() })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'must name at least one field to change' });
 
 export type ProjectInput = z.input<typeof projectInputSchema>;
 export type ProjectPatch = z.input<typeof projectPatchSchema>;
@@ -109,6 +125,7 @@ export const projectViewSchema = z.object({
   database: z.string(),
   user: z.string(),
   sslmode: z.enum(sslModes),
+  sslRootCert: z.string().nullable(),
   storageBucket: z.string().nullable(),
   expectedTables: z.array(z.string()),
   extraRecipients: z.array(z.string()),
@@ -124,12 +141,29 @@ export const projectViewSchema = z.object({
 });
 export type ProjectView = z.infer<typeof projectViewSchema>;
 
+/** A PostgreSQL tool this workstation would use for a server of some major, or why none fits. */
+export const toolFitSchema = z.object({
+  tool: z.string(),
+  /** The version found (the newest), or null when none is installed. */
+  version: z.string().nullable(),
+  dir: z.string().nullable(),
+  /** Same or newer major than the server: pg_dump refuses newer servers, a dump restores into the same or newer. */
+  usable: z.boolean(),
+});
+
 export const connectionReportSchema = z.object({
   serverVersion: z.string(),
   serverVersionNum: z.number().int(),
   databaseSizeBytes: z.number(),
   publicTableCount: z.number().int(),
+  /** The public tables, proposed as the expected list until the operator confirms one. */
+  publicTables: z.array(z.string()),
   ssl: z.boolean(),
   latencyMs: z.number(),
+  tools: z.array(toolFitSchema),
+  /** What to install when a tool does not fit the server's major, else null. */
+  toolAdvice: z.string().nullable(),
+  /** True when this test confirmed the public tables as the project's expected list. */
+  tablesConfirmed: z.boolean(),
 });
 export type ConnectionReport = z.infer<typeof connectionReportSchema>;

@@ -43,7 +43,7 @@ try {
   const pgDump = await choosePgTool('pg_dump');
 
   const rawFile = join(work.dir, 'raw.dump');
-  const raw = await withLibpqEnv(target, (env) => measure(pgDump.path, [...connectionArgs(target), '--dbname', 'practice', '-Fc', '-f', rawFile], env));
+  const raw = await withLibpqEnv(target, pgDump.major, (env) => measure(pgDump.path, [...connectionArgs(target), '--dbname', 'practice', '-Fc', '-f', rawFile], env));
   const outDir = join(work.dir, 'ours');
   mkdirSync(outDir);
   // Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
@@ -96,9 +96,9 @@ try {
 }
 
 /** age -d -i identity file | pg_restore --dbname target: two processes joined by a pipe, timed together. */
-function ageIntoPgRestore(identityFile: string, file: string, target: PgTarget): Promise<number> {
-  return withLibpqEnv(target, async (env) => {
-    const { path: pgRestore } = await choosePgTool('pg_restore');
+async function ageIntoPgRestore(identityFile: string, file: string, target: PgTarget): Promise<number> {
+  const { path: pgRestore, major } = await choosePgTool('pg_restore');
+  return withLibpqEnv(target, major, async (env) => {
     const started = performance.now();
     const age = spawn('age', ['-d', '-i', identityFile, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     const restore = spawn(pgRestore, [...connectionArgs(target), '--dbname', target.database], { env, stdio: ['pipe', 'ignore', 'inherit'] });

@@ -91,8 +91,13 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.getByLabel('Port', { exact: true }).fill(String(cluster.target.port));
     await page.getByLabel('Database', { exact: true }).fill('practice');
     await page.getByLabel('User', { exact: true }).fill(PRACTICE_USER);
+    // TLS is verified unless the operator says otherwise; a weaker mode shows what it risks.
+    expect(await page.getByLabel('SSL mode').inputValue()).toBe('verify-full');
+    expect(await page.getByTestId('tls-warning').count()).toBe(0);
     await page.getByLabel('SSL mode').selectOption('disable');
+    await page.getByTestId('tls-warning').getByText(/anyone on the network path can pose as your database/).waitFor();
     await page.getByLabel('Database password').fill(password);
+    await shot('01a-project-form-tls.png');
     await page.getByRole('button', { name: 'Add sample check' }).click();
     const check = page.getByRole('group', { name: 'Sample check 1' });
     await check.getByLabel('Name').fill('students exist');
@@ -103,7 +108,15 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.getByRole('heading', { name: 'Practice production' }).waitFor();
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText(/Connected: PostgreSQL 15\.\d+.*, [\d.]+ MiB, 31 tables in public/).waitFor();
+    // A new project has no expected tables: the connection test proposes the 31 public ones; the operator confirms.
+    await page.getByTestId('tables-proposal').getByText('No expected tables confirmed yet.').waitFor();
+    expect(await page.getByTestId('tools-warning').count()).toBe(0); // this workstation's tools fit the server
+    await shot('01b-tables-proposal.png');
+    await page.getByRole('button', { name: 'Confirm these 31 tables as expected' }).click();
+    await page.getByText('31 public tables confirmed as the expected list.').waitFor();
+    expect(await page.getByTestId('tables-proposal').count()).toBe(0);
     expect(await page.locator('.card').innerText()).toContain('stored in keychain');
+    expect(await page.locator('.card').innerText()).toContain('not verified: the server’s identity is not checked');
     await shot('01-projects.png');
     // A second profile, for the staging rehearsal below (made here so the first screen shows the empty state).
     await t.warden.projects.create({

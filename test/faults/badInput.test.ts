@@ -148,7 +148,7 @@ describe('malformed CLI input', () => {
     for (const name of ['y'.repeat(100_000), 'Prod 🚀']) {
       const r = await runCli(['project', 'add', '--name', name, '--env', 'production', '--host', 'db.example.com'], { dataDir });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/error \(VALIDATION\): Invalid project profile: name (must be at most 64 characters|may contain letters)/);
+      expect(r.stderr).toMatch(/error \(VALIDATION\): Invalid project add: --name (must be at most 64 characters|may contain letters)/);
       expect(r.stderr.length).toBeLessThan(2000);
     }
   });

@@ -11,7 +11,7 @@ import { startPracticeServer } from '../../src-main/core/practice/practiceDataba
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { KeychainVault } from '../../src-main/core/vault/vault';
 import { openWarden, type Warden } from '../../src-main/core/warden';
-import { spawnCli } from '../helpers/cli';
+import { runCli, spawnCli } from '../helpers/cli';
 import { findProcesses } from '../helpers/proc';
 import { tempDir } from '../helpers/tmp';
 
@@ -242,7 +242,7 @@ describe('concurrency', () => {
         w.backups.run({ projectId, name: 'same-b' }, { outputDir: out }),
       ]);
       expect(a.status, a.status === 'rejected' ? String(a.reason) : '').toBe('fulfilled');
-      expect(b).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT', message: expect.stringMatching(/^A backup of this project is already running \(started [^)]+\)\. Wait for it to finish or cancel it first\.$/) } });
+      expect(b).toMatchObject({ status: 'rejected', reason: { code: 'BUSY', message: expect.stringMatching(/^A backup of this project is already running \(started [^)]+\)\. Wait for it to finish or cancel it first\.$/) } });
       expect(existsSync(join(out, 'same-b.dump.age'))).toBe(false);
     } finally {
       w.close();
@@ -253,11 +253,18 @@ describe('concurrency', () => {
     const partial = join(out, 'cli-side.dump.age.partial');
     const { child, done } = spawnCli(['backup', projectId, '--out', out, '--name', 'cli-side'], { dataDir, env });
     await until('the CLI backup to start writing', () => partialBytes(partial) > 0);
+    // Paused, so it is certainly still running (and holding its lock) while the others try.
+    process.kill(child.pid!, 'SIGSTOP');
     const w = open();
     try {
       await expect(w.backups.run({ projectId, name: 'app-side' }, { outputDir: out })).rejects.toThrow(new RegExp(`already running \\(started .+ by process ${child.pid} on `));
+      // A second CLI is told it is busy, with its own exit code (11), and touches nothing.
+      const second = await runCli(['backup', projectId, '--out', out, '--name', 'second-cli'], { dataDir, env });
+      expect(second).toMatchObject({ code: 11, stderr: expect.stringMatching(/^error \(BUSY\): A backup of this project is already running \(started .+ by process \d+ on /) });
+      expect(existsSync(join(out, 'second-cli.dump.age.partial'))).toBe(false);
       expect(w.recovered).toEqual([]); // a live process is never mistaken for a dead one
     } finally {
+      process.kill(child.pid!, 'SIGCONT');
       w.close();
     }
     const finished = await done;

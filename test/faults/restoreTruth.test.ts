@@ -10,6 +10,7 @@ import { postgresWithout } from '../helpers/pgWithout';
 import { practiceProject } from '../helpers/practice';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
+import { testPgMajor } from '../helpers/pgMatrix';
 
 // The rehearsal tells the truth about a database shaped like a real Supabase project (postgres is not
 // a superuser): green when everything restored, failed naming a lost table, and partial — never green —
@@ -36,7 +37,7 @@ beforeAll(async () => {
   const backup = await t.warden.backups.run({ projectId, name: 'with-citext' }, { outputDir: out.dir });
   ({ runId, manifest } = backup);
   await t.warden.integrity.verify(runId);
-  withoutCitext = await postgresWithout(['citext']);
+  withoutCitext = await postgresWithout(['citext'], testPgMajor);
 });
 
 afterAll(async () => {
@@ -102,7 +103,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
     expect(report.extensions.find((e) => e.name === 'citext')).toMatchObject({
       status: 'missing',
       tables: ['public.newsletter_subscribers'],
-      detail: expect.stringContaining('not available on this PostgreSQL 15'),
+      detail: expect.stringContaining(`not available on this PostgreSQL ${testPgMajor}`),
     });
     const status = Object.fromEntries(report.checks.map((c) => [c.key, c.status]));
     expect(status).toMatchObject({ restore: 'partial', extensions: 'partial', 'tables-match': 'partial', 'row-counts': 'partial', 'schema-fingerprint': 'passed' });
@@ -115,8 +116,8 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
 
     // Never green: the log says partial and the sign-off gate holds without an override.
     const { markdown } = t.warden.exports.preview(runId);
-    expect(markdown).toContain(`[ ] Restoration PARTIAL: restored into embedded PostgreSQL 15 (private socket); ${manifest.tables.length - 1} of ${manifest.tables.length} tables restored`);
-    expect(markdown).toMatch(/- \[ \] Extension citext missing: not available on this PostgreSQL 15/);
+    expect(markdown).toContain(`[ ] Restoration PARTIAL: restored into embedded PostgreSQL ${testPgMajor} (private socket); ${manifest.tables.length - 1} of ${manifest.tables.length} tables restored`);
+    expect(markdown).toContain(`- [ ] Extension citext missing: not available on this PostgreSQL ${testPgMajor}`);
     expect(() => t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator' })).toThrow(/"Restore rehearsed" is partial/);
   });
 
@@ -132,7 +133,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
     const rehearsal = await run(['rehearse', (JSON.parse(backup.stdout) as { runId: string }).runId]);
     expect(rehearsal.code).toBe(1);
     expect(rehearsal.stdout).toMatch(/^PART {2}Extensions of the backup available here: citext missing \(tables public\.newsletter_subscribers\)/m);
-    expect(rehearsal.stdout).toContain('- Extension citext missing (tables public.newsletter_subscribers): not available on this PostgreSQL 15.');
+    expect(rehearsal.stdout).toContain(`- Extension citext missing (tables public.newsletter_subscribers): not available on this PostgreSQL ${testPgMajor}.`);
     expect(rehearsal.stdout).toMatch(/Rehearsal PARTIAL \(not green\): (\d+) of \d+ tables restored/);
   });
 });

@@ -61,7 +61,7 @@ beforeAll(async () => {
   const id = project.id as string;
   const wrong = await ok('createProject', { name: 'Wrong password', environment: 'staging', host, port, database: 'practice', user, sslmode: 'disable', secrets: { dbPassword: wrongPassword } });
   expect((await call('testConnection', { id: wrong.id })).error?.message).toMatch(/Password authentication failed/);
-  await ok('testConnection', { id });
+  await ok('testConnection', { id, confirmTables: true });
   const folder = (await ok('pickFolder', { purpose: 'backup' })) as unknown as string;
   const run = await ok('startBackup', { projectId: id, name: 'secret-flow', outputDir: folder });
   const runId = run.runId as string;
@@ -80,7 +80,7 @@ beforeAll(async () => {
   warden.close();
 
   // The CLI over the same data and keychain.
-  for (const args of [['project', 'list', '--json'], ['project', 'test', id, '--json'], ['log', 'preview', runId], ['audit', 'export', '--format', 'csv'], ['verify', runId, '--json'], ['notify', runId, '--message']]) {
+  for (const args of [['project', 'list', '--json'], ['project', 'test', id, '--json'], ['log', 'preview', runId], ['audit', 'export', '--format', 'csv', '--out', repo], ['verify', runId, '--json'], ['notify', runId, '--message']]) {
     const r = await runCli(args, { dataDir });
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     seen.push([`CLI ${args.join(' ')} stdout`, r.stdout], [`CLI ${args.join(' ')} stderr`, r.stderr]);
@@ -109,7 +109,7 @@ describe('secrets never leave the keychain', () => {
     };
     for (const p of projects) secrets[`age identity of ${p.name}`] = (await vault.get(secretRef(p.id, 'age-identity'))) ?? 'no-identity-for-this-project-xx';
     // Controls: the secrets are real (the keychain has them), and the haystack holds the run's real data.
-    expect(await vault.get(secretRef(projects.find((p) => p.name === 'Secret practice')!.id, 'db-password'))).toBe(cluster.target.password);
+    expect(JSON.parse((await vault.get(secretRef(projects.find((p) => p.name === 'Secret practice')!.id, 'db-password')))!)).toMatchObject({ password: cluster.target.password });
     expect(secrets['age identity of Secret practice']).toMatch(/^AGE-SECRET-KEY-1/);
     expect(secrets['log signing key']!.length).toBeGreaterThan(40);
     expect(seen.length).toBeGreaterThan(40);

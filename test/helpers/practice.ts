@@ -1,6 +1,7 @@
 import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import type { Warden } from '../../src-main/core/warden';
+import { practiceExpectedTables } from '../../src-main/contract/constants';
 
 /**
  * A server playing a Supabase project (supabase_admin the superuser, postgres demoted) holding the
@@ -16,6 +17,7 @@ export async function practiceProject(warden: Warden, targetBytes = 40e6): Promi
     database: source.database,
     user: source.user,
     sslmode: 'disable',
+    expectedTables: [...practiceExpectedTables],
     secrets: { dbPassword: source.password },
   });
   return { cluster, projectId: project.id };

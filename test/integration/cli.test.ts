@@ -45,11 +45,11 @@ describe('backup-warden CLI: bad input', () => {
     [['backup'], 2, /error: "backup" takes 1 argument\(s\), got 0\.\nusage: backup-warden backup <project> --out DIR/],
     [['project', 'list', 'extra'], 2, /"project list" takes 0 argument\(s\), got 1 \(extra\)/],
     [['project', 'list', '--bogus'], 2, /Unknown option '--bogus'[\s\S]*usage: backup-warden project list/],
-    [[...add, '--port', '99999'], 2, /error \(VALIDATION\): Invalid project profile: port must be between 1 and 65535/],
-    [[...add, '--port', 'abc'], 2, /port must be a number/],
+    [[...add, '--port', '99999'], 2, /error \(VALIDATION\): Invalid project add: --port must be between 1 and 65535/],
+    [[...add, '--port', 'abc'], 2, /--port must be a number/],
     [['project', 'add', '--name', '../../etc/passwd', '--env', 'production', '--host', 'h'], 2, /name may contain letters, digits, spaces and \. _ \( \) - only/],
     [['project', 'add', '--name', 'X', '--env', 'production', '--host', "db'; DROP TABLE users; --"], 2, /host must be a hostname/],
-    [['project', 'add', '--name', 'X', '--env', 'prod', '--host', 'h'], 2, /environment must be one of production, staging, development, local/],
+    [['project', 'add', '--name', 'X', '--env', 'prod', '--host', 'h'], 2, /--env must be one of production, staging, development, local/],
     [['project', 'add', '--name', 'X', '--env', 'production'], 2, /--host is required/],
     [[...add, '--password-stdin'], 2, /No database password arrived on standard input/],
     [['verify', '00000000-0000-4000-8000-000000000000'], 1, /error \(NOT_FOUND\): No backup run with id 00000000-0000-4000-8000-000000000000/],
@@ -66,8 +66,8 @@ describe('backup-warden CLI: bad input', () => {
 
   it('reports errors as JSON on stdout with --json', async () => {
     const r = await cli(['verify', 'nope', '--json'], { dataDir: data() });
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'No backup run with id nope.' } });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'Invalid verify: <run> must be a run id (UUID), as "backup" and "runs list" print it' } });
   });
 });
 
@@ -88,7 +88,12 @@ describe('backup-warden CLI: the whole job', () => {
     const project = await json(['project', 'add', '--name', 'CLI practice', '--env', 'production', '--host', host, '--port', String(port), '--db', 'practice', '--user', user, '--sslmode', 'disable', '--password-stdin'], `${password}\n`);
     expect(project).toMatchObject({ name: 'CLI practice', hasDbPassword: true });
     expect(JSON.stringify(project)).not.toContain(password);
-    expect(await json(['project', 'test', 'cli practice'])).toMatchObject({ publicTableCount: 31 });
+    // A new project has no expected tables: the connection test proposes the public ones, --confirm-tables takes them.
+    expect(await json(['project', 'test', 'cli practice'])).toMatchObject({ publicTableCount: 31, tablesConfirmed: false });
+    expect((await json(['project', 'show', 'cli practice'])).expectedTables).toEqual([]);
+    const confirmed = await cli(['project', 'test', 'cli practice', '--confirm-tables'], { dataDir });
+    expect(confirmed.stdout).toMatch(/^31 public tables confirmed as the expected list\.$/m);
+    expect((await json(['project', 'show', 'cli practice'])).expectedTables).toHaveLength(31);
 
     const backup = await json(['backup', 'CLI practice', '--out', out, '--name', 'cli-baseline']);
     const runId = backup.runId as string;
@@ -107,7 +112,7 @@ describe('backup-warden CLI: the whole job', () => {
     const markdown = exported.markdownFile as string;
     expect(sshVerify(markdown, exported.allowedSignersFile as string).status).toBe(0);
     expect(await cli(['verify-signature', markdown], { dataDir })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Good signature \(SHA256:/) });
-    expect(await json(['notify', runId, '--confirm', '--by', 'Alice Creator', '--channel', '#db'])).toEqual({ ok: true });
+    expect(await json(['notify', runId, '--confirm', '--by', 'Alice Creator', '--channel', '#db'])).toMatchObject({ status: null, message: expect.stringContaining('cli-baseline') });
 
     // The exported log, changed by one character, no longer verifies.
     appendFileSync(markdown, ' ');
@@ -116,8 +121,10 @@ describe('backup-warden CLI: the whole job', () => {
     expect(bad.stdout).toMatch(/^BAD signature/);
 
     expect(await json(['audit', 'verify'])).toMatchObject({ ok: true });
-    const csvFile = join(work.dir, 'audit.csv');
-    expect((await cli(['audit', 'export', '--format', 'csv', '--out', csvFile], { dataDir })).code).toBe(0);
+    const auditDir = join(work.dir, 'audit-export');
+    mkdirSync(auditDir);
+    const csvFile = (await json(['audit', 'export', '--format', 'csv', '--out', auditDir])).file as string;
+    expect(csvFile).toMatch(new RegExp(`^${auditDir}/backup-warden-audit-.+\\.csv$`));
     const csv = readFileSync(csvFile, 'utf8');
     expect(csv).toContain('log.exported');
     expect(csv).not.toContain(password);
@@ -155,16 +162,16 @@ describe('backup-warden CLI: the whole job', () => {
     const shown = await cli(['project', 'show', 'Editable'], { dataDir });
     expect(shown.stdout).toContain('password   stored in keychain');
     expect(shown.stdout).not.toContain('new-secret-password');
-    expect(await json(['project', 'edit', 'Editable', '--clear', 'expected-tables', '--clear', 'recipients'])).toMatchObject({ expectedTables: [], extraRecipients: [] });
+    expect(await json(['project', 'edit', 'Editable', '--clear-expected-tables', '--clear-recipients'])).toMatchObject({ expectedTables: [], extraRecipients: [] });
     // Bad input is refused naming the field, exit 2; nothing changes.
     const bad = await cli(['project', 'edit', 'Editable', '--expected-table', 'users; DROP TABLE x'], { dataDir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/expectedTables.*must be a plain table name/);
-    expect((await cli(['project', 'edit', 'Editable'], { dataDir })).stderr).toMatch(/Nothing to change/);
+    expect(bad.stderr).toMatch(/--expected-table value 1 must be a plain table name/);
+    expect((await cli(['project', 'edit', 'Editable'], { dataDir })).stderr).toMatch(/changes must name at least one field to change/);
     // Removing needs the name typed again.
     const refused = await cli(['project', 'remove', 'Editable', '--confirm', 'editable'], { dataDir });
-    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('repeat its name exactly with --confirm "Editable"') });
-    expect(await json(['project', 'remove', 'Editable', '--confirm', 'Editable'])).toMatchObject({ removed: expect.any(String) });
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('repeat its name exactly to confirm ("Editable")') });
+    expect(await json(['project', 'remove', 'Editable', '--confirm', 'Editable'])).toBeNull();
     expect(await json(['project', 'list'])).toEqual([]);
   });
 });

@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { PG17_HOME, testPgMajor } from '../helpers/pgMatrix';
+import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 
 let cluster: ScratchCluster;
@@ -23,9 +27,11 @@ beforeAll(async () => {
   await shop.end();
 });
 
+const out = tempDir('bw-shop-');
+
 afterAll(async () => {
-  for (const p of projects.list()) await projects.remove(p.id);
   t.close();
+  out.cleanup();
   await cluster?.stop();
 });
 
@@ -87,5 +93,42 @@ describe('connection test against a real PostgreSQL', () => {
     await expect(projects.testConnection(noDb.id)).rejects.toMatchObject({ code: 'CONNECTION', message: expect.stringContaining('Database "nope" does not exist') });
     const closed = await projects.create(profile({ port: 1 }));
     await expect(projects.testConnection(closed.id)).rejects.toMatchObject({ code: 'CONNECTION', message: expect.stringContaining('connection refused') });
+  });
+
+  it('a new project proposes its public tables: unconfirmed, the integrity check fails saying what to do; confirmed, it passes', async () => {
+    const p = await projects.create(profile({ name: 'shop fresh' }));
+    expect(p.expectedTables).toEqual([]);
+    const report = await projects.testConnection(p.id);
+    expect(report).toMatchObject({ publicTables: ['customers', 'items', 'orders'], tablesConfirmed: false, toolAdvice: null });
+    expect(report.tools.map((x) => [x.tool, x.usable])).toEqual([['pg_dump', true], ['pg_restore', true], ['initdb', true]]);
+    const backup = await t.warden.backups.run({ projectId: p.id, name: 'shop' }, { outputDir: out.dir });
+    const unconfirmed = await t.warden.integrity.verify(backup.runId);
+    expect(unconfirmed.ok).toBe(false);
+    expect(unconfirmed.checks.find((c) => c.key === 'expected-tables')).toMatchObject({ status: 'failed', detail: expect.stringContaining('No expected tables are confirmed for this project: run the connection test and confirm') });
+    expect(await projects.testConnection(p.id, { confirmTables: true })).toMatchObject({ tablesConfirmed: true });
+    expect(projects.get(p.id).expectedTables).toEqual(['customers', 'items', 'orders']);
+    expect(t.warden.audit.list().filter((e) => e.projectId === p.id).at(-1)).toMatchObject({ action: 'project.expected-tables-confirmed', details: { count: 3, tables: ['customers', 'items', 'orders'] } });
+    expect((await t.warden.integrity.verify(backup.runId)).ok).toBe(true);
+  });
+
+  // The PostgreSQL 15 pass only: a PostgreSQL 17 server while this workstation has only the 15 tools.
+  it.runIf(testPgMajor === 15 && existsSync(join(PG17_HOME, 'bin', 'initdb')))('a PostgreSQL 17 server with only 15 tools here: the connection test warns with the right packages, and backup refuses the same way', async () => {
+    const newer = await startScratchCluster({ tcp: true, binDir: join(PG17_HOME, 'bin') });
+    try {
+      expect(newer.major).toBe(17);
+      const p = await projects.create(profile({ name: 'newer server', port: newer.target.port, database: 'postgres', user: newer.target.user, secrets: { dbPassword: newer.target.password } }));
+      const report = await projects.testConnection(p.id);
+      expect(report.tools.map((x) => [x.tool, x.usable])).toEqual([['pg_dump', false], ['pg_restore', false], ['initdb', false]]);
+      expect(report.toolAdvice).toMatch(/^The server runs PostgreSQL 17: backup and rehearsal need 17 or newer of pg_dump \(found 15\.\d+\), pg_restore \(found 15\.\d+\), initdb \(found 15\.\d+\)\. /);
+      expect(report.toolAdvice).toContain('Debian/Ubuntu postgresql-client-17');
+      expect(report.toolAdvice).toContain('initdb comes with the PostgreSQL server package, not the client tools: Debian/Ubuntu postgresql-17');
+      expect(report.toolAdvice).toContain('PGDG');
+      await expect(t.warden.backups.run({ projectId: p.id, name: 'too-new' }, { outputDir: out.dir })).rejects.toMatchObject({
+        code: 'TOOL_MISSING',
+        message: expect.stringMatching(/^pg_dump version 17 or newer is required \(found 15\.\d+ in .+\)\. Install the PostgreSQL 17 client tools: Debian\/Ubuntu postgresql-client-17/),
+      });
+    } finally {
+      await newer.stop();
+    }
   });
 });

@@ -27,9 +27,10 @@ afterAll(async () => {
 describe('project profiles', () => {
   it('creates a project: fields in SQLite, secrets only in the keychain', async () => {
     const view = await projects.create({ ...base, secrets: { dbPassword: password, managementToken: token } });
-    expect(view).toMatchObject({ name: 'Acme prod', sslmode: 'require', hasDbPassword: true, hasManagementToken: true });
+    expect(view).toMatchObject({ name: 'Acme prod', sslmode: 'verify-full', sslRootCert: null, hasDbPassword: true, hasManagementToken: true });
     expect(JSON.stringify(view)).not.toContain(password);
-    expect(lookup(secretRef(view.id, 'db-password'))).toBe(password);
+    // The password is kept with the endpoint it was entered for.
+    expect(JSON.parse(lookup(secretRef(view.id, 'db-password'))!)).toEqual({ endpoint: `postgres@${base.host}:5432/postgres`, password });
     expect(lookup(secretRef(view.id, 'management-token'))).toBe(token);
     const db = openDatabase(join(t.dataDir, 'warden.sqlite'));
     const row = db.prepare('SELECT * FROM projects WHERE id = ?').get(view.id);
@@ -46,9 +47,9 @@ describe('project profiles', () => {
 
   it('updates only the given fields; null removes a secret', async () => {
     const [p] = projects.list();
-    const updated = await projects.update(p!.id, { port: 6543, secrets: { managementToken: null } });
-    expect(updated).toMatchObject({ port: 6543, host: base.host, sslmode: 'require', hasDbPassword: true, hasManagementToken: false });
-    expect(updated.expectedTables).toHaveLength(31);
+    const updated = await projects.update(p!.id, { port: 6543, secrets: { dbPassword: password, managementToken: null } });
+    expect(updated).toMatchObject({ port: 6543, host: base.host, sslmode: 'verify-full', hasDbPassword: true, hasManagementToken: false });
+    expect(updated.expectedTables).toEqual([]); // none until confirmed from the live database
     expect(lookup(secretRef(p!.id, 'management-token'))).toBeNull();
   });
 
@@ -65,9 +66,10 @@ describe('project profiles', () => {
 
   it('records every change in the audit trail without any secret', () => {
     const rows = audit.list();
-    expect(rows.map((r) => r.action)).toEqual(['project.created', 'project.updated']);
-    expect(rows[0]!.details).toMatchObject({ secretsSet: ['db-password', 'management-token'], expectedTableCount: 31 });
-    expect(rows[1]!.details).toMatchObject({ changed: { port: 6543 }, secretsRemoved: ['management-token'] });
+    expect(rows.map((r) => r.action)).toEqual(['project.created', 'project.updated', 'project.endpoint-changed']);
+    expect(rows[0]!.details).toMatchObject({ secretsSet: ['db-password', 'management-token'], expectedTableCount: 0 });
+    expect(rows[1]!.details).toMatchObject({ changed: { port: 6543 }, secretsSet: ['db-password'], secretsRemoved: ['management-token'] });
+    expect(rows[2]!.details).toEqual({ before: `postgres@${base.host}:5432/postgres`, after: `postgres@${base.host}:6543/postgres` });
     const all = JSON.stringify(rows);
     expect(all).not.toContain(password);
     expect(all).not.toContain(token);

@@ -9,6 +9,7 @@ import { practiceProject } from '../helpers/practice';
 import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
+import { testPgMajor } from '../helpers/pgMatrix';
 
 const token = 'sbp_secret0123456789abcdef0123456789abcd';
 let api: FakeSupabase;
@@ -115,7 +116,7 @@ describe('signed export', () => {
     expect(md).toContain(`| Local copy location | ${manifest.file} |`);
     expect(md).toContain('| Platform backup ID | daily-2026-11-24 (COMPLETED, 2026-11-24T03:00:00.000Z, attested) |');
     expect(md).toMatch(/- \[x\] Download tested: the local encrypted copy was decrypted in full/);
-    expect(md).toMatch(/- \[x\] Restoration confirmed: restored into embedded PostgreSQL 15/);
+    expect(md).toContain(`- [x] Restoration confirmed: restored into embedded PostgreSQL ${testPgMajor}`);
     expect(md).toContain('Baseline before the forum schema migration.');
     expect(md).toMatch(/\| Created by \| Alice Operator \| \S+ \| \d{4}-/);
     expect(md).toMatch(/\| Verified by \| Bob Reviewer \| bob \| \d{4}-/);

@@ -9,6 +9,7 @@ import { withCorruptedFile } from '../helpers/corrupt';
 import { practiceProject } from '../helpers/practice';
 import { findProcesses } from '../helpers/proc';
 import { tempDir } from '../helpers/tmp';
+import { testPgMajor } from '../helpers/pgMatrix';
 import { openTestWarden } from '../helpers/warden';
 
 // A private TMPDIR (this file runs in its own process), so "no scratch directory left behind" is
@@ -101,7 +102,7 @@ describe('restore rehearsal', () => {
     expect(report.timings.rtoMs).toBeGreaterThan(0);
     expect(report.outcome).toBe("passed");
     expect(report.timings.totalMs).toBeGreaterThan(report.timings.rtoMs! + report.timings.prepareMs);
-    expect(report.target).toMatch(/^embedded PostgreSQL 15 \(private socket\)$/);
+    expect(report.target).toBe(`embedded PostgreSQL ${testPgMajor} (private socket)`);
     expect(warden.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'passed' });
     expect(scratchDirs()).toEqual(before);
     // Postmasters carry their data directory in argv: only the practice cluster's may remain.
@@ -162,10 +163,12 @@ describe('restore rehearsal', () => {
         name, environment: 'staging', host: cluster.target.host, port: cluster.target.port,
         database: 'rollback_target', user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
       });
-    for (const [name, user, refusal] of [
+    const refusals = [
       ['Rollback as superuser', cluster.target.user, 'is a superuser, so functions in the backup could do the same on that server'],
-      ['Rollback as postgres', 'postgres', 'it has CREATEROLE on PostgreSQL 15, which before 16 lets it grant itself pg_execute_server_program'],
-    ] as const) {
+      // From PostgreSQL 16 on, CREATEROLE no longer lets a role grant itself what it does not hold.
+      ...(testPgMajor < 16 ? [['Rollback as postgres', 'postgres', 'it has CREATEROLE on PostgreSQL 15, which before 16 lets it grant itself pg_execute_server_program'] as const] : []),
+    ] as const;
+    for (const [name, user, refusal] of refusals) {
       const refused = await profileAs(name, user);
       await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: refused.id, confirmDatabase: 'rollback_target' })).rejects.toMatchObject({
         code: 'FORBIDDEN',
@@ -182,7 +185,8 @@ describe('restore rehearsal', () => {
     const restored = await sql('SELECT count(*)::int AS n FROM public.forum_comments', 'rollback_target');
     const original = await sql('SELECT count(*)::int AS n FROM public.forum_comments');
     expect(restored.rows[0].n).toBe(original.rows[0].n);
-    expect(warden.audit.list({ runId }).slice(-7).map((e) => e.action)).toEqual(['restore.started', 'restore.failed', 'restore.started', 'restore.failed', 'restore.refused', 'restore.started', 'restore.completed']);
+    const refused = refusals.flatMap(() => ['restore.started', 'restore.failed']);
+    expect(warden.audit.list({ runId }).slice(-(refused.length + 3)).map((e) => e.action)).toEqual([...refused, 'restore.refused', 'restore.started', 'restore.completed']);
   });
 
   it('a backup of a database missing an expected table fails the expected-tables check naming it', async () => {

@@ -29,6 +29,9 @@ describe('layering lint rule', () => {
     ["import { execFile } from 'child_process';", 'src-main/core/rehearse/x.ts'],
     ["const sql = `SELECT path FROM artifacts WHERE run_id = ?`;", 'src-main/core/backup/x.ts'],
     ["const sql = 'DELETE FROM artifacts';", 'src-main/core/log/x.ts'],
+    ["import { dialog } from 'electron';", 'src-main/operations/x.ts'],
+    ["import { render } from '../cli/render';", 'src-main/operations/x.ts'],
+    ["import { createHandlers } from '../app/ipc/handlers';", 'src-main/operations/x.ts'],
   ])('forbids %s in %s', async (code, file) => {
     expect(await ruleHits(`${code}\nexport const used = 1;`, file)).toHaveLength(1);
   });
@@ -45,6 +48,7 @@ describe('layering lint rule', () => {
     ["import { removeOrphanedCluster } from '../pgtools/postmaster';", 'src-main/core/runs/x.ts'],
     ["import { PLATFORM_ROLES } from './platformRoles';", 'src-main/core/supabase/x.ts'],
     ["import { openWarden } from '../core/warden';", 'src-main/cli/x.ts'],
+    ["import type { Warden } from '../core/warden';", 'src-main/operations/x.ts'],
     ["import { spawn } from 'node:child_process';", 'src-main/core/util/runTool.ts'],
     ["const sql = `SELECT path FROM artifacts WHERE run_id = ?`;", 'src-main/core/runs/artifactStore.ts'],
   ])('allows %s in %s', async (code, file) => {

@@ -15,14 +15,15 @@ function errorFor(input: unknown): WardenError {
 }
 
 describe('project profile validation', () => {
-  it('accepts a valid profile and fills defaults (sslmode require, the 31 expected tables)', () => {
+  it('accepts a valid profile and fills defaults (sslmode verify-full against the system’s CAs, no expected tables until confirmed)', () => {
     const parsed = parseOrThrow(projectInputSchema, valid, 'project profile');
-    expect(parsed.sslmode).toBe('require');
-    expect(parsed.expectedTables).toHaveLength(31);
+    expect(parsed).toMatchObject({ sslmode: 'verify-full', sslRootCert: null });
+    expect(parsed.expectedTables).toEqual([]);
     expect(parsed.secrets).toEqual({});
   });
 
   it.each([
+    [{ sslRootCert: 'not a certificate' }, 'sslRootCert must be PEM text'],
     [{ port: 70000 }, 'port must be between 1 and 65535'],
     [{ port: 0 }, 'port must be between 1 and 65535'],
     [{ port: '5432' }, 'port must be a number'],
@@ -50,7 +51,7 @@ describe('project profile validation', () => {
 
   it('names a missing required field', () => {
     const { host: _host, ...rest } = valid;
-    expect(errorFor(rest).message).toContain('host is missing or not a string');
+    expect(errorFor(rest).message).toContain('host is required');
   });
 
   it('accepts IPv4, IPv6 and unicode names', () => {

@@ -33,4 +33,18 @@ describe('Supabase connection forms', () => {
     });
     expect(t.warden.runs.list(p.id)).toEqual([]);
   });
+
+  it('a direct host this network cannot resolve or reach (IPv6 only) gets the session pooler as the way out', async () => {
+    // No network here: the real resolver fails on the direct host, as it does for an IPv6-only host on an IPv4-only network.
+    const p = await t.warden.projects.create({
+      name: 'Direct', environment: 'production', host: 'db.abcdefghijklmnopqrst.supabase.co', port: 5432, database: 'postgres', user: 'postgres',
+      secrets: { dbPassword: 'never-sent' },
+    });
+    await expect(t.warden.projects.testConnection(p.id)).rejects.toMatchObject({
+      code: 'CONNECTION',
+      message: expect.stringMatching(
+        /^Could not reach db\.abcdefghijklmnopqrst\.supabase\.co:5432 \((ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)\)\. Check the project ref .* only an IPv6 address .* Use the session pooler instead: host <region>\.pooler\.supabase\.com, port 5432, user postgres\.abcdefghijklmnopqrst /,
+      ),
+    });
+  });
 });

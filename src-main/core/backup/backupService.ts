@@ -187,7 +187,7 @@ export class BackupService {
         ...(snapshot ? [`--snapshot=${snapshot}`] : []),
         ...excludeSchemas.map((s) => `--exclude-schema=${s}`),
       ];
-      const dumping = withLibpqEnv(target, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, recipients, paths.dump, tracker, options.signal));
+      const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, recipients, paths.dump, tracker, options.signal));
       // Counting runs beside the dump, on this connection, in the same snapshot.
       const counted = countRows(client, tables);
       const [dumpResult, countedTables] = await Promise.all([dumping, counted]);

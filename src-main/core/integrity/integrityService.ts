@@ -158,8 +158,12 @@ export class IntegrityService {
     add('table-count', 'Public table count at least the expected count', publicTables.size >= expectedTables.length,
       `${publicTables.size} tables in public; the project expects ${expectedTables.length}.`, { publicTables: publicTables.size, expected: expectedTables.length });
     const missing = expectedTables.filter((t) => !publicTables.has(t));
-    add('expected-tables', 'Every expected table is in the backup', missing.length === 0,
-      missing.length === 0 ? `All ${expectedTables.length} expected tables are present.` : `Missing from the backup: ${missing.map((t) => `public.${t}`).join(', ')}.`, { missing: missing.length });
+    // No list is not a pass: the operator confirms what "complete" means for this database first.
+    add('expected-tables', 'Every expected table is in the backup', expectedTables.length > 0 && missing.length === 0,
+      expectedTables.length === 0
+        ? 'No expected tables are confirmed for this project: run the connection test and confirm the public tables it proposes (CLI: project test <project> --confirm-tables), then check again.'
+        : missing.length === 0 ? `All ${expectedTables.length} expected tables are present.` : `Missing from the backup: ${missing.map((t) => `public.${t}`).join(', ')}.`,
+      { missing: missing.length, expected: expectedTables.length });
   }
 
   private sizeCheck(manifest: Manifest, add: (...a: Parameters<AddFn>) => void): void {

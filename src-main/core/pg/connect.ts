@@ -1,7 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import type { ConnectionOptions } from 'node:tls';
 import type { sslModes } from '../../contract/constants';
 import { cancelledError, WardenError } from '../errors';
+import { supabaseEndpoint } from '../supabase/connection';
 import { redact } from '../util/redact';
 
 export type SslMode = (typeof sslModes)[number];
@@ -14,22 +17,66 @@ export interface PgTarget {
   user: string;
   password: string | null;
   sslmode: SslMode;
+  /** PEM text of the CA(s) that sign the server's certificate; null or absent: the system's CA store. */
+  sslRootCert?: string | null;
 }
 
 type SslOption = false | ConnectionOptions;
 const LAX: SslOption = { rejectUnauthorized: false };
-const VERIFY_CA: SslOption = { rejectUnauthorized: true, checkServerIdentity: () => undefined };
-const VERIFY_FULL: SslOption = { rejectUnauthorized: true };
+
+/** Where Linux distributions and macOS keep the system's CA bundle (libpq before 16 needs a file). */
+const SYSTEM_CA_FILES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem', '/etc/ssl/ca-bundle.pem'];
+export const systemCaFile = (): string | null => SYSTEM_CA_FILES.find((f) => existsSync(f)) ?? null;
+
+/** The CAs a verified connection trusts: the profile's own, else Node's bundled store plus the system's file. */
+function trustedCas(target: PgTarget): string | string[] {
+  if (target.sslRootCert) return target.sslRootCert;
+  const file = systemCaFile();
+  return file ? [...rootCertificates, readFileSync(file, 'utf8')] : [...rootCertificates];
+}
 
 /** libpq's sslmode semantics as an ordered list of attempts (allow/prefer fall back on SSL negotiation errors only). */
-const SSL_ATTEMPTS: Record<SslMode, SslOption[]> = {
-  disable: [false],
-  allow: [false, LAX],
-  prefer: [LAX, false],
-  require: [LAX],
-  'verify-ca': [VERIFY_CA],
-  'verify-full': [VERIFY_FULL],
-};
+function sslAttempts(target: PgTarget): SslOption[] {
+  switch (target.sslmode) {
+    case 'disable':
+      return [false];
+    case 'allow':
+      return [false, LAX];
+    case 'prefer':
+      return [LAX, false];
+    case 'require':
+      return [LAX];
+    case 'verify-ca':
+      return [{ rejectUnauthorized: true, ca: trustedCas(target), checkServerIdentity: () => undefined }];
+    case 'verify-full':
+      // SNI carries host names only; an IP address is still checked against the certificate's IP entries.
+      return [{ rejectUnauthorized: true, ca: trustedCas(target), ...(isIP(target.host) ? {} : { servername: target.host }) }];
+  }
+}
+
+/** The error a server gets when it asks for the password in a form that exposes it. */
+export const WEAK_AUTH = 'BW_WEAK_AUTH';
+
+/**
+ * node-postgres, refusing to send the password in cleartext or as an MD5 hash (which can be replayed
+ * or cracked): only SCRAM-SHA-256, which never shows the password to the server. The connection is
+ * closed before anything is sent.
+ */
+class ScramOnlyClient extends pg.Client {
+  _handleAuthCleartextPassword(): void {
+    this.refuse('the password in cleartext');
+  }
+
+  _handleAuthMD5Password(): void {
+    this.refuse('an MD5 hash of the password');
+  }
+
+  private refuse(what: string): void {
+    const self = this as unknown as { connection: { stream: { destroy(): void } }; _handleErrorWhileConnecting(error: Error): void };
+    self.connection.stream.destroy();
+    self._handleErrorWhileConnecting(Object.assign(new Error(`the server asked for ${what}`), { code: WEAK_AUTH }));
+  }
+}
 
 export function describeTarget(t: Pick<PgTarget, 'host' | 'port' | 'database' | 'user'>): string {
   return `${t.user}@${t.host}:${t.port}/${t.database}`;
@@ -38,10 +85,10 @@ export function describeTarget(t: Pick<PgTarget, 'host' | 'port' | 'database' | 
 /** Connects, runs fn, always closes. Errors become WardenErrors that say what to check; an abort closes the connection and ends in CANCELLED. */
 export async function withPgClient<T>(target: PgTarget, fn: (client: pg.Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
   signal?.throwIfAborted();
-  const attempts = SSL_ATTEMPTS[target.sslmode];
+  const attempts = sslAttempts(target);
   let lastError: unknown;
   for (const [i, ssl] of attempts.entries()) {
-    const client = new pg.Client({
+    const client = new ScramOnlyClient({
       host: target.host,
       port: target.port,
       database: target.database,
@@ -86,7 +133,25 @@ export function describePgError(error: unknown, target: PgTarget): WardenError {
   const e = error as { code?: string; message?: string };
   const where = `${target.host}:${target.port}`;
   const raw = redact(e?.message ?? String(error));
+  // Supabase's direct host has only an IPv6 address unless the project bought the IPv4 add-on.
+  const ipv6Only = supabaseEndpoint(target) === 'direct' && ['ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA'].includes(e?.code ?? '');
+  if (ipv6Only) {
+    const ref = /^db\.([a-z]{20})\./i.exec(target.host)?.[1];
+    return new WardenError(
+      'CONNECTION',
+      `Could not reach ${where} (${e?.code}). Check the project ref in the host name; if it is right: Supabase's direct host has only an IPv6 address (unless the project has the IPv4 add-on), and this network does not reach it over IPv6. ` +
+        `Use the session pooler instead: host <region>.pooler.supabase.com, port 5432, user ${target.user}.${ref ?? '<project-ref>'} (Dashboard → Connect → Session pooler).`,
+      { cause: error },
+    );
+  }
   switch (e?.code) {
+    case WEAK_AUTH:
+      return new WardenError(
+        'AUTH',
+        `${where} asked for ${raw.replace(/^the server asked for /, '')}; Backup Warden sends the password only through SCRAM-SHA-256, so nothing was sent. ` +
+          'Set password_encryption = scram-sha-256 on the server and reset the role’s password (Supabase does this already); if this is not your server, someone may be posing as it.',
+        { cause: error },
+      );
     case 'ECONNREFUSED':
       return new WardenError('CONNECTION', `Could not connect to ${where}: connection refused. Check the host and port, and that the server accepts connections from this workstation.`, { cause: error });
     case 'ENOTFOUND':
@@ -114,8 +179,14 @@ export function describePgError(error: unknown, target: PgTarget): WardenError {
   if (/does not support SSL/i.test(raw)) {
     return new WardenError('CONNECTION', `${where} does not accept SSL connections, but sslmode is "${target.sslmode}". Use sslmode "disable" or "prefer" only for a local database.`, { cause: error });
   }
-  if (/certificate|self[- ]signed/i.test(raw)) {
-    return new WardenError('CONNECTION', `The server certificate of ${where} could not be verified (${raw}). With sslmode "${target.sslmode}" the certificate must chain to a trusted CA; use "require" to encrypt without verification.`, { cause: error });
+  if (/certificate|self[- ]signed|altnames|Hostname\/IP/i.test(raw)) {
+    return new WardenError(
+      'CONNECTION',
+      `The server certificate of ${where} could not be verified (${raw}), so the password was not sent. ` +
+        `Give the profile the CA certificate that signs the server's certificate (Supabase: Project Settings → Database → SSL configuration → Download certificate)` +
+        `${target.sslmode === 'verify-full' ? ' and use the host name the certificate names' : ''}. If it is not your server, someone may be posing as it.`,
+      { cause: error },
+    );
   }
   return new WardenError('CONNECTION', `Could not use ${describeTarget(target)}: ${raw}`, { cause: error });
 }

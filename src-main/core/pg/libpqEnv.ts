@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PgTarget } from './connect';
+import { WardenError } from '../errors';
+import { systemCaFile, type PgTarget } from './connect';
 
 const escapeField = (value: string): string => value.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
 
@@ -11,22 +12,39 @@ export function connectionArgs(target: PgTarget): string[] {
 }
 
 /**
- * Runs fn with an environment for libpq tools. The password is in a 0600 passfile inside a private
- * 0700 directory, removed afterwards: never in argv (visible in ps) nor in the environment. Inherited
- * PG* variables are dropped so the operator's shell settings cannot redirect a backup.
+ * Runs fn with an environment for libpq tools of major `libpqMajor`. The password is in a 0600 passfile
+ * inside a private 0700 directory, removed afterwards: never in argv (visible in ps) nor in the
+ * environment. Inherited PG* variables are dropped so the operator's shell settings cannot redirect a
+ * backup. Verified TLS uses the profile's CA certificate (a file beside the passfile) or the system's
+ * store; from libpq 16 on, a password goes only through SCRAM-SHA-256 (require_auth), never in cleartext
+ * or as MD5. Older libpq cannot refuse that itself: the app's own SCRAM-only connection to the same,
+ * certificate-verified server precedes every tool run.
  */
-export async function withLibpqEnv<T>(target: PgTarget, fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+export async function withLibpqEnv<T>(target: PgTarget, libpqMajor: number, fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
   env.PGSSLMODE = target.sslmode;
   env.PGAPPNAME = 'backup-warden';
   env.PGCONNECT_TIMEOUT = '15';
-  if (target.password === null) return fn(env);
+  const verifies = target.sslmode === 'verify-ca' || target.sslmode === 'verify-full';
+  if (verifies && !target.sslRootCert) {
+    const system = libpqMajor >= 16 ? 'system' : systemCaFile();
+    if (!system) throw new WardenError('CONNECTION', `No system CA store was found for sslmode ${target.sslmode}: give the profile the CA certificate that signs the server's certificate.`);
+    env.PGSSLROOTCERT = system;
+  }
+  if (target.password !== null && libpqMajor >= 16) env.PGREQUIREAUTH = 'scram-sha-256';
+  if (target.password === null && !(verifies && target.sslRootCert)) return fn(env);
   const dir = mkdtempSync(join(tmpdir(), 'bw-pass-'));
   try {
-    const file = join(dir, 'pgpass');
-    const line = [target.host, String(target.port), '*', target.user, target.password].map(escapeField).join(':');
-    writeFileSync(file, line + '\n', { mode: 0o600 });
-    env.PGPASSFILE = file;
+    if (verifies && target.sslRootCert) {
+      env.PGSSLROOTCERT = join(dir, 'root.crt');
+      writeFileSync(env.PGSSLROOTCERT, target.sslRootCert + '\n', { mode: 0o600 });
+    }
+    if (target.password !== null) {
+      const file = join(dir, 'pgpass');
+      const line = [target.host, String(target.port), '*', target.user, target.password].map(escapeField).join(':');
+      writeFileSync(file, line + '\n', { mode: 0o600 });
+      env.PGPASSFILE = file;
+    }
     return await fn(env);
   } finally {
     rmSync(dir, { recursive: true, force: true });

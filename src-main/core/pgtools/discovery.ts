@@ -62,6 +62,31 @@ export async function choosePgTool(tool: string, options: { minMajor?: number; d
   throw new WardenError('TOOL_MISSING', `${tool} ${minMajor ? `version ${minMajor} or newer ` : ''}is required (${seen}). ${installAdvice(tool, minMajor)}`);
 }
 
+/**
+ * Whether this workstation can back up and rehearse a server of `serverMajor`: pg_dump and pg_restore of
+ * that major or newer, and initdb for the scratch server; with what to install for those that do not fit.
+ */
+export async function toolsFor(serverMajor: number): Promise<{ tools: { tool: string; version: string | null; dir: string | null; usable: boolean }[]; advice: string | null }> {
+  const tools = await Promise.all(
+    ['pg_dump', 'pg_restore', 'initdb'].map(async (tool) => {
+      const all = await findPgToolDirs(tool);
+      const best = all.find((d) => d.major >= serverMajor) ?? all[0];
+      return { tool, version: best?.version ?? null, dir: best?.dir ?? null, usable: best !== undefined && best.major >= serverMajor };
+    }),
+  );
+  const missing = tools.filter((t) => !t.usable);
+  if (!missing.length) return { tools, advice: null };
+  const names = missing.map((t) => `${t.tool}${t.version ? ` (found ${t.version})` : ''}`).join(', ');
+  const client = missing.find((t) => !SERVER_TOOLS.has(t.tool));
+  const server = missing.find((t) => SERVER_TOOLS.has(t.tool));
+  return {
+    tools,
+    advice:
+      `The server runs PostgreSQL ${serverMajor}: backup and rehearsal need ${serverMajor} or newer of ${names}. ` +
+      [client ? installAdvice(client.tool, serverMajor) : '', server ? installAdvice(server.tool, serverMajor) : ''].filter(Boolean).join(' '),
+  };
+}
+
 /** Server tools (initdb, pg_ctl) come with the server package, not the client; a release may lack a major. */
 const SERVER_TOOLS = new Set(['initdb', 'pg_ctl', 'postgres']);
 

@@ -8,10 +8,12 @@ import {
   type ProjectFields,
   type ProjectView,
 } from '../../contract/project';
+import { unverifiedSslModes, unverifiedTlsWarning } from '../../contract/constants';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { Db } from '../db/database';
 import { WardenError } from '../errors';
-import type { PgTarget } from '../pg/connect';
+import { describeTarget, type PgTarget } from '../pg/connect';
+import { registerSecret } from '../util/redact';
 import { parseOrThrow } from '../util/validation';
 import { secretRef, type SecretKind, type SecretStore } from '../vault/vault';
 import { testConnection } from './connectionTest';
@@ -26,6 +28,7 @@ interface ProjectRow {
   db_name: string;
   db_user: string;
   sslmode: ProjectView['sslmode'];
+  ssl_root_cert: string | null;
   storage_bucket: string | null;
   expected_tables: string;
   extra_recipients: string;
@@ -71,14 +74,14 @@ export class ProjectService {
     this.assertNameFree(fields.name);
     const id = randomUUID();
     const at = this.now().toISOString();
-    const refs = await this.applySecrets(id, secrets, {});
+    const refs = await this.applySecrets(id, secrets, {}, endpointOf(fields));
     try {
       this.db
         .prepare(
-          `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode,
+          `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode, ssl_root_cert,
              storage_bucket, expected_tables, extra_recipients, exclude_schemas, sample_checks, db_password_ref,
              management_token_ref, notify_webhook_ref, created_at, updated_at)
-           VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode, @storageBucket,
+           VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode, @sslRootCert, @storageBucket,
              @expectedTables, @extraRecipients, @excludeSchemas, @sampleChecks, @dbPasswordRef, @managementTokenRef,
              @notifyWebhookRef, @at, @at)`,
         )
@@ -94,6 +97,7 @@ export class ProjectService {
       projectId: id,
       details: { ...auditFields(fields), secretsSet: secretNames(secrets) },
     });
+    this.auditUnverifiedTls(id, fields.sslmode);
     return this.get(id);
   }
 
@@ -102,15 +106,25 @@ export class ProjectService {
     const { secrets, ...changes } = parseOrThrow(projectPatchSchema, raw, 'project changes');
     if (changes.name !== undefined && changes.name.toLowerCase() !== current.name.toLowerCase()) this.assertNameFree(changes.name);
     const merged: ProjectFields = { ...fieldsOf(current), ...stripUndefined(changes) };
-    const refs = await this.applySecrets(id, secrets ?? {}, {
-      dbPasswordRef: current.db_password_ref,
-      managementTokenRef: current.management_token_ref,
-      notifyWebhookRef: current.notify_webhook_ref,
-    });
+    const before = endpointOf(fieldsOf(current));
+    const after = endpointOf(merged);
+    // The password is bound to the endpoint it was entered for: a new endpoint needs it again.
+    if (before !== after && current.db_password_ref && secrets?.dbPassword === undefined) {
+      throw new WardenError(
+        'VALIDATION',
+        `Changing the database endpoint from ${before} to ${after} needs the database password again: the stored one was entered for ${before} and is never sent anywhere else. Give the password with the change.`,
+      );
+    }
+    const refs = await this.applySecrets(
+      id,
+      secrets ?? {},
+      { dbPasswordRef: current.db_password_ref, managementTokenRef: current.management_token_ref, notifyWebhookRef: current.notify_webhook_ref },
+      after,
+    );
     this.db
       .prepare(
         `UPDATE projects SET name=@name, environment=@environment, supabase_ref=@supabaseRef, db_host=@host, db_port=@port,
-           db_name=@database, db_user=@user, sslmode=@sslmode, storage_bucket=@storageBucket, expected_tables=@expectedTables,
+           db_name=@database, db_user=@user, sslmode=@sslmode, ssl_root_cert=@sslRootCert, storage_bucket=@storageBucket, expected_tables=@expectedTables,
            extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas, sample_checks=@sampleChecks,
            db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, notify_webhook_ref=@notifyWebhookRef,
            updated_at=@at WHERE id=@id`,
@@ -126,6 +140,8 @@ export class ProjectService {
         secretsRemoved: secretNames(secrets ?? {}, (v) => v === null),
       },
     });
+    if (before !== after) this.audit.append({ actor: this.actor, action: 'project.endpoint-changed', projectId: id, details: { before, after } });
+    if (changes.sslmode !== undefined && changes.sslmode !== current.sslmode) this.auditUnverifiedTls(id, changes.sslmode);
     return this.get(id);
   }
 
@@ -144,8 +160,46 @@ export class ProjectService {
   /** For core use only (backup, connection test): the profile with its password from the vault. */
   async target(id: string): Promise<PgTarget> {
     const row = this.row(id);
-    const password = await this.readSecret(row, 'db_password_ref', 'database password');
-    return { host: row.db_host, port: row.db_port, database: row.db_name, user: row.db_user, password, sslmode: row.sslmode };
+    return {
+      host: row.db_host, port: row.db_port, database: row.db_name, user: row.db_user,
+      password: await this.dbPassword(row),
+      sslmode: row.sslmode, sslRootCert: row.ssl_root_cert,
+    };
+  }
+
+  /**
+   * The database password, only for the endpoint it was entered for. It is kept in the keychain with
+   * that endpoint, so a profile whose host, port, database or user changed behind the app's back (one
+   * SQLite UPDATE) never sends it to the new place.
+   */
+  private async dbPassword(row: ProjectRow): Promise<string | null> {
+    const stored = await this.readSecret(row, 'db_password_ref', 'database password');
+    if (stored === null) return null;
+    const endpoint = endpointOf(fieldsOf(row));
+    const bound = parseBoundPassword(stored);
+    if (!bound) {
+      // Stored before passwords were bound (issue 13): bound now to the endpoint the profile names.
+      await this.vault.set(row.db_password_ref!, JSON.stringify({ endpoint, password: stored }));
+      this.audit.append({ actor: this.actor, action: 'project.password-bound', projectId: row.id, details: { endpoint } });
+      return stored;
+    }
+    registerSecret(bound.password);
+    if (bound.endpoint !== endpoint) {
+      this.audit.append({ actor: this.actor, action: 'project.password-withheld', projectId: row.id, details: { enteredFor: bound.endpoint, profileNames: endpoint } });
+      throw new WardenError(
+        'FORBIDDEN',
+        `The database password of project "${row.name}" was entered for ${bound.endpoint}, but the profile now names ${endpoint}; it is not sent there. ` +
+          'If the change is yours, enter the password again in the project settings (CLI: project edit --password-stdin).',
+      );
+    }
+    return bound.password;
+  }
+
+  /** A profile that does not verify the server is the operator's explicit choice, and on record. */
+  private auditUnverifiedTls(id: string, sslmode: ProjectFields['sslmode']): void {
+    if (unverifiedSslModes.includes(sslmode)) {
+      this.audit.append({ actor: this.actor, action: 'project.tls-unverified', projectId: id, details: { sslmode, warning: unverifiedTlsWarning } });
+    }
   }
 
   /** For core use only: the Management API token, or null when none is set. */
@@ -194,12 +248,19 @@ export class ProjectService {
     return { recipient, identity };
   }
 
-  async testConnection(id: string): Promise<ConnectionReport> {
+  /** Tests the connection; with confirmTables, the public tables it found become the expected list (the operator's confirmation, audited). */
+  async testConnection(id: string, options: { confirmTables?: boolean } = {}): Promise<ConnectionReport> {
     const target = await this.target(id);
     try {
-      const report = await testConnection(target);
-      this.audit.append({ actor: this.actor, action: 'project.connection-tested', projectId: id, details: { ok: true, ...report } });
-      return report;
+      const found = await testConnection(target);
+      const { publicTables, tools, ...facts } = found;
+      this.audit.append({ actor: this.actor, action: 'project.connection-tested', projectId: id, details: { ok: true, ...facts, tools: tools.map((t) => `${t.tool} ${t.version ?? 'missing'}${t.usable ? '' : ' (does not fit)'}`) } });
+      if (options.confirmTables) {
+        if (!publicTables.length) throw new WardenError('VALIDATION', 'The database has no tables in public to confirm as the expected list.');
+        this.db.prepare('UPDATE projects SET expected_tables = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(publicTables), this.now().toISOString(), id);
+        this.audit.append({ actor: this.actor, action: 'project.expected-tables-confirmed', projectId: id, details: { count: publicTables.length, from: describeTarget(target), tables: publicTables } });
+      }
+      return { ...found, tablesConfirmed: options.confirmTables === true };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.audit.append({ actor: this.actor, action: 'project.connection-tested', projectId: id, details: { ok: false, error: message } });
@@ -221,12 +282,12 @@ export class ProjectService {
   }
 
   /** Writes/removes secrets in the vault and returns the references the row should hold. */
-  private async applySecrets(id: string, secrets: SecretChanges, current: Partial<SecretRefs>): Promise<SecretRefs> {
+  private async applySecrets(id: string, secrets: SecretChanges, current: Partial<SecretRefs>, endpoint: string): Promise<SecretRefs> {
     const out: SecretRefs = { dbPasswordRef: null, managementTokenRef: null, notifyWebhookRef: null, ...current };
     for (const [field, kind, , key] of SECRET_FIELDS) {
       const value = secrets[field];
       if (typeof value === 'string') {
-        await this.vault.set(secretRef(id, kind), value);
+        await this.vault.set(secretRef(id, kind), field === 'dbPassword' ? JSON.stringify({ endpoint, password: value }) : value);
         out[key] = secretRef(id, kind);
       } else if (value === null) {
         await this.vault.delete(secretRef(id, kind));
@@ -238,6 +299,19 @@ export class ProjectService {
 
   private async dropSecrets(id: string): Promise<void> {
     for (const [, kind] of SECRET_FIELDS) await this.vault.delete(secretRef(id, kind));
+  }
+}
+
+/** The endpoint a database password belongs to. */
+const endpointOf = (f: Pick<ProjectFields, 'host' | 'port' | 'database' | 'user'>): string => describeTarget(f);
+
+function parseBoundPassword(stored: string): { endpoint: string; password: string } | null {
+  if (!stored.startsWith('{')) return null;
+  try {
+    const v = JSON.parse(stored) as { endpoint?: unknown; password?: unknown };
+    return typeof v.endpoint === 'string' && typeof v.password === 'string' ? { endpoint: v.endpoint, password: v.password } : null;
+  } catch {
+    return null;
   }
 }
 
@@ -264,6 +338,7 @@ function fieldsOf(row: ProjectRow): ProjectFields {
     database: row.db_name,
     user: row.db_user,
     sslmode: row.sslmode,
+    sslRootCert: row.ssl_root_cert,
     storageBucket: row.storage_bucket,
     expectedTables: JSON.parse(row.expected_tables) as string[],
     extraRecipients: JSON.parse(row.extra_recipients) as string[],

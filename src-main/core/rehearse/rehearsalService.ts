@@ -105,9 +105,10 @@ export class RehearsalService {
         throw error;
       }
     }
-    runs.setItem(runId, 'rehearsal', 'running');
     // Registered so that a kill -9 leaves nothing behind: the next start removes the scratch server and the decrypted temp file.
+    // Taken before the item turns running: a check already running on this backup refuses it and keeps its state.
     const activity = this.deps.activities.start('rehearsal', backup.projectId, runId);
+    runs.setItem(runId, 'rehearsal', 'running');
     let where = 'embedded PostgreSQL';
     let teardown = async () => {};
     let archive: PlainArchive | undefined;
@@ -363,7 +364,7 @@ async function amcheck(target: PgTarget, pgToolsDir: string | undefined, signal?
   }
   try {
     const tool = await choosePgTool('pg_amcheck', { dir: pgToolsDir });
-    await withLibpqEnv(target, (env) => runTool(tool.path, [...connectionArgs(target), '--database', target.database, '--heapallindexed'], { env, timeoutMs: 3_600_000, signal }));
+    await withLibpqEnv(target, tool.major, (env) => runTool(tool.path, [...connectionArgs(target), '--database', target.database, '--heapallindexed'], { env, timeoutMs: 3_600_000, signal }));
     return { key: 'amcheck', title, status: 'passed', detail: 'No corruption found.', numbers: {} };
   } catch (error) {
     if (signal?.aborted) throw error;

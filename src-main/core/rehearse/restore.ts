@@ -95,7 +95,7 @@ export async function restoreArchive(
     ...listArgs,
     archive,
   ];
-  return withLibpqEnv(target, async (env) => {
+  return withLibpqEnv(target, pgRestore.major, async (env) => {
     const exit = await spawnTool(pgRestore.path, args, { env, stdout: 'ignore', signal: options.signal, killSignal: 'SIGTERM' }).exited;
     if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
     const errors = groupRestoreErrors(exit.stderr);

@@ -39,6 +39,18 @@ export interface Recovered {
 export const describeRecovered = (r: Recovered): string =>
   `a ${r.kind}${r.runId ? ` of run ${r.runId}` : ''} was interrupted (process ${r.pid} is gone)${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}`;
 
+/**
+ * The lock each activity takes, declared once and held across every process sharing the data directory:
+ * one backup per project; one check (integrity or rehearsal) per run, since both read the same decrypted
+ * backup and write the same run; a restore excludes backups of its target and other restores into it.
+ */
+const LOCKS: Record<ActivityKind, { scope: 'project' | 'run'; excludes: ActivityKind[]; busy: (holder: ActivityKind) => string }> = {
+  backup: { scope: 'project', excludes: ['backup', 'restore'], busy: (h) => (h === 'backup' ? 'A backup of this project is already running' : 'A restore into this project is running') },
+  verify: { scope: 'run', excludes: ['verify', 'rehearsal'], busy: (h) => `A ${h === 'verify' ? 'integrity check' : 'rehearsal'} is already running on this backup` },
+  rehearsal: { scope: 'run', excludes: ['verify', 'rehearsal'], busy: (h) => `A ${h === 'verify' ? 'integrity check' : 'rehearsal'} is already running on this backup` },
+  restore: { scope: 'project', excludes: ['backup', 'restore'], busy: (h) => (h === 'backup' ? 'A backup of the target project is running' : 'A restore into the target project is already running') },
+};
+
 /** The checklist item an activity works on; a restore into another database has none. */
 const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal' };
 
@@ -53,25 +65,34 @@ export class ActivityStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Registers an activity; for a backup, refuses while another live process backs up the same project. */
+  /** Registers an activity; refuses while a live one holds the lock it needs (LOCKS). */
   start(kind: ActivityKind, projectId: string, runId: string | null = null): string {
     const { db } = this.deps;
     const me = currentProcess();
     const id = randomUUID();
     db.transaction(() => {
       this.recover();
-      if (kind === 'backup') {
-        const busy = db.prepare(`SELECT * FROM activities WHERE project_id = ? AND kind = 'backup'`).get(projectId) as ActivityRow | undefined;
-        if (busy) {
-          const who = busy.pid === me.pid && busy.host === me.host ? '' : ` by process ${busy.pid} on ${busy.host}`;
-          throw new WardenError('CONFLICT', `A backup of this project is already running (started ${busy.started_at}${who}). Wait for it to finish or cancel it first.`);
-        }
+      const busy = this.holder(kind, projectId, runId);
+      if (busy) {
+        const who = busy.pid === me.pid && busy.host === me.host ? '' : ` by process ${busy.pid} on ${busy.host}`;
+        throw new WardenError('BUSY', `${LOCKS[kind].busy(busy.kind)} (started ${busy.started_at}${who}). Wait for it to finish or cancel it first.`);
       }
       db.prepare('INSERT INTO activities (id, kind, project_id, run_id, pid, host, proc_start, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         id, kind, projectId, runId, me.pid, me.host, me.start, this.now().toISOString(),
       );
     }).immediate();
     return id;
+  }
+
+  /** A live activity holding the lock `kind` needs: the same scope (project or run), a conflicting kind. */
+  private holder(kind: ActivityKind, projectId: string, runId: string | null): ActivityRow | undefined {
+    const { scope, excludes } = LOCKS[kind];
+    const key = scope === 'project' ? 'project_id' : 'run_id';
+    const value = scope === 'project' ? projectId : runId;
+    if (value === null) return undefined;
+    return this.deps.db
+      .prepare(`SELECT * FROM activities WHERE ${key} = ? AND kind IN (${excludes.map(() => '?').join(', ')}) ORDER BY started_at LIMIT 1`)
+      .get(value, ...excludes) as ActivityRow | undefined;
   }
 
   attachRun(id: string, runId: string): void {

@@ -8,16 +8,19 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   throw new WardenError('VALIDATION', `Invalid ${what}: ${describeIssues(result.error.issues)}`);
 }
 
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+/** One phrase per issue; `label` may name a field as its caller knows it (a CLI flag). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], label: (path: PropertyKey[]) => string | undefined = () => undefined): string {
   return issues
     .slice(0, 10)
     .map((issue) => {
-      const field = issue.path.length ? issue.path.map(String).join('.') : 'value';
+      const field = label(issue.path) ?? (issue.path.length ? issue.path.map(String).join('.') : 'value');
       const message =
         issue.code === 'unrecognized_keys'
           ? `has unknown field(s) ${issue.keys.join(', ')}`
           : issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')
-            ? `is missing or not a ${issue.expected}`
+            ? issue.message.endsWith('received undefined')
+              ? 'is required'
+              : `must be a ${issue.expected}`
             : issue.message;
       return `${field} ${message}`;
     })

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { defaultExpectedTables, environments, sslModes } from '../../../src-main/contract/constants';
+import { environments, sslModes, unverifiedSslModes, unverifiedTlsWarning } from '../../../src-main/contract/constants';
 import type { ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner, messageOf } from '../ErrorBanner';
@@ -14,6 +14,7 @@ type Draft = {
   database: string;
   user: string;
   sslmode: ProjectView['sslmode'];
+  sslRootCert: string;
   expectedTables: string;
   extraRecipients: string;
   sampleChecks: SampleCheckDraft[];
@@ -30,8 +31,9 @@ const draftOf = (p: ProjectView | null): Draft => ({
   port: String(p?.port ?? 5432),
   database: p?.database ?? 'postgres',
   user: p?.user ?? 'postgres',
-  sslmode: p?.sslmode ?? 'require',
-  expectedTables: (p?.expectedTables ?? defaultExpectedTables).join('\n'),
+  sslmode: p?.sslmode ?? 'verify-full',
+  sslRootCert: p?.sslRootCert ?? '',
+  expectedTables: (p?.expectedTables ?? []).join('\n'),
   extraRecipients: (p?.extraRecipients ?? []).join('\n'),
   sampleChecks: (p?.sampleChecks ?? []).map(draftOfCheck),
   dbPassword: '',
@@ -69,6 +71,7 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
       database: draft.database,
       user: draft.user,
       sslmode: draft.sslmode,
+      sslRootCert: draft.sslRootCert.trim() || null,
       expectedTables: draft.expectedTables.split(/[\s,]+/).filter(Boolean),
       extraRecipients: draft.extraRecipients.split(/\s+/).filter(Boolean),
       sampleChecks: draft.sampleChecks.map(checkOfDraft),
@@ -131,6 +134,26 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
           </select>
         </label>
       </div>
+      {unverifiedSslModes.includes(draft.sslmode) ? (
+        <p className="warning" role="alert" data-testid="tls-warning">
+          <strong>sslmode {draft.sslmode}:</strong> {unverifiedTlsWarning} Saving it is recorded in the audit trail.
+        </p>
+      ) : null}
+      <label>
+        Server CA certificate (PEM; empty trusts the system’s certificate authorities)
+        <textarea
+          rows={3}
+          className="mono"
+          value={draft.sslRootCert}
+          onChange={set('sslRootCert')}
+          placeholder="-----BEGIN CERTIFICATE----- … (Supabase: Project Settings → Database → SSL configuration → Download certificate)"
+        />
+      </label>
+      <label className="file-pick">
+        Load the CA certificate from a file
+        <input type="file" accept=".crt,.pem,.cer" onChange={(e) => void e.target.files?.[0]?.text().then((text) => setDraft((d) => ({ ...d, sslRootCert: text.trim() })))} />
+      </label>
+      {project && project.hasDbPassword ? <p className="hint">Changing host, port, database or user needs the database password again: the stored one is only sent where it was entered for.</p> : null}
       <SecretField label="Database password" stored={project?.hasDbPassword} value={draft.dbPassword} onChange={set('dbPassword')} hint="stored only in the OS keychain" />
       <SecretField label="Management API token" stored={project?.hasManagementToken} value={draft.managementToken} onChange={set('managementToken')} hint="optional (sbp_…)" />
       <SecretField
@@ -146,7 +169,7 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
       </label>
       <SampleChecksEditor checks={draft.sampleChecks} onChange={(sampleChecks) => setDraft((d) => ({ ...d, sampleChecks }))} />
       <label>
-        Expected tables in public (one per line)
+        Expected tables in public (one per line; a new project gets them proposed by its first connection test)
         <textarea rows={8} value={draft.expectedTables} onChange={set('expectedTables')} />
       </label>
       <div className="actions">

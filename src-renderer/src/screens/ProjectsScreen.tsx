@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { unverifiedSslModes } from '../../../src-main/contract/constants';
 import { formatBytes } from '../../../src-main/contract/format';
 import type { ConnectionReport, ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
@@ -18,11 +19,12 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
   }, []);
   useEffect(reload, [reload]);
 
-  const test = async (id: string) => {
-    setReports((r) => ({ ...r, [id]: 'Testing…' }));
+  const test = async (id: string, confirmTables = false) => {
+    setReports((r) => ({ ...r, [id]: confirmTables ? 'Confirming…' : 'Testing…' }));
     try {
-      const report = await unwrap(api().testConnection({ id }));
+      const report = await unwrap(api().testConnection({ id, confirmTables }));
       setReports((r) => ({ ...r, [id]: report }));
+      if (confirmTables) reload();
     } catch (e) {
       setReports((r) => ({ ...r, [id]: messageOf(e) }));
     }
@@ -63,12 +65,18 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
               <dl className="facts">
                 <dt>Database</dt>
                 <dd>
-                  {p.user}@{p.host}:{p.port}/{p.database} <span className="muted">(sslmode {p.sslmode})</span>
+                  {p.user}@{p.host}:{p.port}/{p.database} <span className="muted">(sslmode {p.sslmode}{p.sslRootCert ? ', own CA certificate' : ''})</span>
                 </dd>
+                {unverifiedSslModes.includes(p.sslmode) ? (
+                  <>
+                    <dt>TLS</dt>
+                    <dd className="warning-text">not verified: the server’s identity is not checked. Edit the profile to use verify-full.</dd>
+                  </>
+                ) : null}
                 <dt>Password</dt>
                 <dd>{p.hasDbPassword ? 'stored in keychain' : 'not set'}</dd>
                 <dt>Expected tables</dt>
-                <dd>{p.expectedTables.length}</dd>
+                <dd>{p.expectedTables.length || <span className="warning-text">none confirmed: test the connection to propose them</span>}</dd>
                 <dt>Sample checks</dt>
                 <dd>{p.sampleChecks.length}</dd>
                 <dt>Backup key</dt>
@@ -81,6 +89,26 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
                     : `Connected: PostgreSQL ${report.serverVersion}, ${formatBytes(report.databaseSizeBytes)}, ${report.publicTableCount} tables in public${report.ssl ? ', TLS' : ''}`}
                 </p>
               )}
+              {report && typeof report !== 'string' && report.toolAdvice ? (
+                <p className="warning" role="alert" data-testid="tools-warning">
+                  {report.toolAdvice}
+                </p>
+              ) : null}
+              {report && typeof report !== 'string' && report.tablesConfirmed ? (
+                <p className="report good">{report.publicTables.length} public tables confirmed as the expected list.</p>
+              ) : null}
+              {report && typeof report !== 'string' && !report.tablesConfirmed && p.expectedTables.length === 0 ? (
+                <div className="proposal" data-testid="tables-proposal">
+                  <p>
+                    <strong>No expected tables confirmed yet.</strong> The integrity check needs the list of tables a complete backup holds. The database has{' '}
+                    {report.publicTables.length} tables in public: <span className="mono">{report.publicTables.slice(0, 12).join(', ')}{report.publicTables.length > 12 ? ', …' : ''}</span>
+                  </p>
+                  <button className="primary" disabled={report.publicTables.length === 0} onClick={() => void test(p.id, true)}>
+                    Confirm these {report.publicTables.length} tables as expected
+                  </button>{' '}
+                  <span className="hint">or edit the list in the profile</span>
+                </div>
+              ) : null}
               <div className="actions">
                 <button className="primary" onClick={() => setBackingUp(p)}>
                   Start backup…

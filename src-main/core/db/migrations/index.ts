@@ -4,6 +4,7 @@ import { sql as sampleChecks } from './003_sample_checks';
 import { sql as signoff } from './004_signoff';
 import { sql as activities } from './005_activities';
 import { sql as partialState } from './006_partial_state';
+import { sql as tlsRootCert } from './007_tls_root_cert';
 
 export interface Migration {
   readonly version: number;
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'sign-off', sql: signoff },
   { version: 5, name: 'activities', sql: activities },
   { version: 6, name: 'partial rehearsal state', sql: partialState },
+  { version: 7, name: 'TLS root certificate', sql: tlsRootCert },
 ];

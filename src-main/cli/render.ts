@@ -1,0 +1,71 @@
+import type { IpcOutput, IpcParsedInput } from '../contract/ipc';
+import type { IpcMethod } from '../contract/methods';
+import { unverifiedSslModes } from '../contract/constants';
+import { isFailure } from '../contract/evidence';
+import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
+
+/** A CLI door's methods: those the catalog gives a command. */
+type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck'>;
+
+/** What a command prints for people (--json prints the operation's output itself), and its exit code when not 0. */
+type Render<M extends CliMethod> = (value: IpcOutput<M>, input: IpcParsedInput<M>) => string | { text: string; exit: number };
+
+const checksText = (checks: { status: string; title: string; detail: string }[]) =>
+  checks.map((c) => `${{ passed: 'PASS', partial: 'PART', failed: 'FAIL' }[c.status] ?? 'SKIP'}  ${c.title}: ${c.detail}`).join('\n');
+const warnings = (list: string[]) => list.map((x) => `\nWARNING: ${x}`).join('');
+const red = (ok: boolean, text: string) => ({ text, exit: ok ? 0 : 1 });
+
+export const render: { [M in CliMethod]: Render<M> } = {
+  listProjects: (list) => list.map((p) => `${p.name}\t${p.environment}\t${p.user}@${p.host}:${p.port}/${p.database}\t${p.id}`).join('\n') || 'No projects yet.',
+  getProject: (p) =>
+    [
+      `${p.name} (${p.environment}) ${p.id}`,
+      `database   ${p.user}@${p.host}:${p.port}/${p.database} (sslmode ${p.sslmode})${p.supabaseRef ? `, Supabase ${p.supabaseRef}` : ''}`,
+      `tls        ${unverifiedSslModes.includes(p.sslmode) ? `NOT VERIFIED (sslmode ${p.sslmode}): the server's identity is not checked` : `verified (${p.sslmode}) against ${p.sslRootCert ? 'the profile’s CA certificate' : 'the system’s CAs'}`}`,
+      `password   ${p.hasDbPassword ? `stored in keychain for ${p.user}@${p.host}:${p.port}/${p.database}` : 'not set'}; Management API token ${p.hasManagementToken ? 'stored' : 'not set'}`,
+      `tables     ${p.expectedTables.length} expected${p.excludeSchemas.length ? `; schemas left out: ${p.excludeSchemas.join(', ')}` : ''}`,
+      `checks     ${p.sampleChecks.map((c) => c.name).join(', ') || 'no sample checks'}`,
+      `key        ${p.ageRecipient ?? 'created with the first backup'}${p.extraRecipients.length ? `; extra recipients: ${p.extraRecipients.join(', ')}` : ''}`,
+    ].join('\n'),
+  createProject: (view) => `Added project "${view.name}" (${view.id}).`,
+  updateProject: (view, { changes }) => `Updated project "${view.name}": ${Object.keys(changes).join(', ')}.`,
+  deleteProject: (_none, { confirmName }) => `Removed project "${confirmName}" and its secrets.`,
+  testConnection: (r) =>
+    [
+      `Connected: PostgreSQL ${r.serverVersion}, database ${r.databaseSizeBytes} bytes, ${r.publicTableCount} tables in public${r.ssl ? ', TLS' : ''}.`,
+      `Tools here: ${r.tools.map((t) => `${t.tool} ${t.version ?? 'missing'}${t.usable ? '' : ' (does not fit)'}`).join(', ')}.`,
+      ...(r.toolAdvice ? [`WARNING: ${r.toolAdvice}`] : []),
+      r.tablesConfirmed
+        ? `${r.publicTables.length} public tables confirmed as the expected list.`
+        : `Public tables: ${r.publicTables.slice(0, 50).join(', ') || 'none'}${r.publicTables.length > 50 ? ` … and ${r.publicTables.length - 50} more` : ''}.\nTo make them the expected list: project test <project> --confirm-tables (or edit it with --expected-table).`,
+    ].join('\n'),
+  listRuns: (runs) =>
+    runs.map((r) => `${r.startedAt}  ${r.status.padEnd(11)} ${r.items.filter((i) => i.state === 'passed').length}/${r.items.length}  ${r.projectName} / ${r.name}  ${r.id}`).join('\n') || 'No runs yet.',
+  getRun: (r) =>
+    [
+      `${r.name} (${r.projectName}) — ${r.status}, started ${r.startedAt} by ${r.createdBy}${r.error ? `: ${r.error}` : ''}`,
+      ...(r.backupFile ? [`backup ${r.backupFile}`] : []),
+      ...r.items.map((i) => `${i.state.padEnd(8)} ${i.title}${i.evidence && isFailure(i.evidence) ? ` — ${i.evidence.error}` : i.attestedBy ? ` — attested by ${i.attestedBy}` : ''}`),
+      ...r.signOffs.map((s) => `signed   ${s.role} ${s.name} (${s.osUser}) ${s.signedAt}${s.overrideReason ? ` — override: ${s.overrideReason}` : ''}`),
+    ].join('\n'),
+  startBackup: (r) => `Backup written: ${r.dumpFile}\nrun ${r.runId}\n${r.publicTables} public tables, ${r.rows} rows, ${r.ciphertextBytes} bytes, sha256 ${r.ciphertextSha256}`,
+  checkIntegrity: (report) => red(report.ok, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`),
+  rehearse: (report) => {
+    const findings = rehearsalFindings(report);
+    return red(
+      report.ok,
+      `${checksText(report.checks)}${findings.length ? `\n\n${findings.map((x) => `- ${x}`).join('\n')}` : ''}\n\n${rehearsalHeadline(report)}${report.isolation ? `\nIsolation: ${report.isolation}.` : ''}`,
+    );
+  },
+  checkPlatform: (e) => `Platform backup ${e.backupId} (${e.backupStatus}) expires ${e.expiresAt}.${warnings(e.warnings)}`,
+  attestPlatform: (e) => `Platform backup ${e.backupId} attested by ${e.attestedBy}; expires ${e.expiresAt}.${warnings(e.warnings)}`,
+  signOff: (s) => `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}.`,
+  previewLog: (p) => p.markdown,
+  exportLog: (r) =>
+    red(r.verified, `Signed log: ${r.markdownFile}\nSignature: ${r.signatureFiles[0]}\nallowed_signers: ${r.allowedSignersFile}\nKey: ${r.fingerprint}\n${r.verified ? 'Signature verified.' : 'The signature just written does NOT verify.'}`),
+  notifyTeam: (r, input) =>
+    input.mode === 'send' ? `Webhook answered ${r.status}; team notified.` : input.mode === 'confirm' ? 'Notification recorded as sent.' : r.message,
+  listAudit: (entries) => entries.map((e) => `${e.seq}\t${e.at}\t${e.actor}\t${e.action}${e.runId ? `\trun ${e.runId}` : ''}`).join('\n') || 'No entries.',
+  verifyAudit: (v) => red(v.ok, v.ok ? `Audit chain intact: ${v.rows} entries, head ${v.headHash}.` : `Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.reason}.`),
+  exportAudit: (r) => `Wrote ${r.entries} entries to ${r.file}.`,
+};

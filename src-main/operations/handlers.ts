@@ -1,0 +1,111 @@
+import { sep } from 'node:path';
+import type { IpcEvent, IpcMethod } from '../contract/methods';
+import type { IpcEventPayload, IpcOutput, IpcParsedInput } from '../contract/ipc';
+import { renderAuditExport } from '../core/audit/auditExport';
+import { WardenError } from '../core/errors';
+import { listRunViews, runView } from '../core/runs/runView';
+import { writeFileAtomic } from '../core/util/atomicFile';
+import type { Warden } from '../core/warden';
+
+/** What differs between the shells (app, CLI), given to every handler. */
+export interface Shell {
+  /** The shell's rule for folders: the app takes only folders picked in this session, the CLI any it is given. */
+  folder(path: string): string;
+  /** The app's native folder picker; the CLI has none. */
+  pickFolder(purpose: 'backup' | 'export'): Promise<string | null>;
+  /** The app sends events to its window; the CLI shows backup progress. */
+  emit<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void;
+}
+
+/** One call's own context: the runtime's cancel signal, and CLI-only material that never crosses IPC. */
+export interface Call {
+  signal: AbortSignal;
+  /** age identities the operator gave to open the backup (CLI --identity), instead of the keychain's key. */
+  identities?: string[];
+  /** Cancels the activity holding a lock (src-main/operations/runtime). */
+  cancel(lock: 'backup' | 'check', key: string): boolean;
+}
+
+export type OperationHandlers = {
+  [M in IpcMethod]: (input: IpcParsedInput<M>, call: Call) => Promise<IpcOutput<M>> | IpcOutput<M>;
+};
+
+/** Each operation of the catalog on the core, once, for both shells. */
+export function operationHandlers(warden: Warden, shell: Shell): OperationHandlers {
+  const { projects, audit } = warden;
+  return {
+    listProjects: () => projects.list(),
+    getProject: ({ id }) => projects.get(id),
+    createProject: (input) => projects.create(input),
+    updateProject: ({ id, changes }) => projects.update(id, changes),
+    deleteProject: async ({ id, confirmName }) => {
+      const project = projects.get(id);
+      if (confirmName !== project.name) {
+        throw new WardenError('VALIDATION', `Removing "${project.name}" deletes its profile and its secrets from the keychain: repeat its name exactly to confirm ("${project.name}").`);
+      }
+      await projects.remove(id);
+      return null;
+    },
+    testConnection: ({ id, confirmTables }) => projects.testConnection(id, { confirmTables }),
+    listRuns: ({ projectId }) => listRunViews(warden, projectId),
+    getRun: ({ runId }) => runView(warden, runId),
+    pickFolder: ({ purpose }) => shell.pickFolder(purpose),
+    startBackup: async ({ projectId, name, description, extraRecipients, outputDir }, { signal }) => {
+      let runId: string | undefined;
+      try {
+        const r = await warden.backups.run(
+          { projectId, name, description, extraRecipients },
+          {
+            outputDir: shell.folder(outputDir),
+            signal,
+            onStarted: (id) => {
+              runId = id;
+              shell.emit('runChanged', { runId: id });
+            },
+            onProgress: (progress) => runId && shell.emit('backupProgress', { projectId, runId, progress }),
+          },
+        );
+        const { totals, files } = r.manifest;
+        return {
+          runId: r.runId, backupId: r.backupId, dumpFile: r.dumpFile, manifestFile: r.manifestFile,
+          publicTables: totals.publicTables, rows: totals.rows, ciphertextBytes: files.dump.ciphertextBytes, ciphertextSha256: files.dump.ciphertextSha256,
+        };
+      } finally {
+        if (runId) shell.emit('runChanged', { runId });
+      }
+    },
+    cancelBackup: ({ projectId }, call) => call.cancel('backup', projectId),
+    checkIntegrity: ({ runId }, { signal, identities }) => warden.integrity.verify(runId, { signal, identities }),
+    rehearse: ({ runId, amcheck, target }, { signal }) => warden.rehearsal.rehearse(runId, { amcheck, target, signal }),
+    cancelCheck: ({ runId }, call) => call.cancel('check', runId),
+    checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
+    attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
+    signOff: ({ runId, request }) => warden.signOffs.signOff(runId, request),
+    previewLog: ({ runId }) => warden.exports.preview(runId),
+    exportLog: async ({ runId, folder }) => {
+      const r = await warden.exports.export(runId, shell.folder(folder));
+      return { ...r, verified: warden.exports.verifyExport(r.markdownFile).ok };
+    },
+    notifyTeam: async (input) => {
+      if (input.mode === 'send') {
+        const { status } = await warden.notify.send(input.runId);
+        return { message: warden.notify.message(input.runId), status };
+      }
+      if (input.mode === 'confirm') warden.notify.confirmSent(input.runId, input.by, input.channel);
+      return { message: warden.notify.message(input.runId), status: null };
+    },
+    listAudit: (query) => audit.list(query),
+    verifyAudit: (input) => {
+      const head = input?.head?.split(':');
+      return head ? audit.verifyAgainst({ seq: Number(head[0]), hash: head[1]! }) : audit.verify();
+    },
+    exportAudit: ({ format, folder }) => {
+      const { text, entries } = renderAuditExport(audit, format);
+      // A new file each time, written whole then renamed: never through an existing file or link.
+      const file = `${shell.folder(folder)}${sep}backup-warden-audit-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
+      writeFileAtomic(file, text);
+      audit.append({ actor: warden.actor, action: 'audit.exported', details: { file, format, entries } });
+      return { file, entries };
+    },
+  };
+}
