@@ -14,6 +14,12 @@ const checksText = (checks: { status: string; title: string; detail: string }[])
   checks.map((c) => `${{ passed: 'PASS', partial: 'PART', failed: 'FAIL' }[c.status] ?? 'SKIP'}  ${c.title}: ${c.detail}`).join('\n');
 const warnings = (list: string[]) => list.map((x) => `\nWARNING: ${x}`).join('');
 const red = (ok: boolean, text: string) => ({ text, exit: ok ? 0 : 1 });
+const settingsText = (s: IpcOutput<'getSettings'>) =>
+  [
+    `tools folder  ${s.pgToolsDir ?? 'none (PATH and the usual install folders)'}`,
+    'found here:',
+    ...s.detected.map((d) => `  ${d.tool.padEnd(10)} ${d.version.padEnd(6)} ${d.dir}`),
+  ].join('\n');
 
 export const render: { [M in CliMethod]: Render<M> } = {
   listProjects: (list) => list.map((p) => `${p.name}\t${p.environment}\t${p.user}@${p.host}:${p.port}/${p.database}\t${p.id}`).join('\n') || 'No projects yet.',
@@ -68,4 +74,13 @@ export const render: { [M in CliMethod]: Render<M> } = {
   listAudit: (entries) => entries.map((e) => `${e.seq}\t${e.at}\t${e.actor}\t${e.action}${e.runId ? `\trun ${e.runId}` : ''}`).join('\n') || 'No entries.',
   verifyAudit: (v) => red(v.ok, v.ok ? `Audit chain intact: ${v.rows} entries, head ${v.headHash}.` : `Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.reason}.`),
   exportAudit: (r) => `Wrote ${r.entries} entries to ${r.file}.`,
+  lookupSupabase: (l) =>
+    [
+      `${l.name} (${l.ref}, ${l.region}), PostgreSQL ${l.postgresMajor ?? 'unknown'}`,
+      `direct         ${l.direct.user}@${l.direct.host}:${l.direct.port}/${l.direct.database}  (IPv6 only unless the project has the IPv4 add-on)`,
+      l.sessionPooler ? `session pooler ${l.sessionPooler.user}@${l.sessionPooler.host}:${l.sessionPooler.port}/${l.sessionPooler.database}  (IPv4; never port 6543 for backups)` : 'session pooler none',
+      `add it:        project add --name NAME --env production --supabase-ref ${l.ref} --host ${(l.sessionPooler ?? l.direct).host} --port 5432 --user ${(l.sessionPooler ?? l.direct).user} --ca-file prod-ca-2021.crt --password-stdin`,
+    ].join('\n'),
+  getSettings: (s) => settingsText(s),
+  updateSettings: (s) => `Saved.\n${settingsText(s)}`,
 };

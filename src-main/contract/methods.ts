@@ -23,6 +23,9 @@ export const ipcMethods = [
   'listAudit',
   'verifyAudit',
   'exportAudit',
+  'lookupSupabase',
+  'getSettings',
+  'updateSettings',
 ] as const;
 export type IpcMethod = (typeof ipcMethods)[number];
 

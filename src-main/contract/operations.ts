@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { auditEntrySchema, chainVerdictSchema } from './audit';
 import { backupNameSchema, backupRequestSchema, backupResultSchema } from './backup';
 import type { IpcMethod } from './methods';
-import { platformAttestationSchema, platformCheckRequestSchema, platformEvidenceSchema } from './platform';
+import { platformAttestationSchema, platformCheckRequestSchema, platformEvidenceSchema, supabaseLookupSchema } from './platform';
 import { connectionReportSchema, projectIdSchema, projectInputSchema, projectPatchSchema, projectViewSchema } from './project';
 import { runViewSchema } from './runs';
+import { settingsPatchSchema, settingsViewSchema } from './settings';
 import { signOffRequestSchema, signOffSchema } from './signoff';
 import { rehearsalReportSchema, rehearsalTargetSchema, verifyReportSchema } from './verify';
 
@@ -91,6 +92,7 @@ const projectFlags = (prefix: '' | 'changes.') =>
     user: { to: `${prefix}user`, meta: 'USER' },
     sslmode: { to: `${prefix}sslmode`, meta: 'MODE' },
     'ca-file': { to: `${prefix}sslRootCert`, meta: 'CA.crt', read: 'text-file' },
+    'tools-dir': { to: `${prefix}pgToolsDir`, meta: 'DIR|none' },
     'supabase-ref': { to: `${prefix}supabaseRef`, meta: 'REF' },
     'expected-table': { to: `${prefix}expectedTables`, meta: 'TABLE' },
     'exclude-schema': { to: `${prefix}excludeSchemas`, meta: 'SCHEMA' },
@@ -336,6 +338,37 @@ export const operations = {
     output: z.object({ file: z.string(), entries: z.number() }),
     cli: { command: 'audit export', flags: { format: { to: 'format', meta: 'csv|json' }, out: { to: 'folder', meta: 'DIR', read: 'path' } } },
     audit: ['audit.exported'],
+  },
+  lookupSupabase: {
+    summary: 'read a Supabase project’s connection forms (direct host, session pooler, user, PostgreSQL major) through the Management API, to fill a profile',
+    input: z
+      .object({
+        ref: z.string().trim().regex(/^[a-z]{20}$/, 'must be the 20 lowercase letters of the Supabase project ref'),
+        /** Typed for this lookup only (never stored by it); else the stored token of `projectId`. */
+        token: z.string().min(1).max(1024).optional(),
+        projectId: projectIdSchema.optional(),
+      })
+      .strict(),
+    output: supabaseLookupSchema,
+    cli: {
+      command: 'supabase lookup',
+      args: [{ name: 'ref', to: 'ref' }],
+      flags: { 'token-stdin': { to: 'token', read: 'stdin-secret' }, project: { to: 'projectId', meta: 'PROJECT', project: true } },
+    },
+    audit: ['supabase.looked-up'],
+  },
+  getSettings: {
+    summary: 'show this installation’s settings and every PostgreSQL installation found here (what backups and rehearsals will use)',
+    input: none,
+    output: settingsViewSchema,
+    cli: { command: 'settings show' },
+  },
+  updateSettings: {
+    summary: 'change this installation’s settings: the PostgreSQL tools folder looked in before PATH ("none" to clear)',
+    input: settingsPatchSchema.refine((p) => Object.keys(p).length > 0, { message: 'must name at least one setting to change' }),
+    output: settingsViewSchema,
+    cli: { command: 'settings set', flags: { 'tools-dir': { to: 'pgToolsDir', meta: 'DIR|none' } } },
+    audit: ['settings.updated'],
   },
 } as const satisfies Record<IpcMethod, Operation>;
 

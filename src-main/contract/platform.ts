@@ -14,6 +14,33 @@ export const platformProjectSchema = z.object({
 });
 export type PlatformProject = z.infer<typeof platformProjectSchema>;
 
+/** GET /v1/projects/{ref}/config/database/pooler: the project's Supavisor endpoints. */
+export const platformPoolersSchema = z.array(
+  z.object({
+    database_type: z.string(),
+    db_host: z.string(),
+    db_port: z.number().int(),
+    db_user: z.string(),
+    db_name: z.string(),
+    pool_mode: z.string(),
+  }),
+);
+export type PlatformPoolers = z.infer<typeof platformPoolersSchema>;
+
+/** A project's connection forms, from the Management API, to fill a profile with. */
+export const supabaseLookupSchema = z.object({
+  ref: z.string(),
+  name: z.string(),
+  region: z.string(),
+  /** The server's PostgreSQL major (postgres_engine, else the version's first number). */
+  postgresMajor: z.number().int().nullable(),
+  /** db.<ref>.supabase.co:5432 as postgres: IPv6 only unless the project has the IPv4 add-on. */
+  direct: z.object({ host: z.string(), port: z.number(), database: z.string(), user: z.string() }),
+  /** The shared pooler in session mode (5432, works over IPv4); null when the project has none. */
+  sessionPooler: z.object({ host: z.string(), port: z.number(), database: z.string(), user: z.string() }).nullable(),
+});
+export type SupabaseLookup = z.infer<typeof supabaseLookupSchema>;
+
 export const platformBackupsSchema = z.object({
   region: z.string(),
   walg_enabled: z.boolean(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { practiceExpectedTables, environments, sslModes } from './constants';
 import { sampleCheckSchema } from './sampleCheck';
+import { toolsDirSchema } from './settings';
 
 export { practiceExpectedTables, environments, sslModes };
 
@@ -54,6 +55,8 @@ export const projectFieldsSchema = z.object({
     .max(65_536, 'must be at most 64 KiB of PEM text')
     .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/, 'must be PEM text: one or more -----BEGIN CERTIFICATE----- blocks (the .crt file Supabase lets you download)')
     .nullable(),
+  /** This project's PostgreSQL tools folder, looked in before the installation's and PATH; null: none of its own. */
+  pgToolsDir: toolsDirSchema.nullable(),
   storageBucket: z
     .string()
     .trim()
@@ -94,6 +97,7 @@ export const projectInputSchema = projectFieldsSchema
     user: fields.user.default('postgres'),
     sslmode: fields.sslmode.default('verify-full'),
     sslRootCert: fields.sslRootCert.default(null),
+    pgToolsDir: fields.pgToolsDir.default(null),
     storageBucket: fields.storageBucket.default(null),
     // None until the operator confirms the list the first connection test proposes (an empty list never passes the check).
     expectedTables: fields.expectedTables.default([]),
@@ -126,6 +130,7 @@ export const projectViewSchema = z.object({
   user: z.string(),
   sslmode: z.enum(sslModes),
   sslRootCert: z.string().nullable(),
+  pgToolsDir: z.string().nullable(),
   storageBucket: z.string().nullable(),
   expectedTables: z.array(z.string()),
   extraRecipients: z.array(z.string()),

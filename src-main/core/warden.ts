@@ -15,10 +15,12 @@ import { ArtifactStore } from './runs/artifactStore';
 import { RunStore } from './runs/runStore';
 import { KeychainVault, type SecretStore } from './vault/vault';
 import { IntegrityService } from './integrity/integrityService';
+import { SettingsStore } from './settings/settingsStore';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
 export interface Warden {
   audit: AuditTrail;
+  settings: SettingsStore;
   artifacts: ArtifactStore;
   projects: ProjectService;
   runs: RunStore;
@@ -50,7 +52,8 @@ export function openWarden(options: WardenOptions): Warden {
   const audit = new AuditTrail(db);
   const actor = options.actor ?? userInfo().username;
   const vault = options.vault ?? new KeychainVault();
-  const projects = new ProjectService(db, vault, audit, actor);
+  const settings = new SettingsStore({ db, audit, actor });
+  const projects = new ProjectService(db, vault, audit, actor, settings);
   const runs = new RunStore(db);
   const activities = new ActivityStore({ db, audit, runs, actor });
   // Whatever a crashed or killed process left running is found and cleaned up before anything else.
@@ -61,6 +64,7 @@ export function openWarden(options: WardenOptions): Warden {
   const signingKey = new SigningKeyStore({ db, vault, audit, actor });
   return {
     audit,
+    settings,
     artifacts,
     actor,
     projects,

@@ -2,6 +2,7 @@ import { sep } from 'node:path';
 import type { IpcEvent, IpcMethod } from '../contract/methods';
 import type { IpcEventPayload, IpcOutput, IpcParsedInput } from '../contract/ipc';
 import { renderAuditExport } from '../core/audit/auditExport';
+import { detectPgTools } from '../core/pgtools/discovery';
 import { WardenError } from '../core/errors';
 import { listRunViews, runView } from '../core/runs/runView';
 import { writeFileAtomic } from '../core/util/atomicFile';
@@ -106,6 +107,12 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
       writeFileAtomic(file, text);
       audit.append({ actor: warden.actor, action: 'audit.exported', details: { file, format, entries } });
       return { file, entries };
+    },
+    lookupSupabase: ({ ref, token, projectId }) => warden.platform.lookup(ref, { token, projectId }),
+    getSettings: async () => ({ ...warden.settings.get(), detected: await detectPgTools([warden.settings.get().pgToolsDir].filter((d): d is string => d !== null)) }),
+    updateSettings: async (patch) => {
+      const settings = warden.settings.update(patch);
+      return { ...settings, detected: await detectPgTools([settings.pgToolsDir].filter((d): d is string => d !== null)) };
     },
   };
 }

@@ -3,8 +3,9 @@ import { AuditScreen } from './screens/AuditScreen';
 import { ProjectsScreen } from './screens/ProjectsScreen';
 import { RunScreen } from './screens/RunScreen';
 import { RunsScreen } from './screens/RunsScreen';
+import { SettingsScreen } from './screens/SettingsScreen';
 
-const screens = { projects: 'Projects', runs: 'Backup runs', audit: 'Audit trail' } as const;
+const screens = { projects: 'Projects', runs: 'Backup runs', audit: 'Audit trail', settings: 'Settings' } as const;
 type Screen = keyof typeof screens;
 
 export function App() {
@@ -34,6 +35,7 @@ export function App() {
         {screen === 'projects' && <ProjectsScreen onOpenRun={openRun} />}
         {screen === 'runs' && (runId ? <RunScreen runId={runId} onBack={() => setRunId(null)} /> : <RunsScreen onOpen={openRun} />)}
         {screen === 'audit' && <AuditScreen />}
+        {screen === 'settings' && <SettingsScreen />}
       </main>
     </div>
   );

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PRACTICE_USER, startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { postgresWithout } from '../helpers/pgWithout';
 import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
@@ -15,7 +16,9 @@ import { installWardenShim, startBridge, type Bridge } from './bridge';
 // The renderer, built as shipped, in Debian's Chromium; behind window.warden the real IPC router,
 // core, PostgreSQL, keychain and files. One walk through the whole checklist to a signed export.
 const shots = join(import.meta.dirname, '../../test-output/screenshots');
-const t = openTestWarden('operator');
+const SUPABASE_TOKEN = 'sbp_e2e0123456789abcdef0123456789abcdef';
+let supabase: FakeSupabase;
+let t: ReturnType<typeof openTestWarden>;
 const files = tempDir('bw-e2e-');
 const backupDir = join(files.dir, 'backups');
 const exportDir = join(files.dir, 'repo');
@@ -55,6 +58,8 @@ beforeAll(async () => {
     INSERT INTO marketing.newsletter_subscribers (email) SELECT 'Reader' || g || '@Example.edu' FROM generate_series(1, 25) g;`);
   await source.end();
   withoutCitext = await postgresWithout(['citext']);
+  supabase = await startFakeSupabase(SUPABASE_TOKEN);
+  t = openTestWarden('operator', { managementApiUrl: supabase.url });
   bridge = await startBridge(t.warden);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -70,7 +75,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await bridge?.close();
-  t.close();
+  t?.close();
+  await supabase?.close();
   await cluster?.stop();
   withoutCitext?.cleanup();
   files.cleanup();
@@ -83,6 +89,21 @@ describe('renderer end to end (Chromium, real core)', () => {
     });
     const password = cluster.target.password;
     await page.getByText('No projects yet').waitFor();
+
+    // A Supabase project's connection forms, read through the Management API with a token typed once.
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByLabel('Supabase project ref').fill('abcdefghijklmnopqrst');
+    await page.getByLabel('Management API token').fill(SUPABASE_TOKEN);
+    await page.getByRole('button', { name: 'Fill from Supabase…' }).click();
+    await page.getByTestId('supabase-lookup').getByText('PostgreSQL 15').waitFor();
+    await page.getByRole('button', { name: /^Session pooler aws-0-eu-central-1\.pooler\.supabase\.com:5432/ }).click();
+    expect(await page.getByLabel('Host', { exact: true }).inputValue()).toBe('aws-0-eu-central-1.pooler.supabase.com');
+    expect(await page.getByLabel('Port', { exact: true }).inputValue()).toBe('5432');
+    expect(await page.getByLabel('User', { exact: true }).inputValue()).toBe('postgres.abcdefghijklmnopqrst');
+    await shot('01c-supabase-lookup.png');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByText('No projects yet').waitFor();
+    expect(await page.content()).not.toContain(SUPABASE_TOKEN.slice(8)); // used for the lookup, never sent back to the page
 
     // Project: created through the form, secret typed once and never shown again.
     await page.getByRole('button', { name: 'New project' }).click();
@@ -274,18 +295,29 @@ describe('renderer end to end (Chromium, real core)', () => {
     const csv = readdirSync(exportDir).find((f) => /^backup-warden-audit-.+\.csv$/.test(f))!;
     expect(readFileSync(join(exportDir, csv), 'utf8')).toContain('notify.attested');
 
-    // The same backup rehearsed on a PostgreSQL that lacks citext (found first on PATH, as discovery
-    // does): partial, not green, with the extension, its table and what to do.
-    const path = process.env.PATH;
-    process.env.PATH = `${withoutCitext.binDir}:${path}`;
-    try {
-      await page.getByRole('button', { name: 'Backup runs' }).click();
-      await page.getByRole('button', { name: 'e2e-baseline' }).click();
-      await item('Restore rehearsed').getByRole('button', { name: 'Rehearse again' }).click();
-      await item('Restore rehearsed').getByText(/Rehearsal PARTIAL/).waitFor({ timeout: 120_000 });
-    } finally {
-      process.env.PATH = path;
-    }
+    // Settings: the PostgreSQL installations found here, and a tools folder looked in first. A folder
+    // without PostgreSQL tools is refused; then a PostgreSQL that lacks citext is chosen.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const found = await page.getByRole('table', { name: 'PostgreSQL tools found here' }).innerText();
+    expect(found).toMatch(/pg_dump\s+15\.\d+\s+\S+/);
+    expect(found).toMatch(/initdb\s+15\.\d+/);
+    const toolsField = page.getByLabel(/PostgreSQL tools folder/);
+    await toolsField.fill(exportDir);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(`${exportDir} holds none of pg_dump, pg_restore or initdb`).waitFor();
+    await toolsField.fill(withoutCitext.binDir);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect(await page.getByRole('table', { name: 'PostgreSQL tools found here' }).innerText()).toContain(withoutCitext.binDir);
+    await shot('08-settings.png');
+    expect(t.warden.audit.list().at(-1)).toMatchObject({ action: 'settings.updated', details: { pgToolsDir: { before: null, after: withoutCitext.binDir } } });
+
+    // The same backup rehearsed with that folder: partial, not green, with the extension, its table and what to do.
+    await page.getByRole('button', { name: 'Backup runs' }).click();
+    await page.getByRole('button', { name: 'e2e-baseline' }).click();
+    await item('Restore rehearsed').getByRole('button', { name: 'Rehearse again' }).click();
+    await item('Restore rehearsed').getByText(/Rehearsal PARTIAL/).waitFor({ timeout: 120_000 });
+    t.warden.settings.update({ pgToolsDir: null });
     const partial = item('Restore rehearsed');
     expect(await partial.locator('.card-head .state-partial').innerText()).toBe('partial — not green');
     const lacking = await partial.getByRole('table', { name: 'Extensions this server lacks' }).innerText();
@@ -299,7 +331,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

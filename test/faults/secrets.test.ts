@@ -68,6 +68,8 @@ beforeAll(async () => {
   await ok('checkIntegrity', { runId });
   await ok('rehearse', { runId, amcheck: false });
   const now = Date.now();
+  await ok('lookupSupabase', { ref: 'abcdefghijklmnopqrst', token });
+  await ok('lookupSupabase', { ref: 'abcdefghijklmnopqrst', projectId: id });
   await ok('checkPlatform', { runId, request: { plan: 'team', migrationWindow: { start: new Date(now + 3_600_000).toISOString(), end: new Date(now + 7_200_000).toISOString() } } });
   await ok('signOff', { runId, request: { role: 'creator', name: 'Alice Operator' } });
   await ok('signOff', { runId, request: { role: 'verifier', name: 'Bob Reviewer' } });

@@ -44,7 +44,7 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
         return send(200, { ok: true });
       }
       if (req.headers.authorization !== `Bearer ${state.token}`) return send(401, { message: 'Unauthorized' });
-      const m = /^\/v1\/projects\/([^/]+)(\/database\/backups)?$/.exec(path);
+      const m = /^\/v1\/projects\/([^/]+)(\/database\/backups|\/config\/database\/pooler)?$/.exec(path);
       if (!m) return send(404, { message: 'Not found' });
       const ref = m[1]!;
       if (ref.startsWith('unauthorized')) return send(401, { message: 'Unauthorized' });
@@ -52,6 +52,15 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
       if (ref.startsWith('broken')) return send(500, { message: 'Internal error' });
       if (ref.startsWith('shape')) return send(200, { unexpected: true });
       if (ref.startsWith('ratelimited') && rateLimited++ < state.recoverAfter) return send(429, { message: 'Too many requests' }, { 'Retry-After': '2' });
+      if (m[2] === '/config/database/pooler') {
+        const connection = `postgresql://postgres.${ref}:[YOUR-PASSWORD]@aws-0-eu-central-1.pooler.supabase.com:6543/postgres`;
+        return send(200, [
+          {
+            identifier: ref, database_type: 'PRIMARY', is_using_scram_auth: true, db_user: `postgres.${ref}`, db_host: 'aws-0-eu-central-1.pooler.supabase.com',
+            db_port: 6543, db_name: 'postgres', connection_string: connection, connectionString: connection, default_pool_size: 15, max_client_conn: 200, pool_mode: 'transaction',
+          },
+        ]);
+      }
       if (!m[2]) {
         return send(200, {
           ref, name: 'Reference project', region: 'eu-central-1', created_at: '2025-01-10T10:00:00Z', status: 'ACTIVE_HEALTHY', organization_id: 'org',

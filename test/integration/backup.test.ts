@@ -210,11 +210,11 @@ describe('backup engine on a real PostgreSQL', () => {
   it('explains when no pg_dump is new enough, naming what was found and what to install', async () => {
     await expect(choosePgTool('pg_dump', { minMajor: 99 })).rejects.toMatchObject({
       code: 'TOOL_MISSING',
-      message: expect.stringMatching(/pg_dump version 99 or newer is required \(found \d+\.\d+ in .*\)\. Install the PostgreSQL 99 client tools: Debian\/Ubuntu postgresql-client-99.*PGDG.*first on PATH\.$/),
+      message: expect.stringMatching(/pg_dump version 99 or newer is required \(found \d+\.\d+ in .*\)\. Install the PostgreSQL 99 client tools: Debian\/Ubuntu postgresql-client-99.*PGDG.*then on PATH and in the usual install folders\.$/),
     });
-    // initdb is a server tool: the advice names the server package, and no setting that does not exist.
+    // initdb is a server tool: the advice names the server package, and the tools folder setting that exists.
     const initdb = await choosePgTool('initdb', { minMajor: 99 }).then(() => '', (e: Error) => e.message);
     expect(initdb).toContain('initdb comes with the PostgreSQL server package, not the client tools: Debian/Ubuntu postgresql-99');
-    expect(initdb).not.toMatch(/settings/);
+    expect(initdb).toContain('PostgreSQL tools folder (Settings; CLI: settings set --tools-dir)');
   });
 });

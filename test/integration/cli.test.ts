@@ -173,6 +173,14 @@ describe('backup-warden CLI: the whole job', () => {
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('repeat its name exactly to confirm ("Editable")') });
     expect(await json(['project', 'remove', 'Editable', '--confirm', 'Editable'])).toBeNull();
     expect(await json(['project', 'list'])).toEqual([]);
+
+    // The installation's tools folder: refused without tools, cleared with "none"; what is found here is listed.
+    const noTools = await cli(['settings', 'set', '--tools-dir', work.dir], { dataDir });
+    expect(noTools).toMatchObject({ code: 2, stderr: expect.stringContaining(`${work.dir} holds none of pg_dump, pg_restore or initdb`) });
+    expect(await json(['settings', 'set', '--tools-dir', 'none'])).toMatchObject({ pgToolsDir: null });
+    const settings = await cli(['settings', 'show'], { dataDir });
+    expect(settings.stdout).toMatch(/^tools folder {2}none \(PATH and the usual install folders\)$/m);
+    expect(settings.stdout).toMatch(/^ {2}pg_dump {4}\d+\.\d+\s+\//m);
   });
 });
 

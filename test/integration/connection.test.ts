@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,5 +130,31 @@ describe('connection test against a real PostgreSQL', () => {
     } finally {
       await newer.stop();
     }
+  });
+
+  it('the tools folder of the project, then of the installation, is looked in before PATH; a folder without tools is refused', async () => {
+    // Stand-ins that only answer --version, so the report shows which folder was chosen.
+    const fakeTools = (name: string, version: string) => {
+      const dir = join(out.dir, name);
+      mkdirSync(dir);
+      for (const tool of ['pg_dump', 'pg_restore', 'initdb']) writeFileSync(join(dir, tool), `#!/bin/sh\necho "${tool} (PostgreSQL) ${version}"\n`, { mode: 0o755 });
+      return dir;
+    };
+    const installation = fakeTools('installation-tools', '98.1');
+    const own = fakeTools('project-tools', '99.2');
+    expect(() => t.warden.settings.update({ pgToolsDir: out.dir })).toThrow(`${out.dir} holds none of pg_dump, pg_restore or initdb`);
+    t.warden.settings.update({ pgToolsDir: installation });
+    const p = await projects.create(profile({ name: 'tools order' }));
+    expect((await projects.testConnection(p.id)).tools.map((x) => [x.tool, x.version, x.dir])).toEqual([['pg_dump', '98.1', installation], ['pg_restore', '98.1', installation], ['initdb', '98.1', installation]]);
+    await projects.update(p.id, { pgToolsDir: own });
+    expect((await projects.testConnection(p.id)).tools.map((x) => x.dir)).toEqual([own, own, own]);
+    await expect(projects.update(p.id, { pgToolsDir: '/nonexistent/bin' })).rejects.toMatchObject({ code: 'VALIDATION', message: 'The PostgreSQL tools folder /nonexistent/bin does not exist or is not a folder.' });
+    t.warden.settings.update({ pgToolsDir: null });
+    await projects.update(p.id, { pgToolsDir: null });
+    expect((await projects.testConnection(p.id)).tools.every((x) => x.dir !== own && x.dir !== installation)).toBe(true);
+    expect(t.warden.audit.list().filter((e) => e.action === 'settings.updated').map((e) => e.details)).toEqual([
+      { pgToolsDir: { before: null, after: installation } },
+      { pgToolsDir: { before: installation, after: null } },
+    ]);
   });
 });

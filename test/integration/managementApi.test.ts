@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagementApi } from '../../src-main/core/platform/managementApi';
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
+import { openTestWarden } from '../helpers/warden';
 
 const token = 'sbp_fake0123456789abcdef0123456789abcdef';
 let api: FakeSupabase;
@@ -49,5 +50,31 @@ describe('Supabase Management API client', () => {
   it('reports an unreachable API as a connection error', async () => {
     const error = await new ManagementApi({ baseUrl: 'http://127.0.0.1:1', token }).getProject('abcdefghijklmnopqrst').catch((e: Error) => e);
     expect(error).toMatchObject({ code: 'CONNECTION', message: expect.stringContaining('Could not reach the Supabase Management API at http://127.0.0.1:1') });
+  });
+
+  it('fills a profile’s connection forms: direct host, session pooler on 5432 (not the configured 6543), user, PostgreSQL major', async () => {
+    const t = openTestWarden('alice', { managementApiUrl: api.url });
+    try {
+      const ref = 'abcdefghijklmnopqrst';
+      await expect(t.warden.platform.lookup(ref, {})).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('Give a Management API token') });
+      const found = await t.warden.platform.lookup(ref, { token });
+      expect(found).toEqual({
+        ref, name: 'Reference project', region: 'eu-central-1', postgresMajor: 15,
+        direct: { host: `db.${ref}.supabase.co`, port: 5432, database: 'postgres', user: 'postgres' },
+        sessionPooler: { host: 'aws-0-eu-central-1.pooler.supabase.com', port: 5432, database: 'postgres', user: `postgres.${ref}` },
+      });
+      expect(api.requests.slice(-2).map((r) => r.path).sort()).toEqual([`/v1/projects/${ref}`, `/v1/projects/${ref}/config/database/pooler`]);
+      // With a project's stored token instead of a typed one; the token is in no audit row.
+      const p = await t.warden.projects.create({ name: 'Looked up', environment: 'production', host: found.sessionPooler!.host, user: found.sessionPooler!.user, supabaseRef: ref, secrets: { managementToken: token } });
+      expect((await t.warden.platform.lookup(ref, { projectId: p.id })).direct.host).toBe(`db.${ref}.supabase.co`);
+      expect(t.warden.audit.list().filter((e) => e.action === 'supabase.looked-up').map((e) => e.details)).toEqual([
+        { ref, region: 'eu-central-1', postgresMajor: 15 },
+        { ref, region: 'eu-central-1', postgresMajor: 15 },
+      ]);
+      expect(JSON.stringify(t.warden.audit.list())).not.toContain(token);
+      await expect(t.warden.platform.lookup('missingaaaaaaaaaaaaa', { token })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      t.close();
+    }
   });
 });

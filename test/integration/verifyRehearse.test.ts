@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src-main/contract/verify';
-import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { withCorruptedFile } from '../helpers/corrupt';
 import { practiceProject } from '../helpers/practice';
 import { findProcesses } from '../helpers/proc';
@@ -187,6 +187,33 @@ describe('restore rehearsal', () => {
     expect(restored.rows[0].n).toBe(original.rows[0].n);
     const refused = refusals.flatMap(() => ['restore.started', 'restore.failed']);
     expect(warden.audit.list({ runId }).slice(-(refused.length + 3)).map((e) => e.action)).toEqual([...refused, 'restore.refused', 'restore.started', 'restore.completed']);
+  });
+
+  // The PostgreSQL 17 pass: a backup of 17 and a target that still runs the machine's 15.
+  it.runIf(testPgMajor > 15)('a target on an older major than the backup is refused before anything changes there', async () => {
+    const older = await startScratchCluster({ tcp: true, binDir: '/usr/lib/postgresql/15/bin' });
+    try {
+      expect(older.major).toBe(15);
+      const admin = new pg.Client(older.target);
+      await admin.connect();
+      await admin.query(`CREATE ROLE old_owner LOGIN PASSWORD '${older.target.password}'`);
+      await admin.query('CREATE DATABASE old_target OWNER old_owner');
+      await admin.end();
+      const target = await warden.projects.create({
+        name: 'Older target', environment: 'staging', host: older.target.host, port: older.target.port,
+        database: 'old_target', user: 'old_owner', sslmode: 'disable', secrets: { dbPassword: older.target.password },
+      });
+      await expect(warden.rehearsal.restoreTo(runId, { targetProjectId: target.id, confirmDatabase: 'old_target' })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: expect.stringContaining(`it runs PostgreSQL 15, and the backup comes from PostgreSQL ${testPgMajor}. A backup restores into the same or a newer major only`),
+      });
+      const check = new pg.Client({ ...older.target, database: 'old_target' });
+      await check.connect();
+      expect((await check.query(`SELECT count(*)::int AS n FROM pg_catalog.pg_class WHERE relnamespace = 'public'::regnamespace`)).rows[0].n).toBe(0);
+      await check.end();
+    } finally {
+      await older.stop();
+    }
   });
 
   it('a backup of a database missing an expected table fails the expected-tables check naming it', async () => {

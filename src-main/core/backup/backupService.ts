@@ -93,7 +93,7 @@ export class BackupService {
       const target = await projects.target(project.id);
       const key = await projects.backupKey(project.id);
       const recipients = [...new Set([key.recipient, ...project.extraRecipients, ...request.extraRecipients])];
-      const manifest = await this.backup({ target, recipients, paths, options, excludeSchemas: project.excludeSchemas, now });
+      const manifest = await this.backup({ target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now });
       const full: Manifest = {
         ...manifest,
         backupId: randomUUID(),
@@ -158,9 +158,10 @@ export class BackupService {
     paths: Paths;
     options: BackupOptions;
     excludeSchemas: string[];
+    toolDirs: string[];
     now: () => Date;
   }): Promise<Omit<Manifest, 'backupId' | 'runId' | 'name' | 'description' | 'project' | 'source'>> {
-    const { target, recipients, paths, options, excludeSchemas, now } = args;
+    const { target, recipients, paths, options, excludeSchemas, toolDirs, now } = args;
     const startedAt = now();
     const t0 = performance.now();
     return withPgClient(target, async (client) => {
@@ -168,7 +169,7 @@ export class BackupService {
       // describes exactly the data in the dump even while production keeps writing.
       const snapshot = await beginWithExportedSnapshot(client);
       const server = await serverFacts(client);
-      const pgDump = await choosePgTool('pg_dump', { minMajor: server.major, dir: options.pgToolsDir });
+      const pgDump = await choosePgTool('pg_dump', { minMajor: server.major, dir: options.pgToolsDir, prefer: toolDirs });
       const tables = await readTables(client, excludeSchemas);
       // Roles and the catalog facts a restore prepares from, as data, in the dump's snapshot.
       const catalog = await readCatalogFacts(client, excludeSchemas);

@@ -82,7 +82,7 @@ export class IntegrityService {
       for (const [key, title] of PASS_CHECKS) add(key, title, null, 'Not run: the backup file is missing.');
     } else {
       const identities = options.identities ?? [(await projects.backupKey(project.id, { create: false })).identity];
-      const pass = await this.decryptPass(backup.path, identities, manifest, options.pgToolsDir, options.signal);
+      const pass = await this.decryptPass(backup.path, identities, manifest, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, options.signal);
       const cipherOk = pass.ciphertextSha256 === manifest.files.dump.ciphertextSha256;
       add('ciphertext-sha256', 'Ciphertext SHA-256 matches', cipherOk,
         cipherOk ? `sha256 ${pass.ciphertextSha256}` : `sha256 is ${pass.ciphertextSha256}, recorded ${manifest.files.dump.ciphertextSha256}: the file's bytes changed since the backup.`,
@@ -114,8 +114,8 @@ export class IntegrityService {
   }
 
   /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
-  private async decryptPass(path: string, identities: string[], manifest: Manifest, pgToolsDir: string | undefined, signal?: AbortSignal): Promise<DecryptPass> {
-    const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: pgToolsDir });
+  private async decryptPass(path: string, identities: string[], manifest: Manifest, tools: { dir?: string; prefer: string[] }, signal?: AbortSignal): Promise<DecryptPass> {
+    const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), ...tools });
     const list = spawnTool(pgRestore.path, ['--list'], { stdin: 'pipe' });
     const out: Buffer[] = [];
     list.stdout!.on('data', (b: Buffer) => out.push(b));

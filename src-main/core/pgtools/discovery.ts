@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { WardenError } from '../errors';
 import { runTool } from '../util/runTool';
@@ -39,8 +39,11 @@ export async function findPgToolDirs(tool: string, dirs: readonly string[] = can
   const found: PgToolDir[] = [];
   for (const dir of dirs) {
     const exe = join(dir, tool + EXE);
-    if (seen.has(dir) || !existsSync(exe)) continue;
-    seen.add(dir);
+    if (!existsSync(exe)) continue;
+    // One installation reached through several folders (/bin → /usr/bin) is one candidate.
+    const real = realpathSync(exe);
+    if (seen.has(dir) || seen.has(real)) continue;
+    seen.add(dir).add(real);
     try {
       const { stdout } = await runTool(exe, ['--version'], { timeoutMs: 10_000 });
       const match = /(\d+)(?:\.(\d+))?/.exec(stdout);
@@ -52,10 +55,19 @@ export async function findPgToolDirs(tool: string, dirs: readonly string[] = can
   return found.sort((a, b) => b.major - a.major);
 }
 
-/** The installation to use for `tool`: an explicit directory, else the highest major ≥ minMajor. */
-export async function choosePgTool(tool: string, options: { minMajor?: number; dir?: string } = {}): Promise<PgToolDir & { path: string }> {
-  const all = await findPgToolDirs(tool, options.dir ? [options.dir] : undefined);
+/**
+ * The installation to use for `tool`: only `dir` when given; else the first of the `prefer`red folders
+ * (the project's, then the installation's tools folder) that has a fitting one; else the highest major
+ * ≥ minMajor found on PATH and in the usual install folders.
+ */
+export async function choosePgTool(tool: string, options: { minMajor?: number; dir?: string; prefer?: readonly string[] } = {}): Promise<PgToolDir & { path: string }> {
   const minMajor = options.minMajor ?? 0;
+  const prefer = options.dir ? [] : (options.prefer ?? []);
+  for (const dir of prefer) {
+    const [own] = await findPgToolDirs(tool, [dir]);
+    if (own && own.major >= minMajor) return { ...own, path: join(own.dir, tool + EXE) };
+  }
+  const all = await findPgToolDirs(tool, options.dir ? [options.dir] : [...prefer, ...candidateDirs()]);
   const fit = all.find((d) => d.major >= minMajor);
   if (fit) return { ...fit, path: join(fit.dir, tool + EXE) };
   const seen = all.length ? `found ${all.map((d) => `${d.version} in ${d.dir}`).join(', ')}` : 'none found';
@@ -66,11 +78,10 @@ export async function choosePgTool(tool: string, options: { minMajor?: number; d
  * Whether this workstation can back up and rehearse a server of `serverMajor`: pg_dump and pg_restore of
  * that major or newer, and initdb for the scratch server; with what to install for those that do not fit.
  */
-export async function toolsFor(serverMajor: number): Promise<{ tools: { tool: string; version: string | null; dir: string | null; usable: boolean }[]; advice: string | null }> {
+export async function toolsFor(serverMajor: number, prefer: readonly string[] = []): Promise<{ tools: { tool: string; version: string | null; dir: string | null; usable: boolean }[]; advice: string | null }> {
   const tools = await Promise.all(
     ['pg_dump', 'pg_restore', 'initdb'].map(async (tool) => {
-      const all = await findPgToolDirs(tool);
-      const best = all.find((d) => d.major >= serverMajor) ?? all[0];
+      const best = await choosePgTool(tool, { minMajor: serverMajor, prefer }).catch(async () => (await findPgToolDirs(tool, [...prefer, ...candidateDirs()]))[0]);
       return { tool, version: best?.version ?? null, dir: best?.dir ?? null, usable: best !== undefined && best.major >= serverMajor };
     }),
   );
@@ -87,6 +98,28 @@ export async function toolsFor(serverMajor: number): Promise<{ tools: { tool: st
   };
 }
 
+/** Every installation of the tools Backup Warden runs, found in `prefer` and by discovery, newest first. */
+export async function detectPgTools(prefer: readonly string[] = []): Promise<{ tool: string; version: string; dir: string }[]> {
+  const found = await Promise.all(
+    ['pg_dump', 'pg_restore', 'initdb'].map(async (tool) => (await findPgToolDirs(tool, [...prefer, ...candidateDirs()])).map((d) => ({ tool, version: d.version, dir: d.dir }))),
+  );
+  return found.flat();
+}
+
+/** A tools folder the operator names must exist and hold at least one PostgreSQL tool Backup Warden runs. */
+export function checkToolsDir(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new WardenError('VALIDATION', `The PostgreSQL tools folder ${dir} does not exist or is not a folder.`);
+  if (!['pg_dump', 'pg_restore', 'initdb'].some((t) => existsSync(join(dir, t + EXE)))) {
+    throw new WardenError('VALIDATION', `${dir} holds none of pg_dump, pg_restore or initdb: choose the bin folder of a PostgreSQL installation (such as /usr/lib/postgresql/17/bin).`);
+  }
+}
+
 /** Server tools (initdb, pg_ctl) come with the server package, not the client; a release may lack a major. */
 const SERVER_TOOLS = new Set(['initdb', 'pg_ctl', 'postgres']);
 
@@ -97,6 +130,6 @@ function installAdvice(tool: string, minMajor: number): string {
     : `Install the PostgreSQL ${minMajor || ''} client tools: Debian/Ubuntu postgresql-client-${n}; macOS brew install libpq or postgresql@${n}; Windows the EDB installer (Command Line Tools).`;
   return (
     `${where} When your Debian or Ubuntu release does not package PostgreSQL ${n}, add the PostgreSQL project's own apt repository (PGDG) first. ` +
-    'Backup Warden uses the first suitable installation on PATH, then the usual install folders: put the right bin folder first on PATH.'
+    'Backup Warden looks in the project’s and the installation’s PostgreSQL tools folder (Settings; CLI: settings set --tools-dir), then on PATH and in the usual install folders.'
   );
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { platformBackupsSchema, platformProjectSchema, type PlatformBackups, type PlatformProject } from '../../contract/platform';
+import { platformBackupsSchema, platformPoolersSchema, platformProjectSchema, type PlatformBackups, type PlatformPoolers, type PlatformProject } from '../../contract/platform';
 import { WardenError } from '../errors';
 import { redact } from '../util/redact';
 
@@ -24,6 +24,10 @@ export class ManagementApi {
 
   getProject(ref: string): Promise<PlatformProject> {
     return this.get(`/v1/projects/${encodeURIComponent(ref)}`, platformProjectSchema, ref);
+  }
+
+  listPoolers(ref: string): Promise<PlatformPoolers> {
+    return this.get(`/v1/projects/${encodeURIComponent(ref)}/config/database/pooler`, platformPoolersSchema, ref);
   }
 
   listBackups(ref: string): Promise<PlatformBackups> {

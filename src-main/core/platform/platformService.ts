@@ -5,11 +5,13 @@ import {
   type PlatformAttestation,
   type PlatformCheckRequest,
   type PlatformEvidence,
+  type SupabaseLookup,
 } from '../../contract/platform';
 import type { AuditTrail } from '../audit/auditTrail';
 import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
 import type { RunStore } from '../runs/runStore';
+import { registerSecret } from '../util/redact';
 import { parseOrThrow } from '../util/validation';
 import { ManagementApi } from './managementApi';
 
@@ -44,6 +46,31 @@ export class PlatformService {
     private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; actor: string },
     private readonly apiBaseUrl?: string,
   ) {}
+
+  /**
+   * A Supabase project's connection forms (direct host, session pooler) and PostgreSQL major, to fill a
+   * profile with. The token is the one typed for this lookup, or the project's stored one; it is used
+   * for these two requests only and never stored here.
+   */
+  async lookup(ref: string, auth: { token?: string; projectId?: string }): Promise<SupabaseLookup> {
+    const token = auth.token ?? (auth.projectId ? await this.deps.projects.managementToken(auth.projectId) : null);
+    if (!token) throw new WardenError('VALIDATION', 'Give a Management API token (Supabase dashboard → Account → Access Tokens) to look the project up.');
+    registerSecret(token);
+    const api = new ManagementApi({ baseUrl: this.apiBaseUrl, token });
+    const [info, poolers] = await Promise.all([api.getProject(ref), api.listPoolers(ref)]);
+    const primary = poolers.find((p) => p.database_type === 'PRIMARY') ?? poolers[0];
+    const engine = Number.parseInt(info.database?.postgres_engine ?? info.database?.version ?? '', 10);
+    this.deps.audit.append({ actor: this.deps.actor, action: 'supabase.looked-up', projectId: auth.projectId ?? null, details: { ref, region: info.region, postgresMajor: Number.isFinite(engine) ? engine : null } });
+    return {
+      ref: info.ref,
+      name: info.name,
+      region: info.region,
+      postgresMajor: Number.isFinite(engine) ? engine : null,
+      direct: { host: info.database?.host ?? `db.${ref}.supabase.co`, port: 5432, database: 'postgres', user: 'postgres' },
+      // Session mode is the pooler host on port 5432; the API reports the configured (often transaction-mode) port.
+      sessionPooler: primary ? { host: primary.db_host, port: 5432, database: primary.db_name, user: primary.db_user } : null,
+    };
+  }
 
   async check(runId: string, raw: PlatformCheckRequest): Promise<PlatformEvidence> {
     const { projects, runs } = this.deps;

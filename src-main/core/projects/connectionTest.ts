@@ -6,7 +6,7 @@ import { toolsFor } from '../pgtools/discovery';
  * Connects read-only and reports what an operator checks first: version, size, the public tables (the
  * proposed expected list), and whether this workstation's PostgreSQL tools fit the server's major.
  */
-export async function testConnection(target: PgTarget): Promise<Omit<ConnectionReport, 'tablesConfirmed'>> {
+export async function testConnection(target: PgTarget, toolDirs: readonly string[] = []): Promise<Omit<ConnectionReport, 'tablesConfirmed'>> {
   const started = performance.now();
   const server = await withPgClient(target, async (client) => {
     await client.query('BEGIN READ ONLY');
@@ -20,7 +20,7 @@ export async function testConnection(target: PgTarget): Promise<Omit<ConnectionR
     return rows[0]!;
   });
   const latencyMs = Math.round(performance.now() - started);
-  const { tools, advice } = await toolsFor(Math.floor(server.num / 10_000));
+  const { tools, advice } = await toolsFor(Math.floor(server.num / 10_000), toolDirs);
   return {
     serverVersion: server.version,
     serverVersionNum: server.num,

@@ -16,6 +16,8 @@ import { describeTarget, type PgTarget } from '../pg/connect';
 import { registerSecret } from '../util/redact';
 import { parseOrThrow } from '../util/validation';
 import { secretRef, type SecretKind, type SecretStore } from '../vault/vault';
+import { checkToolsDir } from '../pgtools/discovery';
+import type { SettingsStore } from '../settings/settingsStore';
 import { testConnection } from './connectionTest';
 
 interface ProjectRow {
@@ -29,6 +31,7 @@ interface ProjectRow {
   db_user: string;
   sslmode: ProjectView['sslmode'];
   ssl_root_cert: string | null;
+  pg_tools_dir: string | null;
   storage_bucket: string | null;
   expected_tables: string;
   extra_recipients: string;
@@ -58,6 +61,7 @@ export class ProjectService {
     private readonly vault: SecretStore,
     private readonly audit: AuditTrail,
     private readonly actor: string,
+    private readonly settings: SettingsStore,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -72,16 +76,17 @@ export class ProjectService {
   async create(raw: unknown): Promise<ProjectView> {
     const { secrets, ...fields } = parseOrThrow(projectInputSchema, raw, 'project profile');
     this.assertNameFree(fields.name);
+    if (fields.pgToolsDir) checkToolsDir(fields.pgToolsDir);
     const id = randomUUID();
     const at = this.now().toISOString();
     const refs = await this.applySecrets(id, secrets, {}, endpointOf(fields));
     try {
       this.db
         .prepare(
-          `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode, ssl_root_cert,
+          `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode, ssl_root_cert, pg_tools_dir,
              storage_bucket, expected_tables, extra_recipients, exclude_schemas, sample_checks, db_password_ref,
              management_token_ref, notify_webhook_ref, created_at, updated_at)
-           VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode, @sslRootCert, @storageBucket,
+           VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode, @sslRootCert, @pgToolsDir, @storageBucket,
              @expectedTables, @extraRecipients, @excludeSchemas, @sampleChecks, @dbPasswordRef, @managementTokenRef,
              @notifyWebhookRef, @at, @at)`,
         )
@@ -105,6 +110,7 @@ export class ProjectService {
     const current = this.row(id);
     const { secrets, ...changes } = parseOrThrow(projectPatchSchema, raw, 'project changes');
     if (changes.name !== undefined && changes.name.toLowerCase() !== current.name.toLowerCase()) this.assertNameFree(changes.name);
+    if (changes.pgToolsDir) checkToolsDir(changes.pgToolsDir);
     const merged: ProjectFields = { ...fieldsOf(current), ...stripUndefined(changes) };
     const before = endpointOf(fieldsOf(current));
     const after = endpointOf(merged);
@@ -124,7 +130,7 @@ export class ProjectService {
     this.db
       .prepare(
         `UPDATE projects SET name=@name, environment=@environment, supabase_ref=@supabaseRef, db_host=@host, db_port=@port,
-           db_name=@database, db_user=@user, sslmode=@sslmode, ssl_root_cert=@sslRootCert, storage_bucket=@storageBucket, expected_tables=@expectedTables,
+           db_name=@database, db_user=@user, sslmode=@sslmode, ssl_root_cert=@sslRootCert, pg_tools_dir=@pgToolsDir, storage_bucket=@storageBucket, expected_tables=@expectedTables,
            extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas, sample_checks=@sampleChecks,
            db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, notify_webhook_ref=@notifyWebhookRef,
            updated_at=@at WHERE id=@id`,
@@ -202,6 +208,11 @@ export class ProjectService {
     }
   }
 
+  /** Where to look first for this project's PostgreSQL tools: its own folder, then the installation's. */
+  toolDirs(id: string): string[] {
+    return [this.row(id).pg_tools_dir, this.settings.get().pgToolsDir].filter((d): d is string => d !== null);
+  }
+
   /** For core use only: the Management API token, or null when none is set. */
   managementToken(id: string): Promise<string | null> {
     return this.readSecret(this.row(id), 'management_token_ref', 'Management API token');
@@ -252,7 +263,7 @@ export class ProjectService {
   async testConnection(id: string, options: { confirmTables?: boolean } = {}): Promise<ConnectionReport> {
     const target = await this.target(id);
     try {
-      const found = await testConnection(target);
+      const found = await testConnection(target, this.toolDirs(id));
       const { publicTables, tools, ...facts } = found;
       this.audit.append({ actor: this.actor, action: 'project.connection-tested', projectId: id, details: { ok: true, ...facts, tools: tools.map((t) => `${t.tool} ${t.version ?? 'missing'}${t.usable ? '' : ' (does not fit)'}`) } });
       if (options.confirmTables) {
@@ -339,6 +350,7 @@ function fieldsOf(row: ProjectRow): ProjectFields {
     user: row.db_user,
     sslmode: row.sslmode,
     sslRootCert: row.ssl_root_cert,
+    pgToolsDir: row.pg_tools_dir,
     storageBucket: row.storage_bucket,
     expectedTables: JSON.parse(row.expected_tables) as string[],
     extraRecipients: JSON.parse(row.extra_recipients) as string[],

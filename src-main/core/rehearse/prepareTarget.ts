@@ -53,6 +53,16 @@ export async function prepareTarget(
        FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`,
     );
     const me = rows[0]!;
+    // A dump restores into the same or a newer major: an older server lacks what the newer one wrote
+    // (syntax, catalog features, settings such as PostgreSQL 17's transaction_timeout).
+    const sourceMajor = Math.floor(manifest.server.versionNum / 10_000);
+    if (me.major < sourceMajor) {
+      throw new WardenError(
+        'FORBIDDEN',
+        `Refusing to restore into ${describeTarget(target)}: it runs PostgreSQL ${me.major}, and the backup comes from PostgreSQL ${sourceMajor}. ` +
+          `A backup restores into the same or a newer major only; use a target on PostgreSQL ${sourceMajor} or newer.`,
+      );
+    }
     if (me.super || me.server_access) {
       throw new WardenError(
         'FORBIDDEN',

@@ -129,7 +129,7 @@ export class RehearsalService {
 
       const prepareMs = performance.now() - started;
       const t0 = performance.now();
-      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal });
+      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal });
       archive!.dispose();
       // RTO as an operator lives it: checking and decrypting the file, then restoring it. A failed restore has none.
       const rtoMs = restore.ok ? archive!.ms + (performance.now() - t0) : null;
@@ -139,7 +139,7 @@ export class RehearsalService {
       const { restored, samples } = await compareRestored(prep.target, [...manifest.dump.excludedSchemas], project.sampleChecks, options.signal);
       const extensions = prep.extensions ?? (await extensionsOn(prep.target, manifest, options.signal));
       const extraChecks = [...samples];
-      if (options.amcheck) extraChecks.push(await amcheck(prep.target, options.pgToolsDir, options.signal));
+      if (options.amcheck) extraChecks.push(await amcheck(prep.target, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, options.signal));
       const aclsLeftOut = restore.skipped.filter((e) => e.startsWith('ACL ')).length;
       const notes = aclsLeftOut ? [...prep.notes, `Privileges on ${aclsLeftOut} extension objects were not carried over (they belong to the extension's owner, not to the restoring role).`] : prep.notes;
       const verdict = judgeRehearsal({ manifest, restored, restore, extensions, restoredAs: prep.restoredAs, notes, extraChecks });
@@ -206,7 +206,7 @@ export class RehearsalService {
         teardown: async () => {},
       };
     }
-    const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: options.pgToolsDir, signal: options.signal });
+    const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: options.pgToolsDir, prefer: this.deps.projects.toolDirs(backup.projectId), signal: options.signal });
     this.deps.activities.addLeftover(activity, { kind: 'scratch-cluster', path: dirname(cluster.dataDir) });
     try {
       const sandbox = await prepareSandbox(cluster.target, backup.manifest, captured, { amcheck: options.amcheck === true, serverMajor: cluster.major, signal: options.signal });
@@ -254,7 +254,7 @@ export class RehearsalService {
       let result;
       try {
         const prepared = await prepareTarget(target, backup.manifest, await readCapturedRoles(backup, identities), options.signal);
-        result = await restoreArchive(archive.file, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir, skips: prepared.skips, noOwner: true, signal: options.signal });
+        result = await restoreArchive(archive.file, target, backup.manifest, { clean: request.clean, pgToolsDir: options.pgToolsDir, toolDirs: this.deps.projects.toolDirs(targetProject.id), skips: prepared.skips, noOwner: true, signal: options.signal });
       } finally {
         archive.dispose();
       }
@@ -355,7 +355,7 @@ async function extensionsOn(target: PgTarget, manifest: Manifest, signal?: Abort
   }));
 }
 
-async function amcheck(target: PgTarget, pgToolsDir: string | undefined, signal?: AbortSignal): Promise<CheckResult> {
+async function amcheck(target: PgTarget, tools: { dir?: string; prefer: string[] }, signal?: AbortSignal): Promise<CheckResult> {
   const title = 'pg_amcheck: heap and B-tree indexes consistent';
   // The restoring role may not install amcheck: a scratch server gets it beforehand, a staging target needs its administrator.
   const installed = await withPgClient(target, async (client) => (await client.query(`SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'amcheck'`)).rowCount === 1, signal);
@@ -363,7 +363,7 @@ async function amcheck(target: PgTarget, pgToolsDir: string | undefined, signal?
     return { key: 'amcheck', title, status: 'not-run', detail: `The amcheck extension is not installed in ${target.database}; ask its administrator to run CREATE EXTENSION amcheck there, or rehearse on the embedded server.`, numbers: {} };
   }
   try {
-    const tool = await choosePgTool('pg_amcheck', { dir: pgToolsDir });
+    const tool = await choosePgTool('pg_amcheck', tools);
     await withLibpqEnv(target, tool.major, (env) => runTool(tool.path, [...connectionArgs(target), '--database', target.database, '--heapallindexed'], { env, timeoutMs: 3_600_000, signal }));
     return { key: 'amcheck', title, status: 'passed', detail: 'No corruption found.', numbers: {} };
   } catch (error) {

@@ -67,9 +67,9 @@ export async function restoreArchive(
   archive: string,
   target: PgTarget,
   manifest: Manifest,
-  options: { clean?: boolean; pgToolsDir?: string; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean; signal?: AbortSignal } = {},
+  options: { clean?: boolean; pgToolsDir?: string; toolDirs?: string[]; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean; signal?: AbortSignal } = {},
 ): Promise<RestoreResult> {
-  const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir });
+  const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
   const jobs = options.jobs ?? Math.min(4, availableParallelism());
   let skipped: string[] = [];
   const listArgs: string[] = [];

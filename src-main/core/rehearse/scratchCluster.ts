@@ -29,6 +29,8 @@ export interface ScratchOptions {
   /** Lowest server major acceptable (a dump restores into the same or a newer major). */
   minMajor?: number;
   binDir?: string;
+  /** Folders to look in first (the project's and the installation's tools folder). */
+  prefer?: readonly string[];
   /** Name of the bootstrap superuser (default: random). The practice server uses Supabase's, supabase_admin. */
   superuser?: string;
   /** Listen on loopback TCP: for a cluster that plays a remote production server (tests, the practice demo), never for a rehearsal. */
@@ -44,7 +46,7 @@ export const SANDBOX_ACCOUNT = 'bw-sandbox';
 const UNIX_SOCKETS = process.platform !== 'win32';
 
 export async function startScratchCluster(options: ScratchOptions = {}): Promise<ScratchCluster> {
-  const initdb = await choosePgTool('initdb', { minMajor: options.minMajor, dir: options.binDir });
+  const initdb = await choosePgTool('initdb', { minMajor: options.minMajor, dir: options.binDir, prefer: options.prefer });
   const pgCtl = join(initdb.dir, 'pg_ctl');
   const runAs = process.getuid?.() === 0 ? (options.rootRunAs ?? SANDBOX_ACCOUNT) : null;
   const owner = runAs ? await ensureAccount(runAs) : null;

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { environments, sslModes, unverifiedSslModes, unverifiedTlsWarning } from '../../../src-main/contract/constants';
+import type { SupabaseLookup } from '../../../src-main/contract/platform';
 import type { ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner, messageOf } from '../ErrorBanner';
@@ -15,6 +16,7 @@ type Draft = {
   user: string;
   sslmode: ProjectView['sslmode'];
   sslRootCert: string;
+  pgToolsDir: string;
   expectedTables: string;
   extraRecipients: string;
   sampleChecks: SampleCheckDraft[];
@@ -33,6 +35,7 @@ const draftOf = (p: ProjectView | null): Draft => ({
   user: p?.user ?? 'postgres',
   sslmode: p?.sslmode ?? 'verify-full',
   sslRootCert: p?.sslRootCert ?? '',
+  pgToolsDir: p?.pgToolsDir ?? '',
   expectedTables: (p?.expectedTables ?? []).join('\n'),
   extraRecipients: (p?.extraRecipients ?? []).join('\n'),
   sampleChecks: (p?.sampleChecks ?? []).map(draftOfCheck),
@@ -56,6 +59,19 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
   const [draft, setDraft] = useState(() => draftOf(project));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [lookup, setLookup] = useState<SupabaseLookup | null>(null);
+  const lookUp = async () => {
+    setError(null);
+    setLookup(null);
+    try {
+      const token = draft.managementToken || undefined;
+      setLookup(await unwrap(api().lookupSupabase({ ref: draft.supabaseRef.trim(), ...(token ? { token } : project ? { projectId: project.id } : {}) })));
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const use = (endpoint: SupabaseLookup['direct']) =>
+    setDraft((d) => ({ ...d, host: endpoint.host, port: String(endpoint.port), database: endpoint.database, user: endpoint.user, sslmode: 'verify-full' }));
   const set = (key: Exclude<keyof Draft, 'sampleChecks'>) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
 
   const submit = async (event: FormEvent) => {
@@ -72,6 +88,7 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
       user: draft.user,
       sslmode: draft.sslmode,
       sslRootCert: draft.sslRootCert.trim() || null,
+      pgToolsDir: draft.pgToolsDir.trim() || null,
       expectedTables: draft.expectedTables.split(/[\s,]+/).filter(Boolean),
       extraRecipients: draft.extraRecipients.split(/\s+/).filter(Boolean),
       sampleChecks: draft.sampleChecks.map(checkOfDraft),
@@ -107,9 +124,30 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
           ))}
         </select>
       </label>
-      <label>
-        Supabase project ref <input value={draft.supabaseRef} onChange={set('supabaseRef')} placeholder="20 lowercase letters (optional)" />
-      </label>
+      <div className="row">
+        <label>
+          Supabase project ref <input value={draft.supabaseRef} onChange={set('supabaseRef')} placeholder="20 lowercase letters (optional)" />
+        </label>
+        <button type="button" className="align-end" disabled={!/^[a-z]{20}$/.test(draft.supabaseRef.trim())} onClick={() => void lookUp()}>
+          Fill from Supabase…
+        </button>
+      </div>
+      {lookup ? (
+        <div className="proposal" data-testid="supabase-lookup">
+          <p>
+            <strong>{lookup.name}</strong> ({lookup.region}), PostgreSQL {lookup.postgresMajor ?? 'unknown'}. Choose how to connect:
+          </p>
+          {lookup.sessionPooler ? (
+            <button type="button" className="primary" onClick={() => use(lookup.sessionPooler!)}>
+              Session pooler {lookup.sessionPooler.host}:5432 (IPv4)
+            </button>
+          ) : null}{' '}
+          <button type="button" onClick={() => use(lookup.direct)}>
+            Direct host {lookup.direct.host} (IPv6 unless the IPv4 add-on)
+          </button>
+          <p className="hint">Never the transaction pooler (6543) for backups: pg_dump needs one session. Add Supabase’s CA certificate below to verify the server.</p>
+        </div>
+      ) : null}
       <div className="row">
         <label>
           Host <input value={draft.host} onChange={set('host')} required placeholder="db.<ref>.supabase.co" />
@@ -168,6 +206,10 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
         <textarea rows={2} value={draft.extraRecipients} onChange={set('extraRecipients')} placeholder="age1…" />
       </label>
       <SampleChecksEditor checks={draft.sampleChecks} onChange={(sampleChecks) => setDraft((d) => ({ ...d, sampleChecks }))} />
+      <label>
+        PostgreSQL tools folder for this project (optional; before the one in Settings and PATH)
+        <input className="mono" value={draft.pgToolsDir} onChange={set('pgToolsDir')} placeholder="/usr/lib/postgresql/17/bin" />
+      </label>
       <label>
         Expected tables in public (one per line; a new project gets them proposed by its first connection test)
         <textarea rows={8} value={draft.expectedTables} onChange={set('expectedTables')} />

@@ -5,6 +5,7 @@ import { sql as signoff } from './004_signoff';
 import { sql as activities } from './005_activities';
 import { sql as partialState } from './006_partial_state';
 import { sql as tlsRootCert } from './007_tls_root_cert';
+import { sql as projectToolsDir } from './008_project_tools_dir';
 
 export interface Migration {
   readonly version: number;
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'activities', sql: activities },
   { version: 6, name: 'partial rehearsal state', sql: partialState },
   { version: 7, name: 'TLS root certificate', sql: tlsRootCert },
+  { version: 8, name: 'project tools folder', sql: projectToolsDir },
 ];
