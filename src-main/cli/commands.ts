@@ -45,7 +45,7 @@ export function findProject(w: Warden, key: string): ProjectView {
  * An operation's command, derived from its catalog entry: flags parsed into its input, validated by its
  * input schema, run through the same handlers and runtime as the app, printed by its renderer.
  */
-function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck'>, door: CliDoor, op: Operation): Command {
+function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, door: CliDoor, op: Operation): Command {
   return {
     usage: usageLine(door, op.input),
     options: parseArgsOptions(door, op.input),
@@ -71,7 +71,7 @@ function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'cancelBacku
 
 const doors = Object.fromEntries(
   Object.entries(operations as Record<IpcMethod, Operation>).flatMap(([method, op]) =>
-    op.cli ? [[op.cli.command, operationCommand(method as Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck'>, op.cli, op)]] : [],
+    op.cli ? [[op.cli.command, operationCommand(method as Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, op.cli, op)]] : [],
   ),
 );
 

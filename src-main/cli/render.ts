@@ -5,7 +5,7 @@ import { isFailure } from '../contract/evidence';
 import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
 
 /** A CLI door's methods: those the catalog gives a command. */
-type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck'>;
+type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>;
 
 /** What a command prints for people (--json prints the operation's output itself), and its exit code when not 0. */
 type Render<M extends CliMethod> = (value: IpcOutput<M>, input: IpcParsedInput<M>) => string | { text: string; exit: number };
@@ -63,6 +63,27 @@ export const render: { [M in CliMethod]: Render<M> } = {
       `${checksText(report.checks)}${findings.length ? `\n\n${findings.map((x) => `- ${x}`).join('\n')}` : ''}\n\n${rehearsalHeadline(report)}${report.isolation ? `\nIsolation: ${report.isolation}.` : ''}`,
     );
   },
+  previewRestore: (p) =>
+    [
+      `Target: ${p.target.projectName} (${p.target.environment}) ${p.target.endpoint}, PostgreSQL ${p.target.serverVersion}`,
+      `Backup taken ${p.backupTakenAt}. A restore discards every change made there since:`,
+      ...p.tables
+        .filter((t) => t.rowsNow !== t.rowsInBackup || (t.rowsAfterBackup ?? 0) > 0)
+        .map((t) => `  ${t.table}: ${t.rowsNow ?? 'missing'} rows now, ${t.rowsInBackup ?? '?'} in the backup${t.rowsAfterBackup ? `; ${t.rowsAfterBackup} newer than the backup (${t.newestColumn} up to ${t.newestNow})` : ''}`),
+      `Totals: ${p.totals.rowsNow} rows now, ${p.totals.rowsInBackup} in the backup, ${p.totals.rowsAfterBackup} newer than the backup.`,
+      ...(p.notInBackup.length ? [`Not in the backup (left as they are): ${p.notInBackup.join(', ')}`] : []),
+      p.needsSecondPerson ? `Production: confirm with --confirmed-by "${p.verifier ?? 'the run’s verifier'}" or --override "REASON".` : '',
+      `Restore: restore <run> --target ${p.target.projectName} --confirm-database ${p.target.database}${p.needsSecondPerson ? ' --confirmed-by …' : ''}`,
+    ].filter(Boolean).join('\n'),
+  restore: (r) =>
+    red(
+      r.state === 'restored',
+      [
+        r.state === 'restored' ? `Restored and verified: ${r.verified?.tables} tables, ${r.verified?.rows} rows as in the backup.` : `Restore ${r.state.toUpperCase()}: ${r.error ?? ''}`,
+        ...(r.verified?.mismatches ?? []).map((m) => `  ${m}`),
+        `Safety backup of what was replaced: ${r.safetyFile ?? 'none'} (run ${r.safetyRunId ?? '—'})`,
+      ].join('\n'),
+    ),
   checkPlatform: (e) => `Platform backup ${e.backupId} (${e.backupStatus}) expires ${e.expiresAt}.${warnings(e.warnings)}`,
   attestPlatform: (e) => `Platform backup ${e.backupId} attested by ${e.attestedBy}; expires ${e.expiresAt}.${warnings(e.warnings)}`,
   signOff: (s) => `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}.`,

@@ -4,6 +4,7 @@ import { backupNameSchema, backupRequestSchema, backupResultSchema } from './bac
 import type { IpcMethod } from './methods';
 import { platformAttestationSchema, platformCheckRequestSchema, platformEvidenceSchema, supabaseLookupSchema } from './platform';
 import { connectionReportSchema, projectIdSchema, projectInputSchema, projectPatchSchema, projectViewSchema } from './project';
+import { restorePreviewSchema, restoreRecordSchema } from './restore';
 import { runViewSchema } from './runs';
 import { settingsPatchSchema, settingsViewSchema } from './settings';
 import { signOffRequestSchema, signOffSchema } from './signoff';
@@ -38,9 +39,9 @@ export interface Operation {
 }
 
 export interface ActivityLock {
-  lock: 'backup' | 'check';
+  lock: 'backup' | 'check' | 'restore';
   /** The input field that names what is locked. */
-  key: 'projectId' | 'runId';
+  key: 'projectId' | 'runId' | 'targetProjectId';
 }
 
 /**
@@ -231,6 +232,46 @@ export const operations = {
     changesRun: true,
     activity: { lock: 'check', key: 'runId' },
     audit: ['rehearsal.started', 'rehearsal.passed', 'rehearsal.partial', 'rehearsal.failed', 'rehearsal.cancelled', 'rehearsal.refused'],
+  },
+  previewRestore: {
+    summary: 'before a rollback: the exact target (host, database, server version) and, per table, rows now vs in the backup and rows newer than it — what a restore would discard',
+    input: z.object({ runId, targetProjectId: projectIdSchema }).strict(),
+    output: restorePreviewSchema,
+    cli: { command: 'restore preview', args: [runArg], flags: { target: { to: 'targetProjectId', meta: 'PROJECT', project: true } } },
+  },
+  restore: {
+    summary: 'roll back: restore a verified backup into a project after a verified safety backup of it, then check every table; production needs the run’s verifier or an override',
+    input: z
+      .object({
+        runId,
+        targetProjectId: projectIdSchema,
+        confirmDatabase: z.string().max(200),
+        confirmedBy: z.string().trim().min(2).max(120).optional(),
+        overrideReason: z.string().trim().min(10, 'must say why, in at least 10 characters').max(2000).optional(),
+      })
+      .strict(),
+    output: restoreRecordSchema,
+    cli: {
+      command: 'restore',
+      args: [runArg],
+      flags: {
+        target: { to: 'targetProjectId', meta: 'PROJECT', project: true },
+        'confirm-database': { to: 'confirmDatabase', meta: 'DATABASE' },
+        'confirmed-by': { to: 'confirmedBy', meta: '"VERIFIER NAME"' },
+        override: { to: 'overrideReason', meta: '"REASON"' },
+      },
+    },
+    changesRun: true,
+    activity: { lock: 'restore', key: 'targetProjectId' },
+    audit: ['restore.requested', 'restore.refused', 'restore.started', 'restore.completed', 'restore.verified', 'restore.partial', 'restore.partially-restored', 'restore.failed', 'restore.cancelled'],
+  },
+  cancelRestore: {
+    summary: 'cancel a running restore',
+    input: z.object({ targetProjectId: projectIdSchema }).strict(),
+    output: z.boolean(),
+    cli: null,
+    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    cancels: { lock: 'restore', key: 'targetProjectId' },
   },
   checkPlatform: {
     summary: 'read the Supabase platform backup and its expiry (Management API)',

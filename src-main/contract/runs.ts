@@ -3,6 +3,7 @@ import { backupProgressSchema } from './backup';
 import type { ChecklistKey } from './checklist';
 import { itemEvidenceSchema } from './evidence';
 import { signOffSchema } from './signoff';
+import { restoreRecordSchema } from './restore';
 
 export const itemStateSchema = z.enum(['pending', 'running', 'passed', 'partial', 'failed', 'skipped']);
 
@@ -44,6 +45,8 @@ export const runViewSchema = z.object({
   items: z.array(checklistItemViewSchema),
   signOffs: z.array(signOffSchema),
   backupFile: z.string().nullable(),
+  /** Restores of this run's backup into a project (rollbacks), oldest first. */
+  restores: z.array(restoreRecordSchema),
 });
 export type RunView = z.infer<typeof runViewSchema>;
 

@@ -16,6 +16,8 @@ import { RunStore } from './runs/runStore';
 import { KeychainVault, type SecretStore } from './vault/vault';
 import { IntegrityService } from './integrity/integrityService';
 import { SettingsStore } from './settings/settingsStore';
+import { RestoreStore } from './rollback/restoreStore';
+import { RollbackService } from './rollback/rollbackService';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
 export interface Warden {
@@ -30,6 +32,8 @@ export interface Warden {
   backups: BackupService;
   integrity: IntegrityService;
   rehearsal: RehearsalService;
+  restores: RestoreStore;
+  rollback: RollbackService;
   platform: PlatformService;
   signOffs: SignOffService;
   exports: ExportService;
@@ -55,13 +59,17 @@ export function openWarden(options: WardenOptions): Warden {
   const settings = new SettingsStore({ db, audit, actor });
   const projects = new ProjectService(db, vault, audit, actor, settings);
   const runs = new RunStore(db);
-  const activities = new ActivityStore({ db, audit, runs, actor });
+  const restores = new RestoreStore(db);
+  const activities = new ActivityStore({ db, audit, runs, restores, actor });
   // Whatever a crashed or killed process left running is found and cleaned up before anything else.
   const recovered = activities.recover();
   const artifacts = new ArtifactStore(db);
   const deps = { db, audit, projects, runs, activities, artifacts, actor };
   const signOffs = new SignOffService(deps);
   const signingKey = new SigningKeyStore({ db, vault, audit, actor });
+  const backups = new BackupService(deps);
+  const integrity = new IntegrityService(deps);
+  const rehearsal = new RehearsalService(deps);
   return {
     audit,
     settings,
@@ -71,9 +79,11 @@ export function openWarden(options: WardenOptions): Warden {
     runs,
     activities,
     recovered,
-    backups: new BackupService(deps),
-    integrity: new IntegrityService(deps),
-    rehearsal: new RehearsalService(deps),
+    backups,
+    integrity,
+    rehearsal,
+    restores,
+    rollback: new RollbackService({ ...deps, restores, backups, integrity, rehearsal, signOffs }),
     platform: new PlatformService(deps, options.managementApiUrl),
     signOffs,
     exports: new ExportService({ ...deps, signOffs, signingKey }),

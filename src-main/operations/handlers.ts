@@ -24,7 +24,7 @@ export interface Call {
   /** age identities the operator gave to open the backup (CLI --identity), instead of the keychain's key. */
   identities?: string[];
   /** Cancels the activity holding a lock (src-main/operations/runtime). */
-  cancel(lock: 'backup' | 'check', key: string): boolean;
+  cancel(lock: 'backup' | 'check' | 'restore', key: string): boolean;
 }
 
 export type OperationHandlers = {
@@ -79,6 +79,9 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     checkIntegrity: ({ runId }, { signal, identities }) => warden.integrity.verify(runId, { signal, identities }),
     rehearse: ({ runId, amcheck, target }, { signal }) => warden.rehearsal.rehearse(runId, { amcheck, target, signal }),
     cancelCheck: ({ runId }, call) => call.cancel('check', runId),
+    previewRestore: ({ runId, targetProjectId }, { signal }) => warden.rollback.preview(runId, targetProjectId, signal),
+    restore: ({ runId, ...request }, { signal, identities }) => warden.rollback.restore(runId, request, { signal, identities }),
+    cancelRestore: ({ targetProjectId }, call) => call.cancel('restore', targetProjectId),
     checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
     attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
     signOff: ({ runId, request }) => warden.signOffs.signOff(runId, request),

@@ -13,6 +13,7 @@ export type BoundOperations = {
 const BUSY: Record<ActivityLock['lock'], string> = {
   backup: 'A backup of this project is already running',
   check: 'A check is already running on this backup',
+  restore: 'A restore into this project is already running',
 };
 
 /**

@@ -328,10 +328,32 @@ describe('renderer end to end (Chromium, real core)', () => {
     await partial.scrollIntoViewIfNeeded();
     await shot('07-rehearsal-partial.png');
 
+    // Rollback: the staging database (rehearsed into above) got rows after the backup; the loss preview
+    // shows them, the database name is typed, a safety backup is taken, every table is checked after.
+    const staging = new pg.Client({ ...cluster.target, user: 'staging_owner', database: 'staging' });
+    await staging.connect();
+    await staging.query(`INSERT INTO public.forum_comments (post_id, author_id, body) SELECT post_id, author_id, 'after the backup' FROM public.forum_comments LIMIT 5`);
+    await staging.end();
+    const rollback = page.getByRole('region', { name: 'Roll back to this backup' });
+    await rollback.getByLabel('Restore into').selectOption({ label: 'Staging (staging) — staging' });
+    await rollback.getByRole('button', { name: 'Show what will be lost' }).click();
+    const loss = await rollback.getByRole('table', { name: 'What the restore will discard' }).innerText();
+    expect(loss).toMatch(/public\.forum_comments\s+[\d,]+\s+[\d,]+\s+5\s+created_at/);
+    expect(await rollback.getByRole('button', { name: 'Restore into Staging' }).isDisabled()).toBe(true);
+    await rollback.getByLabel(/Type the database name/).fill('staging');
+    await rollback.scrollIntoViewIfNeeded();
+    await shot('09-rollback-preview.png');
+    await rollback.getByRole('button', { name: 'Restore into Staging' }).click();
+    await rollback.getByText('Restored and verified').waitFor({ timeout: 120_000 });
+    expect(await rollback.innerText()).toMatch(/Checked \d+ tables, [\d,]+ rows against the backup: all as in the backup\./);
+    expect(await rollback.innerText()).toMatch(/Safety backup of what was replaced: .*safety-before-restore-/);
+    await rollback.scrollIntoViewIfNeeded();
+    await shot('09-rollback-done.png');
+
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

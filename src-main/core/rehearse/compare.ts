@@ -1,3 +1,5 @@
+import { countRows, readTables } from '../backup/catalog';
+import { withPgClient, type PgTarget } from '../pg/connect';
 import type { Manifest, TableFacts } from '../../contract/backup';
 import type { CheckResult, ExtensionOutcome, RehearsalOutcome, RehearsalReport, TableDiff } from '../../contract/verify';
 import type { RestoreResult } from './restore';
@@ -130,4 +132,28 @@ export function judgeRehearsal(args: {
     totals,
     tables: manifest.tables.map((t) => ({ table: key(t), expected: t.rows, restored: byTable.get(key(t))?.rows ?? null })),
   };
+}
+
+/**
+ * The tables of a restored database with their rows counted over two connections (nothing else writes
+ * to a restored copy during the check, so no shared snapshot is needed).
+ */
+export async function countRestored(target: PgTarget, excludeSchemas: string[], signal?: AbortSignal): Promise<TableFacts[]> {
+  const tables = await withPgClient(target, async (client) => {
+    await client.query('BEGIN READ ONLY');
+    return readTables(client, excludeSchemas);
+  }, signal);
+  // Largest first, dealt alternately: the two halves take about the same time.
+  const bySize = [...tables].sort((a, b) => b.bytes - a.bytes);
+  const halves = [bySize.filter((_, i) => i % 2 === 0), bySize.filter((_, i) => i % 2 === 1)];
+  const counted = await Promise.all(
+    halves.map((half) =>
+      withPgClient(target, async (client) => {
+        await client.query('BEGIN READ ONLY');
+        return countRows(client, half);
+      }, signal),
+    ),
+  );
+  const order = new Map(tables.map((t, i) => [`${t.schema}.${t.name}`, i]));
+  return counted.flat().sort((a, b) => order.get(`${a.schema}.${a.name}`)! - order.get(`${b.schema}.${b.name}`)!);
 }

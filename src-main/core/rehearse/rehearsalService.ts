@@ -14,7 +14,7 @@ import {
 } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { ArtifactStore, BackupRecord } from '../runs/artifactStore';
-import { countRows, readTables } from '../backup/catalog';
+import { readTables } from '../backup/catalog';
 import { cancelledError, WardenError } from '../errors';
 import { describeTarget, withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
@@ -25,7 +25,7 @@ import type { RunStore } from '../runs/runStore';
 import { redact } from '../util/redact';
 import { runTool } from '../util/runTool';
 import { parseOrThrow } from '../util/validation';
-import { judgeRehearsal } from './compare';
+import { countRestored, judgeRehearsal } from './compare';
 import { affectedTables } from './extensions';
 import { prepareTarget } from './prepareTarget';
 import { prepareArchive, restoreArchive, type PlainArchive } from './restore';
@@ -299,32 +299,14 @@ export class RehearsalService {
   }
 }
 
-/**
- * Reads the restored tables and counts their rows over two connections (nothing else writes to the copy,
- * so no shared snapshot is needed), then runs the sample checks read-only.
- */
+/** The restored tables with their rows counted, then the sample checks, read-only. */
 async function compareRestored(target: PgTarget, excludeSchemas: string[], sampleChecks: SampleCheck[], signal?: AbortSignal): Promise<{ restored: TableFacts[]; samples: CheckResult[] }> {
-  const tables = await withPgClient(target, async (client) => {
-    await client.query('BEGIN READ ONLY');
-    return readTables(client, excludeSchemas);
-  }, signal);
-  // Largest first, dealt alternately: the two halves take about the same time.
-  const bySize = [...tables].sort((a, b) => b.bytes - a.bytes);
-  const halves = [bySize.filter((_, i) => i % 2 === 0), bySize.filter((_, i) => i % 2 === 1)];
-  const counted = await Promise.all(
-    halves.map((half) =>
-      withPgClient(target, async (client) => {
-        await client.query('BEGIN READ ONLY');
-        return countRows(client, half);
-      }, signal),
-    ),
-  );
+  const restored = await countRestored(target, excludeSchemas, signal);
   const samples = await withPgClient(target, async (client) => {
     await client.query('BEGIN READ ONLY');
     return runSampleChecks(client, sampleChecks);
   }, signal);
-  const order = new Map(tables.map((t, i) => [`${t.schema}.${t.name}`, i]));
-  return { restored: counted.flat().sort((a, b) => order.get(`${a.schema}.${a.name}`)! - order.get(`${b.schema}.${b.name}`)!), samples };
+  return { restored, samples };
 }
 
 /** The backup's roles as data; null when they were not captured (or only as SQL text by an older version, which is never executed). */

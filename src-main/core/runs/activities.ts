@@ -61,7 +61,7 @@ const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', 
  */
 export class ActivityStore {
   constructor(
-    private readonly deps: { db: Db; audit: AuditTrail; runs: RunStore; actor: string },
+    private readonly deps: { db: Db; audit: AuditTrail; runs: RunStore; restores?: { markInterrupted(runId: string, targetProjectId: string, error: string): void }; actor: string },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -127,6 +127,8 @@ export class ActivityStore {
           runs.setItem(a.run_id, item, 'failed', { error, removed });
           if (a.kind === 'backup') runs.finish(a.run_id, 'interrupted', error);
         }
+        // A restore changed a database we cannot see into now: it counts as partially restored.
+        if (a.kind === 'restore' && a.run_id) this.deps.restores?.markInterrupted(a.run_id, a.project_id, error);
         audit.append({ actor, action: `${a.kind}.interrupted`, projectId: a.project_id, runId: a.run_id, details: { pid: a.pid, host: a.host, startedAt: a.started_at, removed } });
         db.prepare('DELETE FROM activities WHERE id = ?').run(a.id);
         return { kind: a.kind, runId: a.run_id, pid: a.pid, removed };

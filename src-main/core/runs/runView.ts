@@ -3,6 +3,7 @@ import type { ArtifactStore } from './artifactStore';
 import type { ProjectService } from '../projects/projectService';
 import type { SignOffService } from '../signoff/signoffService';
 import type { ChecklistItem, RunStore } from './runStore';
+import type { RestoreRecord } from '../../contract/restore';
 
 /** What a run view is read from (the Warden has all of it; runs/ does not depend on the Warden). */
 interface Sources {
@@ -10,6 +11,7 @@ interface Sources {
   runs: RunStore;
   projects: Pick<ProjectService, 'get'>;
   signOffs: Pick<SignOffService, 'list'>;
+  restores: { list(runId: string): RestoreRecord[] };
 }
 
 /** A run as the UI shows it: status, checklist with evidence, sign-offs, the backup file. */
@@ -29,6 +31,7 @@ export function runView(w: Sources, runId: string): RunView {
     items: w.runs.items(runId).map(typedItem),
     signOffs: w.signOffs.list(runId),
     backupFile: w.artifacts.backupPath(runId),
+    restores: w.restores.list(runId),
   };
 }
 

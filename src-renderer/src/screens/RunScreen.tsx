@@ -10,6 +10,7 @@ import { LogPanel } from './run/LogPanel';
 import { NotifyPanel } from './run/NotifyPanel';
 import { PlatformPanel } from './run/PlatformPanel';
 import { RehearsalPanel } from './run/RehearsalPanel';
+import { RollbackPanel } from './run/RollbackPanel';
 import { SignOffPanel } from './run/SignOffPanel';
 
 /** Each item's panel, typed by its key: the item's evidence reaches the panel with its own type. */
@@ -114,6 +115,7 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
           );
         })}
       </ol>
+      <RollbackPanel run={run} project={project} />
     </section>
   );
 }

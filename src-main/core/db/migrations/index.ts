@@ -6,6 +6,7 @@ import { sql as activities } from './005_activities';
 import { sql as partialState } from './006_partial_state';
 import { sql as tlsRootCert } from './007_tls_root_cert';
 import { sql as projectToolsDir } from './008_project_tools_dir';
+import { sql as restores } from './009_restores';
 
 export interface Migration {
   readonly version: number;
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'partial rehearsal state', sql: partialState },
   { version: 7, name: 'TLS root certificate', sql: tlsRootCert },
   { version: 8, name: 'project tools folder', sql: projectToolsDir },
+  { version: 9, name: 'restores', sql: restores },
 ];

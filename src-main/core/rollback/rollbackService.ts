@@ -1,0 +1,159 @@
+import { dirname } from 'node:path';
+import type { RestorePreview, RestoreRecord } from '../../contract/restore';
+import type { AuditTrail } from '../audit/auditTrail';
+import type { BackupService } from '../backup/backupService';
+import { cancelledError, WardenError } from '../errors';
+import type { IntegrityService } from '../integrity/integrityService';
+import { describeTarget } from '../pg/connect';
+import type { ProjectService } from '../projects/projectService';
+import { countRestored, diffTables } from '../rehearse/compare';
+import type { RehearsalService } from '../rehearse/rehearsalService';
+import type { ArtifactStore } from '../runs/artifactStore';
+import type { RunStore } from '../runs/runStore';
+import type { SignOffService } from '../signoff/signoffService';
+import { redact } from '../util/redact';
+import { lossPreview } from './lossPreview';
+import type { RestoreStore } from './restoreStore';
+
+export interface RestoreRequest {
+  targetProjectId: string;
+  /** The target database's name, typed by the operator. */
+  confirmDatabase: string;
+  /** For a production target: the run's verifier, confirming by name … */
+  confirmedBy?: string;
+  /** … or an override with its reason, recorded. */
+  overrideReason?: string;
+}
+
+// The integrity checks that speak for the safety backup's file itself (the target's expected-table list may be unconfirmed).
+const FILE_CHECKS = new Set(['file-present', 'manifest-match', 'ciphertext-sha256', 'decrypt', 'plaintext-sha256', 'archive-readable', 'archive-complete']);
+
+/**
+ * Rollback: a verified backup restored into a project's live database. Before anything changes there,
+ * the operator sees what will be lost, types the database name, a production target needs the run's
+ * verifier (or an override with a reason), and a verified safety backup of the target is taken. After
+ * the restore, every table of the backup is checked (exact counts, fingerprints). A failed or cancelled
+ * restore leaves the target marked partially restored, with the safety backup as the way back.
+ */
+export class RollbackService {
+  constructor(
+    private readonly deps: {
+      audit: AuditTrail;
+      projects: ProjectService;
+      runs: RunStore;
+      artifacts: ArtifactStore;
+      restores: RestoreStore;
+      backups: BackupService;
+      integrity: IntegrityService;
+      rehearsal: RehearsalService;
+      signOffs: SignOffService;
+      actor: string;
+    },
+  ) {}
+
+  async preview(runId: string, targetProjectId: string, signal?: AbortSignal): Promise<RestorePreview> {
+    const { projects } = this.deps;
+    const backup = this.verifiedBackup(runId);
+    const project = projects.get(targetProjectId);
+    const target = await projects.target(targetProjectId);
+    const loss = await lossPreview(target, backup.manifest, signal);
+    return {
+      backupTakenAt: backup.manifest.timings.startedAt,
+      target: { projectId: project.id, projectName: project.name, environment: project.environment, endpoint: describeTarget(project), database: project.database, serverVersion: loss.serverVersion },
+      tables: loss.tables,
+      notInBackup: loss.notInBackup,
+      totals: loss.totals,
+      needsSecondPerson: project.environment === 'production',
+      verifier: this.verifier(runId),
+    };
+  }
+
+  async restore(runId: string, request: RestoreRequest, options: { signal?: AbortSignal; identities?: string[] } = {}): Promise<RestoreRecord> {
+    const { audit, projects, restores, actor } = this.deps;
+    const backup = this.verifiedBackup(runId);
+    const project = projects.get(request.targetProjectId);
+    const endpoint = describeTarget(project);
+    const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId, details: { target: endpoint, ...details } });
+    const refuse = (code: 'VALIDATION' | 'FORBIDDEN', reason: string): never => {
+      log('restore.refused', { reason });
+      throw new WardenError(code, reason);
+    };
+    if (request.confirmDatabase !== project.database) {
+      refuse('VALIDATION', `To restore into ${endpoint} (project "${project.name}"), type its database name "${project.database}" exactly as confirmation. Nothing was changed.`);
+    }
+    const override = request.overrideReason?.trim() || null;
+    let confirmedBy: string | null = null;
+    if (project.environment === 'production') {
+      const verifier = this.verifier(runId);
+      if (request.confirmedBy !== undefined) {
+        if (!verifier || verifier.toLowerCase() !== request.confirmedBy.trim().toLowerCase()) {
+          refuse('FORBIDDEN', `Only the run's verifier${verifier ? ` (${verifier})` : ' (nobody has signed as verifier yet)'} can confirm a restore into production "${project.name}". Nothing was changed.`);
+        }
+        confirmedBy = verifier;
+      } else if (!override || override.length < 10) {
+        refuse(
+          'FORBIDDEN',
+          `Restoring into production "${project.name}" needs a second person: the run's verifier${verifier ? ` (${verifier})` : ''} confirms by name, or an override with a reason of at least 10 characters, recorded in the audit trail. Nothing was changed.`,
+        );
+      }
+    }
+    const id = restores.start({ runId, targetProjectId: project.id, endpoint, requestedBy: actor, confirmedBy, overrideReason: confirmedBy ? null : override });
+    log('restore.requested', { restoreId: id, backupId: backup.backupId, confirmedBy, overrideReason: confirmedBy ? null : override });
+    let phase: RestoreRecord['phase'] = 'safety-backup';
+    let safety: { runId: string; file: string } | null = null;
+    try {
+      safety = await this.safetyBackup(project.id, dirname(backup.path), options.signal);
+      restores.update(id, { safetyRunId: safety.runId, safetyFile: safety.file, phase: (phase = 'restoring') });
+      const restored = await this.deps.rehearsal.restoreTo(runId, { targetProjectId: project.id, confirmDatabase: request.confirmDatabase, clean: true }, options);
+      restores.update(id, { phase: (phase = 'verifying') });
+      const facts = await countRestored(await projects.target(project.id), [...backup.manifest.dump.excludedSchemas], options.signal);
+      const diff = diffTables(backup.manifest.tables, facts);
+      const mismatches = [
+        ...diff.missing.map((t) => `${t} is missing`),
+        ...diff.countMismatches.map((m) => `${m.table}: ${m.actual} rows, the backup has ${m.expected}`),
+        ...diff.fingerprintMismatches.map((t) => `${t}: its structure differs from the backup`),
+        ...restored.errors.map((g) => `pg_restore: ${g.title} (${g.count})`),
+      ];
+      const verified = { tables: backup.manifest.tables.length, rows: backup.manifest.totals.rows, mismatches };
+      const ok = restored.ok && mismatches.length === 0;
+      const error = ok ? null : `The target differs from the backup after the restore; the safety backup ${safety.file} (run ${safety.runId}) is the way back.`;
+      restores.finish(id, ok ? 'restored' : 'partially-restored', { verified, error });
+      log(ok ? 'restore.verified' : 'restore.partial', { restoreId: id, safetyRunId: safety.runId, mismatches: mismatches.slice(0, 50) });
+    } catch (error) {
+      const cancelled = options.signal?.aborted === true;
+      const failure = cancelled ? cancelledError('The restore', error) : error;
+      const changed = phase !== 'safety-backup';
+      const message = redact(failure instanceof Error ? failure.message : String(failure));
+      const state = changed ? 'partially-restored' : cancelled ? 'cancelled' : 'failed';
+      const way = changed && safety ? ` The target may be partly restored: the safety backup ${safety.file} (run ${safety.runId}) is the way back.` : ' Nothing was changed in the target.';
+      restores.finish(id, state, { error: `${message}${way}` });
+      log(`restore.${state}`, { restoreId: id, phase, error: message, safetyRunId: safety?.runId ?? null });
+      throw failure;
+    }
+    return this.deps.restores.list(runId).find((r) => r.id === id)!;
+  }
+
+  /** A normal backup of the target, beside the backup being restored, whose file must check out. */
+  private async safetyBackup(projectId: string, outputDir: string, signal?: AbortSignal): Promise<{ runId: string; file: string }> {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const run = await this.deps.backups.run({ projectId, name: `safety-before-restore-${stamp}`, description: 'Safety backup taken before a restore replaced this database.' }, { outputDir, signal });
+    const report = await this.deps.integrity.verify(run.runId, { signal });
+    const bad = report.checks.filter((c) => FILE_CHECKS.has(c.key) && c.status !== 'passed');
+    if (bad.length) {
+      throw new WardenError('CONFLICT', `The safety backup ${run.dumpFile} did not verify (${bad.map((c) => `${c.title}: ${c.detail}`).join('; ')}), so nothing was restored.`);
+    }
+    return { runId: run.runId, file: run.dumpFile };
+  }
+
+  /** The run's backup, only once its integrity check passed. */
+  private verifiedBackup(runId: string) {
+    const backup = this.deps.artifacts.backup(runId);
+    const integrity = this.deps.runs.items(runId).find((i) => i.key === 'integrity');
+    if (integrity?.state !== 'passed') throw new WardenError('CONFLICT', 'Only a verified backup is restored: run its integrity check first.');
+    return backup;
+  }
+
+  private verifier(runId: string): string | null {
+    return this.deps.signOffs.list(runId).find((s) => s.role === 'verifier')?.name ?? null;
+  }
+}
