@@ -46,6 +46,9 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       ],
     });
     const connection = await warden.projects.testConnection(project.id);
+    step('Escrowing the recovery key (the backups must open without this workstation)…');
+    mkdirSync(join(outDir, 'escrow'), { mode: 0o700 });
+    const escrow = await warden.keyEscrow.export(project.id, join(outDir, 'escrow'), 'identity-file');
 
     step('Backing up (pg_dump → age encryption → hashes, exact row counts)…');
     const backup = await warden.backups.run(
@@ -86,6 +89,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
     const summary = {
       database: `${connection.serverVersion}, ${(built.databaseSizeBytes / 1048576).toFixed(1)} MiB, ${connection.publicTableCount} public tables`,
       backup: `${backup.dumpFile} (${(m.files.dump.ciphertextBytes / 1048576).toFixed(1)} MiB, ${m.totals.rows} rows)`,
+      escrow: `${escrow.file} (the recovery key; keep such a copy offline)`,
       integrity: integrity.ok ? 'passed' : 'FAILED',
       rehearsal: rehearsalHeadline(rehearsal),
       isolation: rehearsal.isolation,

@@ -31,6 +31,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
       `password   ${p.hasDbPassword ? `stored in keychain for ${p.user}@${p.host}:${p.port}/${p.database}` : 'not set'}; Management API token ${p.hasManagementToken ? 'stored' : 'not set'}`,
       `tables     ${p.expectedTables.length} expected${p.excludeSchemas.length ? `; schemas left out: ${p.excludeSchemas.join(', ')}` : ''}`,
       `checks     ${p.sampleChecks.map((c) => c.name).join(', ') || 'no sample checks'}`,
+      `escrow     ${p.keyEscrowedAt ? `recovery key exported ${p.keyEscrowedAt}` : 'NOT ESCROWED: only this keychain holds the recovery key (key export)'}`,
       `key        ${p.ageRecipient ?? 'created with the first backup'}${p.extraRecipients.length ? `; extra recipients: ${p.extraRecipients.join(', ')}` : ''}`,
     ].join('\n'),
   createProject: (view) => `Added project "${view.name}" (${view.id}).`,
@@ -45,6 +46,8 @@ export const render: { [M in CliMethod]: Render<M> } = {
         ? `${r.publicTables.length} public tables confirmed as the expected list.`
         : `Public tables: ${r.publicTables.slice(0, 50).join(', ') || 'none'}${r.publicTables.length > 50 ? ` … and ${r.publicTables.length - 50} more` : ''}.\nTo make them the expected list: project test <project> --confirm-tables (or edit it with --expected-table).`,
     ].join('\n'),
+  exportRecoveryKey: (r) => `Recovery key of ${r.recipient} written to ${r.file} (readable by you only). Keep it offline: it opens every backup of the project.`,
+  importRecoveryKey: (r) => `Recovery key of ${r.recipient} is in this workstation's keychain again.`,
   listRuns: (runs) =>
     runs.map((r) => `${r.startedAt}  ${r.status.padEnd(11)} ${r.items.filter((i) => i.state === 'passed').length}/${r.items.length}  ${r.projectName} / ${r.name}  ${r.id}`).join('\n') || 'No runs yet.',
   getRun: (r) =>
@@ -84,6 +87,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
         `Safety backup of what was replaced: ${r.safetyFile ?? 'none'} (run ${r.safetyRunId ?? '—'})`,
       ].join('\n'),
     ),
+  restorePlatform: (r) => `Supabase accepted the point-in-time recovery of ${r.ref} to ${r.recoveryTime} (requested ${r.requestedAt}). Follow it in the Dashboard; the project is unavailable while it runs.`,
   checkPlatform: (e) => `Platform backup ${e.backupId} (${e.backupStatus}) expires ${e.expiresAt}.${warnings(e.warnings)}`,
   attestPlatform: (e) => `Platform backup ${e.backupId} attested by ${e.attestedBy}; expires ${e.expiresAt}.${warnings(e.warnings)}`,
   signOff: (s) => `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}.`,

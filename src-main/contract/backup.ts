@@ -16,6 +16,11 @@ export const backupRequestSchema = z
     description: z.string().trim().max(2000, 'must be at most 2000 characters').default(''),
     /** Recipients added for this backup only, on top of the project's key and its extra recipients. */
     extraRecipients: z.array(z.string().trim().regex(AGE_RECIPIENT, 'must be an age X25519 recipient (age1…)')).max(10).default([]),
+    /**
+     * For a production project whose backup only this workstation's keychain could open (no escrowed
+     * recovery key, no other recipient): the operator's explicit, recorded acknowledgement.
+     */
+    acknowledgeSingleKey: z.boolean().default(false),
   })
   .strict();
 export type BackupRequest = z.input<typeof backupRequestSchema>;

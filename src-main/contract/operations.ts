@@ -150,6 +150,24 @@ export const operations = {
     cli: { command: 'project test', args: [projectArg('id')], flags: { 'confirm-tables': { to: 'confirmTables', value: true } } },
     audit: ['project.connection-tested', 'project.expected-tables-confirmed'],
   },
+  exportRecoveryKey: {
+    summary: 'escrow: write the project’s recovery key (its age identity) as a key file (0600) or a printable page into a folder outside the data directory',
+    input: z.object({ projectId: projectIdSchema, folder, format: z.enum(['identity-file', 'paper']).default('identity-file') }).strict(),
+    output: z.object({ file: z.string(), recipient: z.string() }),
+    cli: {
+      command: 'key export',
+      args: [projectArg('projectId')],
+      flags: { out: { to: 'folder', meta: 'DIR', read: 'path' }, paper: { to: 'format', value: 'paper' } },
+    },
+    audit: ['key.exported'],
+  },
+  importRecoveryKey: {
+    summary: 'put an escrowed recovery key back into this workstation’s keychain (only the project’s own key is accepted)',
+    input: z.object({ projectId: projectIdSchema, identity: z.string().min(1).max(10_000) }).strict(),
+    output: z.object({ recipient: z.string() }),
+    cli: { command: 'key import', args: [projectArg('projectId')], flags: { 'key-stdin': { to: 'identity', read: 'stdin-secret' } } },
+    audit: ['key.imported', 'key.import-refused'],
+  },
   listRuns: {
     summary: 'list backup runs, newest first',
     input: z.object({ projectId: projectIdSchema.optional() }).strict(),
@@ -172,6 +190,7 @@ export const operations = {
         name: backupNameSchema.optional(),
         description: z.string().max(2000).default(''),
         extraRecipients: backupRequestSchema.shape.extraRecipients,
+        acknowledgeSingleKey: backupRequestSchema.shape.acknowledgeSingleKey,
         outputDir: folder,
       })
       .strict(),
@@ -186,10 +205,11 @@ export const operations = {
         name: { to: 'name', meta: 'NAME' },
         description: { to: 'description', meta: 'TEXT' },
         recipient: { to: 'extraRecipients', meta: 'age1…' },
+        'acknowledge-single-key': { to: 'acknowledgeSingleKey', value: true },
       },
     },
     activity: { lock: 'backup', key: 'projectId' },
-    audit: ['backup.started', 'backup.completed', 'backup.failed', 'backup.cancelled'],
+    audit: ['backup.started', 'backup.single-key-acknowledged', 'backup.completed', 'backup.failed', 'backup.cancelled'],
   },
   cancelBackup: {
     summary: 'cancel a running backup',
@@ -227,6 +247,7 @@ export const operations = {
         amcheck: { to: 'amcheck', value: true },
         staging: { to: 'target.projectId', meta: 'PROJECT', project: true, with: { 'target.kind': 'project' } },
         'confirm-clean': { to: 'target.confirmClean', meta: 'DATABASE', requires: 'staging' },
+        identity: { to: 'identities', meta: 'FILE', read: 'identity-file', call: true },
       },
     },
     changesRun: true,
@@ -259,11 +280,31 @@ export const operations = {
         'confirm-database': { to: 'confirmDatabase', meta: 'DATABASE' },
         'confirmed-by': { to: 'confirmedBy', meta: '"VERIFIER NAME"' },
         override: { to: 'overrideReason', meta: '"REASON"' },
+        identity: { to: 'identities', meta: 'FILE', read: 'identity-file', call: true },
       },
     },
     changesRun: true,
     activity: { lock: 'restore', key: 'targetProjectId' },
     audit: ['restore.requested', 'restore.refused', 'restore.started', 'restore.completed', 'restore.verified', 'restore.partial', 'restore.partially-restored', 'restore.failed', 'restore.cancelled'],
+  },
+  restorePlatform: {
+    summary: 'platform rollback: Supabase point-in-time recovery of the whole project to the backup’s moment, after the typed project ref and the two-person rule',
+    input: z
+      .object({
+        runId,
+        confirmRef: z.string().max(40),
+        confirmedBy: z.string().trim().min(2).max(120).optional(),
+        overrideReason: z.string().trim().min(10, 'must say why, in at least 10 characters').max(2000).optional(),
+      })
+      .strict(),
+    output: z.object({ ref: z.string(), recoveryTime: z.string(), requestedAt: z.string() }),
+    cli: {
+      command: 'restore platform',
+      args: [runArg],
+      flags: { 'confirm-ref': { to: 'confirmRef', meta: 'REF' }, 'confirmed-by': { to: 'confirmedBy', meta: '"VERIFIER NAME"' }, override: { to: 'overrideReason', meta: '"REASON"' } },
+    },
+    changesRun: true,
+    audit: ['pitr.refused', 'pitr.requested', 'pitr.started', 'pitr.failed'],
   },
   cancelRestore: {
     summary: 'cancel a running restore',

@@ -138,6 +138,8 @@ export const projectViewSchema = z.object({
   sampleChecks: z.array(sampleCheckSchema),
   /** Public half of the project's backup key; the identity stays in the keychain. */
   ageRecipient: z.string().nullable(),
+  /** When the recovery key was last exported for escrow; null: only this workstation's keychain holds it. */
+  keyEscrowedAt: z.string().nullable(),
   hasDbPassword: z.boolean(),
   hasManagementToken: z.boolean(),
   hasNotifyWebhook: z.boolean(),

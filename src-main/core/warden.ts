@@ -18,6 +18,7 @@ import { IntegrityService } from './integrity/integrityService';
 import { SettingsStore } from './settings/settingsStore';
 import { RestoreStore } from './rollback/restoreStore';
 import { RollbackService } from './rollback/rollbackService';
+import { KeyEscrow } from './projects/keyEscrow';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
 export interface Warden {
@@ -34,6 +35,7 @@ export interface Warden {
   rehearsal: RehearsalService;
   restores: RestoreStore;
   rollback: RollbackService;
+  keyEscrow: KeyEscrow;
   platform: PlatformService;
   signOffs: SignOffService;
   exports: ExportService;
@@ -83,7 +85,8 @@ export function openWarden(options: WardenOptions): Warden {
     integrity,
     rehearsal,
     restores,
-    rollback: new RollbackService({ ...deps, restores, backups, integrity, rehearsal, signOffs }),
+    keyEscrow: new KeyEscrow({ db, vault, audit, projects, actor, dataDir: options.dataDir }),
+    rollback: new RollbackService({ ...deps, restores, backups, integrity, rehearsal, signOffs, managementApiUrl: options.managementApiUrl }),
     platform: new PlatformService(deps, options.managementApiUrl),
     signOffs,
     exports: new ExportService({ ...deps, signOffs, signingKey }),

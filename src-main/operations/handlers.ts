@@ -48,14 +48,16 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
       return null;
     },
     testConnection: ({ id, confirmTables }) => projects.testConnection(id, { confirmTables }),
+    exportRecoveryKey: ({ projectId, folder, format }) => warden.keyEscrow.export(projectId, shell.folder(folder), format),
+    importRecoveryKey: ({ projectId, identity }) => warden.keyEscrow.import(projectId, identity),
     listRuns: ({ projectId }) => listRunViews(warden, projectId),
     getRun: ({ runId }) => runView(warden, runId),
     pickFolder: ({ purpose }) => shell.pickFolder(purpose),
-    startBackup: async ({ projectId, name, description, extraRecipients, outputDir }, { signal }) => {
+    startBackup: async ({ projectId, name, description, extraRecipients, acknowledgeSingleKey, outputDir }, { signal }) => {
       let runId: string | undefined;
       try {
         const r = await warden.backups.run(
-          { projectId, name, description, extraRecipients },
+          { projectId, name, description, extraRecipients, acknowledgeSingleKey },
           {
             outputDir: shell.folder(outputDir),
             signal,
@@ -77,10 +79,11 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     },
     cancelBackup: ({ projectId }, call) => call.cancel('backup', projectId),
     checkIntegrity: ({ runId }, { signal, identities }) => warden.integrity.verify(runId, { signal, identities }),
-    rehearse: ({ runId, amcheck, target }, { signal }) => warden.rehearsal.rehearse(runId, { amcheck, target, signal }),
+    rehearse: ({ runId, amcheck, target }, { signal, identities }) => warden.rehearsal.rehearse(runId, { amcheck, target, signal, identities }),
     cancelCheck: ({ runId }, call) => call.cancel('check', runId),
     previewRestore: ({ runId, targetProjectId }, { signal }) => warden.rollback.preview(runId, targetProjectId, signal),
     restore: ({ runId, ...request }, { signal, identities }) => warden.rollback.restore(runId, request, { signal, identities }),
+    restorePlatform: ({ runId, ...request }) => warden.rollback.restorePlatform(runId, request),
     cancelRestore: ({ targetProjectId }, call) => call.cancel('restore', targetProjectId),
     checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
     attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),

@@ -138,6 +138,16 @@ describe('renderer end to end (Chromium, real core)', () => {
     expect(await page.getByTestId('tables-proposal').count()).toBe(0);
     expect(await page.locator('.card').innerText()).toContain('stored in keychain');
     expect(await page.locator('.card').innerText()).toContain('not verified: the server’s identity is not checked');
+    // Production, recovery key only in this keychain: escrowed before the first backup (a file, 0600, outside the data folder).
+    expect(await page.locator('.card').innerText()).toContain('not escrowed: only this workstation’s keychain holds it');
+    const escrowDir = join(files.dir, 'escrow');
+    mkdirSync(escrowDir);
+    bridge.nextFolders.push(escrowDir);
+    await page.getByRole('button', { name: 'Export recovery key…' }).click();
+    await page.getByText(/^Recovery key written to .*Practice-production-recovery-key\.txt\. Keep it offline/).waitFor();
+    expect(statSync(join(escrowDir, 'Practice-production-recovery-key.txt')).mode & 0o777).toBe(0o600);
+    await page.locator('.card').getByText(/^escrowed /).waitFor();
+    expect(await page.content()).not.toContain('AGE-SECRET-KEY');
     await shot('01-projects.png');
     // A second profile, for the staging rehearsal below (made here so the first screen shows the empty state).
     await t.warden.projects.create({
@@ -186,7 +196,8 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.getByRole('button', { name: 'e2e-baseline' }).click();
     await passed('Backup created and encrypted', 120_000);
     expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
-    expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.json.age']);
+    expect(await item('Backup created and encrypted').innerText()).toContain(`without Backup Warden: ${join(backupDir, 'e2e-baseline.RECOVERY.md')}`);
+    expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.RECOVERY.md', 'e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.roles.json.age']);
     expect((JSON.parse(readFileSync(join(backupDir, 'e2e-baseline.manifest.json'), 'utf8')) as { encryption: { recipients: string[] } }).encryption.recipients).toContain(breakGlass);
 
     // Integrity, then the restore rehearsal with its counts table and measured RTO.
@@ -350,10 +361,27 @@ describe('renderer end to end (Chromium, real core)', () => {
     await rollback.scrollIntoViewIfNeeded();
     await shot('09-rollback-done.png');
 
+    // Platform rollback: with a Supabase ref and token, point-in-time recovery to the backup's moment,
+    // requested only once the ref is typed and the verifier confirms.
+    const practice = t.warden.projects.list().find((p) => p.name === 'Practice production')!;
+    await t.warden.projects.update(practice.id, { supabaseRef: 'pitraaaaaaaaaaaaaaaa', secrets: { managementToken: SUPABASE_TOKEN } });
+    await page.getByRole('button', { name: 'Backup runs' }).click();
+    await page.getByRole('button', { name: 'e2e-baseline' }).click();
+    const platformRollback = page.getByRole('region', { name: 'Roll back to this backup' }).getByLabel('Platform rollback');
+    const pitrButton = platformRollback.getByRole('button', { name: 'Point-in-time restore to this backup' });
+    expect(await pitrButton.isDisabled()).toBe(true);
+    await platformRollback.getByLabel(/Type the project ref/).fill('pitraaaaaaaaaaaaaaaa');
+    await platformRollback.getByLabel('The run’s verifier types their name').fill('Bob Verifier');
+    await pitrButton.click();
+    await platformRollback.getByText(/^Supabase accepted the point-in-time recovery of pitraaaaaaaaaaaaaaaa to /).waitFor();
+    expect(supabase.pitrRequests).toHaveLength(1);
+    await platformRollback.scrollIntoViewIfNeeded();
+    await shot('09-rollback-platform.png');
+
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

@@ -14,6 +14,7 @@ import { openWarden, type Warden } from '../../src-main/core/warden';
 import { runCli, spawnCli } from '../helpers/cli';
 import { findProcesses } from '../helpers/proc';
 import { tempDir } from '../helpers/tmp';
+import { PRACTICE_BREAK_GLASS } from '../helpers/practice';
 
 // kill -9 in the middle of the work, and two backups of one project at once, across processes: the
 // CLI in a child process and the core in this one share a data directory, as the CLI and the app do.
@@ -57,7 +58,7 @@ beforeAll(async () => {
   const w = open();
   const project = await w.projects.create({
     name: 'Interrupted practice', environment: 'production', host: source.host, port: source.port,
-    database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
+    database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password }, extraRecipients: [PRACTICE_BREAK_GLASS],
   });
   projectId = project.id;
   w.close();

@@ -11,6 +11,7 @@ import { practiceProject } from '../helpers/practice';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { testPgMajor } from '../helpers/pgMatrix';
+import { PRACTICE_BREAK_GLASS } from '../helpers/practice';
 
 // The rehearsal tells the truth about a database shaped like a real Supabase project (postgres is not
 // a superuser): green when everything restored, failed naming a lost table, and partial — never green —
@@ -126,7 +127,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
     const env = { ...process.env, PATH: `${withoutCitext.binDir}:${process.env.PATH}` };
     const run = (args: string[], input?: string) => runCli(args, { dataDir, env, input });
     const added = await run(['project', 'add', '--name', 'Citext', '--env', 'production', '--host', cluster.target.host, '--port', String(cluster.target.port),
-      '--db', 'practice', '--user', 'postgres', '--sslmode', 'disable', '--password-stdin'], `${cluster.target.password}\n`);
+      '--db', 'practice', '--user', 'postgres', '--sslmode', 'disable', '--recipient', PRACTICE_BREAK_GLASS, '--password-stdin'], `${cluster.target.password}\n`);
     expect(added.code, added.stderr).toBe(0);
     const backup = await run(['backup', 'Citext', '--out', out.dir, '--name', 'cli-citext', '--json']);
     expect(backup.code, backup.stderr).toBe(0);

@@ -11,6 +11,7 @@ import { openWarden, type Warden } from '../../src-main/core/warden';
 import { runCli } from '../helpers/cli';
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { tempDir } from '../helpers/tmp';
+import { PRACTICE_BREAK_GLASS } from '../helpers/practice';
 
 // The whole job with known secret values, through the IPC surface the renderer sees and through the
 // CLI; then every produced file, output, audit row, export and notification is searched for them.
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const user = PRACTICE_USER;
   const project = await ok('createProject', {
     name: 'Secret practice', environment: 'production', supabaseRef: 'abcdefghijklmnopqrst', host, port, database: 'practice', user, sslmode: 'disable',
-    secrets: { dbPassword: password, managementToken: token, notifyWebhook: webhook },
+    secrets: { dbPassword: password, managementToken: token, notifyWebhook: webhook }, extraRecipients: [PRACTICE_BREAK_GLASS],
   });
   const id = project.id as string;
   const wrong = await ok('createProject', { name: 'Wrong password', environment: 'staging', host, port, database: 'practice', user, sslmode: 'disable', secrets: { dbPassword: wrongPassword } });

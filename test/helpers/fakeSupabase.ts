@@ -11,6 +11,8 @@ export interface FakeSupabase {
   token: string;
   requests: { method: string; path: string; authorization: string | undefined }[];
   webhookBodies: string[];
+  /** Bodies of POST …/database/backups/restore-pitr, by ref. Refs starting with "pitr" have PITR enabled; "pitrgone…" answers 400. */
+  pitrRequests: { ref: string; body: unknown }[];
   backups: { id?: number; is_physical_backup: boolean; status: string; inserted_at: string }[];
   recoverAfter: number;
   close(): Promise<void>;
@@ -21,6 +23,7 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
     token,
     requests: [],
     webhookBodies: [],
+    pitrRequests: [],
     backups: [
       { id: 101, is_physical_backup: true, status: 'COMPLETED', inserted_at: '2026-11-23T03:00:00.000Z' },
       { id: 102, is_physical_backup: true, status: 'COMPLETED', inserted_at: '2026-11-24T03:00:00.000Z' },
@@ -44,6 +47,13 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
         return send(200, { ok: true });
       }
       if (req.headers.authorization !== `Bearer ${state.token}`) return send(401, { message: 'Unauthorized' });
+      const pitr = /^\/v1\/projects\/([^/]+)\/database\/backups\/restore-pitr$/.exec(path);
+      if (pitr && req.method === 'POST') {
+        const ref = pitr[1]!;
+        if (!ref.startsWith('pitr') || ref.startsWith('pitrgone')) return send(400, { message: 'PITR is not enabled for this project' });
+        state.pitrRequests.push({ ref, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
+        return send(201, {});
+      }
       const m = /^\/v1\/projects\/([^/]+)(\/database\/backups|\/config\/database\/pooler)?$/.exec(path);
       if (!m) return send(404, { message: 'Not found' });
       const ref = m[1]!;
@@ -67,9 +77,11 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
           database: { host: `db.${ref}.supabase.co`, version: '15.8.1.079', postgres_engine: '15', release_channel: 'ga' },
         });
       }
+      // PITR projects keep a window up to now; the others report daily backups only.
+      const now = Math.floor(Date.now() / 1000);
       return send(200, {
-        region: 'eu-central-1', walg_enabled: true, pitr_enabled: false, backups: state.backups,
-        physical_backup_data: { earliest_physical_backup_date_unix: 1763780400, latest_physical_backup_date_unix: 1763953200 },
+        region: 'eu-central-1', walg_enabled: true, pitr_enabled: ref.startsWith('pitr'), backups: state.backups,
+        physical_backup_data: ref.startsWith('pitr') ? { earliest_physical_backup_date_unix: now - 7 * 86_400, latest_physical_backup_date_unix: now + 60 } : { earliest_physical_backup_date_unix: 1763780400, latest_physical_backup_date_unix: 1763953200 },
       });
     });
   });

@@ -3,6 +3,9 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import type { Warden } from '../../src-main/core/warden';
 import { practiceExpectedTables } from '../../src-main/contract/constants';
 
+/** An offline break-glass age key's public half, as production projects carry one. */
+export const PRACTICE_BREAK_GLASS = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+
 /**
  * A server playing a Supabase project (supabase_admin the superuser, postgres demoted) holding the
  * practice database, and a project in `warden` that connects as postgres, as on Supabase.
@@ -18,6 +21,8 @@ export async function practiceProject(warden: Warden, targetBytes = 40e6): Promi
     user: source.user,
     sslmode: 'disable',
     expectedTables: [...practiceExpectedTables],
+    // As a careful production setup has: a break-glass key kept offline (its identity is not needed here).
+    extraRecipients: [PRACTICE_BREAK_GLASS],
     secrets: { dbPassword: source.password },
   });
   return { cluster, projectId: project.id };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
@@ -95,6 +95,15 @@ describe('backup-warden CLI: the whole job', () => {
     expect(confirmed.stdout).toMatch(/^31 public tables confirmed as the expected list\.$/m);
     expect((await json(['project', 'show', 'cli practice'])).expectedTables).toHaveLength(31);
 
+    // Production, and only this keychain would hold the key: refused until the recovery key is escrowed.
+    const single = await cli(['backup', 'CLI practice', '--out', out, '--name', 'single-key'], { dataDir });
+    expect(single).toMatchObject({ code: 1, stderr: expect.stringContaining('error (FORBIDDEN): Only this workstation\'s keychain could open a backup of production "CLI practice"') });
+    const escrowDir = join(work.dir, 'escrow');
+    mkdirSync(escrowDir);
+    expect((await cli(['key', 'export', 'CLI practice', '--out', join(dataDir)], { dataDir })).stderr).toContain('never written into Backup Warden’s data folder');
+    const escrowed = await json(['key', 'export', 'CLI practice', '--out', escrowDir]);
+    expect(statSync(escrowed.file as string).mode & 0o777).toBe(0o600);
+    expect(readFileSync(escrowed.file as string, 'utf8')).toMatch(/^AGE-SECRET-KEY-1[0-9A-Z]{58}$/m);
     const backup = await json(['backup', 'CLI practice', '--out', out, '--name', 'cli-baseline']);
     const runId = backup.runId as string;
     expect(backup.dumpFile).toBe(join(out, 'cli-baseline.dump.age'));

@@ -106,7 +106,7 @@ describe('signed export', () => {
   it('writes the log where the seed suggests, with every section filled from evidence', () => {
     expect(exported.markdownFile).toBe(join(out.dir, `docs/phase2/production-backup-log-${new Date().toISOString().slice(0, 10)}.md`));
     const md = readFileSync(exported.markdownFile, 'utf8');
-    for (const section of ['## Backup Information', '## Verification', '## Purpose', '## Retention', '## Notes', '## Acceptance Criteria', '## Sign-off']) expect(md).toContain(section);
+    for (const section of ['## Backup Information', '## Verification', '## Purpose', '## Retention', '## Rollback Plan', '## Notes', '## Acceptance Criteria', '## Sign-off']) expect(md).toContain(section);
     const manifest = t.warden.runs.items(runId).find((i) => i.key === 'backup')!.evidence as { ciphertextSha256: string; plaintextSha256: string; rows: number; file: string };
     expect(md).toContain('| Backup name | pre-migration-baseline-2026-11-24 |');
     expect(md).toContain(`| SHA-256 (encrypted file) | ${manifest.ciphertextSha256} |`);
@@ -121,6 +121,13 @@ describe('signed export', () => {
     expect(md).toMatch(/\| Created by \| Alice Operator \| \S+ \| \d{4}-/);
     expect(md).toMatch(/\| Verified by \| Bob Reviewer \| bob \| \d{4}-/);
     expect(md).toMatch(/\| 7 \| Team notified \| PENDING \|/);
+    // The guide's rollback plan: point, cost, both paths, who decides.
+    const plan = md.slice(md.indexOf('## Rollback Plan'), md.indexOf('## Notes'));
+    expect(plan).toContain('- Restoration will lose any data created after the backup timestamp');
+    expect(plan).toContain('Platform path: restore the platform backup daily-2026-11-24 taken 2026-11-24T03:00:00.000Z');
+    expect(plan).toMatch(new RegExp(`- Local path: \`backup-warden restore ${runId} --target "[^"]+" --confirm-database \\S+ --confirmed-by "Bob Reviewer"\``));
+    expect(plan).toContain('.RECOVERY.md` beside the backup');
+    expect(plan).toContain('Authorised by: Alice Operator (creator) with Bob Reviewer (verifier)');
     // The audit head it records is the anchor that catches a trail cut short later.
     const [, seq, hash] = /Audit trail head when this log was made: entry (\d+), hash ([0-9a-f]{64})\./.exec(md)!;
     expect(t.warden.audit.verifyAgainst({ seq: Number(seq), hash: hash! })).toMatchObject({ ok: true });

@@ -54,7 +54,7 @@ afterAll(async () => {
 
 const profile = (port: number, over: Record<string, unknown> = {}) => ({
   name: `tls ${Math.random().toString(36).slice(2, 8)}`,
-  environment: 'production',
+  environment: 'staging',
   host: 'localhost',
   port,
   database: 'postgres',

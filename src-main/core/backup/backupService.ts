@@ -13,6 +13,7 @@ import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
+import { recoveryDocument } from './recoveryDocument';
 import type { ProjectView } from '../../contract/project';
 import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
@@ -48,6 +49,7 @@ interface Paths {
   dump: string;
   roles: string;
   manifest: string;
+  recovery: string;
 }
 
 export class BackupService {
@@ -64,6 +66,14 @@ export class BackupService {
         'VALIDATION',
         `${project.host}:${project.port} is Supabase's transaction-mode pooler: pg_dump needs one session for its snapshot and cannot work through it. ` +
           'Use the session pooler on port 5432 (same host and user) or the direct host db.<project-ref>.supabase.co:5432, then back up again.',
+      );
+    }
+    // Production whose only key is in this keychain: losing this workstation would lose the backup.
+    if (onlyThisKeychain(project, request) && !request.acknowledgeSingleKey) {
+      throw new WardenError(
+        'FORBIDDEN',
+        `Only this workstation's keychain could open a backup of production "${project.name}": export the recovery key for escrow (project → Export recovery key; CLI: key export), ` +
+          'add a break-glass recipient (an offline age key), or acknowledge that risk for this backup (recorded in the audit trail). Nothing was backed up.',
       );
     }
     // One backup per project at a time, across every process that shares this data directory.
@@ -93,6 +103,7 @@ export class BackupService {
       const target = await projects.target(project.id);
       const key = await projects.backupKey(project.id);
       const recipients = [...new Set([key.recipient, ...project.extraRecipients, ...request.extraRecipients])];
+      if (recipients.length === 1 && onlyThisKeychain(project, request)) log('backup.single-key-acknowledged', { recipient: key.recipient });
       const manifest = await this.backup({ target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now });
       const full: Manifest = {
         ...manifest,
@@ -104,6 +115,8 @@ export class BackupService {
         source: { host: target.host, port: target.port, database: target.database, user: target.user },
       };
       writeFileAtomic(paths.manifest, JSON.stringify(full, null, 2) + '\n');
+      // How to restore it with standard tools only, beside it.
+      writeFileAtomic(paths.recovery, recoveryDocument(full, paths.dump));
       this.deps.artifacts.addBackup(run.id, paths.dump, full);
       const evidence = {
         backupId: full.backupId,
@@ -142,7 +155,12 @@ export class BackupService {
       // reported below
     }
     if (!isDir) throw new WardenError('VALIDATION', `Output folder ${outputDir} does not exist or is not a folder. Pick an existing folder.`);
-    const paths = { dump: join(outputDir, `${name}.dump.age`), roles: join(outputDir, `${name}.roles.json.age`), manifest: join(outputDir, `${name}.manifest.json`) };
+    const paths = {
+      dump: join(outputDir, `${name}.dump.age`),
+      roles: join(outputDir, `${name}.roles.json.age`),
+      manifest: join(outputDir, `${name}.manifest.json`),
+      recovery: join(outputDir, `${name}.RECOVERY.md`),
+    };
     for (const file of Object.values(paths)) {
       if (existsSync(file)) throw new WardenError('CONFLICT', `${file} already exists; Backup Warden never overwrites a backup. Choose another name.`);
       if (existsSync(file + PARTIAL_SUFFIX)) {
@@ -310,3 +328,7 @@ async function beginWithExportedSnapshot(client: pg.Client): Promise<string | nu
   }
 }
 
+/** A production backup that only the project's key, kept only in this keychain, could open. */
+function onlyThisKeychain(project: ProjectView, request: { extraRecipients: readonly string[] }): boolean {
+  return project.environment === 'production' && project.extraRecipients.length === 0 && request.extraRecipients.length === 0 && project.keyEscrowedAt === null;
+}

@@ -100,6 +100,28 @@ export function renderLogMarkdown(d: LogData): string {
   }
   lines.push(`- Local encrypted copy: ${d.dumpPath}; keep it at least until the migration is confirmed good.`, '');
 
+  // The guide's closing section: how to go back, what it costs, and who decides.
+  const target = `--target "${d.project.name}" --confirm-database ${m.source.database}`;
+  lines.push('## Rollback Plan', '');
+  lines.push(`- Restore point: backup "${m.name}", taken ${m.timings.startedAt} (one snapshot for all tables).`);
+  lines.push(`- Restoration will lose any data created after the backup timestamp: every row inserted, changed or deleted since ${m.timings.startedAt}. Backup Warden shows that loss per table before anything changes (\`backup-warden restore preview ${d.run.id} --target "${d.project.name}"\`).`);
+  if (d.platform) {
+    lines.push(
+      d.platform.pitrEnabled
+        ? `- Platform path: point-in-time recovery of the Supabase project to ${m.timings.startedAt} (Dashboard → Database → Backups → Point in time).`
+        : `- Platform path: restore the platform backup ${d.platform.backupId} taken ${d.platform.insertedAt} (Dashboard → Database → Backups → Scheduled backups → Restore); it holds the state of that time, not of this backup.`,
+    );
+  } else {
+    lines.push('- Platform path: none recorded for this run.');
+  }
+  lines.push(`- Local path: \`backup-warden restore ${d.run.id} ${target}${verifier ? ` --confirmed-by "${verifier.name}"` : ''}\` — a verified safety backup of the database is taken first, then every table is checked against this backup.`);
+  lines.push(`- Without Backup Warden: \`${m.name}.RECOVERY.md\` beside the backup (age and pg_restore, step by step), with the escrowed recovery key${d.project.keyEscrowedAt ? ` (exported ${d.project.keyEscrowedAt})` : ' — NOT escrowed yet: export it first'}.`);
+  lines.push(
+    `- Authorised by: ${creator ? creator.name : 'the creator'} (creator) with ${verifier ? verifier.name : 'the verifier'} (verifier)` +
+      `${d.project.environment === 'production' ? '; a restore into production needs the verifier to confirm by name, or an override with its reason in the audit trail' : ''}.`,
+    '',
+  );
+
   lines.push('## Notes', '');
   const notes = [
     ...d.items.filter((i) => i.note).map((i) => `${i.title}: ${i.note}`),

@@ -34,15 +34,29 @@ export class ManagementApi {
     return this.get(`/v1/projects/${encodeURIComponent(ref)}/database/backups`, platformBackupsSchema, ref);
   }
 
-  private async get<S extends z.ZodType>(path: string, schema: S, ref: string): Promise<z.output<S>> {
-    const maxRetries = this.options.maxRetries ?? 4;
+  /**
+   * Point-in-time recovery of the whole project to `at` (POST …/database/backups/restore-pitr). Not
+   * retried on 429: a restore is requested once; the caller asks the operator again.
+   */
+  async restorePitr(ref: string, at: Date): Promise<void> {
+    await this.request('POST', `/v1/projects/${encodeURIComponent(ref)}/database/backups/restore-pitr`, null, ref, { recovery_time_target_unix: Math.floor(at.getTime() / 1000) });
+  }
+
+  private get<S extends z.ZodType>(path: string, schema: S, ref: string): Promise<z.output<S>> {
+    return this.request('GET', path, schema, ref) as Promise<z.output<S>>;
+  }
+
+  private async request<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S | null, ref: string, body?: unknown): Promise<z.output<S> | undefined> {
+    const maxRetries = method === 'GET' ? (this.options.maxRetries ?? 4) : 0;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     const url = this.baseUrl + path;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
-          headers: { Authorization: `Bearer ${this.options.token}`, Accept: 'application/json', 'User-Agent': 'backup-warden' },
+          method,
+          headers: { Authorization: `Bearer ${this.options.token}`, Accept: 'application/json', 'User-Agent': 'backup-warden', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 20_000),
         });
       } catch (error) {
@@ -53,9 +67,18 @@ export class ManagementApi {
         await sleep(retryDelay(response.headers.get('retry-after'), attempt));
         continue;
       }
+      if (response.status === 400) {
+        // The API says why (e.g. "PITR is not enabled"): the operator reads it as it is.
+        const reason = await response.json().then((b: unknown) => ((b as { message?: unknown } | null)?.message ?? null)).then((m) => (typeof m === "string" ? m : null)).catch(() => null);
+        throw new WardenError('VALIDATION', `The Supabase Management API refused ${method} ${path} (400)${reason ? `: ${redact(reason).slice(0, 300)}` : ''}.`);
+      }
       if (!response.ok) {
         await response.body?.cancel();
-        throw describeStatus(response.status, `GET ${path}`, ref, attempt + 1);
+        throw describeStatus(response.status, `${method} ${path}`, ref, attempt + 1);
+      }
+      if (!schema) {
+        await response.body?.cancel();
+        return undefined;
       }
       const parsed = schema.safeParse(await response.json().catch(() => undefined));
       if (!parsed.success) {

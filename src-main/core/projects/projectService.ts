@@ -32,6 +32,7 @@ interface ProjectRow {
   sslmode: ProjectView['sslmode'];
   ssl_root_cert: string | null;
   pg_tools_dir: string | null;
+  key_escrowed_at: string | null;
   storage_bucket: string | null;
   expected_tables: string;
   extra_recipients: string;
@@ -331,6 +332,7 @@ function toView(row: ProjectRow): ProjectView {
     id: row.id,
     ...fieldsOf(row),
     ageRecipient: row.age_recipient,
+    keyEscrowedAt: row.key_escrowed_at,
     hasDbPassword: row.db_password_ref !== null,
     hasManagementToken: row.management_token_ref !== null,
     hasNotifyWebhook: row.notify_webhook_ref !== null,

@@ -12,6 +12,7 @@ import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import type { SignOffService } from '../signoff/signoffService';
 import { redact } from '../util/redact';
+import { ManagementApi } from '../platform/managementApi';
 import { lossPreview } from './lossPreview';
 import type { RestoreStore } from './restoreStore';
 
@@ -48,6 +49,7 @@ export class RollbackService {
       rehearsal: RehearsalService;
       signOffs: SignOffService;
       actor: string;
+      managementApiUrl?: string;
     },
   ) {}
 
@@ -81,22 +83,7 @@ export class RollbackService {
     if (request.confirmDatabase !== project.database) {
       refuse('VALIDATION', `To restore into ${endpoint} (project "${project.name}"), type its database name "${project.database}" exactly as confirmation. Nothing was changed.`);
     }
-    const override = request.overrideReason?.trim() || null;
-    let confirmedBy: string | null = null;
-    if (project.environment === 'production') {
-      const verifier = this.verifier(runId);
-      if (request.confirmedBy !== undefined) {
-        if (!verifier || verifier.toLowerCase() !== request.confirmedBy.trim().toLowerCase()) {
-          refuse('FORBIDDEN', `Only the run's verifier${verifier ? ` (${verifier})` : ' (nobody has signed as verifier yet)'} can confirm a restore into production "${project.name}". Nothing was changed.`);
-        }
-        confirmedBy = verifier;
-      } else if (!override || override.length < 10) {
-        refuse(
-          'FORBIDDEN',
-          `Restoring into production "${project.name}" needs a second person: the run's verifier${verifier ? ` (${verifier})` : ''} confirms by name, or an override with a reason of at least 10 characters, recorded in the audit trail. Nothing was changed.`,
-        );
-      }
-    }
+    const { confirmedBy, override } = this.secondPerson(runId, project, request, refuse);
     const id = restores.start({ runId, targetProjectId: project.id, endpoint, requestedBy: actor, confirmedBy, overrideReason: confirmedBy ? null : override });
     log('restore.requested', { restoreId: id, backupId: backup.backupId, confirmedBy, overrideReason: confirmedBy ? null : override });
     let phase: RestoreRecord['phase'] = 'safety-backup';
@@ -133,10 +120,83 @@ export class RollbackService {
     return this.deps.restores.list(runId).find((r) => r.id === id)!;
   }
 
+  /**
+   * Platform rollback: Supabase's point-in-time recovery of the whole project to the moment this backup
+   * was taken, behind the same typed confirmation (the project ref) and two-person rule. Called only
+   * after both, and only where the project has PITR covering that moment; otherwise the error says which
+   * platform backup to restore in the Dashboard instead.
+   */
+  async restorePlatform(runId: string, request: { confirmRef: string; confirmedBy?: string; overrideReason?: string }): Promise<{ ref: string; recoveryTime: string; requestedAt: string }> {
+    const { audit, projects, actor, runs } = this.deps;
+    const backup = this.verifiedBackup(runId);
+    const project = projects.get(backup.projectId);
+    const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId, details });
+    const refuse = (code: 'VALIDATION' | 'FORBIDDEN' | 'CONFLICT' | 'NOT_FOUND', reason: string): never => {
+      log('pitr.refused', { reason });
+      throw new WardenError(code, reason);
+    };
+    const ref = project.supabaseRef ?? refuse('VALIDATION', `Project "${project.name}" has no Supabase project ref: a platform rollback needs one (project settings).`);
+    if (request.confirmRef.trim() !== ref) refuse('VALIDATION', `To roll the whole Supabase project back, type its project ref "${ref}" exactly as confirmation. Nothing was requested.`);
+    const { confirmedBy, override } = this.secondPerson(runId, project, request, refuse);
+    const token = (await projects.managementToken(project.id)) ?? refuse('NOT_FOUND', `Project "${project.name}" has no Management API token: add one in the project settings, or restore in the Dashboard.`);
+    const api = new ManagementApi({ baseUrl: this.deps.managementApiUrl, token });
+    const at = new Date(backup.manifest.timings.startedAt);
+    const platform = await api.listBackups(ref);
+    const recorded = (runs.items(runId).find((i) => i.key === 'prerequisites')?.evidence as { platform?: { backupId?: string } } | null)?.platform?.backupId;
+    const dashboard = `Restore in the Dashboard instead: Database → Backups → Scheduled backups${recorded ? ` → backup ${recorded}` : ''} → Restore.`;
+    if (!platform.pitr_enabled) refuse('CONFLICT', `Point-in-time recovery is not enabled on Supabase project ${ref}. ${dashboard}`);
+    const earliest = platform.physical_backup_data.earliest_physical_backup_date_unix;
+    const latest = platform.physical_backup_data.latest_physical_backup_date_unix;
+    const t = at.getTime() / 1000;
+    if ((earliest !== undefined && t < earliest) || (latest !== undefined && t > latest)) {
+      const window = `${earliest ? new Date(earliest * 1000).toISOString() : '?'} – ${latest ? new Date(latest * 1000).toISOString() : '?'}`;
+      refuse('CONFLICT', `The backup's moment ${at.toISOString()} is outside the project's point-in-time window (${window}). ${dashboard}`);
+    }
+    log('pitr.requested', { ref, recoveryTime: at.toISOString(), confirmedBy, overrideReason: confirmedBy ? null : override });
+    try {
+      await api.restorePitr(ref, at);
+    } catch (error) {
+      log('pitr.failed', { ref, error: redact(error instanceof Error ? error.message : String(error)) });
+      throw error;
+    }
+    const requestedAt = new Date().toISOString();
+    log('pitr.started', { ref, recoveryTime: at.toISOString() });
+    return { ref, recoveryTime: at.toISOString(), requestedAt };
+  }
+
+  /** For a production project: the run's verifier confirming by name, or an override with a reason of at least 10 characters. */
+  private secondPerson(
+    runId: string,
+    project: { name: string; environment: string },
+    request: { confirmedBy?: string; overrideReason?: string },
+    refuse: (code: 'FORBIDDEN', reason: string) => never,
+  ): { confirmedBy: string | null; override: string | null } {
+    const override = request.overrideReason?.trim() || null;
+    if (project.environment !== 'production') return { confirmedBy: null, override };
+    const verifier = this.verifier(runId);
+    if (request.confirmedBy !== undefined) {
+      if (!verifier || verifier.toLowerCase() !== request.confirmedBy.trim().toLowerCase()) {
+        refuse('FORBIDDEN', `Only the run's verifier${verifier ? ` (${verifier})` : ' (nobody has signed as verifier yet)'} can confirm a restore into production "${project.name}". Nothing was changed.`);
+      }
+      return { confirmedBy: verifier, override: null };
+    }
+    if (!override || override.length < 10) {
+      refuse(
+        'FORBIDDEN',
+        `Restoring into production "${project.name}" needs a second person: the run's verifier${verifier ? ` (${verifier})` : ''} confirms by name, or an override with a reason of at least 10 characters, recorded in the audit trail. Nothing was changed.`,
+      );
+    }
+    return { confirmedBy: null, override };
+  }
+
   /** A normal backup of the target, beside the backup being restored, whose file must check out. */
   private async safetyBackup(projectId: string, outputDir: string, signal?: AbortSignal): Promise<{ runId: string; file: string }> {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const run = await this.deps.backups.run({ projectId, name: `safety-before-restore-${stamp}`, description: 'Safety backup taken before a restore replaced this database.' }, { outputDir, signal });
+    // Acknowledged for the operator: the restore itself was confirmed, and the safety copy must not block the way back.
+    const run = await this.deps.backups.run(
+      { projectId, name: `safety-before-restore-${stamp}`, description: 'Safety backup taken before a restore replaced this database.', acknowledgeSingleKey: true },
+      { outputDir, signal },
+    );
     const report = await this.deps.integrity.verify(run.runId, { signal });
     const bad = report.checks.filter((c) => FILE_CHECKS.has(c.key) && c.status !== 'passed');
     if (bad.length) {

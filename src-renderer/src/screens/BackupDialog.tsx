@@ -11,6 +11,9 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
   const [description, setDescription] = useState('');
   const [folder, setFolder] = useState<string | null>(null);
   const [recipients, setRecipients] = useState('');
+  const [acknowledged, setAcknowledged] = useState(false);
+  // Production whose recovery key only this keychain holds: the operator says so knowingly (recorded).
+  const singleKey = project.environment === 'production' && !project.keyEscrowedAt && project.extraRecipients.length === 0 && !recipients.trim();
   // As soon as the run exists, its checklist takes over: the backup's progress shows there. Only once:
   // the backup's result arrives later, when the operator may be elsewhere, and must not pull them back.
   const opened = useRef(false);
@@ -34,6 +37,7 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
             ...(name.trim() ? { name: name.trim() } : {}),
             description,
             extraRecipients: recipients.split(/\s+/).filter(Boolean),
+            acknowledgeSingleKey: singleKey && acknowledged,
             outputDir: folder!,
           }),
         ),
@@ -58,6 +62,17 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
         Extra recipients for this backup only (age1…, one per line: e.g. an offline key kept in a safe)
         <textarea rows={2} value={recipients} onChange={(e) => setRecipients(e.target.value)} disabled={action.busy} spellCheck={false} />
       </label>
+      {singleKey && (
+        <div className="warning" role="alert">
+          <p>
+            <strong>Only this workstation can open this backup.</strong> The project’s recovery key is not escrowed and the backup has no other recipient: if this
+            workstation or its keychain is lost, so is the backup. Export the recovery key (Projects → Export recovery key…) or add a break-glass recipient above.
+          </p>
+          <label className="inline">
+            <input type="checkbox" checked={acknowledged} onChange={(e) => setAcknowledged(e.target.checked)} /> I accept that risk for this backup (recorded in the audit trail)
+          </label>
+        </div>
+      )}
       <div className="actions">
         <button onClick={() => void pick()} disabled={action.busy}>
           Choose folder…
@@ -66,7 +81,7 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
       </div>
       <ErrorBanner error={action.error} />
       <div className="actions">
-        <button className="primary" disabled={action.busy || !folder} onClick={() => void start()}>
+        <button className="primary" disabled={action.busy || !folder || (singleKey && !acknowledged)} onClick={() => void start()}>
           {action.busy ? 'Backing up…' : 'Start backup'}
         </button>
         {action.busy ? <button onClick={cancel}>Cancel backup</button> : <button onClick={onClose}>Close</button>}

@@ -13,6 +13,7 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
   const [backingUp, setBackingUp] = useState<ProjectView | null>(null);
   const [reports, setReports] = useState<Record<string, ConnectionReport | string>>({});
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   const reload = useCallback(() => {
     unwrap(api().listProjects()).then(setProjects, (e: unknown) => setError(messageOf(e)));
@@ -27,6 +28,28 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
       if (confirmTables) reload();
     } catch (e) {
       setReports((r) => ({ ...r, [id]: messageOf(e) }));
+    }
+  };
+
+  const escrow = async (id: string, format: 'identity-file' | 'paper') => {
+    try {
+      const folder = await unwrap(api().pickFolder({ purpose: 'export' }));
+      if (!folder) return;
+      const r = await unwrap(api().exportRecoveryKey({ projectId: id, folder, format }));
+      setNotice(`Recovery key written to ${r.file}. Keep it offline: it opens every backup of the project.`);
+      reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const importKey = async (id: string, file: File | undefined) => {
+    if (!file) return;
+    try {
+      const r = await unwrap(api().importRecoveryKey({ projectId: id, identity: await file.text() }));
+      setNotice(`Recovery key of ${r.recipient} is in this workstation's keychain again.`);
+      reload();
+    } catch (e) {
+      setError(messageOf(e));
     }
   };
 
@@ -52,6 +75,11 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
         </button>
       </div>
       <ErrorBanner error={error} />
+      {notice && (
+        <p className="report good" role="status">
+          {notice}
+        </p>
+      )}
       {projects.length === 0 && <p className="empty">No projects yet. Add the database you are about to migrate.</p>}
       <ul className="cards">
         {projects.map((p) => {
@@ -80,7 +108,15 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
                 <dt>Sample checks</dt>
                 <dd>{p.sampleChecks.length}</dd>
                 <dt>Backup key</dt>
-                <dd className="mono">{p.ageRecipient ?? 'created with the first backup'}</dd>
+                <dd className="mono">{p.ageRecipient ?? 'created with the first backup or escrow'}</dd>
+                <dt>Recovery key</dt>
+                <dd>
+                  {p.keyEscrowedAt ? (
+                    `escrowed ${new Date(p.keyEscrowedAt).toLocaleString()}`
+                  ) : (
+                    <span className="warning-text">not escrowed: only this workstation’s keychain holds it</span>
+                  )}
+                </dd>
               </dl>
               {report && (
                 <p className={typeof report === 'string' ? 'report bad' : 'report good'} role="status">
@@ -115,6 +151,12 @@ export function ProjectsScreen({ onOpenRun }: { onOpenRun: (runId: string) => vo
                 </button>
                 <button onClick={() => void test(p.id)}>Test connection</button>
                 <button onClick={() => setEditing(p)}>Edit</button>
+                <button onClick={() => void escrow(p.id, 'identity-file')}>Export recovery key…</button>
+                <button onClick={() => void escrow(p.id, 'paper')}>Print recovery key…</button>
+                <label className="file-button">
+                  Import recovery key…
+                  <input type="file" accept=".txt,.key" onChange={(e) => void importKey(p.id, e.target.files?.[0])} />
+                </label>
               </div>
             </li>
           );

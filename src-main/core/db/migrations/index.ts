@@ -7,6 +7,7 @@ import { sql as partialState } from './006_partial_state';
 import { sql as tlsRootCert } from './007_tls_root_cert';
 import { sql as projectToolsDir } from './008_project_tools_dir';
 import { sql as restores } from './009_restores';
+import { sql as keyEscrow } from './010_key_escrow';
 
 export interface Migration {
   readonly version: number;
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'TLS root certificate', sql: tlsRootCert },
   { version: 8, name: 'project tools folder', sql: projectToolsDir },
   { version: 9, name: 'restores', sql: restores },
+  { version: 10, name: 'key escrow', sql: keyEscrow },
 ];

@@ -48,6 +48,10 @@ export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
       <dd>
         pg_dump {e.pgDump} against PostgreSQL {e.serverVersion}
       </dd>
+      <dt>Recovery</dt>
+      <dd>
+        without Backup Warden: <span className="mono">{e.file.replace(/\.dump\.age$/, '.RECOVERY.md')}</span> (age and pg_restore, step by step)
+      </dd>
     </dl>
   );
 }

@@ -173,7 +173,76 @@ export function RollbackPanel({ run, project }: { run: RunView; project: Project
           )}
         </>
       )}
+      {verified && project.supabaseRef && <PlatformRollback run={run} project={project} />}
       <ErrorBanner error={action.error} />
     </section>
+  );
+}
+
+/** Supabase's point-in-time recovery of the whole project to the backup's moment, behind the same confirmations. */
+function PlatformRollback({ run, project }: { run: RunView; project: ProjectView }) {
+  const [ref, setRef] = useState('');
+  const [confirmedBy, setConfirmedBy] = useState('');
+  const [override, setOverride] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const action = useAction();
+  const prerequisites = run.items.find((i) => i.key === 'prerequisites');
+  const platform = prerequisites?.evidence && 'platform' in prerequisites.evidence ? prerequisites.evidence.platform : null;
+  const production = project.environment === 'production';
+  const request = () =>
+    action.run(async () => {
+      const r = await unwrap(
+        api().restorePlatform({
+          runId: run.id,
+          confirmRef: ref.trim(),
+          ...(confirmedBy.trim() ? { confirmedBy: confirmedBy.trim() } : {}),
+          ...(override.trim() ? { overrideReason: override.trim() } : {}),
+        }),
+      );
+      setDone(`Supabase accepted the point-in-time recovery of ${r.ref} to ${new Date(r.recoveryTime).toLocaleString()}. Follow it in the Dashboard; the project is unavailable while it runs.`);
+    });
+  return (
+    <div className="findings" aria-label="Platform rollback">
+      <h4>Platform rollback (Supabase project {project.supabaseRef})</h4>
+      {platform && platform.pitrEnabled === false ? (
+        <p>
+          Point-in-time recovery is not enabled on this project. Restore the platform backup <strong>{platform.backupId}</strong> (taken {new Date(platform.insertedAt).toLocaleString()}) in the
+          Dashboard: Database → Backups → Scheduled backups → Restore. It holds that moment, not this backup’s.
+        </p>
+      ) : (
+        <>
+          <p className="hint">Rolls the whole project (database, not Storage files) back to the moment this backup was taken, through the Management API. Everything since is lost.</p>
+          <div className="row">
+            <label>
+              Type the project ref <strong className="mono">{project.supabaseRef}</strong>
+              <input className="mono" value={ref} onChange={(e) => setRef(e.target.value)} autoComplete="off" />
+            </label>
+            {production && (
+              <>
+                <label>
+                  The run’s verifier types their name
+                  <input value={confirmedBy} onChange={(e) => setConfirmedBy(e.target.value)} autoComplete="off" />
+                </label>
+                <label>
+                  …or an override, with the reason
+                  <input value={override} onChange={(e) => setOverride(e.target.value)} autoComplete="off" />
+                </label>
+              </>
+            )}
+          </div>
+          <div className="actions">
+            <button className="danger" disabled={action.busy || ref.trim() !== project.supabaseRef} onClick={() => void request()}>
+              Point-in-time restore to this backup
+            </button>
+          </div>
+        </>
+      )}
+      {done && (
+        <p className="report good" role="status">
+          {done}
+        </p>
+      )}
+      <ErrorBanner error={action.error} />
+    </div>
   );
 }

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import type { Manifest } from '../../contract/backup';
+
+// Names in a backup come from production and may be written by an attacker: every identifier is
+// double-quoted, every literal single-quoted, and the here-documents end with a random marker that no
+// name contains, so the commands below do exactly what they say whatever the names are.
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const qualified = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
+
+/**
+ * `<name>.RECOVERY.md`, written beside every backup: how to restore it with only standard tools (age,
+ * PostgreSQL's client tools) and no Backup Warden, then check it. Its shell blocks run as written, with
+ * the variables it names set (test/integration/recoveryDocument.test.ts follows it literally).
+ */
+export function recoveryDocument(manifest: Manifest, dumpFile: string): string {
+  const file = basename(dumpFile);
+  const plain = file.replace(/\.age$/, '');
+  const major = Math.floor(manifest.server.versionNum / 10_000);
+  const body = [manifest.tables.map((t) => `${t.schema}.${t.name}`).join('\n'), ...(manifest.catalog?.roles ?? []), ...(manifest.catalog?.extensions ?? []).map((e) => e.schema)].join('\n');
+  let marker = '';
+  do marker = `BW_${randomBytes(6).toString('hex').toUpperCase()}`;
+  while (body.includes(marker));
+
+  // Created without login or rights where missing (on Supabase they exist): policies and grants name them.
+  const roles = (manifest.catalog?.roles ?? []).filter((r) => !r.startsWith('pg_'));
+  const extensions = manifest.catalog?.extensions ?? [];
+  const counted = manifest.tables.filter((t) => t.rows !== null);
+  const prepare = [
+    ...roles.map((r) => `DO $do$ BEGIN CREATE ROLE ${ident(r)} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $do$;`),
+    ...[...new Set(extensions.map((e) => e.schema))].map((s) => `CREATE SCHEMA IF NOT EXISTS ${ident(s)};`),
+    ...extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${ident(e.name)} WITH SCHEMA ${ident(e.schema)};`),
+    ...[...new Set(extensions.map((e) => e.schema))].map((s) => `GRANT USAGE, CREATE ON SCHEMA ${ident(s)} TO :"owner";`),
+  ];
+  const check = counted.length
+    ? [
+        'SELECT t, n, expected FROM (',
+        counted
+          .map((t) => `  SELECT ${literal(`${t.schema}.${t.name}`)} AS t, (SELECT count(*) FROM ${qualified(t.schema, t.name)}) AS n, ${t.rows}::bigint AS expected`)
+          .join('\n  UNION ALL\n'),
+        ') AS c WHERE n IS DISTINCT FROM expected;',
+      ]
+    : ['SELECT 1 WHERE false;'];
+  return [
+    `# Recovery of backup "${manifest.name}" without Backup Warden`,
+    '',
+    `Backup \`${file}\` of \`${manifest.source.user}@${manifest.source.host}:${manifest.source.port}/${manifest.source.database}\` (PostgreSQL ${manifest.server.version}),`,
+    `taken ${manifest.timings.startedAt} with pg_dump ${manifest.tools.pgDump}: ${manifest.totals.tables} tables, ${manifest.totals.rows} rows.`,
+    `Encrypted with age to: ${manifest.encryption.recipients.join(', ')}. The recovery key (Backup Warden: "Export recovery key")`,
+    'or a break-glass key among those opens it.',
+    '',
+    'You need `age`, and PostgreSQL\'s client tools (`psql`, `pg_restore`) of major ' + `${manifest.tools.pgDump.split('.')[0]} or newer, and a server on PostgreSQL ${major} or newer`,
+    'with an empty database owned by a role that is **not** a superuser (the backup holds functions written in production:',
+    'run them with no more rights than that database needs). Set these variables, then run the blocks in order:',
+    '',
+    '```',
+    'RECOVERY_KEY=/path/to/recovery-key.txt   # the age identity file',
+    'BACKUP_DIR=/path/to/folder/with/the/backup',
+    'WORK=/path/to/a/private/folder            # the decrypted dump goes here: delete it afterwards',
+    'PGHOST=… PGPORT=5432 TARGET_DB=…',
+    'ADMIN_USER=…                             # may create roles and extensions (on Supabase: postgres)',
+    'OWNER=…                                  # owns TARGET_DB, not a superuser; restores the data',
+    '# passwords: ~/.pgpass or PGPASSWORD, as usual for psql',
+    '```',
+    '',
+    '## 1. The file is the one that was backed up',
+    '',
+    '```sh',
+    `echo "${manifest.files.dump.ciphertextSha256}  $BACKUP_DIR/${file}" | sha256sum -c -`,
+    '```',
+    '',
+    '## 2. Roles and extensions the backup refers to (as the administrator)',
+    '',
+    '```sh',
+    `psql -v ON_ERROR_STOP=1 -v owner="$OWNER" -h "$PGHOST" -p "$PGPORT" -U "$ADMIN_USER" -d "$TARGET_DB" <<'${marker}'`,
+    ...(prepare.length ? prepare : ['SELECT 1;']),
+    marker,
+    '```',
+    '',
+    '## 3. Decrypt and restore (as the owner)',
+    '',
+    'pg_restore may report errors for what only a superuser may create (event triggers, some grants);',
+    'step 4 tells whether the data is complete.',
+    '',
+    '```sh',
+    `age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}" "$BACKUP_DIR/${file}"`,
+    `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}" | sha256sum -c -`,
+    `pg_restore --no-owner --no-privileges -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" "$WORK/${plain}" || echo "pg_restore reported errors (above); step 4 checks the data"`,
+    `rm -f "$WORK/${plain}"`,
+    '```',
+    '',
+    `## 4. Every table holds the rows the backup recorded (${counted.length} tables, ${manifest.totals.rows} rows)`,
+    '',
+    'Prints nothing when everything matches; otherwise each table that differs, with its count and the expected one.',
+    '',
+    '```sh',
+    `psql -v ON_ERROR_STOP=1 -At -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" <<'${marker}'`,
+    ...check,
+    marker,
+    '```',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { practiceProject } from '../helpers/practice';
+import { tempDir } from '../helpers/tmp';
+import { openTestWarden } from '../helpers/warden';
+
+// Issue 14: the recovery document beside every backup restores it with only age and PostgreSQL's
+// client tools. This test follows it literally: it runs its shell blocks, in order, with the variables
+// the document names, against a fresh database, and reads step 4's verdict.
+const t = openTestWarden('alice');
+const out = tempDir('bw-recovery-doc-');
+let cluster: ScratchCluster;
+let doc: string;
+let keyFile: string;
+let backupDir: string;
+
+beforeAll(async () => {
+  let projectId: string;
+  ({ cluster, projectId } = await practiceProject(t.warden));
+  // A table whose name tries to break out of the document's quoting and here-documents.
+  const hostile = new pg.Client({ ...cluster.target, user: 'postgres', database: 'practice' });
+  await hostile.connect();
+  await hostile.query(`CREATE TABLE public."evil""; DROP TABLE public.users; --\nSQL" (id int); INSERT INTO public."evil""; DROP TABLE public.users; --\nSQL" VALUES (1), (2)`);
+  await hostile.end();
+  const safe = join(out.dir, 'safe');
+  mkdirSync(safe);
+  keyFile = (await t.warden.keyEscrow.export(projectId, safe, 'identity-file')).file;
+  backupDir = join(out.dir, 'backups');
+  mkdirSync(backupDir);
+  const backup = await t.warden.backups.run({ projectId, name: 'documented' }, { outputDir: backupDir });
+  doc = readFileSync(join(backupDir, 'documented.RECOVERY.md'), 'utf8');
+  expect(backup.dumpFile).toBe(join(backupDir, 'documented.dump.age'));
+});
+
+afterAll(async () => {
+  t.close();
+  out.cleanup();
+  await cluster?.stop();
+});
+
+describe('the recovery document', () => {
+  it('restores the practice backup with only age and pg_restore, as written, and its check finds every row', async () => {
+    const admin = new pg.Client({ ...cluster.target, database: 'postgres' });
+    await admin.connect();
+    await admin.query(`CREATE ROLE recovery_owner LOGIN PASSWORD '${cluster.target.password}'`);
+    await admin.query('CREATE DATABASE recovered OWNER recovery_owner');
+    await admin.end();
+    const work = join(out.dir, 'work');
+    mkdirSync(work, { mode: 0o700 });
+    const env = {
+      PATH: process.env.PATH, HOME: out.dir,
+      RECOVERY_KEY: keyFile, BACKUP_DIR: backupDir, WORK: work,
+      PGHOST: cluster.target.host, PGPORT: String(cluster.target.port), TARGET_DB: 'recovered',
+      ADMIN_USER: cluster.target.user, OWNER: 'recovery_owner', PGPASSWORD: cluster.target.password,
+    };
+    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(4);
+    const outputs = blocks.map((block) => execFileSync('bash', ['-euo', 'pipefail', '-c', block], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(outputs[0]).toMatch(/documented\.dump\.age: OK/);
+    // Step 4 prints the tables whose rows differ from the backup's record: none.
+    expect(outputs[3]).toBe('');
+    // The decrypted dump is gone again; the hostile name was restored as a name, not run.
+    expect(execFileSync('ls', ['-A', work], { encoding: 'utf8' })).toBe('');
+    const check = new pg.Client({ ...cluster.target, database: 'recovered' });
+    await check.connect();
+    expect((await check.query(`SELECT count(*)::int AS n FROM public."evil""; DROP TABLE public.users; --\nSQL"`)).rows[0].n).toBe(2);
+    expect((await check.query('SELECT count(*)::int AS n FROM public.users')).rows[0].n).toBeGreaterThan(0);
+    await check.end();
+  });
+
+  it('says what the backup holds and checks against it: the file’s SHA-256, the tables and rows, the roles to prepare', () => {
+    const manifest = t.warden.artifacts.backup(t.warden.runs.list()[0]!.id).manifest;
+    expect(doc).toContain(`echo "${manifest.files.dump.ciphertextSha256}  $BACKUP_DIR/documented.dump.age" | sha256sum -c -`);
+    expect(doc).toContain(`${manifest.totals.tables} tables, ${manifest.totals.rows} rows.`);
+    expect(doc).toContain('CREATE ROLE "authenticated" NOLOGIN');
+    expect(doc).not.toContain('AGE-SECRET-KEY'); // it names the key to use, never holds it
+  });
+});
