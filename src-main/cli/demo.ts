@@ -58,6 +58,8 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
     const runId = backup.runId;
     step('Verifying integrity (hashes, full decrypt, pg_restore --list, expected tables)…');
     const integrity = await warden.integrity.verify(runId);
+    step('Opening the backup with the escrowed key file alone (not this keychain)…');
+    await warden.recovery.check(runId, readFileSync(escrow.file, 'utf8'));
     step('Rehearsing the restore into a scratch PostgreSQL (counts, fingerprints, sample checks, amcheck)…');
     const rehearsal = await warden.rehearsal.rehearse(runId, { amcheck: true });
     const now = Date.now();

@@ -88,6 +88,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
       ].join('\n'),
     ),
   restorePlatform: (r) => `Supabase accepted the point-in-time recovery of ${r.ref} to ${r.recoveryTime} (requested ${r.requestedAt}). Follow it in the Dashboard; the project is unavailable while it runs.`,
+  checkRecovery: (e) => `The backup opens without this workstation: decrypted in full with the ${e.keyKind} (${e.recipient}), archive SHA-256 ${e.plaintextSha256} as recorded.`,
   checkPlatform: (e) => `Platform backup ${e.backupId} (${e.backupStatus}) expires ${e.expiresAt}.${warnings(e.warnings)}`,
   attestPlatform: (e) => `Platform backup ${e.backupId} attested by ${e.attestedBy}; expires ${e.expiresAt}.${warnings(e.warnings)}`,
   signOff: (s) => `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}.`,

@@ -28,6 +28,14 @@ export const evidenceSchemas = {
   prerequisites: z.object({ platform: platformEvidenceSchema }),
   backup: backupEvidenceSchema,
   integrity: verifyReportSchema,
+  recovery: z.object({
+    /** Whose key opened it: the project's recovery key (its escrow copy) or a break-glass recipient. */
+    keyKind: z.enum(['escrowed recovery key', 'break-glass key']),
+    recipient: z.string(),
+    plaintextSha256: z.string(),
+    bytes: z.number(),
+    checkedAt: z.string(),
+  }),
   log: z.object({ renderedAt: z.string() }),
   rehearsal: rehearsalReportSchema,
   'sign-off': z.object({ creator: signOffSchema, verifier: signOffSchema.optional() }),

@@ -14,6 +14,7 @@ export const ipcMethods = [
   'startBackup',
   'cancelBackup',
   'checkIntegrity',
+  'checkRecovery',
   'cancelCheck',
   'rehearse',
   'previewRestore',

@@ -6,6 +6,7 @@ import { platformAttestationSchema, platformCheckRequestSchema, platformEvidence
 import { connectionReportSchema, projectIdSchema, projectInputSchema, projectPatchSchema, projectViewSchema } from './project';
 import { restorePreviewSchema, restoreRecordSchema } from './restore';
 import { runViewSchema } from './runs';
+import { evidenceSchemas } from './evidence';
 import { settingsPatchSchema, settingsViewSchema } from './settings';
 import { signOffRequestSchema, signOffSchema } from './signoff';
 import { rehearsalReportSchema, rehearsalTargetSchema, verifyReportSchema } from './verify';
@@ -227,6 +228,15 @@ export const operations = {
     changesRun: true,
     activity: { lock: 'check', key: 'runId' },
     audit: ['verify.passed', 'verify.failed', 'verify.cancelled'],
+  },
+  checkRecovery: {
+    summary: 'prove the backup opens without this workstation: a full decryption with a key the operator brings (the escrowed recovery key or a break-glass key), never the keychain’s',
+    input: z.object({ runId, key: z.string().min(1).max(20_000) }).strict(),
+    output: evidenceSchemas.recovery,
+    cli: { command: 'recovery check', args: [runArg], flags: { key: { to: 'key', meta: 'KEY-FILE', read: 'text-file' } } },
+    changesRun: true,
+    activity: { lock: 'check', key: 'runId' },
+    audit: ['recovery.passed', 'recovery.failed'],
   },
   cancelCheck: {
     summary: 'cancel a running integrity check or rehearsal',

@@ -23,6 +23,7 @@ export const checklistItemViewSchema = z.discriminatedUnion('key', [
   itemView('prerequisites'),
   itemView('backup'),
   itemView('integrity'),
+  itemView('recovery'),
   itemView('log'),
   itemView('rehearsal'),
   itemView('sign-off'),

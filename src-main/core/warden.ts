@@ -19,6 +19,7 @@ import { SettingsStore } from './settings/settingsStore';
 import { RestoreStore } from './rollback/restoreStore';
 import { RollbackService } from './rollback/rollbackService';
 import { KeyEscrow } from './projects/keyEscrow';
+import { RecoveryCheck } from './integrity/recoveryCheck';
 
 /** The core, assembled once per process by a shell (Electron app, CLI, tests). */
 export interface Warden {
@@ -36,6 +37,7 @@ export interface Warden {
   restores: RestoreStore;
   rollback: RollbackService;
   keyEscrow: KeyEscrow;
+  recovery: RecoveryCheck;
   platform: PlatformService;
   signOffs: SignOffService;
   exports: ExportService;
@@ -85,6 +87,7 @@ export function openWarden(options: WardenOptions): Warden {
     integrity,
     rehearsal,
     restores,
+    recovery: new RecoveryCheck(deps),
     keyEscrow: new KeyEscrow({ db, vault, audit, projects, actor, dataDir: options.dataDir }),
     rollback: new RollbackService({ ...deps, restores, backups, integrity, rehearsal, signOffs, managementApiUrl: options.managementApiUrl }),
     platform: new PlatformService(deps, options.managementApiUrl),

@@ -203,6 +203,15 @@ describe('renderer end to end (Chromium, real core)', () => {
     // Integrity, then the restore rehearsal with its counts table and measured RTO.
     await item('Integrity verified').getByRole('button', { name: 'Run integrity check' }).click();
     await passed('Integrity verified');
+
+    // The backup opens without this workstation: the escrowed key file, chosen in the page, decrypts it in full.
+    const recovery = item('Backup opens without this workstation');
+    await recovery.locator('input[type=file]').setInputFiles(join(files.dir, 'escrow', 'Practice-production-recovery-key.txt'));
+    await passed('Backup opens without this workstation');
+    expect(await recovery.innerText()).toMatch(/Decrypted in full with the escrowed recovery key \(age1[0-9a-z]{58}\), not this keychain’s copy/);
+    expect(await page.content()).not.toContain('AGE-SECRET-KEY');
+    await recovery.scrollIntoViewIfNeeded();
+    await shot('03c-recovery-check.png');
     expect(await item('Integrity verified').innerText()).not.toContain('FAIL');
     // A rehearsal cancelled while it runs: the UI says so, the core removed what it made at once.
     await item('Restore rehearsed').getByRole('button', { name: 'Rehearse restore' }).click();
@@ -276,7 +285,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await notify.getByLabel('Where').fill('#db-migrations');
     await notify.getByRole('button', { name: 'Confirm sent' }).click();
     await passed('Team notified');
-    await page.getByText('7 of 7 items passed').waitFor();
+    await page.getByText('8 of 8 items passed').waitFor();
     expect(await page.getByRole('heading', { name: /e2e-baseline/ }).innerText()).toContain('succeeded');
     await page.evaluate('window.scrollTo(0, 0)');
     await shot('04-run-checklist.png');
@@ -289,7 +298,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await shot('05-history.png');
     await page.getByRole('button', { name: 'e2e-baseline' }).focus();
     await page.keyboard.press('Enter');
-    await page.getByText('7 of 7 items passed').waitFor();
+    await page.getByText('8 of 8 items passed').waitFor();
     expect(await page.evaluate('document.activeElement.id')).toBe('run-title');
     await page.keyboard.press('Shift+Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('← All runs');
@@ -381,7 +390,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

@@ -108,6 +108,10 @@ describe('backup-warden CLI: the whole job', () => {
     const runId = backup.runId as string;
     expect(backup.dumpFile).toBe(join(out, 'cli-baseline.dump.age'));
     expect(await json(['verify', runId])).toMatchObject({ ok: true });
+    // Opens without this keychain: a wrong key file is refused, the escrowed one decrypts it in full.
+    const notAKey = await cli(['recovery', 'check', runId, '--key', join(work.dir, 'escrow', '..', 'nope.txt')], { dataDir });
+    expect(notAKey).toMatchObject({ code: 2, stderr: expect.stringContaining('Cannot read the key file') });
+    expect(await json(['recovery', 'check', runId, '--key', escrowed.file as string])).toMatchObject({ keyKind: 'escrowed recovery key' });
     expect(await json(['rehearse', runId])).toMatchObject({ ok: true });
     const window = ['--window-start', new Date(Date.now() + 3_600_000).toISOString(), '--window-end', new Date(Date.now() + 7_200_000).toISOString()];
     await json(['platform', 'attest', runId, '--backup-id', 'daily-1', '--status', 'COMPLETED', '--inserted-at', new Date(Date.now() - 3_600_000).toISOString(), '--plan', 'pro', ...window, '--by', 'Alice Creator']);
@@ -199,7 +203,7 @@ describe('backup-warden demo', () => {
     const r = await cli(['demo', '--out', outDir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Practice run complete/);
-    expect(r.stdout).toMatch(/checklist +prerequisites=passed backup=passed integrity=passed log=passed rehearsal=passed sign-off=passed notify=passed/);
+    expect(r.stdout).toMatch(/checklist +prerequisites=passed backup=passed integrity=passed recovery=passed log=passed rehearsal=passed sign-off=passed notify=passed/);
     const log = /log +(\S+\.md)/.exec(r.stdout)![1]!;
     const verdict = sshVerify(log, join(outDir, 'docs/phase2/allowed_signers'));
     expect(verdict.stdout + verdict.stderr).toMatch(/Good "backup-warden-log" signature/);

@@ -1,4 +1,4 @@
-import { generateX25519Identity } from 'age-encryption';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -88,5 +88,16 @@ describe('recovery key escrow', () => {
     expect(await warden.keyEscrow.import(projectId, readFileSync(escrowFile, 'utf8'))).toEqual({ recipient: warden.projects.get(projectId).ageRecipient });
     expect((await warden.integrity.verify(backup.runId)).ok).toBe(true);
     expect(warden.audit.list().map((e) => e.action)).toEqual(expect.arrayContaining(['key.exported', 'key.imported']));
+  });
+
+  it('the checklist item "opens without this workstation" passes only with a key the operator brings that is among the recipients', async () => {
+    const breakGlass = await generateX25519Identity();
+    const backup = await warden.backups.run({ projectId, name: 'with-break-glass', extraRecipients: [await identityToRecipient(breakGlass)] }, { outputDir: out.dir });
+    await expect(warden.recovery.check(backup.runId, `# some other key\n${await generateX25519Identity()}\n`)).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining("None of the given keys is among the backup's recipients") });
+    expect(warden.runs.items(backup.runId).find((i) => i.key === 'recovery')).toMatchObject({ state: 'failed' });
+    await expect(warden.recovery.check(backup.runId, 'not a key')).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect(await warden.recovery.check(backup.runId, breakGlass)).toMatchObject({ keyKind: 'break-glass key', plaintextSha256: backup.manifest.files.dump.plaintextSha256 });
+    expect(warden.runs.items(backup.runId).find((i) => i.key === 'recovery')).toMatchObject({ state: 'passed' });
+    expect(JSON.stringify(warden.audit.list())).not.toContain(breakGlass);
   });
 });

@@ -17,6 +17,8 @@ let t: ReturnType<typeof openTestWarden>;
 const out = tempDir('bw-report-');
 let cluster: ScratchCluster;
 let projectId: string;
+// The escrow copy lives apart from what the export writes (those files are searched for secrets below).
+const safe = tempDir('bw-escrow-safe-');
 let runId: string;
 let webhook: string;
 const window = { start: '2026-11-25T18:00:00Z', end: '2026-11-25T22:00:00Z' };
@@ -40,12 +42,16 @@ beforeAll(async () => {
   const backup = await t.warden.backups.run({ projectId, name: 'pre-migration-baseline-2026-11-24', description: 'Baseline before the forum schema migration' }, { outputDir: out.dir });
   runId = backup.runId;
   expect((await t.warden.integrity.verify(runId)).ok).toBe(true);
+  // The backup opens without this workstation: checked with the escrowed key file's text.
+  const escrow = await t.warden.keyEscrow.export(projectId, safe.dir, 'identity-file');
+  expect(await t.warden.recovery.check(runId, readFileSync(escrow.file, 'utf8'))).toMatchObject({ keyKind: 'escrowed recovery key' });
   expect((await t.warden.rehearsal.rehearse(runId)).ok).toBe(true);
 });
 
 afterAll(async () => {
   t.close();
   out.cleanup();
+  safe.cleanup();
   await api.close();
   await cluster?.stop();
 });
@@ -120,7 +126,8 @@ describe('signed export', () => {
     expect(md).toContain('Baseline before the forum schema migration.');
     expect(md).toMatch(/\| Created by \| Alice Operator \| \S+ \| \d{4}-/);
     expect(md).toMatch(/\| Verified by \| Bob Reviewer \| bob \| \d{4}-/);
-    expect(md).toMatch(/\| 7 \| Team notified \| PENDING \|/);
+    expect(md).toMatch(/\| 4 \| Backup opens without this workstation \| PASSED \|/);
+    expect(md).toMatch(/\| 8 \| Team notified \| PENDING \|/);
     // The guide's rollback plan: point, cost, both paths, who decides.
     const plan = md.slice(md.indexOf('## Rollback Plan'), md.indexOf('## Notes'));
     expect(plan).toContain('- Restoration will lose any data created after the backup timestamp');
@@ -172,7 +179,7 @@ describe('signed export', () => {
     expect(body.text).toContain('Created by Alice Operator, verified by Bob Reviewer');
     expect(t.warden.runs.items(runId).find((i) => i.key === 'notify')!.state).toBe('passed');
     // Every item green: the run is complete.
-    expect(t.warden.runs.items(runId).map((i) => i.state)).toEqual(Array(7).fill('passed'));
+    expect(t.warden.runs.items(runId).map((i) => i.state)).toEqual(Array(8).fill('passed'));
     expect(t.warden.runs.get(runId)).toMatchObject({ status: 'succeeded', finished_at: expect.any(String) });
   });
 

@@ -9,6 +9,7 @@ import { IntegrityPanel } from './run/IntegrityPanel';
 import { LogPanel } from './run/LogPanel';
 import { NotifyPanel } from './run/NotifyPanel';
 import { PlatformPanel } from './run/PlatformPanel';
+import { RecoveryPanel } from './run/RecoveryPanel';
 import { RehearsalPanel } from './run/RehearsalPanel';
 import { RollbackPanel } from './run/RollbackPanel';
 import { SignOffPanel } from './run/SignOffPanel';
@@ -22,6 +23,8 @@ function ItemPanel({ run, project, item }: { run: RunView; project: ProjectView;
       return <BackupEvidence run={run} project={project} item={item} />;
     case 'integrity':
       return <IntegrityPanel run={run} project={project} item={item} />;
+    case 'recovery':
+      return <RecoveryPanel run={run} project={project} item={item} />;
     case 'log':
       return <LogPanel run={run} project={project} item={item} />;
     case 'rehearsal':
