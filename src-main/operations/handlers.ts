@@ -83,7 +83,8 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     checkRecovery: ({ runId, key }, { signal }) => warden.recovery.check(runId, key, signal),
     cancelCheck: ({ runId }, call) => call.cancel('check', runId),
     previewRestore: ({ runId, targetProjectId }, { signal }) => warden.rollback.preview(runId, targetProjectId, signal),
-    restore: ({ runId, ...request }, { signal, identities }) => warden.rollback.restore(runId, request, { signal, identities }),
+    // Each phase (safety backup, restoring, verifying) shows in the run view as it begins.
+    restore: ({ runId, ...request }, { signal, identities }) => warden.rollback.restore(runId, request, { signal, identities, onPhase: () => shell.emit('runChanged', { runId }) }),
     restorePlatform: ({ runId, ...request }) => warden.rollback.restorePlatform(runId, request),
     cancelRestore: ({ targetProjectId }, call) => call.cancel('restore', targetProjectId),
     checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),

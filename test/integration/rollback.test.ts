@@ -133,13 +133,17 @@ describe('rollback (guarded restore)', () => {
   });
 
   it('from the app: Cancel stops a running restore (cancelRestore), the same way', async () => {
-    const dispatch = createIpcRouter(createHandlers(warden, { pickFolder: async () => null, emit: () => undefined }), () => true);
+    const announced: string[] = [];
+    const dispatch = createIpcRouter(createHandlers(warden, { pickFolder: async () => null, emit: (event, payload) => event === 'runChanged' && (payload as { runId: string }).runId === runId && void announced.push(warden.restores.list(runId).at(-1)!.phase) }), () => true);
     const restoring = dispatch('restore', { runId, targetProjectId: targetId, confirmDatabase: 'rollback_prod', confirmedBy: 'Bob Verifier' }, 'app://warden/');
     await until(() => findProcesses('pg_restore').some((p) => p.argv.some((a) => a.includes('rollback_prod'))));
     expect(await dispatch('cancelRestore', { targetProjectId: targetId }, 'app://warden/')).toEqual({ ok: true, value: true });
     expect(await restoring).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     expect(warden.restores.list(runId).at(-1)).toMatchObject({ state: 'partially-restored' });
     expect(decryptedDirs()).toEqual([]);
+    // The run view was told as each phase began: it shows where the restore is.
+    expect(announced.slice(0, 2)).toEqual(['safety-backup', 'restoring']);
+    expect(announced.at(-1)).toBe('done');
   });
 
   it('from the command line: preview, Ctrl-C during the restore (exit 130, nothing decrypted or secret left), then a rollback that verifies', async () => {

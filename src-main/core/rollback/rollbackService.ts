@@ -70,7 +70,7 @@ export class RollbackService {
     };
   }
 
-  async restore(runId: string, request: RestoreRequest, options: { signal?: AbortSignal; identities?: string[] } = {}): Promise<RestoreRecord> {
+  async restore(runId: string, request: RestoreRequest, options: { signal?: AbortSignal; identities?: string[]; onPhase?: (phase: RestoreRecord['phase']) => void } = {}): Promise<RestoreRecord> {
     const { audit, projects, restores, actor } = this.deps;
     const backup = this.verifiedBackup(runId);
     const project = projects.get(request.targetProjectId);
@@ -91,8 +91,10 @@ export class RollbackService {
     try {
       safety = await this.safetyBackup(project.id, dirname(backup.path), options.signal);
       restores.update(id, { safetyRunId: safety.runId, safetyFile: safety.file, phase: (phase = 'restoring') });
+      options.onPhase?.(phase);
       const restored = await this.deps.rehearsal.restoreTo(runId, { targetProjectId: project.id, confirmDatabase: request.confirmDatabase, clean: true }, options);
       restores.update(id, { phase: (phase = 'verifying') });
+      options.onPhase?.(phase);
       const facts = await countRestored(await projects.target(project.id), [...backup.manifest.dump.excludedSchemas], options.signal);
       const diff = diffTables(backup.manifest.tables, facts);
       const mismatches = [
