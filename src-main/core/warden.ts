@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AuditTrail } from './audit/auditTrail';
 import { BackupService } from './backup/backupService';
 import { openDatabase } from './db/database';
+import { removeOrphanedPassfiles } from './pg/libpqEnv';
 import { PlatformService } from './platform/platformService';
 import { ProjectService } from './projects/projectService';
 import { RehearsalService } from './rehearse/rehearsalService';
@@ -67,6 +68,9 @@ export function openWarden(options: WardenOptions): Warden {
   const activities = new ActivityStore({ db, audit, runs, restores, actor });
   // Whatever a crashed or killed process left running is found and cleaned up before anything else.
   const recovered = activities.recover();
+  // A passfile (with a production password) a killed process left in the temp folder does not outlive the next start.
+  const orphaned = removeOrphanedPassfiles();
+  if (orphaned.length) audit.append({ actor, action: 'secret.leftover-removed', details: { removed: orphaned } });
   const artifacts = new ArtifactStore(db);
   const deps = { db, audit, projects, runs, activities, artifacts, actor };
   const signOffs = new SignOffService(deps);

@@ -90,6 +90,13 @@ describe('interrupted work', () => {
       const actions = w.audit.list({ runId }).map((e) => e.action);
       expect([actions[0], actions.at(-1)]).toEqual(['backup.started', 'backup.interrupted']);
       expect(w.audit.verify().ok).toBe(true);
+      // The passfile (the production password) the killed process left in its temp folder is removed by
+      // the next start there, and that is on record.
+      const leftover = () => readdirSync(childTmp).filter((d) => d.startsWith(`bw-pass-${child.pid}-`));
+      expect(leftover()).toHaveLength(1);
+      expect((await runCli(['runs', 'list'], { dataDir, env })).code).toBe(0);
+      expect(leftover()).toEqual([]);
+      expect(w.audit.list().at(-1)).toMatchObject({ action: 'secret.leftover-removed', details: { removed: [expect.stringContaining(`bw-pass-${child.pid}-`)] } });
       // pg_dump did not outlive its parent.
       await until('pg_dump to exit', () => findProcesses('pg_dump').every((p) => !p.argv.includes(String(cluster.target.port))), 10_000);
       // And the same name can be used again.

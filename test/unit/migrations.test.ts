@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, schemaVersion } from '../../src-main/core/db/database';
@@ -14,6 +15,23 @@ const tables = (db: Database.Database) =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
 
 describe('migrations', () => {
+  it('creates the database and its WAL readable by this account only, whatever the umask, and tightens an older file', () => {
+    const before = process.umask(0o022);
+    try {
+      const file = join(dir, 'private.sqlite');
+      const db = openDatabase(file);
+      db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run('k', 'v');
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) expect([f, statSync(f).mode & 0o777]).toEqual([f, 0o600]);
+      db.close();
+      const old = join(dir, 'old.sqlite');
+      writeFileSync(old, '', { mode: 0o644 });
+      openDatabase(old).close();
+      expect(statSync(old).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(before);
+    }
+  });
+
   it('creates the schema at the latest version and is idempotent on reopen', () => {
     const file = join(dir, 'a.sqlite');
     const db = openDatabase(file);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WardenError } from '../errors';
 import { migrations as releasedMigrations, type Migration } from './migrations';
@@ -8,7 +8,12 @@ export type Db = Database.Database;
 
 /** Opens (creating if needed) the app database and brings its schema up to date. */
 export function openDatabase(file: string, migrations: readonly Migration[] = releasedMigrations): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Readable by this account only, whatever the umask: SQLite gives its -wal and -shm files the same mode.
+    closeSync(openSync(file, 'a', 0o600));
+    if (process.platform !== 'win32') chmodSync(file, 0o600);
+  }
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WardenError } from '../errors';
+import { currentProcess, isAlive } from '../runs/processIdentity';
 import { systemCaFile, type PgTarget } from './connect';
 
 const escapeField = (value: string): string => value.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
@@ -33,7 +34,7 @@ export async function withLibpqEnv<T>(target: PgTarget, libpqMajor: number, fn: 
   }
   if (target.password !== null && libpqMajor >= 16) env.PGREQUIREAUTH = 'scram-sha-256';
   if (target.password === null && !(verifies && target.sslRootCert)) return fn(env);
-  const dir = mkdtempSync(join(tmpdir(), 'bw-pass-'));
+  const dir = mkdtempSync(join(tmpdir(), passDirPrefix()));
   try {
     if (verifies && target.sslRootCert) {
       env.PGSSLROOTCERT = join(dir, 'root.crt');
@@ -49,4 +50,30 @@ export async function withLibpqEnv<T>(target: PgTarget, libpqMajor: number, fn: 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// The folder holding a passfile is named after the process that made it (pid and kernel start time),
+// so that one a crash or kill -9 left behind is found and removed by the next start on this machine.
+const PASS_DIR = /^bw-pass-(\d+)-(\w+)-/;
+function passDirPrefix(): string {
+  const me = currentProcess();
+  return `bw-pass-${me.pid}-${me.start ?? 'x'}-`;
+}
+
+/** Removes passfile folders whose process is gone; returns what it removed. */
+export function removeOrphanedPassfiles(): string[] {
+  const removed: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(tmpdir());
+  } catch {
+    return removed;
+  }
+  for (const name of entries) {
+    const m = PASS_DIR.exec(name);
+    if (!m || isAlive({ pid: Number(m[1]), host: hostname(), start: m[2] === 'x' ? null : m[2]! })) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    removed.push(join(tmpdir(), name));
+  }
+  return removed;
 }
