@@ -5,6 +5,7 @@ import type { ProjectView } from '../../contract/project';
 import type { SignOff } from '../../contract/signoff';
 import type { RehearsalReport, VerifyReport } from '../../contract/verify';
 import type { ChecklistItem, RunRow } from '../runs/runStore';
+import { markdownText } from '../util/inertText';
 
 /** Everything the log states, gathered from recorded evidence only. */
 export interface LogData {
@@ -27,7 +28,7 @@ export const suggestedLogPath = (date: string): string => `docs/phase2/${logFile
 
 const num = (n: number) => n.toLocaleString('en-US');
 const tick = (ok: boolean) => (ok ? '[x]' : '[ ]');
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (text: string) => markdownText(text);
 const stateWord: Record<ChecklistItem['state'], string> = { passed: 'PASSED', partial: 'PARTIAL', failed: 'FAILED', pending: 'PENDING', running: 'IN PROGRESS', skipped: 'SKIPPED' };
 
 /** The seed's backup log template (Backup Information, Verification, Purpose, Retention, Notes, Sign-off), filled in. */
@@ -87,7 +88,7 @@ export function renderLogMarkdown(d: LogData): string {
   lines.push('');
 
   lines.push('## Purpose', '');
-  lines.push(`${d.run.description || `Pre-migration baseline of ${d.project.name}`}. Backup "${m.name}" is the restore point if the migration has to be rolled back.`, '');
+  lines.push(`${d.run.description ? markdownText(d.run.description) : `Pre-migration baseline of ${d.project.name}`}. Backup "${m.name}" is the restore point if the migration has to be rolled back.`, '');
 
   lines.push('## Retention', '');
   if (d.platform) {
@@ -124,9 +125,9 @@ export function renderLogMarkdown(d: LogData): string {
 
   lines.push('## Notes', '');
   const notes = [
-    ...d.items.filter((i) => i.note).map((i) => `${i.title}: ${i.note}`),
-    ...d.signOffs.filter((s) => s.overrideReason).map((s) => `Override by ${s.name} (${s.role}): ${s.overrideReason}`),
-    ...(d.platform?.note ? [`Platform backup attested by ${d.platform.attestedBy}: ${d.platform.note}`] : []),
+    ...d.items.filter((i) => i.note).map((i) => `${i.title}: ${markdownText(i.note!)}`),
+    ...d.signOffs.filter((s) => s.overrideReason).map((s) => `Override by ${markdownText(s.name)} (${s.role}): ${markdownText(s.overrideReason!)}`),
+    ...(d.platform?.note ? [`Platform backup attested by ${markdownText(d.platform.attestedBy ?? '')}: ${markdownText(d.platform.note)}`] : []),
     `Backup took ${(m.timings.totalMs / 1000).toFixed(1)} s; the integrity check ${(v.durationMs / 1000).toFixed(1)} s; the rehearsal ${(r.timings.totalMs / 1000).toFixed(1)} s.`,
     ...(d.auditHead ? [`Audit trail head when this log was made: entry ${d.auditHead.seq}, hash ${d.auditHead.hash}. Check that the trail still holds it: \`backup-warden audit verify --head ${d.auditHead.seq}:${d.auditHead.hash}\`.`] : []),
   ];

@@ -5,6 +5,7 @@ import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { redact } from '../util/redact';
 import type { SignOffService } from '../signoff/signoffService';
+import { slackText } from '../util/inertText';
 
 /** Tells the team the backup is verified and signed: through the project's webhook, or as a message to paste. */
 export class NotifyService {
@@ -33,7 +34,8 @@ export class NotifyService {
     const run = runs.get(runId);
     const url = await projects.notifyWebhook(run.project_id);
     if (!url) throw new WardenError('NOT_FOUND', 'This project has no notification webhook. Add one in the project settings, or copy the message and confirm that you sent it.');
-    const text = this.message(runId);
+    // The webhook renders Slack formatting: names and text from people stay text (no <!channel>, no links).
+    const text = slackText(this.message(runId));
     let status: number;
     try {
       const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }), signal: AbortSignal.timeout(15_000) });
