@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditToCsv, auditToJson } from '../../src-main/core/audit/auditExport';
@@ -140,6 +140,21 @@ describe('signed export', () => {
     expect(t.warden.audit.verifyAgainst({ seq: Number(seq), hash: hash! })).toMatchObject({ ok: true });
     expect(t.warden.audit.verifyAgainst({ seq: Number(seq), hash: '0'.repeat(64) })).toMatchObject({ ok: false, reason: expect.stringContaining('the trail was rewritten') });
     for (const placeholder of ['undefined', 'null', 'NaN', 'TODO', 'TBD', '{{', '[object Object]']) expect(md).not.toContain(placeholder);
+  });
+
+  it('writes the log 0644 (it is meant for a repository) into real folders only: a symlinked docs folder is refused, nothing is written through it', async () => {
+    for (const f of [exported.markdownFile, ...exported.signatureFiles, exported.allowedSignersFile]) expect([f, statSync(f).mode & 0o777]).toEqual([f, 0o644]);
+    expect(statSync(join(out.dir, 'docs', 'phase2')).mode & 0o777).toBe(0o755);
+    const elsewhere = tempDir('bw-elsewhere-');
+    const repo = tempDir('bw-repo-');
+    try {
+      symlinkSync(elsewhere.dir, join(repo.dir, 'docs'));
+      await expect(t.warden.exports.export(runId, repo.dir)).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining(`${join(repo.dir, 'docs')} is a symbolic link`) });
+      expect(readdirSync(elsewhere.dir)).toEqual([]);
+    } finally {
+      elsewhere.cleanup();
+      repo.cleanup();
+    }
   });
 
   it('verifies with the system ssh-keygen -Y verify, and fails after a one-character edit', () => {

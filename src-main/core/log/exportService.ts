@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { PlatformEvidence } from '../../contract/platform';
 import type { RehearsalReport, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
@@ -62,12 +62,13 @@ export class ExportService {
     const markdownFile = join(folder, suggestedLogPath(data.generatedAt));
     const jsonFile = markdownFile.replace(/\.md$/, '.json');
     const allowedSignersFile = join(dirname(markdownFile), 'allowed_signers');
-    mkdirSync(dirname(markdownFile), { recursive: true });
-    writeFileAtomic(markdownFile, markdown);
-    writeFileAtomic(jsonFile, json);
-    writeFileAtomic(`${markdownFile}.sig`, signSshsig(markdown, identity.privateKey));
-    writeFileAtomic(`${jsonFile}.sig`, signSshsig(json, identity.privateKey));
-    if (!existsSync(allowedSignersFile)) writeFileAtomic(allowedSignersFile, identity.allowedSigners + '\n');
+    exportFolder(folder, dirname(markdownFile));
+    // Meant for the team's repository: readable by all, on purpose (nothing secret is in them).
+    writeFileAtomic(markdownFile, markdown, 0o644);
+    writeFileAtomic(jsonFile, json, 0o644);
+    writeFileAtomic(`${markdownFile}.sig`, signSshsig(markdown, identity.privateKey), 0o644);
+    writeFileAtomic(`${jsonFile}.sig`, signSshsig(json, identity.privateKey), 0o644);
+    if (!existsSync(allowedSignersFile)) writeFileAtomic(allowedSignersFile, identity.allowedSigners + '\n', 0o644);
     const markdownSha256 = createHash('sha256').update(markdown).digest('hex');
     const run = runs.get(runId);
     this.deps.artifacts.addLog(runId, markdownFile, markdown.length, markdownSha256);
@@ -110,5 +111,24 @@ export class ExportService {
       signOffs: signOffs.list(runId),
       auditHead: this.deps.audit.head(),
     };
+  }
+}
+
+/** Creates docs/phase2 under the chosen folder (0755, on purpose), refusing any part of it that is a symbolic link. */
+function exportFolder(root: string, dir: string): void {
+  let at = root;
+  for (const part of relative(root, dir).split(sep)) {
+    at = join(at, part);
+    let stat;
+    try {
+      stat = lstatSync(at);
+    } catch {
+      mkdirSync(at, { mode: 0o755 });
+      if (process.platform !== 'win32') chmodSync(at, 0o755);
+      continue;
+    }
+    if (stat.isSymbolicLink() || !stat.isDirectory()) {
+      throw new WardenError('FORBIDDEN', `${at} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: the log is written only into real folders under the one chosen. Remove it or choose another folder.`);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WardenError } from '../errors';
 
@@ -6,7 +6,8 @@ export const PARTIAL_SUFFIX = '.partial';
 
 /** Flushes a finished .partial file to disk and renames it into place; a file under its final name is always complete. */
 export function promotePartial(partial: string, final: string): void {
-  if (existsSync(final)) throw new WardenError('CONFLICT', `${final} already exists; Backup Warden never overwrites a backup. Choose another name.`);
+  // lstat, not exists: a link (even a dangling one) under the final name is refused like a file.
+  if (lexists(final)) throw new WardenError('CONFLICT', `${final} already exists; Backup Warden never overwrites a file it writes. Choose another name or folder.`);
   const fd = openSync(partial, 'r+');
   try {
     fsyncSync(fd);
@@ -17,11 +18,21 @@ export function promotePartial(partial: string, final: string): void {
   syncDirectory(dirname(final));
 }
 
-/** Writes a small file the same way: .partial, fsync, rename. */
-export function writeFileAtomic(final: string, data: string | Uint8Array): void {
+/** Writes a small file the same way: .partial, fsync, rename. 0600 unless the caller chooses (a log meant for a repository). */
+export function writeFileAtomic(final: string, data: string | Uint8Array, mode = 0o600): void {
   const partial = final + PARTIAL_SUFFIX;
-  writeFileSync(partial, data, { mode: 0o600, flag: 'wx' });
+  writeFileSync(partial, data, { mode, flag: 'wx' });
+  if (process.platform !== 'win32') chmodSync(partial, mode); // the mode as chosen, not as the umask leaves it
   promotePartial(partial, final);
+}
+
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Makes the rename itself durable. Not possible on every platform (Windows): best effort there. */
