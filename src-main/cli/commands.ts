@@ -78,11 +78,15 @@ const doors = Object.fromEntries(
 /** The commands only the command line has (contract/operations: cliOnlyCommands). */
 const cliOnly: Record<string, Command> = {
   'verify-signature': {
-    usage: 'verify-signature <file> [--sig FILE]',
-    options: { sig: { type: 'string' } },
+    usage: 'verify-signature <file> [--sig FILE] [--allowed-signers FILE]',
+    options: { sig: { type: 'string' }, 'allowed-signers': { type: 'string' } },
     positionals: 1,
     async run(w, [file], f, out) {
-      const v = w.exports.verifyExport(resolvePath(file!), typeof f.sig === 'string' ? f.sig : undefined);
+      // Trusts the allowed_signers beside the file, or the one the team keeps (--allowed-signers); never this database.
+      const v = w.exports.verifyExport(resolvePath(file!), {
+        signatureFile: typeof f.sig === 'string' ? resolvePath(f.sig) : undefined,
+        allowedSignersFile: typeof f['allowed-signers'] === 'string' ? resolvePath(f['allowed-signers']) : undefined,
+      });
       out.result(v, v.ok ? `Good signature (${v.fingerprint}).` : `BAD signature: ${v.reason}.`);
       return v.ok ? 0 : 1;
     },

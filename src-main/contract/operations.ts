@@ -469,7 +469,7 @@ export type Operations = typeof operations;
 /** Commands only the command line has, and why the app does not need them. */
 export const cliOnlyCommands = {
   demo: { summary: 'practice run on an embedded database, no credentials needed', why: 'the practice run for evaluating the tool; the app works on real profiles' },
-  'verify-signature': { summary: 'check an exported log against its .sig', why: 'the app verifies each export as it writes it; an auditor checks files later from a shell' },
+  'verify-signature': { summary: 'check an exported log against its .sig with the keys of an allowed_signers file (beside it, or the team’s), never a key from the database', why: 'the app verifies each export as it writes it; an auditor checks files later from a shell' },
 } as const;
 
 /** The help line of a CLI command, from the catalog. */

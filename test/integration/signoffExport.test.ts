@@ -1,8 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditToCsv, auditToJson } from '../../src-main/core/audit/auditExport';
+import { openDatabase } from '../../src-main/core/db/database';
+import { openSshPublicKey, signSshsig } from '../../src-main/core/log/sshsig';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { practiceProject } from '../helpers/practice';
@@ -184,6 +187,30 @@ describe('signed export', () => {
       expect(t.warden.exports.verifyExport(exported.markdownFile).ok).toBe(false);
     } finally {
       writeFileSync(`${exported.markdownFile}.sig`, sig);
+    }
+  });
+
+  it('in-app verification trusts the allowed_signers file, not the database: a swapped public key does not make a forged log pass', () => {
+    const attacker = generateKeyPairSync('ed25519');
+    const original = readFileSync(exported.markdownFile);
+    const forged = Buffer.from(original.toString('utf8').replace('31 in public', '32 in public'));
+    const forgedFile = join(dirname(exported.markdownFile), 'forged.md');
+    writeFileSync(forgedFile, forged);
+    writeFileSync(`${forgedFile}.sig`, signSshsig(forged, attacker.privateKey));
+    // One SQLite UPDATE puts the attacker's public key where the installation's was.
+    const db = openDatabase(join(t.dataDir, 'warden.sqlite'));
+    db.prepare(`UPDATE settings SET value = ? WHERE key = 'log-signing.public-key'`).run(openSshPublicKey(attacker.publicKey));
+    db.close();
+    try {
+      expect(t.warden.exports.verifyExport(forgedFile)).toMatchObject({ ok: false, reason: expect.stringContaining('does not name') });
+      expect(t.warden.exports.verifyExport(exported.markdownFile)).toEqual({ ok: true, fingerprint: exported.fingerprint });
+      // The team's own allowed_signers, kept elsewhere, decides the same.
+      const teamCopy = join(out.dir, 'team-allowed-signers');
+      writeFileSync(teamCopy, readFileSync(exported.allowedSignersFile));
+      expect(t.warden.exports.verifyExport(forgedFile, { allowedSignersFile: teamCopy }).ok).toBe(false);
+    } finally {
+      rmSync(forgedFile, { force: true });
+      rmSync(`${forgedFile}.sig`, { force: true });
     }
   });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { PlatformEvidence } from '../../contract/platform';
@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../util/atomicFile';
 import { renderLogJson, renderLogMarkdown, suggestedLogPath, type LogData } from './backupLog';
 import type { SignOffService } from '../signoff/signoffService';
 import type { SigningKeyStore } from './signingKey';
-import { signSshsig, verifySshsig, type SshsigVerdict } from './sshsig';
+import { LOG_NAMESPACE, parseOpenSshPublicKey, signSshsig, verifySshsig, type SshsigVerdict } from './sshsig';
 
 export interface ExportResult {
   markdownFile: string;
@@ -76,15 +76,26 @@ export class ExportService {
     return { markdownFile, jsonFile, signatureFiles: [`${markdownFile}.sig`, `${jsonFile}.sig`], allowedSignersFile, fingerprint: identity.fingerprint, markdownSha256 };
   }
 
-  /** Checks an exported file against its .sig with this installation's signing key. */
-  verifyExport(file: string, signatureFile = `${file}.sig`): SshsigVerdict {
-    const trusted = this.deps.signingKey.publicKey();
-    if (!trusted) return { ok: false, reason: 'this installation has not signed any log yet, so it has no key to check against' };
+  /**
+   * Checks an exported file against its .sig with the keys an allowed_signers file names for the log's
+   * namespace — the one shipped beside the export, or one the team keeps — never a key read from this
+   * database (which anyone who can edit it could swap).
+   */
+  verifyExport(file: string, options: { signatureFile?: string; allowedSignersFile?: string } = {}): SshsigVerdict {
+    const signatureFile = options.signatureFile ?? `${file}.sig`;
+    const allowedSignersFile = options.allowedSignersFile ?? join(dirname(file), 'allowed_signers');
+    let message: Buffer;
+    let signature: string;
+    let signers: string;
     try {
-      return verifySshsig(readFileSync(file), readFileSync(signatureFile, 'utf8'), trusted.key);
+      [message, signature, signers] = [readFileSync(file), readFileSync(signatureFile, 'utf8'), readFileSync(allowedSignersFile, 'utf8')];
     } catch (error) {
       return { ok: false, reason: `cannot read ${(error as NodeJS.ErrnoException).path ?? file}` };
     }
+    const keys = trustedKeys(signers);
+    if (!keys.length) return { ok: false, reason: `${allowedSignersFile} names no key for the ${LOG_NAMESPACE} namespace` };
+    const verdicts = keys.map((key) => verifySshsig(message, signature, key));
+    return verdicts.find((v) => v.ok) ?? verdicts.find((v) => !v.ok && !v.reason.startsWith('signed with a key')) ?? { ok: false, reason: `signed with a key that ${allowedSignersFile} does not name` };
   }
 
   private collect(runId: string): LogData {
@@ -131,4 +142,20 @@ function exportFolder(root: string, dir: string): void {
       throw new WardenError('FORBIDDEN', `${at} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: the log is written only into real folders under the one chosen. Remove it or choose another folder.`);
     }
   }
+}
+
+/** The keys of an allowed_signers file that may sign logs: lines without a namespaces option, or naming ours. */
+function trustedKeys(text: string): KeyObject[] {
+  const keys: KeyObject[] = [];
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (!line || line.startsWith('#')) continue;
+    const namespaces = /namespaces="([^"]*)"/.exec(line)?.[1];
+    if (namespaces !== undefined && !namespaces.split(',').includes(LOG_NAMESPACE)) continue;
+    try {
+      keys.push(parseOpenSshPublicKey(line));
+    } catch {
+      // not an Ed25519 key line: not one of ours
+    }
+  }
+  return keys;
 }
