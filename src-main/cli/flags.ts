@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { CliDoor, CliField } from '../contract/operations';
 import { WardenError } from '../core/errors';
 import { describeIssues } from '../core/util/validation';
+import { identitiesIn } from '../core/crypto/identityText';
 
 // CLI flags from the catalog: each flag names the input field it fills, and that field's schema says
 // how to read the text (a number, a repeatable list, a switch, "none" for null). The whole input is then
@@ -184,7 +185,7 @@ function readIdentities(file: string): string[] {
   } catch (error) {
     throw new WardenError('VALIDATION', `Cannot read the identity file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}). Give the path of an age key file.`);
   }
-  const identities = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('AGE-SECRET-KEY-'));
+  const identities = identitiesIn(text);
   if (!identities.length) throw new WardenError('VALIDATION', `${file} holds no age identity (a line starting with AGE-SECRET-KEY-).`);
   return identities;
 }

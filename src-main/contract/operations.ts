@@ -109,6 +109,16 @@ const windowFlags = (to: 'request' | 'attestation') =>
     'window-end': { to: `${to}.migrationWindow.end`, meta: 'ISO' },
   }) as const satisfies Record<string, CliField>;
 
+/** A production restore's second person: the run's verifier by name, or an override with its reason. */
+const secondPerson = {
+  confirmedBy: z.string().trim().min(2).max(120).optional(),
+  overrideReason: z.string().trim().min(10, 'must say why, in at least 10 characters').max(2000).optional(),
+};
+const secondPersonFlags = {
+  'confirmed-by': { to: 'confirmedBy', meta: '"VERIFIER NAME"' },
+  override: { to: 'overrideReason', meta: '"REASON"' },
+} as const satisfies Record<string, CliField>;
+
 export const operations = {
   listProjects: { summary: 'list the project profiles', input: none, output: z.array(projectViewSchema), cli: { command: 'project list' } },
   getProject: { summary: 'show one project profile (secrets only as "stored in keychain")', input: byId, output: projectViewSchema, cli: { command: 'project show', args: [projectArg('id')] } },
@@ -277,8 +287,7 @@ export const operations = {
         runId,
         targetProjectId: projectIdSchema,
         confirmDatabase: z.string().max(200),
-        confirmedBy: z.string().trim().min(2).max(120).optional(),
-        overrideReason: z.string().trim().min(10, 'must say why, in at least 10 characters').max(2000).optional(),
+        ...secondPerson,
       })
       .strict(),
     output: restoreRecordSchema,
@@ -288,8 +297,7 @@ export const operations = {
       flags: {
         target: { to: 'targetProjectId', meta: 'PROJECT', project: true },
         'confirm-database': { to: 'confirmDatabase', meta: 'DATABASE' },
-        'confirmed-by': { to: 'confirmedBy', meta: '"VERIFIER NAME"' },
-        override: { to: 'overrideReason', meta: '"REASON"' },
+        ...secondPersonFlags,
         identity: { to: 'identities', meta: 'FILE', read: 'identity-file', call: true },
       },
     },
@@ -303,15 +311,14 @@ export const operations = {
       .object({
         runId,
         confirmRef: z.string().max(40),
-        confirmedBy: z.string().trim().min(2).max(120).optional(),
-        overrideReason: z.string().trim().min(10, 'must say why, in at least 10 characters').max(2000).optional(),
+        ...secondPerson,
       })
       .strict(),
     output: z.object({ ref: z.string(), recoveryTime: z.string(), requestedAt: z.string() }),
     cli: {
       command: 'restore platform',
       args: [runArg],
-      flags: { 'confirm-ref': { to: 'confirmRef', meta: 'REF' }, 'confirmed-by': { to: 'confirmedBy', meta: '"VERIFIER NAME"' }, override: { to: 'overrideReason', meta: '"REASON"' } },
+      flags: { 'confirm-ref': { to: 'confirmRef', meta: 'REF' }, ...secondPersonFlags },
     },
     changesRun: true,
     audit: ['pitr.refused', 'pitr.requested', 'pitr.started', 'pitr.failed'],

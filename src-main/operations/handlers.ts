@@ -117,10 +117,12 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
       return { file, entries };
     },
     lookupSupabase: ({ ref, token, projectId }) => warden.platform.lookup(ref, { token, projectId }),
-    getSettings: async () => ({ ...warden.settings.get(), detected: await detectPgTools([warden.settings.get().pgToolsDir].filter((d): d is string => d !== null)) }),
-    updateSettings: async (patch) => {
-      const settings = warden.settings.update(patch);
-      return { ...settings, detected: await detectPgTools([settings.pgToolsDir].filter((d): d is string => d !== null)) };
-    },
+    getSettings: () => settingsView(warden.settings.get()),
+    updateSettings: (patch) => settingsView(warden.settings.update(patch)),
   };
+}
+
+/** The settings with every PostgreSQL installation found, the tools folder first. */
+async function settingsView(settings: { pgToolsDir: string | null }) {
+  return { ...settings, detected: await detectPgTools(settings.pgToolsDir ? [settings.pgToolsDir] : []) };
 }

@@ -103,7 +103,7 @@ export class BackupService {
       const target = await projects.target(project.id);
       const key = await projects.backupKey(project.id);
       const recipients = [...new Set([key.recipient, ...project.extraRecipients, ...request.extraRecipients])];
-      if (recipients.length === 1 && onlyThisKeychain(project, request)) log('backup.single-key-acknowledged', { recipient: key.recipient });
+      if (onlyThisKeychain(project, request)) log('backup.single-key-acknowledged', { recipient: key.recipient });
       const manifest = await this.backup({ target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now });
       const full: Manifest = {
         ...manifest,

@@ -193,6 +193,14 @@ const ARCHIVE_CHECKS = [
   ['expected-tables', 'Every expected table is in the backup'],
 ] as const;
 
+/** The checks that speak for the backup file itself, whatever the project's expected-table list says. */
+export const FILE_CHECK_KEYS: ReadonlySet<string> = new Set([
+  'file-present',
+  'manifest-match',
+  ...PASS_CHECKS.map(([key]) => key),
+  ...ARCHIVE_CHECKS.map(([key]) => key).filter((key) => key !== 'table-count' && key !== 'expected-tables'),
+]);
+
 function manifestMatches(dumpPath: string, manifest: Manifest): [boolean, string] {
   const file = join(dirname(dumpPath), manifest.files.dump.file.replace(/\.dump\.age$/, '.manifest.json'));
   try {

@@ -8,6 +8,7 @@ import type { ProjectService } from '../projects/projectService';
 import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { redact, registerSecret } from '../util/redact';
+import { identitiesIn } from '../crypto/identityText';
 
 /**
  * "The backup opens without this workstation": a full, authenticated decryption of the backup with a key
@@ -21,7 +22,7 @@ export class RecoveryCheck {
     const { audit, runs, actor } = this.deps;
     const backup = this.deps.artifacts.backup(runId);
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: backup.projectId, runId, details });
-    const identities = keyText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('AGE-SECRET-KEY-'));
+    const identities = identitiesIn(keyText);
     if (!identities.length) throw new WardenError('VALIDATION', 'No age identity in what was given: choose the recovery key file (or a break-glass key file), with a line starting with AGE-SECRET-KEY-1.');
     for (const i of identities) registerSecret(i);
     const recipients = await Promise.all(identities.map((i) => identityToRecipient(i).catch(() => null)));

@@ -63,12 +63,8 @@ export async function findPgToolDirs(tool: string, dirs: readonly string[] = can
 export async function choosePgTool(tool: string, options: { minMajor?: number; dir?: string; prefer?: readonly string[] } = {}): Promise<PgToolDir & { path: string }> {
   const minMajor = options.minMajor ?? 0;
   const prefer = options.dir ? [] : (options.prefer ?? []);
-  for (const dir of prefer) {
-    const [own] = await findPgToolDirs(tool, [dir]);
-    if (own && own.major >= minMajor) return { ...own, path: join(own.dir, tool + EXE) };
-  }
   const all = await findPgToolDirs(tool, options.dir ? [options.dir] : [...prefer, ...candidateDirs()]);
-  const fit = all.find((d) => d.major >= minMajor);
+  const fit = pick(all, minMajor, prefer);
   if (fit) return { ...fit, path: join(fit.dir, tool + EXE) };
   const seen = all.length ? `found ${all.map((d) => `${d.version} in ${d.dir}`).join(', ')}` : 'none found';
   throw new WardenError('TOOL_MISSING', `${tool} ${minMajor ? `version ${minMajor} or newer ` : ''}is required (${seen}). ${installAdvice(tool, minMajor)}`);
@@ -81,7 +77,8 @@ export async function choosePgTool(tool: string, options: { minMajor?: number; d
 export async function toolsFor(serverMajor: number, prefer: readonly string[] = []): Promise<{ tools: { tool: string; version: string | null; dir: string | null; usable: boolean }[]; advice: string | null }> {
   const tools = await Promise.all(
     ['pg_dump', 'pg_restore', 'initdb'].map(async (tool) => {
-      const best = await choosePgTool(tool, { minMajor: serverMajor, prefer }).catch(async () => (await findPgToolDirs(tool, [...prefer, ...candidateDirs()]))[0]);
+      const all = await findPgToolDirs(tool, [...prefer, ...candidateDirs()]);
+      const best = pick(all, serverMajor, prefer) ?? all[0];
       return { tool, version: best?.version ?? null, dir: best?.dir ?? null, usable: best !== undefined && best.major >= serverMajor };
     }),
   );
@@ -96,6 +93,15 @@ export async function toolsFor(serverMajor: number, prefer: readonly string[] = 
       `The server runs PostgreSQL ${serverMajor}: backup and rehearsal need ${serverMajor} or newer of ${names}. ` +
       [client ? installAdvice(client.tool, serverMajor) : '', server ? installAdvice(server.tool, serverMajor) : ''].filter(Boolean).join(' '),
   };
+}
+
+/** Among installations found (one discovery pass): the first preferred folder's that fits, else the highest major ≥ minMajor. */
+function pick(found: readonly PgToolDir[], minMajor: number, prefer: readonly string[]): PgToolDir | undefined {
+  for (const dir of prefer) {
+    const own = found.find((d) => d.dir === dir);
+    if (own && own.major >= minMajor) return own;
+  }
+  return found.find((d) => d.major >= minMajor);
 }
 
 /** Every installation of the tools Backup Warden runs, found in `prefer` and by discovery, newest first. */

@@ -7,6 +7,7 @@ import { WardenError } from '../errors';
 import { registerSecret } from '../util/redact';
 import { secretRef, type SecretStore } from '../vault/vault';
 import type { ProjectService } from './projectService';
+import { identitiesIn } from '../crypto/identityText';
 
 const IDENTITY = /^AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}$/;
 
@@ -49,7 +50,7 @@ export class KeyEscrow {
   async import(projectId: string, text: string): Promise<{ recipient: string }> {
     const { projects, vault, audit, actor, db } = this.deps;
     const project = projects.get(projectId);
-    const identity = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.startsWith('AGE-SECRET-KEY-'));
+    const [identity] = identitiesIn(text);
     if (!identity || !IDENTITY.test(identity)) throw new WardenError('VALIDATION', 'No age identity found: give the recovery key file (a line starting with AGE-SECRET-KEY-1).');
     registerSecret(identity);
     const recipient = await identityToRecipient(identity).catch(() => {

@@ -3,7 +3,7 @@ import type { RestorePreview, RestoreRecord } from '../../contract/restore';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { BackupService } from '../backup/backupService';
 import { cancelledError, WardenError } from '../errors';
-import type { IntegrityService } from '../integrity/integrityService';
+import { FILE_CHECK_KEYS, type IntegrityService } from '../integrity/integrityService';
 import { describeTarget } from '../pg/connect';
 import type { ProjectService } from '../projects/projectService';
 import { countRestored, diffTables } from '../rehearse/compare';
@@ -26,8 +26,6 @@ export interface RestoreRequest {
   overrideReason?: string;
 }
 
-// The integrity checks that speak for the safety backup's file itself (the target's expected-table list may be unconfirmed).
-const FILE_CHECKS = new Set(['file-present', 'manifest-match', 'ciphertext-sha256', 'decrypt', 'plaintext-sha256', 'archive-readable', 'archive-complete']);
 
 /**
  * Rollback: a verified backup restored into a project's live database. Before anything changes there,
@@ -200,7 +198,8 @@ export class RollbackService {
       { outputDir, signal },
     );
     const report = await this.deps.integrity.verify(run.runId, { signal });
-    const bad = report.checks.filter((c) => FILE_CHECKS.has(c.key) && c.status !== 'passed');
+    // The file's own checks: the target's expected-table list may be unconfirmed.
+    const bad = report.checks.filter((c) => FILE_CHECK_KEYS.has(c.key) && c.status !== 'passed');
     if (bad.length) {
       throw new WardenError('CONFLICT', `The safety backup ${run.dumpFile} did not verify (${bad.map((c) => `${c.title}: ${c.detail}`).join('; ')}), so nothing was restored.`);
     }

@@ -148,14 +148,7 @@ export function RollbackPanel({ run, project }: { run: RunView; project: Project
               </label>
               {preview.needsSecondPerson && (
                 <div className="row">
-                  <label>
-                    Second person: the run’s verifier{preview.verifier ? ` (${preview.verifier})` : ''} types their name
-                    <input value={confirmedBy} onChange={(e) => setConfirmedBy(e.target.value)} autoComplete="off" />
-                  </label>
-                  <label>
-                    …or an override, with the reason (recorded)
-                    <input value={override} onChange={(e) => setOverride(e.target.value)} autoComplete="off" />
-                  </label>
+                  <SecondPerson verifier={preview.verifier} confirmedBy={confirmedBy} setConfirmedBy={setConfirmedBy} override={override} setOverride={setOverride} />
                 </div>
               )}
               <div className="actions">
@@ -217,18 +210,7 @@ function PlatformRollback({ run, project }: { run: RunView; project: ProjectView
               Type the project ref <strong className="mono">{project.supabaseRef}</strong>
               <input className="mono" value={ref} onChange={(e) => setRef(e.target.value)} autoComplete="off" />
             </label>
-            {production && (
-              <>
-                <label>
-                  The run’s verifier types their name
-                  <input value={confirmedBy} onChange={(e) => setConfirmedBy(e.target.value)} autoComplete="off" />
-                </label>
-                <label>
-                  …or an override, with the reason
-                  <input value={override} onChange={(e) => setOverride(e.target.value)} autoComplete="off" />
-                </label>
-              </>
-            )}
+            {production && <SecondPerson verifier={null} confirmedBy={confirmedBy} setConfirmedBy={setConfirmedBy} override={override} setOverride={setOverride} />}
           </div>
           <div className="actions">
             <button className="danger" disabled={action.busy || ref.trim() !== project.supabaseRef} onClick={() => void request()}>
@@ -244,5 +226,21 @@ function PlatformRollback({ run, project }: { run: RunView; project: ProjectView
       )}
       <ErrorBanner error={action.error} />
     </div>
+  );
+}
+
+/** For production: the run's verifier confirms by typing their name, or someone gives an override with its reason (recorded). */
+function SecondPerson(p: { verifier: string | null; confirmedBy: string; setConfirmedBy: (v: string) => void; override: string; setOverride: (v: string) => void }) {
+  return (
+    <>
+      <label>
+        The run’s verifier{p.verifier ? ` (${p.verifier})` : ''} types their name
+        <input value={p.confirmedBy} onChange={(e) => p.setConfirmedBy(e.target.value)} autoComplete="off" />
+      </label>
+      <label>
+        …or an override, with the reason (recorded)
+        <input value={p.override} onChange={(e) => p.setOverride(e.target.value)} autoComplete="off" />
+      </label>
+    </>
   );
 }
