@@ -84,3 +84,20 @@ describe('age encryption interop', () => {
     expect((await run(sealed, new AgeNativeDecrypt([identity]))).toString()).toBe('CREATE ROLE anon;');
   });
 });
+
+describe('age worker lifetime', () => {
+  it('a reader that drains slowly after the worker finished still gets the whole file (the worker is stopped, not failed)', async () => {
+    const plain = randomBytes(1000);
+    const stream = ageEncryptStream([recipient]);
+    const finished = new Promise<void>((resolve, reject) => (stream.once('finish', resolve), stream.once('error', reject)));
+    stream.end(plain);
+    stream.read(0); // one credit: the worker encrypts, says done, and is terminated (exit code 1)
+    await finished;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stream.destroyed).toBe(false);
+    const out: Buffer[] = [];
+    for await (const chunk of stream) out.push(chunk as Buffer);
+    writeFileSync(join(dir.dir, 'slow.age'), Buffer.concat(out));
+    expect(execFileSync('age', ['-d', '-i', identityFile, join(dir.dir, 'slow.age')]).equals(plain)).toBe(true);
+  });
+});

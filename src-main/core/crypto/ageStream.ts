@@ -15,6 +15,8 @@ export class AgeStream extends Duplex {
   private workerWantsData = false;
   private endRequested = false;
   private finalCallback: ((error?: Error | null) => void) | null = null;
+  /** Set when the worker said 'done': we terminate it then (exit code 1), while the reader may still be draining. */
+  private workerDone = false;
 
   constructor(mode: AgeMode, keys: string[]) {
     super({ allowHalfOpen: true });
@@ -23,7 +25,7 @@ export class AgeStream extends Duplex {
     this.worker.on('message', (msg: FromWorker) => this.onWorkerMessage(msg));
     this.worker.on('error', (error) => this.destroy(error));
     this.worker.on('exit', (code) => {
-      if (!this.destroyed && !this.readableEnded) this.destroy(new Error(`age worker exited early (code ${code})`));
+      if (!this.workerDone && !this.destroyed) this.destroy(new Error(`age worker exited early (code ${code})`));
     });
   }
 
@@ -54,6 +56,7 @@ export class AgeStream extends Duplex {
         this.push(Buffer.from(msg.data));
         return;
       case 'done':
+        this.workerDone = true;
         this.push(null);
         this.finalCallback?.();
         this.finalCallback = null;
