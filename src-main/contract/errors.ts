@@ -12,6 +12,8 @@ export const errorCodes = [
   'CONNECTION',
   'AUTH',
   'DB_SCHEMA_TOO_NEW',
+  /** A recorded fact (evidence, sign-off, artifact) differs from what the hash-chained audit trail vouches for. */
+  'TAMPERED',
   'TOOL_MISSING',
   /** The operator stopped the work; what it had made was removed. */
   'CANCELLED',

@@ -63,7 +63,7 @@ export function openWarden(options: WardenOptions): Warden {
   const vault = options.vault ?? new KeychainVault();
   const settings = new SettingsStore({ db, audit, actor });
   const projects = new ProjectService(db, vault, audit, actor, settings);
-  const runs = new RunStore(db);
+  const runs = new RunStore({ db, audit, actor });
   const restores = new RestoreStore(db);
   const activities = new ActivityStore({ db, audit, runs, restores, actor });
   // Whatever a crashed or killed process left running is found and cleaned up before anything else.
@@ -71,7 +71,7 @@ export function openWarden(options: WardenOptions): Warden {
   // A passfile (with a production password) a killed process left in the temp folder does not outlive the next start.
   const orphaned = removeOrphanedPassfiles();
   if (orphaned.length) audit.append({ actor, action: 'secret.leftover-removed', details: { removed: orphaned } });
-  const artifacts = new ArtifactStore(db);
+  const artifacts = new ArtifactStore({ db, audit, actor });
   const deps = { db, audit, projects, runs, activities, artifacts, actor };
   const signOffs = new SignOffService(deps);
   const signingKey = new SigningKeyStore({ db, vault, audit, actor });

@@ -92,10 +92,9 @@ export class BackupService {
     const paths = this.outputPaths(options.outputDir, name);
     for (const file of Object.values(paths)) activities.addLeftover(activity, { kind: 'partial', path: file + PARTIAL_SUFFIX });
 
-    const run = runs.create(project.id, name, request.description, actor);
+    const run = runs.create(project.id, name, request.description, actor, { outputDir: options.outputDir });
     activities.attachRun(activity, run.id);
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId: run.id, details });
-    log('backup.started', { name, outputDir: options.outputDir });
     runs.setItem(run.id, 'backup', 'running');
     options.onStarted?.(run.id);
 

@@ -11,7 +11,13 @@ export function openDatabase(file: string, migrations: readonly Migration[] = re
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // Readable by this account only, whatever the umask: SQLite gives its -wal and -shm files the same mode.
-    closeSync(openSync(file, 'a', 0o600));
+    // Only a new file is opened here: closing another descriptor of an open database would drop the POSIX
+    // locks SQLite holds on it in this process, and another process could then checkpoint under it.
+    try {
+      closeSync(openSync(file, 'wx', 0o600));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
     if (process.platform !== 'win32') chmodSync(file, 0o600);
   }
   const db = new Database(file);

@@ -4,6 +4,8 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { PlatformEvidence } from '../../contract/platform';
 import type { RehearsalReport, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
+import { checkFacts } from '../audit/factChain';
+import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
 import type { ArtifactStore } from '../runs/artifactStore';
@@ -24,6 +26,7 @@ export interface ExportResult {
 }
 
 interface Deps {
+  db: Db;
   audit: AuditTrail;
   projects: ProjectService;
   runs: RunStore;
@@ -50,6 +53,7 @@ export class ExportService {
   async export(runId: string, folder: string): Promise<ExportResult> {
     const { runs, audit, signOffs, signingKey, actor } = this.deps;
     if (!isAbsolute(folder) || !existsSync(folder)) throw new WardenError('VALIDATION', `Export folder ${folder} must be an existing absolute path.`);
+    this.checkEvidence(runId);
     const roles = signOffs.list(runId).map((s) => s.role);
     if (!roles.includes('creator') || !roles.includes('verifier')) {
       throw new WardenError('CONFLICT', 'The log is exported after both sign-offs (creator and a different verifier), so that it carries them.');
@@ -98,8 +102,17 @@ export class ExportService {
     return verdicts.find((v) => v.ok) ?? verdicts.find((v) => !v.ok && !v.reason.startsWith('signed with a key')) ?? { ok: false, reason: `signed with a key that ${allowedSignersFile} does not name` };
   }
 
+  /** Only what the intact chain vouches for reaches the log: the trail, then every row the log is built from. */
+  private checkEvidence(runId: string): void {
+    const { audit, runs, artifacts, signOffs, db } = this.deps;
+    const chain = audit.verify();
+    if (!chain.ok) throw new WardenError('TAMPERED', `The audit trail is broken (${chain.reason}), so the evidence it vouches for cannot be trusted: the log is not exported. Run \`backup-warden audit verify\` and keep the database for investigation.`);
+    checkFacts(db, runId, [...runs.facts(runId), ...signOffs.facts(runId), ...artifacts.facts(runId)]);
+  }
+
   private collect(runId: string): LogData {
     const { projects, runs, signOffs } = this.deps;
+    this.checkEvidence(runId);
     const run = runs.get(runId);
     const backup = this.deps.artifacts.backup(runId);
     const items = runs.items(runId);

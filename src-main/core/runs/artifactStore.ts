@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { manifestSchema, type Manifest } from '../../contract/backup';
+import type { AuditTrail } from '../audit/auditTrail';
+import { factsDetail, type LabelledFact } from '../audit/factChain';
 import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 
@@ -12,21 +14,67 @@ export interface BackupRecord {
   manifest: Manifest;
 }
 
-/** The one owner of the artifacts table: what a run produced (its backup, its exported logs). */
+interface ArtifactRow {
+  id: string;
+  run_id: string;
+  kind: 'backup' | 'log';
+  path: string;
+  size_bytes: number;
+  sha256_plain: string;
+  sha256_cipher: string | null;
+  manifest: string | null;
+  created_at: string;
+}
+
+/**
+ * The one owner of the artifacts table: what a run produced (its backup, its exported logs). Each row's
+ * content is vouched for by the chained audit entry written with it (factChain).
+ */
 export class ArtifactStore {
   constructor(
-    private readonly db: Db,
+    private readonly deps: { db: Db; audit: AuditTrail; actor: string },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  private get db(): Db {
+    return this.deps.db;
+  }
+
   addBackup(runId: string, path: string, manifest: Manifest): void {
-    this.db
-      .prepare(`INSERT INTO artifacts (id, run_id, kind, path, size_bytes, sha256_plain, sha256_cipher, manifest, created_at) VALUES (?, ?, 'backup', ?, ?, ?, ?, ?, ?)`)
-      .run(manifest.backupId, runId, path, manifest.files.dump.ciphertextBytes, manifest.files.dump.plaintextSha256, manifest.files.dump.ciphertextSha256, JSON.stringify(manifest), this.now().toISOString());
+    this.insert({
+      id: manifest.backupId, run_id: runId, kind: 'backup', path, size_bytes: manifest.files.dump.ciphertextBytes, sha256_plain: manifest.files.dump.plaintextSha256,
+      sha256_cipher: manifest.files.dump.ciphertextSha256, manifest: JSON.stringify(manifest), created_at: this.now().toISOString(),
+    });
   }
 
   addLog(runId: string, path: string, sizeBytes: number, sha256: string): void {
-    this.db.prepare(`INSERT INTO artifacts (id, run_id, kind, path, size_bytes, sha256_plain, created_at) VALUES (?, ?, 'log', ?, ?, ?, ?)`).run(randomUUID(), runId, path, sizeBytes, sha256, this.now().toISOString());
+    this.insert({ id: randomUUID(), run_id: runId, kind: 'log', path, size_bytes: sizeBytes, sha256_plain: sha256, sha256_cipher: null, manifest: null, created_at: this.now().toISOString() });
+  }
+
+  private insert(row: ArtifactRow): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO artifacts (id, run_id, kind, path, size_bytes, sha256_plain, sha256_cipher, manifest, created_at) VALUES (@id, @run_id, @kind, @path, @size_bytes, @sha256_plain, @sha256_cipher, @manifest, @created_at)`)
+        .run(row);
+      const { project_id } = this.db.prepare('SELECT project_id FROM runs WHERE id = ?').get(row.run_id) as { project_id: string };
+      this.deps.audit.append({
+        actor: this.deps.actor,
+        action: 'artifact.recorded',
+        projectId: project_id,
+        runId: row.run_id,
+        details: { kind: row.kind, path: row.path, ...factsDetail([{ kind: 'artifact', key: row.id, value: row }]) },
+      });
+    })();
+  }
+
+  /** Every artifact row of the run as it is now, to check against the chain. */
+  facts(runId: string): LabelledFact[] {
+    return (this.db.prepare('SELECT id, run_id, kind, path, size_bytes, sha256_plain, sha256_cipher, manifest, created_at FROM artifacts WHERE run_id = ?').all(runId) as ArtifactRow[]).map((row) => ({
+      kind: 'artifact',
+      key: row.id,
+      label: `${row.kind === 'backup' ? 'backup' : 'exported log'} artifact ${row.path}`,
+      value: row,
+    }));
   }
 
   /** Where the run's backup file is, or null before it exists. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { checklistItems, type ChecklistKey, type ItemState, type RunStatus } from '../../contract/checklist';
 import type { Evidence, FailureEvidence } from '../../contract/evidence';
+import type { AuditTrail } from '../audit/auditTrail';
+import { factsDetail, type LabelledFact } from '../audit/factChain';
 import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 
@@ -40,14 +42,43 @@ export interface ChecklistItem {
   updatedAt: string;
 }
 
-/** Runs and their checklist items. Audit entries are the caller's job: it knows what happened and why. */
+/**
+ * Runs and their checklist items. What happened and why is the caller's audit entry; this store adds the
+ * entry that vouches for each row's content (factChain), in the same transaction as the write.
+ */
 export class RunStore {
   constructor(
-    private readonly db: Db,
+    private readonly deps: { db: Db; audit: AuditTrail; actor: string },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  create(projectId: string, name: string, description: string, createdBy: string): RunRow {
+  private get db(): Db {
+    return this.deps.db;
+  }
+
+  /** The run's immutable row and its items as they are now: what the signed log may state. */
+  facts(runId: string): LabelledFact[] {
+    const run = this.get(runId);
+    return [
+      { kind: 'run', key: run.id, label: 'run record', value: runFact(run) },
+      ...this.items(runId).map((i) => ({ kind: 'item' as const, key: i.key, label: `checklist item "${i.title}"`, value: i })),
+    ];
+  }
+
+  private recordItem(runId: string, key: ChecklistKey): void {
+    const item = this.items(runId).find((i) => i.key === key)!;
+    const run = this.get(runId);
+    this.deps.audit.append({
+      actor: this.deps.actor,
+      action: 'evidence.recorded',
+      projectId: run.project_id,
+      runId,
+      details: { item: key, state: item.state, ...factsDetail([{ kind: 'item', key, value: item }]) },
+    });
+  }
+
+  /** A run begins with its backup: the chained `backup.started` entry vouches for the new rows. */
+  create(projectId: string, name: string, description: string, createdBy: string, startedDetails: Record<string, unknown> = {}): RunRow {
     const id = randomUUID();
     const at = this.now().toISOString();
     this.db.transaction(() => {
@@ -56,6 +87,7 @@ export class RunStore {
         .run(id, projectId, name, description, createdBy, at);
       const item = this.db.prepare(`INSERT INTO checklist_items (run_id, key, position, title, mode, state, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`);
       checklistItems.forEach((c, i) => item.run(id, c.key, i + 1, c.title, c.mode, at));
+      this.deps.audit.append({ actor: this.deps.actor, action: 'backup.started', projectId, runId: id, details: { name, ...startedDetails, ...factsDetail(this.facts(id)) } });
     })();
     return this.get(id);
   }
@@ -78,19 +110,25 @@ export class RunStore {
 
   /** Evidence is typed per item (contract/evidence); without it, the item keeps what it had. */
   setItem<K extends ChecklistKey>(runId: string, key: K, state: ItemState, evidence?: Evidence<K> | FailureEvidence): void {
-    this.db
-      .prepare('UPDATE checklist_items SET state = ?, evidence = coalesce(?, evidence), updated_at = ? WHERE run_id = ? AND key = ?')
-      .run(state, evidence === undefined ? null : JSON.stringify(evidence), this.now().toISOString(), runId, key);
-    this.settle(runId);
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE checklist_items SET state = ?, evidence = coalesce(?, evidence), updated_at = ? WHERE run_id = ? AND key = ?')
+        .run(state, evidence === undefined ? null : JSON.stringify(evidence), this.now().toISOString(), runId, key);
+      this.recordItem(runId, key);
+      this.settle(runId);
+    })();
   }
 
   /** An item the operator vouches for: who, when and why are kept with it. */
   attestItem<K extends ChecklistKey>(runId: string, key: K, by: string, note: string, evidence: Evidence<K>): void {
     const at = this.now().toISOString();
-    this.db
-      .prepare(`UPDATE checklist_items SET state = 'passed', mode = 'attested', evidence = ?, attested_by = ?, attested_at = ?, note = ?, updated_at = ? WHERE run_id = ? AND key = ?`)
-      .run(JSON.stringify(evidence), by, at, note, at, runId, key);
-    this.settle(runId);
+    this.db.transaction(() => {
+      this.db
+        .prepare(`UPDATE checklist_items SET state = 'passed', mode = 'attested', evidence = ?, attested_by = ?, attested_at = ?, note = ?, updated_at = ? WHERE run_id = ? AND key = ?`)
+        .run(JSON.stringify(evidence), by, at, note, at, runId, key);
+      this.recordItem(runId, key);
+      this.settle(runId);
+    })();
   }
 
   /** A run is complete when every item has passed; an item that turns red again (a failed re-check) reopens it. */
@@ -114,3 +152,6 @@ export class RunStore {
     }));
   }
 }
+
+/** What a run row states that never changes (its status follows from the items). */
+const runFact = (r: RunRow) => ({ id: r.id, projectId: r.project_id, name: r.name, description: r.description, createdBy: r.created_by, startedAt: r.started_at });

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { signOffGate, signOffRequestSchema, type SignOff, type SignOffRequest } from '../../contract/signoff';
 import type { AuditTrail } from '../audit/auditTrail';
+import { factsDetail, type LabelledFact } from '../audit/factChain';
 import type { Db } from '../db/database';
 import { WardenError } from '../errors';
 import type { RunStore } from '../runs/runStore';
@@ -23,6 +24,11 @@ export class SignOffService {
       signed_at: string;
       override_reason: string | null;
     }[]).map((r) => ({ role: r.role, name: r.name, osUser: r.os_user, signedAt: r.signed_at, overrideReason: r.override_reason }));
+  }
+
+  /** The sign-off rows as they are now, to check against the chain. */
+  facts(runId: string): LabelledFact[] {
+    return this.list(runId).map((s) => ({ kind: 'signoff', key: s.role, label: `${s.role} sign-off (${s.name})`, value: s }));
   }
 
   signOff(runId: string, raw: SignOffRequest, osUser = userInfo().username): SignOff {
@@ -56,7 +62,7 @@ export class SignOffService {
         runId, signOff.role, signOff.name, signOff.osUser, signOff.signedAt, signOff.overrideReason,
       );
       if (signOff.overrideReason) log('signoff.override', { role: signOff.role, name: signOff.name, osUser, reason: signOff.overrideReason, items: red.map((i) => `${i.key}: ${i.state}`) });
-      log(`signoff.${signOff.role}`, { name: signOff.name, osUser });
+      log(`signoff.${signOff.role}`, { name: signOff.name, osUser, ...factsDetail([{ kind: 'signoff', key: signOff.role, value: signOff }]) });
       if (signOff.role === 'verifier') {
         runs.attestItem(runId, 'sign-off', `${creator!.name} / ${signOff.name}`, signOff.overrideReason ?? '', { creator: creator!, verifier: signOff });
       } else {
