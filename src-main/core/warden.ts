@@ -9,6 +9,7 @@ import { ProjectService } from './projects/projectService';
 import { RehearsalService } from './rehearse/rehearsalService';
 import { ExportService } from './log/exportService';
 import { NotifyService } from './notify/notifyService';
+import { ReviewService } from './signoff/reviewBundle';
 import { SignOffService } from './signoff/signoffService';
 import { SigningKeyStore } from './log/signingKey';
 import { ActivityStore, type Recovered } from './runs/activities';
@@ -42,6 +43,7 @@ export interface Warden {
   platform: PlatformService;
   signOffs: SignOffService;
   exports: ExportService;
+  reviews: ReviewService;
   notify: NotifyService;
   actor: string;
   close(): void;
@@ -73,8 +75,10 @@ export function openWarden(options: WardenOptions): Warden {
   if (orphaned.length) audit.append({ actor, action: 'secret.leftover-removed', details: { removed: orphaned } });
   const artifacts = new ArtifactStore({ db, audit, actor });
   const deps = { db, audit, projects, runs, activities, artifacts, actor };
-  const signOffs = new SignOffService(deps);
   const signingKey = new SigningKeyStore({ db, vault, audit, actor });
+  // The sign-off freezes the log the export writes: each needs the other, so the exporter is bound late.
+  const signOffs: SignOffService = new SignOffService({ ...deps, signingKey, compose: (runId, creator, head) => exports.compose(runId, creator, head) });
+  const exports: ExportService = new ExportService({ ...deps, signOffs, signingKey });
   const backups = new BackupService(deps);
   const integrity = new IntegrityService(deps);
   const rehearsal = new RehearsalService(deps);
@@ -96,7 +100,8 @@ export function openWarden(options: WardenOptions): Warden {
     rollback: new RollbackService({ ...deps, restores, backups, integrity, rehearsal, signOffs, managementApiUrl: options.managementApiUrl }),
     platform: new PlatformService(deps, options.managementApiUrl),
     signOffs,
-    exports: new ExportService({ ...deps, signOffs, signingKey }),
+    exports,
+    reviews: new ReviewService({ audit, signOffs, artifacts, actor }),
     notify: new NotifyService({ ...deps, signOffs }),
     close: () => db.close(),
   };

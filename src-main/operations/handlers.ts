@@ -89,7 +89,7 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     cancelRestore: ({ targetProjectId }, call) => call.cancel('restore', targetProjectId),
     checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
     attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
-    signOff: ({ runId, request }) => warden.signOffs.signOff(runId, request),
+    signOff: ({ runId, request }, { signal }) => warden.signOffs.signOff(runId, request, undefined, signal),
     previewLog: ({ runId }) => warden.exports.preview(runId),
     exportLog: async ({ runId, folder }) => {
       const r = await warden.exports.export(runId, shell.folder(folder));

@@ -12,6 +12,7 @@ import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { testPgMajor } from '../helpers/pgMatrix';
 import { PRACTICE_BREAK_GLASS } from '../helpers/practice';
+import { creatorKey } from '../helpers/sshKeys';
 
 // The rehearsal tells the truth about a database shaped like a real Supabase project (postgres is not
 // a superuser): green when everything restored, failed naming a lost table, and partial — never green —
@@ -119,7 +120,7 @@ describe('restore rehearsal on a Supabase-shaped project', () => {
     const { markdown } = t.warden.exports.preview(runId);
     expect(markdown).toContain(`[ ] Restoration PARTIAL: restored into embedded PostgreSQL ${testPgMajor} (private socket); ${manifest.tables.length - 1} of ${manifest.tables.length} tables restored`);
     expect(markdown).toContain(`- [ ] Extension citext missing: not available on this PostgreSQL ${testPgMajor}`);
-    expect(() => t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator' })).toThrow(/"Restore rehearsed" is partial/);
+    await expect(t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator', keyFile: creatorKey().keyFile })).rejects.toThrow(/"Restore rehearsed" is partial/);
   });
 
   it('the CLI says partial with what to do, and exits 1 (tools found on PATH first, as discovery does)', async () => {

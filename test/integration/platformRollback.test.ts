@@ -4,6 +4,7 @@ import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { practiceProject } from '../helpers/practice';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
+import { creatorKey, verifierKey } from '../helpers/sshKeys';
 
 // Issue 14, platform rollback: Supabase's point-in-time recovery to the backup's moment, requested
 // through the Management API only after the typed project ref and the two-person rule, with the API's
@@ -26,8 +27,8 @@ beforeAll(async () => {
   await t.warden.integrity.verify(runId);
   await t.warden.rehearsal.rehearse(runId);
   await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: { start: new Date(Date.now() + 3_600_000).toISOString(), end: new Date(Date.now() + 7_200_000).toISOString() } });
-  t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator' });
-  t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Verifier' });
+  await t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator', keyFile: creatorKey().keyFile });
+  await t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Verifier', keyFile: verifierKey().keyFile });
 }, 240_000);
 
 afterAll(async () => {

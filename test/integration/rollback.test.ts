@@ -11,6 +11,7 @@ import { spawnCli } from '../helpers/cli';
 import { findProcesses } from '../helpers/proc';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
+import { creatorKey, verifierKey } from '../helpers/sshKeys';
 
 // Issue 14, rollback: a verified backup restored into a live database, with the loss shown first, a
 // typed confirmation, the run's verifier for production, a verified safety backup, a check of every
@@ -45,8 +46,8 @@ beforeAll(async () => {
     backupId: 'daily-1', status: 'COMPLETED', insertedAt: new Date(Date.now() - 3_600_000).toISOString(), plan: 'pro',
     migrationWindow: { start: new Date(Date.now() + 3_600_000).toISOString(), end: new Date(Date.now() + 7_200_000).toISOString() }, attestedBy: 'Alice Creator',
   });
-  warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator' });
-  warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Verifier' });
+  await warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator', keyFile: creatorKey().keyFile });
+  await warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Verifier', keyFile: verifierKey().keyFile });
   // The production database the migration went wrong on: owned by the role the profile connects as.
   await sql(`CREATE ROLE prod_owner LOGIN PASSWORD '${cluster.target.password}'`, 'postgres');
   await sql('CREATE DATABASE rollback_prod OWNER prod_owner', 'postgres');

@@ -10,6 +10,7 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { practiceProject } from '../helpers/practice';
 import { sshVerify } from '../helpers/sshVerify';
+import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { testPgMajor } from '../helpers/pgMatrix';
@@ -24,6 +25,8 @@ let projectId: string;
 const safe = tempDir('bw-escrow-safe-');
 let runId: string;
 let webhook: string;
+const alice = creatorKey();
+const bob = verifierKey();
 const window = { start: '2026-11-25T18:00:00Z', end: '2026-11-25T22:00:00Z' };
 
 
@@ -82,23 +85,32 @@ describe('platform backup', () => {
   });
 });
 
-describe('two-person sign-off', () => {
+describe('two-person sign-off, each with their own key', () => {
   it('is refused while an acceptance item is red, unless overridden with a reason (audited)', async () => {
     const second = await t.warden.backups.run({ projectId, name: 'unverified' }, { outputDir: out.dir });
-    expect(() => t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator' })).toThrow(/Sign-off is blocked: "Prerequisites checked" is pending, "Integrity verified" is pending, "Restore rehearsed" is pending/);
-    expect(() => t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', overrideReason: 'short' })).toThrow(/at least 10 characters/);
-    const s = t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', overrideReason: 'Emergency hotfix; rehearsal scheduled right after' });
+    const keyFile = alice.keyFile;
+    await expect(t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', keyFile })).rejects.toThrow(/Sign-off is blocked: "Prerequisites checked" is pending, "Integrity verified" is pending, "Restore rehearsed" is pending/);
+    await expect(t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', keyFile, overrideReason: 'short' })).rejects.toThrow(/at least 10 characters/);
+    const s = await t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', keyFile, overrideReason: 'Emergency hotfix; rehearsal scheduled right after' });
     expect(s.overrideReason).toMatch(/Emergency/);
     expect(t.warden.audit.list({ runId: second.runId }).map((e) => e.action)).toEqual(expect.arrayContaining(['signoff.refused', 'signoff.override', 'signoff.creator']));
   });
 
-  it('refuses the same person as verifier, then accepts a different one', () => {
+  it('needs a key: a typed name alone signs nothing', async () => {
+    await expect(t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Operator' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('Sign with your own SSH key') });
+  });
+
+  it('refuses the same person or the same key as verifier, then accepts a different person with a different key', async () => {
     t.warden.platform.attest(runId, { backupId: 'daily-2026-11-24', status: 'COMPLETED', insertedAt: '2026-11-24T03:00:00Z', plan: 'pro', migrationWindow: window, attestedBy: 'Alice Operator', note: 'Seen in the dashboard' });
-    expect(() => t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer' })).toThrow(/The creator signs first/);
-    t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Operator' });
-    expect(() => t.warden.signOffs.signOff(runId, { role: 'verifier', name: '  alice   operator ' })).toThrow(/must be a different person from the creator \(Alice Operator\)/);
-    const v = t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer' }, 'bob');
-    expect(v).toMatchObject({ role: 'verifier', name: 'Bob Reviewer', osUser: 'bob', overrideReason: null });
+    await expect(t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer', keyFile: bob.keyFile })).rejects.toThrow(/The creator signs first/);
+    const c = await t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Operator', keyFile: alice.keyFile });
+    expect(c).toMatchObject({ principal: 'alice.operator', fingerprint: alice.fingerprint });
+    await expect(t.warden.signOffs.signOff(runId, { role: 'verifier', name: '  alice   operator ', keyFile: bob.keyFile })).rejects.toThrow(/must be a different person from the creator \(Alice Operator\)/);
+    // One OS account, two typed names, one key: refused, and on record.
+    await expect(t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer', keyFile: alice.keyFile })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining(`signed with the creator’s key (${alice.fingerprint})`) });
+    expect(t.warden.audit.list({ runId }).filter((e) => e.action === 'signoff.refused').at(-1)!.details).toMatchObject({ reason: 'same key as the creator' });
+    const v = await t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer', keyFile: bob.keyFile }, 'bob');
+    expect(v).toMatchObject({ role: 'verifier', name: 'Bob Reviewer', osUser: 'bob', overrideReason: null, principal: 'bob.reviewer', fingerprint: bob.fingerprint, checkedOn: 'this workstation' });
     expect(t.warden.runs.items(runId).find((i) => i.key === 'sign-off')).toMatchObject({ state: 'passed', mode: 'attested', attestedBy: 'Alice Operator / Bob Reviewer' });
   });
 });
@@ -109,7 +121,7 @@ describe('signed export', () => {
 
   beforeAll(async () => {
     exported = await t.warden.exports.export(runId, out.dir);
-    principal = readFileSync(exported.allowedSignersFile, 'utf8').split(' ')[0]!;
+    principal = readFileSync(exported.allowedSignersFile, 'utf8').split('\n').find((l) => l.startsWith('backup-warden@'))!.split(' ')[0]!;
   });
 
   it('writes the log where the seed suggests, with every section filled from evidence', () => {
@@ -127,17 +139,17 @@ describe('signed export', () => {
     expect(md).toMatch(/- \[x\] Download tested: the local encrypted copy was decrypted in full/);
     expect(md).toContain(`- [x] Restoration confirmed: restored into embedded PostgreSQL ${testPgMajor}`);
     expect(md).toContain('Baseline before the forum schema migration.');
-    expect(md).toMatch(/\| Created by \| Alice Operator \| \S+ \| \d{4}-/);
-    expect(md).toMatch(/\| Verified by \| Bob Reviewer \| bob \| \d{4}-/);
+    expect(md).toMatch(/\| Created by \| Alice Operator \| alice\.operator \| \S+ \| \d{4}-.* \| `\.creator\.sig` \|/);
+    expect(md).toContain('| Verified by | a different person, with a different key |');
     expect(md).toMatch(/\| 4 \| Backup opens without this workstation \| PASSED \|/);
-    expect(md).toMatch(/\| 8 \| Team notified \| PENDING \|/);
+    expect(md).toMatch(/\| 8 \| Team notified \| AFTER EXPORT \|/);
     // The guide's rollback plan: point, cost, both paths, who decides.
     const plan = md.slice(md.indexOf('## Rollback Plan'), md.indexOf('## Notes'));
     expect(plan).toContain('- Restoration will lose any data created after the backup timestamp');
     expect(plan).toContain('Platform path: restore the platform backup daily-2026-11-24 taken 2026-11-24T03:00:00.000Z');
-    expect(plan).toMatch(new RegExp(`- Local path: \`backup-warden restore ${runId} --target "[^"]+" --confirm-database \\S+ --confirmed-by "Bob Reviewer"\``));
+    expect(plan).toMatch(new RegExp(`- Local path: \`backup-warden restore ${runId} --target "[^"]+" --confirm-database \\S+\``));
     expect(plan).toContain('.RECOVERY.md` beside the backup');
-    expect(plan).toContain('Authorised by: Alice Operator (creator) with Bob Reviewer (verifier)');
+    expect(plan).toContain('Authorised by: Alice Operator (creator) with the verifier whose signature accompanies this log');
     // The audit head it records is the anchor that catches a trail cut short later.
     const [, seq, hash] = /Audit trail head when this log was made: entry (\d+), hash ([0-9a-f]{64})\./.exec(md)!;
     expect(t.warden.audit.verifyAgainst({ seq: Number(seq), hash: hash! })).toMatchObject({ ok: true });
@@ -176,6 +188,37 @@ describe('signed export', () => {
     } finally {
       writeFileSync(exported.markdownFile, original);
     }
+  });
+
+  it('carries both people’s signatures: ssh-keygen -Y verify checks each principal, and a one-byte edit fails both', async () => {
+    expect(exported.signatures).toEqual([
+      { role: 'creator', principal: 'alice.operator', ok: true, fingerprint: alice.fingerprint, reason: null },
+      { role: 'verifier', principal: 'bob.reviewer', ok: true, fingerprint: bob.fingerprint, reason: null },
+    ]);
+    const signers = readFileSync(exported.allowedSignersFile, 'utf8');
+    expect(signers).toContain(`alice.operator namespaces="backup-warden-log" ${alice.publicKey}`);
+    expect(signers).toContain(`bob.reviewer namespaces="backup-warden-log" ${bob.publicKey}`);
+    expect(signers).toMatch(/# machine attestation .*\nbackup-warden@\S+ namespaces="backup-warden-log" ssh-ed25519 /);
+    for (const [who, key, role] of [['alice.operator', alice, 'creator'], ['bob.reviewer', bob, 'verifier']] as const) {
+      const good = sshVerify(exported.markdownFile, exported.allowedSignersFile, who, `${exported.markdownFile}.${role}.sig`);
+      expect(good.status, good.stderr).toBe(0);
+      expect(good.stdout).toContain(`Good "backup-warden-log" signature for ${who} with ED25519 key ${key.fingerprint}`);
+      // Each signature speaks for its own principal only.
+      expect(sshVerify(exported.markdownFile, exported.allowedSignersFile, who === 'alice.operator' ? 'bob.reviewer' : 'alice.operator', `${exported.markdownFile}.${role}.sig`).status).not.toBe(0);
+    }
+    const original = readFileSync(exported.markdownFile);
+    try {
+      const edited = Buffer.from(original);
+      edited[edited.indexOf('31 in public')] = '4'.charCodeAt(0);
+      writeFileSync(exported.markdownFile, edited);
+      for (const [who, role] of [['alice.operator', 'creator'], ['bob.reviewer', 'verifier']] as const) {
+        expect(sshVerify(exported.markdownFile, exported.allowedSignersFile, who, `${exported.markdownFile}.${role}.sig`).status).not.toBe(0);
+      }
+      expect((await t.warden.exports.verifySigners(exported.markdownFile)).map((v) => [v.principal, v.ok])).toEqual([['alice.operator', false], ['bob.reviewer', false]]);
+    } finally {
+      writeFileSync(exported.markdownFile, original);
+    }
+    expect((await t.warden.exports.verifySigners(exported.markdownFile)).every((v) => v.ok)).toBe(true);
   });
 
   it('a signature under another namespace or key is rejected', () => {

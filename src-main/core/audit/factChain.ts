@@ -9,7 +9,7 @@ import { canonicalJson } from '../util/canonicalJson';
  * into the chained audit entry that records it (`details.facts`); an export recomputes every row and
  * refuses when one differs from, or is missing in, the chain.
  */
-export type FactKind = 'run' | 'item' | 'signoff' | 'artifact';
+export type FactKind = 'run' | 'item' | 'signoff' | 'artifact' | 'review';
 
 export interface Fact {
   kind: FactKind;
@@ -58,6 +58,7 @@ export function checkFacts(db: Db, runId: string, current: LabelledFact[]): void
   }
   for (const [id, entry] of recorded) {
     const kind = id.slice(0, id.indexOf(':'));
-    if ((kind === 'signoff' || kind === 'artifact') && !seen.has(id)) refuse(`the ${kind === 'signoff' ? 'sign-off' : 'artifact'} ${id.slice(kind.length + 1)} recorded in audit entry ${entry.seq} is missing from the database`);
+    const what = { signoff: 'sign-off', artifact: 'artifact', review: 'review document of run' }[kind];
+    if (what && !seen.has(id)) refuse(`the ${what} ${id.slice(kind.length + 1)} recorded in audit entry ${entry.seq} is missing from the database`);
   }
 }

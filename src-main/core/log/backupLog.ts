@@ -2,9 +2,9 @@ import type { Manifest } from '../../contract/backup';
 import { formatBytes } from '../../contract/format';
 import type { PlatformEvidence } from '../../contract/platform';
 import type { ProjectView } from '../../contract/project';
-import type { SignOff } from '../../contract/signoff';
 import type { RehearsalReport, VerifyReport } from '../../contract/verify';
 import type { ChecklistItem, RunRow } from '../runs/runStore';
+import type { DocumentSigner } from '../signoff/signoffService';
 import { markdownText } from '../util/inertText';
 
 /** Everything the log states, gathered from recorded evidence only. */
@@ -15,16 +15,25 @@ export interface LogData {
   dumpPath: string;
   manifest: Manifest;
   items: ChecklistItem[];
-  integrity: VerifyReport;
-  rehearsal: RehearsalReport;
+  /** null when the check was never run (a sign-off with an override says why). */
+  integrity: VerifyReport | null;
+  rehearsal: RehearsalReport | null;
   platform: PlatformEvidence | null;
-  signOffs: SignOff[];
+  /** Who signs this document as its creator; null in a preview before anyone signed. */
+  creator: DocumentSigner | null;
   /** The audit trail's newest entry when the log was made: checks later that the trail was not cut short. */
   auditHead: { seq: number; hash: string } | null;
 }
 
 export const logFileStem = (date: string): string => `production-backup-log-${date.slice(0, 10)}`;
 export const suggestedLogPath = (date: string): string => `docs/phase2/${logFileStem(date)}.md`;
+
+/** Items completed by signing, exporting and announcing this document: it cannot state their outcome. */
+const completedAfter: Partial<Record<ChecklistItem['key'], string>> = {
+  log: 'THIS DOCUMENT',
+  'sign-off': 'SIGNATURES BESIDE THIS DOCUMENT',
+  notify: 'AFTER EXPORT',
+};
 
 const num = (n: number) => n.toLocaleString('en-US');
 const tick = (ok: boolean) => (ok ? '[x]' : '[ ]');
@@ -37,8 +46,7 @@ export function renderLogMarkdown(d: LogData): string {
   type Checks = { checks: { key: string; status: string; detail: string }[] };
   const check = (report: Checks, key: string) => report.checks.find((c) => c.key === key);
   const passed = (report: Checks, key: string) => check(report, key)?.status === 'passed';
-  const creator = d.signOffs.find((s) => s.role === 'creator');
-  const verifier = d.signOffs.find((s) => s.role === 'verifier');
+  const creator = d.creator;
   const lines: string[] = [];
   const row = (field: string, value: string) => lines.push(`| ${field} | ${cell(value)} |`);
 
@@ -69,22 +77,28 @@ export function renderLogMarkdown(d: LogData): string {
   const v = d.integrity;
   const r = d.rehearsal;
   lines.push(`- ${tick(d.items.find((i) => i.key === 'backup')?.state === 'passed')} Backup completed: pg_dump exited 0, file written atomically, manifest recorded`);
-  lines.push(`- ${tick(passed(v, 'size-sanity'))} Backup is complete and not suspiciously small: ${check(v, 'size-sanity')?.detail}`);
-  lines.push(`- ${tick(passed(v, 'table-count') && passed(v, 'expected-tables'))} Table count verified: ${check(v, 'table-count')?.detail} ${check(v, 'expected-tables')?.detail}`);
-  lines.push(`- ${tick(passed(v, 'ciphertext-sha256') && passed(v, 'plaintext-sha256'))} Hashes verified (${v.runId === d.run.id ? `integrity check of ${v.durationMs} ms` : 'integrity check'})`);
-  lines.push(`- ${tick(passed(v, 'decrypt') && passed(v, 'archive-readable'))} Download tested: the local encrypted copy was decrypted in full and read by pg_restore (${check(v, 'archive-readable')?.detail})`);
-  const t = r.totals;
-  const restoration = r.outcome === 'passed' ? 'Restoration confirmed' : r.outcome === 'partial' ? 'Restoration PARTIAL' : 'Restoration FAILED';
-  lines.push(
-    `- ${tick(r.ok)} ${restoration}: restored into ${r.target}; ${t.tablesRestored} of ${t.tablesExpected} tables restored, ${num(t.rowsRestored)} of ${num(t.rowsExpected)} rows. ` +
-      `${check(r, 'row-counts')?.detail} ${check(r, 'schema-fingerprint')?.detail} ` +
-      (r.timings.rtoMs === null ? 'No restore time: the restore did not complete cleanly.' : `Measured restore time (RTO): ${(r.timings.rtoMs / 1000).toFixed(1)} s`),
-  );
-  if (r.isolation) lines.push(`- Rehearsal isolation: ${r.isolation}.`);
-  for (const e of r.extensions.filter((x) => x.status !== 'installed')) lines.push(`- [ ] Extension ${e.name} ${e.status}: ${e.detail}`);
-  for (const g of r.restoreErrors) lines.push(`- [ ] Restore errors — ${g.title}: ${g.count}. ${g.action}`);
-  for (const refused of r.refused) lines.push(`- Refused by the rehearsal: ${refused}`);
-  for (const c of r.checks.filter((c) => c.key.startsWith('sample:') || c.key === 'amcheck')) lines.push(`- ${tick(c.status === 'passed')} ${c.title}: ${c.detail}`);
+  if (!v) lines.push('- [ ] Integrity check: NOT RUN');
+  else {
+    lines.push(`- ${tick(passed(v, 'size-sanity'))} Backup is complete and not suspiciously small: ${check(v, 'size-sanity')?.detail}`);
+    lines.push(`- ${tick(passed(v, 'table-count') && passed(v, 'expected-tables'))} Table count verified: ${check(v, 'table-count')?.detail} ${check(v, 'expected-tables')?.detail}`);
+    lines.push(`- ${tick(passed(v, 'ciphertext-sha256') && passed(v, 'plaintext-sha256'))} Hashes verified (${v.runId === d.run.id ? `integrity check of ${v.durationMs} ms` : 'integrity check'})`);
+    lines.push(`- ${tick(passed(v, 'decrypt') && passed(v, 'archive-readable'))} Download tested: the local encrypted copy was decrypted in full and read by pg_restore (${check(v, 'archive-readable')?.detail})`);
+  }
+  if (!r) lines.push('- [ ] Restore rehearsal: NOT RUN');
+  else {
+    const t = r.totals;
+    const restoration = r.outcome === 'passed' ? 'Restoration confirmed' : r.outcome === 'partial' ? 'Restoration PARTIAL' : 'Restoration FAILED';
+    lines.push(
+      `- ${tick(r.ok)} ${restoration}: restored into ${r.target}; ${t.tablesRestored} of ${t.tablesExpected} tables restored, ${num(t.rowsRestored)} of ${num(t.rowsExpected)} rows. ` +
+        `${check(r, 'row-counts')?.detail} ${check(r, 'schema-fingerprint')?.detail} ` +
+        (r.timings.rtoMs === null ? 'No restore time: the restore did not complete cleanly.' : `Measured restore time (RTO): ${(r.timings.rtoMs / 1000).toFixed(1)} s`),
+    );
+    if (r.isolation) lines.push(`- Rehearsal isolation: ${r.isolation}.`);
+    for (const e of r.extensions.filter((x) => x.status !== 'installed')) lines.push(`- [ ] Extension ${e.name} ${e.status}: ${e.detail}`);
+    for (const g of r.restoreErrors) lines.push(`- [ ] Restore errors — ${g.title}: ${g.count}. ${g.action}`);
+    for (const refused of r.refused) lines.push(`- Refused by the rehearsal: ${refused}`);
+    for (const c of r.checks.filter((c) => c.key.startsWith('sample:') || c.key === 'amcheck')) lines.push(`- ${tick(c.status === 'passed')} ${c.title}: ${c.detail}`);
+  }
   lines.push('');
 
   lines.push('## Purpose', '');
@@ -115,20 +129,20 @@ export function renderLogMarkdown(d: LogData): string {
   } else {
     lines.push('- Platform path: none recorded for this run.');
   }
-  lines.push(`- Local path: \`backup-warden restore ${d.run.id} ${target}${verifier ? ` --confirmed-by "${verifier.name}"` : ''}\` — a verified safety backup of the database is taken first, then every table is checked against this backup.`);
+  lines.push(`- Local path: \`backup-warden restore ${d.run.id} ${target}\` — a verified safety backup of the database is taken first, then every table is checked against this backup.`);
   lines.push(`- Without Backup Warden: \`${m.name}.RECOVERY.md\` beside the backup (age and pg_restore, step by step), with the escrowed recovery key${d.project.keyEscrowedAt ? ` (exported ${d.project.keyEscrowedAt})` : ' — NOT escrowed yet: export it first'}.`);
   lines.push(
-    `- Authorised by: ${creator ? creator.name : 'the creator'} (creator) with ${verifier ? verifier.name : 'the verifier'} (verifier)` +
-      `${d.project.environment === 'production' ? '; a restore into production needs the verifier to confirm by name, or an override with its reason in the audit trail' : ''}.`,
+    `- Authorised by: ${creator ? markdownText(creator.name) : 'the creator'} (creator) with the verifier whose signature accompanies this log` +
+      `${d.project.environment === 'production' ? '; a restore into production needs the verifier to confirm by name (--confirmed-by), or an override with its reason in the audit trail' : ''}.`,
     '',
   );
 
   lines.push('## Notes', '');
   const notes = [
     ...d.items.filter((i) => i.note).map((i) => `${i.title}: ${markdownText(i.note!)}`),
-    ...d.signOffs.filter((s) => s.overrideReason).map((s) => `Override by ${markdownText(s.name)} (${s.role}): ${markdownText(s.overrideReason!)}`),
+    ...(creator?.overrideReason ? [`Override by ${markdownText(creator.name)} (creator): ${markdownText(creator.overrideReason)}`] : []),
     ...(d.platform?.note ? [`Platform backup attested by ${markdownText(d.platform.attestedBy ?? '')}: ${markdownText(d.platform.note)}`] : []),
-    `Backup took ${(m.timings.totalMs / 1000).toFixed(1)} s; the integrity check ${(v.durationMs / 1000).toFixed(1)} s; the rehearsal ${(r.timings.totalMs / 1000).toFixed(1)} s.`,
+    `Backup took ${(m.timings.totalMs / 1000).toFixed(1)} s; the integrity check ${v ? `${(v.durationMs / 1000).toFixed(1)} s` : 'was not run'}; the rehearsal ${r ? `${(r.timings.totalMs / 1000).toFixed(1)} s` : 'was not run'}.`,
     ...(d.auditHead ? [`Audit trail head when this log was made: entry ${d.auditHead.seq}, hash ${d.auditHead.hash}. Check that the trail still holds it: \`backup-warden audit verify --head ${d.auditHead.seq}:${d.auditHead.hash}\`.`] : []),
   ];
   for (const n of notes) lines.push(`- ${n}`);
@@ -137,15 +151,22 @@ export function renderLogMarkdown(d: LogData): string {
   lines.push('## Acceptance Criteria', '', '| # | Criterion | State | Evidence |', '|---|---|---|---|');
   d.items.forEach((i, n) => {
     const how = i.mode === 'attested' ? `attested by ${i.attestedBy ?? 'operator'} at ${i.attestedAt ?? i.updatedAt}` : `verified by Backup Warden at ${i.updatedAt}`;
-    lines.push(`| ${n + 1} | ${cell(i.title)} | ${stateWord[i.state]} | ${cell(how)} |`);
+    const after = completedAfter[i.key];
+    lines.push(after ? `| ${n + 1} | ${cell(i.title)} | ${after} | — |` : `| ${n + 1} | ${cell(i.title)} | ${stateWord[i.state]} | ${cell(how)} |`);
   });
   lines.push('');
 
-  lines.push('## Sign-off', '', '| Role | Name | OS user | Signed at |', '|---|---|---|---|');
-  for (const [label, s] of [['Created by', creator], ['Verified by', verifier]] as const) {
-    lines.push(s ? `| ${label} | ${cell(s.name)} | ${cell(s.osUser)} | ${s.signedAt} |` : `| ${label} | not signed | — | — |`);
-  }
-  lines.push('');
+  lines.push('## Sign-off', '');
+  lines.push(
+    'Each person signs this exact file with their own SSH key; `allowed_signers` beside it names each principal and key. Check each with ' +
+      '`ssh-keygen -Y verify -f allowed_signers -I <principal> -n backup-warden-log -s <this file>.<role>.sig < <this file>`.',
+    '',
+    '| Role | Name | Principal | OS user | Signed at | Signature |',
+    '|---|---|---|---|---|---|',
+  );
+  lines.push(creator ? `| Created by | ${cell(creator.name)} | ${cell(creator.principal)} | ${cell(creator.osUser)} | ${creator.signedAt} | \`.creator.sig\` |` : '| Created by | not signed yet | — | — | — | — |');
+  lines.push('| Verified by | a different person, with a different key | see `allowed_signers` | — | after reviewing this file | `.verifier.sig` |', '');
+  lines.push('The `.sig` without a role is the machine attestation of the Backup Warden installation that exported the file, not a person’s signature.', '');
   return lines.join('\n');
 }
 
@@ -162,8 +183,12 @@ export function renderLogJson(d: LogData): string {
         platform: d.platform,
         integrity: d.integrity,
         rehearsal: d.rehearsal,
-        acceptance: d.items.map((i) => ({ key: i.key, title: i.title, state: i.state, mode: i.mode, attestedBy: i.attestedBy, attestedAt: i.attestedAt, updatedAt: i.updatedAt })),
-        signOffs: d.signOffs,
+        acceptance: d.items.map((i) =>
+          completedAfter[i.key]
+            ? { key: i.key, title: i.title, state: completedAfter[i.key] }
+            : { key: i.key, title: i.title, state: i.state, mode: i.mode, attestedBy: i.attestedBy, attestedAt: i.attestedAt, updatedAt: i.updatedAt },
+        ),
+        creator: d.creator,
         auditHead: d.auditHead,
       },
       null,

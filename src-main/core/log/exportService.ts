@@ -10,9 +10,11 @@ import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
 import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
-import { writeFileAtomic } from '../util/atomicFile';
+import { replaceFileAtomic, writeFileAtomic } from '../util/atomicFile';
 import { renderLogJson, renderLogMarkdown, suggestedLogPath, type LogData } from './backupLog';
-import type { SignOffService } from '../signoff/signoffService';
+import type { SignatureVerdictView } from '../../contract/signoff';
+import { personalSignerLine, signaturePublicKey, verifyPersonalSignature } from '../signoff/personalKeys';
+import type { DocumentSigner, SignOffService } from '../signoff/signoffService';
 import type { SigningKeyStore } from './signingKey';
 import { LOG_NAMESPACE, parseOpenSshPublicKey, signSshsig, verifySshsig, type SshsigVerdict } from './sshsig';
 
@@ -21,8 +23,11 @@ export interface ExportResult {
   jsonFile: string;
   signatureFiles: string[];
   allowedSignersFile: string;
+  /** The installation's key: its signature is the machine attestation, not a person's. */
   fingerprint: string;
   markdownSha256: string;
+  /** Each person's signature as ssh-keygen -Y verify judged it against the allowed_signers written. */
+  signatures: SignatureVerdictView[];
 }
 
 interface Deps {
@@ -43,27 +48,45 @@ export class ExportService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** The log as it would be exported now, for preview; changes nothing. */
+  /** The log as it would be exported: the document the creator signed, or before that as it reads now. Changes nothing. */
   preview(runId: string): { markdown: string; json: string; suggestedPath: string } {
-    const data = this.collect(runId);
+    this.checkEvidence(runId);
+    if (this.deps.signOffs.document(runId)) {
+      const doc = this.deps.signOffs.currentDocument(runId);
+      return { markdown: doc.markdown, json: doc.json, suggestedPath: suggestedLogPath(doc.generatedAt) };
+    }
+    const data = this.collect(runId, this.now().toISOString(), null, this.deps.audit.head());
     return { markdown: renderLogMarkdown(data), json: renderLogJson(data), suggestedPath: suggestedLogPath(data.generatedAt) };
   }
 
-  /** Writes <folder>/docs/phase2/production-backup-log-<date>.{md,json} with .sig files and allowed_signers. */
+  /** The review document as this creator signs it, from the run's chain-checked evidence. */
+  compose(runId: string, creator: DocumentSigner, auditHead: { seq: number; hash: string } | null): { markdown: string; json: string } {
+    const { name, osUser, signedAt, overrideReason, principal } = creator;
+    const data = this.collect(runId, signedAt, { name, osUser, signedAt, overrideReason, principal }, auditHead);
+    return { markdown: renderLogMarkdown(data), json: renderLogJson(data) };
+  }
+
+  /**
+   * Writes <folder>/docs/phase2/production-backup-log-<date>.{md,json}: the document both people signed,
+   * their .creator.sig and .verifier.sig, the installation's .sig (machine attestation) and an
+   * allowed_signers naming all of them; then checks every signature as an auditor would.
+   */
   async export(runId: string, folder: string): Promise<ExportResult> {
     const { runs, audit, signOffs, signingKey, actor } = this.deps;
     if (!isAbsolute(folder) || !existsSync(folder)) throw new WardenError('VALIDATION', `Export folder ${folder} must be an existing absolute path.`);
     this.checkEvidence(runId);
-    const roles = signOffs.list(runId).map((s) => s.role);
-    if (!roles.includes('creator') || !roles.includes('verifier')) {
-      throw new WardenError('CONFLICT', 'The log is exported after both sign-offs (creator and a different verifier), so that it carries them.');
+    const people = signOffs.signatures(runId);
+    const creator = people.find((s) => s.role === 'creator');
+    const verifier = people.find((s) => s.role === 'verifier');
+    if (!creator || !verifier) {
+      throw new WardenError('CONFLICT', 'The log is exported after both people signed it with their own keys (creator, then a different verifier), so that it carries both signatures.');
     }
+    const doc = signOffs.currentDocument(runId);
     const identity = await signingKey.identity();
-    runs.setItem(runId, 'log', 'passed', { renderedAt: this.now().toISOString() });
-    const data = this.collect(runId);
-    const markdown = Buffer.from(renderLogMarkdown(data));
-    const json = Buffer.from(renderLogJson(data));
-    const markdownFile = join(folder, suggestedLogPath(data.generatedAt));
+    runs.setItem(runId, 'log', 'passed', { renderedAt: doc.generatedAt });
+    const markdown = Buffer.from(doc.markdown);
+    const json = Buffer.from(doc.json);
+    const markdownFile = join(folder, suggestedLogPath(doc.generatedAt));
     const jsonFile = markdownFile.replace(/\.md$/, '.json');
     const allowedSignersFile = join(dirname(markdownFile), 'allowed_signers');
     exportFolder(folder, dirname(markdownFile));
@@ -72,12 +95,54 @@ export class ExportService {
     writeFileAtomic(jsonFile, json, 0o644);
     writeFileAtomic(`${markdownFile}.sig`, signSshsig(markdown, identity.privateKey), 0o644);
     writeFileAtomic(`${jsonFile}.sig`, signSshsig(json, identity.privateKey), 0o644);
-    if (!existsSync(allowedSignersFile)) writeFileAtomic(allowedSignersFile, identity.allowedSigners + '\n', 0o644);
+    for (const p of people) writeFileAtomic(`${markdownFile}.${p.role}.sig`, p.signature, 0o644);
+    mergeAllowedSigners(allowedSignersFile, [
+      ...people.map((p) => personalSignerLine(p.principal, p.publicKey)),
+      `# machine attestation (the Backup Warden installation that exported the log, not a person):`,
+      identity.allowedSigners,
+    ]);
+    const signatures = await this.verifySigners(markdownFile, allowedSignersFile);
     const markdownSha256 = createHash('sha256').update(markdown).digest('hex');
     const run = runs.get(runId);
     this.deps.artifacts.addLog(runId, markdownFile, markdown.length, markdownSha256);
-    audit.append({ actor, action: 'log.exported', projectId: run.project_id, runId, details: { markdownFile, jsonFile, markdownSha256, signer: identity.principal, fingerprint: identity.fingerprint } });
-    return { markdownFile, jsonFile, signatureFiles: [`${markdownFile}.sig`, `${jsonFile}.sig`], allowedSignersFile, fingerprint: identity.fingerprint, markdownSha256 };
+    const head = audit.head();
+    audit.append({
+      actor, action: 'log.exported', projectId: run.project_id, runId,
+      details: { markdownFile, jsonFile, markdownSha256, signers: people.map((p) => `${p.role}: ${p.principal}`), machine: identity.principal, fingerprint: identity.fingerprint, auditHead: head ? `${head.seq}:${head.hash}` : null },
+    });
+    return {
+      markdownFile, jsonFile, signatureFiles: [`${markdownFile}.sig`, `${jsonFile}.sig`, ...people.map((p) => `${markdownFile}.${p.role}.sig`)],
+      allowedSignersFile, fingerprint: identity.fingerprint, markdownSha256, signatures,
+    };
+  }
+
+  /** Each person's signature beside an exported log (.creator.sig, .verifier.sig), checked with ssh-keygen -Y verify. */
+  async verifySigners(file: string, allowedSignersFile = join(dirname(file), 'allowed_signers')): Promise<SignatureVerdictView[]> {
+    let signers: string;
+    try {
+      signers = readFileSync(allowedSignersFile, 'utf8');
+    } catch {
+      return [];
+    }
+    const message = readFileSync(file);
+    const verdicts: SignatureVerdictView[] = [];
+    for (const role of ['creator', 'verifier'] as const) {
+      let signature: string;
+      try {
+        signature = readFileSync(`${file}.${role}.sig`, 'utf8');
+      } catch {
+        verdicts.push({ role, principal: '', ok: false, fingerprint: null, reason: `no ${role} signature (${file}.${role}.sig)` });
+        continue;
+      }
+      const principal = principalOfSignature(signature, signers);
+      if (!principal) {
+        verdicts.push({ role, principal: '', ok: false, fingerprint: null, reason: `signed with a key that ${allowedSignersFile} does not name` });
+        continue;
+      }
+      const v = await verifyPersonalSignature(message, signature, principal, signers);
+      verdicts.push(v.ok ? { role, principal, ok: true, fingerprint: v.fingerprint, reason: null } : { role, principal, ok: false, fingerprint: null, reason: v.reason });
+    }
+    return verdicts;
   }
 
   /**
@@ -110,20 +175,19 @@ export class ExportService {
     checkFacts(db, runId, [...runs.facts(runId), ...signOffs.facts(runId), ...artifacts.facts(runId)]);
   }
 
-  private collect(runId: string): LogData {
-    const { projects, runs, signOffs } = this.deps;
+  private collect(runId: string, generatedAt: string, creator: DocumentSigner | null, auditHead: { seq: number; hash: string } | null): LogData {
+    const { projects, runs } = this.deps;
     this.checkEvidence(runId);
     const run = runs.get(runId);
     const backup = this.deps.artifacts.backup(runId);
     const items = runs.items(runId);
     const evidence = <T>(key: string): T | null => (items.find((i) => i.key === key)?.evidence as T | null) ?? null;
-    const integrity = evidence<VerifyReport>('integrity');
-    const rehearsal = evidence<RehearsalReport>('rehearsal');
-    if (!integrity?.checks || !rehearsal?.checks) {
-      throw new WardenError('CONFLICT', 'The log is filled from evidence: run the integrity check and the restore rehearsal first.');
-    }
+    // Absent until run (a failure's evidence has no checks): the log then says NOT RUN, and only an override signs it.
+    const report = <T extends { checks?: unknown }>(key: string): T | null => (evidence<T>(key)?.checks ? evidence<T>(key) : null);
+    const integrity = report<VerifyReport>('integrity');
+    const rehearsal = report<RehearsalReport>('rehearsal');
     return {
-      generatedAt: this.now().toISOString(),
+      generatedAt,
       project: projects.get(run.project_id),
       run,
       dumpPath: backup.path,
@@ -132,8 +196,8 @@ export class ExportService {
       integrity,
       rehearsal,
       platform: evidence<{ platform?: PlatformEvidence }>('prerequisites')?.platform ?? null,
-      signOffs: signOffs.list(runId),
-      auditHead: this.deps.audit.head(),
+      creator,
+      auditHead,
     };
   }
 }
@@ -155,6 +219,35 @@ function exportFolder(root: string, dir: string): void {
       throw new WardenError('FORBIDDEN', `${at} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: the log is written only into real folders under the one chosen. Remove it or choose another folder.`);
     }
   }
+}
+
+/** The principal an allowed_signers line gives the key inside this signature. */
+function principalOfSignature(signature: string, signers: string): string | null {
+  const { publicKey } = signaturePublicKey(signature);
+  for (const line of signers.split('\n').map((l) => l.trim())) {
+    if (!line || line.startsWith('#')) continue;
+    if (line.includes(` ${publicKey.split(' ')[1]}`)) return line.split(/\s+/)[0]!;
+  }
+  return null;
+}
+
+/**
+ * allowed_signers is shared by every log in the folder (as teams keep one): new lines are added, none
+ * removed, through a fresh file renamed into place — never through a link.
+ */
+function mergeAllowedSigners(file: string, lines: string[]): void {
+  let existing = '';
+  try {
+    const stat = lstatSync(file);
+    if (!stat.isFile()) throw new WardenError('FORBIDDEN', `${file} is not a regular file (a link?): the signers are written only into a real file. Remove it and export again.`);
+    existing = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const have = new Set(existing.split('\n').map((l) => l.trim()));
+  const added = lines.filter((l) => !have.has(l));
+  if (!added.length) return;
+  replaceFileAtomic(file, (existing && !existing.endsWith('\n') ? existing + '\n' : existing) + added.join('\n') + '\n', 0o644);
 }
 
 /** The keys of an allowed_signers file that may sign logs: lines without a namespaces option, or naming ours. */

@@ -26,6 +26,21 @@ export function writeFileAtomic(final: string, data: string | Uint8Array, mode =
   promotePartial(partial, final);
 }
 
+/** Replaces a file the caller has read (never a link: the rename replaces the link itself, not its target). */
+export function replaceFileAtomic(final: string, data: string | Uint8Array, mode = 0o600): void {
+  const partial = final + PARTIAL_SUFFIX;
+  writeFileSync(partial, data, { mode, flag: 'wx' });
+  if (process.platform !== 'win32') chmodSync(partial, mode);
+  const fd = openSync(partial, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(partial, final);
+  syncDirectory(dirname(final));
+}
+
 function lexists(path: string): boolean {
   try {
     lstatSync(path);

@@ -32,6 +32,8 @@ export interface SpawnOptions extends RunOptions {
   onStderrLine?: (line: string) => void;
   /** Keep all of stderr for ToolExit (default); off for chatty tools whose lines the caller reads as they come. */
   keepStderr?: boolean;
+  /** In a new session without a controlling terminal, so the tool cannot stop to prompt on it (ssh-keygen). */
+  noTerminal?: boolean;
 }
 
 export interface ToolExit {
@@ -64,6 +66,7 @@ export function spawnTool(command: string, args: readonly string[], options: Spa
     timeout: options.timeoutMs,
     killSignal: options.killSignal ?? 'SIGKILL',
     signal: options.signal,
+    detached: options.noTerminal ?? false,
   });
   const err: Buffer[] = [];
   let partial = '';

@@ -8,6 +8,7 @@ import { sql as tlsRootCert } from './007_tls_root_cert';
 import { sql as projectToolsDir } from './008_project_tools_dir';
 import { sql as restores } from './009_restores';
 import { sql as keyEscrow } from './010_key_escrow';
+import { sql as personalSignatures } from './011_personal_signatures';
 
 export interface Migration {
   readonly version: number;
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   { version: 8, name: 'project tools folder', sql: projectToolsDir },
   { version: 9, name: 'restores', sql: restores },
   { version: 10, name: 'key escrow', sql: keyEscrow },
+  { version: 11, name: 'personal signatures', sql: personalSignatures },
 ];
