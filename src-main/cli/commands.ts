@@ -45,7 +45,7 @@ export function findProject(w: Warden, key: string): ProjectView {
  * An operation's command, derived from its catalog entry: flags parsed into its input, validated by its
  * input schema, run through the same handlers and runtime as the app, printed by its renderer.
  */
-function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, door: CliDoor, op: Operation): Command {
+function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, door: CliDoor, op: Operation): Command {
   return {
     usage: usageLine(door, op.input),
     options: parseArgsOptions(door, op.input),
@@ -55,7 +55,9 @@ function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'cancelBacku
       const input = parseInput(door, op.input, built.input);
       const bound = bindOperations(w, {
         folder: (path) => path,
+        file: (path) => path,
         pickFolder: () => Promise.reject(new WardenError('VALIDATION', 'The command line takes folders as arguments.')),
+        pickFile: () => Promise.reject(new WardenError('VALIDATION', 'The command line takes files as arguments.')),
         emit: (event, payload) => {
           if (event === 'backupProgress') out.progress((payload as { progress: Parameters<Output['progress']>[0] }).progress);
         },
@@ -71,7 +73,7 @@ function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'cancelBacku
 
 const doors = Object.fromEntries(
   Object.entries(operations as Record<IpcMethod, Operation>).flatMap(([method, op]) =>
-    op.cli ? [[op.cli.command, operationCommand(method as Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, op.cli, op)]] : [],
+    op.cli ? [[op.cli.command, operationCommand(method as Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, op.cli, op)]] : [],
   ),
 );
 
@@ -83,12 +85,16 @@ const cliOnly: Record<string, Command> = {
     positionals: 1,
     async run(w, [file], f, out) {
       // Trusts the allowed_signers beside the file, or the one the team keeps (--allowed-signers); never this database.
-      const v = w.exports.verifyExport(resolvePath(file!), {
-        signatureFile: typeof f.sig === 'string' ? resolvePath(f.sig) : undefined,
-        allowedSignersFile: typeof f['allowed-signers'] === 'string' ? resolvePath(f['allowed-signers']) : undefined,
-      });
-      out.result(v, v.ok ? `Good signature (${v.fingerprint}).` : `BAD signature: ${v.reason}.`);
-      return v.ok ? 0 : 1;
+      const allowedSignersFile = typeof f['allowed-signers'] === 'string' ? resolvePath(f['allowed-signers']) : undefined;
+      const v = w.exports.verifyExport(resolvePath(file!), { signatureFile: typeof f.sig === 'string' ? resolvePath(f.sig) : undefined, allowedSignersFile });
+      // The people's signatures beside it (.creator.sig, .verifier.sig), each checked by ssh-keygen.
+      const people = typeof f.sig === 'string' ? [] : await w.exports.verifySigners(resolvePath(file!), allowedSignersFile);
+      const lines = [
+        v.ok ? `Good signature (${v.fingerprint}): the machine attestation of the installation that exported it.` : `BAD signature: ${v.reason}.`,
+        ...people.map((p) => `${p.role.padEnd(9)} ${p.ok ? `good signature by ${p.principal} (${p.fingerprint})` : `BAD: ${p.reason}`}`),
+      ];
+      out.result({ ...v, signatures: people }, lines.join('\n'));
+      return v.ok && people.every((p) => p.ok) ? 0 : 1;
     },
   },
   demo: {

@@ -9,6 +9,7 @@ import { KeychainVault } from '../core/vault/vault';
 import { openWarden } from '../core/warden';
 import type { Output } from './output';
 import { practiceExpectedTables } from '../contract/constants';
+import { identitiesIn } from '../core/crypto/identityText';
 
 const MARKER = '.backup-warden-demo';
 const PRACTICE_BYTES = 60e6;
@@ -68,9 +69,17 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       migrationWindow: { start: new Date(now + 3_600_000).toISOString(), end: new Date(now + 4 * 3_600_000).toISOString() },
       attestedBy: 'Practice Creator', note: 'Practice run: no Supabase project, the platform backup is attested',
     });
-    step('Two-person sign-off and signed export…');
-    warden.signOffs.signOff(runId, { role: 'creator', name: 'Practice Creator' });
-    warden.signOffs.signOff(runId, { role: 'verifier', name: 'Practice Verifier' });
+    step('Two-person sign-off, each with their own SSH key (practice keys made here); the verifier works from a review bundle on a second data folder…');
+    const people = practiceKeys(join(outDir, 'people'));
+    await warden.signOffs.signOff(runId, { role: 'creator', name: 'Practice Creator', keyFile: people.creator });
+    const { bundle } = warden.reviews.exportBundle(runId, outDir);
+    const verifierDesk = openWarden({ dataDir: join(outDir, 'verifier-workstation'), vault, actor: 'practice-verifier' });
+    try {
+      await verifierDesk.reviews.signBundle({ bundle, backupFile: backup.dumpFile, name: 'Practice Verifier', key: { keyFile: people.verifier }, identities: identitiesIn(readFileSync(escrow.file, 'utf8')) });
+    } finally {
+      verifierDesk.close();
+    }
+    await warden.signOffs.signOff(runId, { role: 'verifier', name: 'Practice Verifier', reviewBundle: bundle });
     const exported = await warden.exports.export(runId, outDir);
     warden.notify.confirmSent(runId, 'Practice Creator', 'practice console');
     writeFileSync(join(outDir, 'team-message.txt'), warden.notify.message(runId) + '\n');
@@ -80,12 +89,13 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
     writeFileSync(join(outDir, 'audit.json'), auditToJson(entries, chain));
 
     const inApp = warden.exports.verifyExport(exported.markdownFile);
-    const principal = readFileSync(exported.allowedSignersFile, 'utf8').split(' ')[0]!;
-    const ssh = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', exported.allowedSignersFile, '-I', principal, '-n', 'backup-warden-log', '-s', `${exported.markdownFile}.sig`], {
-      input: readFileSync(exported.markdownFile),
-      encoding: 'utf8',
-    });
-    const sshVerdict = ssh.error ? 'ssh-keygen not installed' : ssh.status === 0 ? 'good signature' : `FAILED: ${ssh.stderr.trim()}`;
+    // What an auditor runs, for each person's signature.
+    const ssh = exported.signatures.map((p) => ({
+      ...p,
+      run: spawnSync('ssh-keygen', ['-Y', 'verify', '-f', exported.allowedSignersFile, '-I', p.principal, '-n', 'backup-warden-log', '-s', `${exported.markdownFile}.${p.role}.sig`], { input: readFileSync(exported.markdownFile), encoding: 'utf8' }),
+    }));
+    const sshOk = ssh.length === 2 && ssh.every((p) => !p.run.error && p.run.status === 0);
+    const sshVerdict = ssh.map((p) => `${p.principal} ${p.run.status === 0 ? 'good' : `FAILED: ${p.run.stderr.trim()}`}`).join(', ');
     const items = warden.runs.items(runId);
     const m = backup.manifest;
     const summary = {
@@ -97,15 +107,27 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       isolation: rehearsal.isolation,
       checklist: items.map((i) => `${i.key}=${i.state}`).join(' '),
       log: exported.markdownFile,
-      signature: `in-app ${inApp.ok ? 'good' : 'BAD'}, ssh-keygen -Y verify: ${sshVerdict}`,
+      signatures: `ssh-keygen -Y verify: ${sshVerdict}; machine attestation ${inApp.ok ? 'good' : 'BAD'}`,
       audit: `${chain.ok ? 'chain intact' : 'chain BROKEN'}, ${entries.length} entries → audit.csv, audit.json`,
-      'check it': `ssh-keygen -Y verify -f ${exported.allowedSignersFile} -I ${principal} -n backup-warden-log -s ${exported.markdownFile}.sig < ${exported.markdownFile}`,
+      'check it': `ssh-keygen -Y verify -f ${exported.allowedSignersFile} -I practice.creator -n backup-warden-log -s ${exported.markdownFile}.creator.sig < ${exported.markdownFile}`,
     };
-    const ok = integrity.ok && rehearsal.ok && inApp.ok && chain.ok && items.every((i) => i.state === 'passed') && !ssh.error && ssh.status === 0;
+    const ok = integrity.ok && rehearsal.ok && inApp.ok && chain.ok && items.every((i) => i.state === 'passed') && sshOk;
     out.result({ ok, outDir, runId, ...summary }, [`\nPractice run ${ok ? 'complete' : 'FAILED'} → ${outDir}`, ...Object.entries(summary).map(([k, v]) => `  ${k.padEnd(10)} ${v}`)].join('\n'));
     return ok ? 0 : 1;
   } finally {
     warden.close();
     await cluster.stop();
   }
+}
+
+/** Two throwaway SSH keys for the practice's two people (real signers bring their own, or use ssh-agent). */
+function practiceKeys(dir: string): { creator: string; verifier: string } {
+  mkdirSync(dir, { mode: 0o700 });
+  const make = (who: string) => {
+    const file = join(dir, `practice-${who}`);
+    const made = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `practice ${who}`, '-f', file]);
+    if (made.error || made.status !== 0) throw new WardenError('TOOL_MISSING', 'ssh-keygen (OpenSSH) is needed to make the practice signing keys: install openssh-client.');
+    return file;
+  };
+  return { creator: make('creator'), verifier: make('verifier') };
 }

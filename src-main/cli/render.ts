@@ -5,7 +5,7 @@ import { isFailure } from '../contract/evidence';
 import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
 
 /** A CLI door's methods: those the catalog gives a command. */
-type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>;
+type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>;
 
 /** What a command prints for people (--json prints the operation's output itself), and its exit code when not 0. */
 type Render<M extends CliMethod> = (value: IpcOutput<M>, input: IpcParsedInput<M>) => string | { text: string; exit: number };
@@ -91,10 +91,30 @@ export const render: { [M in CliMethod]: Render<M> } = {
   checkRecovery: (e) => `The backup opens without this workstation: decrypted in full with the ${e.keyKind} (${e.recipient}), archive SHA-256 ${e.plaintextSha256} as recorded.`,
   checkPlatform: (e) => `Platform backup ${e.backupId} (${e.backupStatus}) expires ${e.expiresAt}.${warnings(e.warnings)}`,
   attestPlatform: (e) => `Platform backup ${e.backupId} attested by ${e.attestedBy}; expires ${e.expiresAt}.${warnings(e.warnings)}`,
-  signOff: (s) => `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}.`,
+  signOff: (s) =>
+    `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}, principal ${s.principal}, key ${s.fingerprint}` +
+    `${s.checkedOn === 'another workstation' ? ', from the review bundle checked on another workstation' : ''}.`,
+  listAgentKeys: (keys) => keys.map((k) => `${k.fingerprint}\t${k.publicKey.split(' ')[0]}\t${k.comment}`).join('\n') || 'ssh-agent holds no keys: add yours with ssh-add.',
+  exportReview: (r) => `Review bundle: ${r.bundle}\nGive it to the verifier with the backup file; they run "review sign", then you run "signoff --role verifier --review-bundle ${r.bundle}".`,
+  signReview: (r) =>
+    [
+      `Creator ${r.creator.name} (${r.creator.principal}, key ${r.creator.fingerprint}): compare this fingerprint with the creator before trusting it.`,
+      checksText(r.checks),
+      `Signed as ${r.principal} with ${r.fingerprint}. Send the bundle back to the creator.`,
+    ].join('\n'),
   previewLog: (p) => p.markdown,
-  exportLog: (r) =>
-    red(r.verified, `Signed log: ${r.markdownFile}\nSignature: ${r.signatureFiles[0]}\nallowed_signers: ${r.allowedSignersFile}\nKey: ${r.fingerprint}\n${r.verified ? 'Signature verified.' : 'The signature just written does NOT verify.'}`),
+  exportLog: (r) => {
+    const ok = r.verified && r.signatures.length === 2 && r.signatures.every((s) => s.ok);
+    return red(
+      ok,
+      [
+        `Signed log: ${r.markdownFile}`,
+        ...r.signatures.map((s) => `${s.role.padEnd(9)} ${s.ok ? `good signature by ${s.principal} (${s.fingerprint})` : `BAD: ${s.reason}`}`),
+        `machine   ${r.verified ? 'attested' : 'attestation does NOT verify'} by this installation (${r.fingerprint}) — not a person's signature`,
+        `allowed_signers: ${r.allowedSignersFile}`,
+      ].join('\n'),
+    );
+  },
   notifyTeam: (r, input) =>
     input.mode === 'send' ? `Webhook answered ${r.status}; team notified.` : input.mode === 'confirm' ? 'Notification recorded as sent.' : r.message,
   listAudit: (entries) => entries.map((e) => `${e.seq}\t${e.at}\t${e.actor}\t${e.action}${e.runId ? `\trun ${e.runId}` : ''}`).join('\n') || 'No entries.',

@@ -8,7 +8,8 @@ import { restorePreviewSchema, restoreRecordSchema } from './restore';
 import { runViewSchema } from './runs';
 import { evidenceSchemas } from './evidence';
 import { settingsPatchSchema, settingsViewSchema } from './settings';
-import { signOffRequestSchema, signOffSchema } from './signoff';
+import { reviewResultSchema } from './review';
+import { agentKeySchema, signatureVerdictSchema, signOffRequestSchema, signOffSchema } from './signoff';
 import { rehearsalReportSchema, rehearsalTargetSchema, verifyReportSchema } from './verify';
 
 /**
@@ -102,6 +103,12 @@ const projectFlags = (prefix: '' | 'changes.') =>
     'sample-checks': { to: `${prefix}sampleChecks`, meta: 'FILE.json', read: 'json-file' },
     'password-stdin': { to: `${prefix}secrets.dbPassword`, read: 'stdin-secret' },
   }) as const satisfies Record<string, CliField>;
+/** The signer's own SSH key: a private key file (ssh-keygen reads it) or a key in ssh-agent. */
+const signerFlags = (prefix: '' | 'request.') =>
+  ({
+    'ssh-key': { to: `${prefix}keyFile`, meta: 'PRIVATE-KEY', read: 'path' },
+    'agent-key': { to: `${prefix}agentKey`, meta: 'SHA256:…' },
+  }) as const satisfies Record<string, CliField>;
 const windowFlags = (to: 'request' | 'attestation') =>
   ({
     plan: { to: `${to}.plan`, meta: 'pro|team|enterprise' },
@@ -188,10 +195,17 @@ export const operations = {
   getRun: { summary: 'show a run: its checklist with each item’s state and evidence', input: byRun, output: runViewSchema, cli: { command: 'runs show', args: [runArg] } },
   pickFolder: {
     summary: 'native folder picker',
-    input: z.object({ purpose: z.enum(['backup', 'export']) }).strict(),
+    input: z.object({ purpose: z.enum(['backup', 'export', 'review']) }).strict(),
     output: z.string().nullable(),
     cli: null,
     noCli: 'the command line takes folder paths as arguments',
+  },
+  pickFile: {
+    summary: 'native file picker (an SSH private key is passed to ssh-keygen by its path, never read by the app)',
+    input: z.object({ purpose: z.enum(['ssh-key', 'backup-file']) }).strict(),
+    output: z.string().nullable(),
+    cli: null,
+    noCli: 'the command line takes file paths as arguments',
   },
   startBackup: {
     summary: 'encrypted backup with manifest, exact row counts, roles and hashes',
@@ -365,10 +379,50 @@ export const operations = {
     cli: {
       command: 'signoff',
       args: [runArg],
-      flags: { role: { to: 'request.role', meta: 'creator|verifier' }, name: { to: 'request.name', meta: '"FULL NAME"' }, override: { to: 'request.overrideReason', meta: '"REASON"' } },
+      flags: {
+        role: { to: 'request.role', meta: 'creator|verifier' },
+        name: { to: 'request.name', meta: '"FULL NAME"' },
+        ...signerFlags('request.'),
+        'review-bundle': { to: 'request.reviewBundle', meta: 'DIR', read: 'path' },
+        override: { to: 'request.overrideReason', meta: '"REASON"' },
+      },
     },
     changesRun: true,
-    audit: ['signoff.creator', 'signoff.integrity', 'signoff.override', 'signoff.refused'],
+    audit: ['signoff.creator', 'signoff.verifier', 'signoff.override', 'signoff.refused'],
+  },
+  listAgentKeys: {
+    summary: 'the keys ssh-agent offers for signing (hardware tokens included)',
+    input: none,
+    output: z.array(agentKeySchema),
+    cli: { command: 'keys agent' },
+  },
+  exportReview: {
+    summary: 'write a review bundle (the document the creator signed, their signature) for a verifier on another workstation',
+    input: z.object({ runId, folder }).strict(),
+    output: z.object({ bundle: z.string() }),
+    cli: { command: 'review export', args: [runArg], flags: { out: { to: 'folder', meta: 'DIR', read: 'path' } } },
+    audit: ['review.exported'],
+  },
+  signReview: {
+    summary: 'on the verifier’s workstation: check a review bundle and the backup file itself (hash; full decryption with a recipient key), then sign with your own key',
+    input: z
+      .object({
+        bundle: folder,
+        backupFile: z.string().min(1).max(4096),
+        name: signOffRequestSchema.shape.name,
+        keyFile: signOffRequestSchema.shape.keyFile,
+        agentKey: signOffRequestSchema.shape.agentKey,
+        /** An age identity among the backup's recipients, for the full decryption (optional). */
+        identity: z.string().min(1).max(20_000).optional(),
+      })
+      .strict(),
+    output: reviewResultSchema,
+    cli: {
+      command: 'review sign',
+      args: [{ name: 'bundle', to: 'bundle', read: 'path' }],
+      flags: { backup: { to: 'backupFile', meta: 'FILE.dump.age', read: 'path' }, name: { to: 'name', meta: '"FULL NAME"' }, ...signerFlags(''), identity: { to: 'identity', meta: 'AGE-KEY-FILE', read: 'text-file' } },
+    },
+    audit: ['review.signed', 'review.refused'],
   },
   previewLog: {
     summary: 'print the backup log as it would be exported',
@@ -377,9 +431,15 @@ export const operations = {
     cli: { command: 'log preview', args: [runArg] },
   },
   exportLog: {
-    summary: 'write the signed backup log (SSH signature) into DIR/docs/phase2 and verify the signature it wrote',
+    summary: 'write the backup log both people signed into DIR/docs/phase2 (their signatures, the machine attestation, allowed_signers) and verify every signature',
     input: z.object({ runId, folder }).strict(),
-    output: z.object({ markdownFile: z.string(), jsonFile: z.string(), signatureFiles: z.array(z.string()), allowedSignersFile: z.string(), fingerprint: z.string(), markdownSha256: z.string(), verified: z.boolean() }),
+    output: z.object({
+      markdownFile: z.string(), jsonFile: z.string(), signatureFiles: z.array(z.string()), allowedSignersFile: z.string(), fingerprint: z.string(), markdownSha256: z.string(),
+      /** The machine attestation (the installation's signature) verified. */
+      verified: z.boolean(),
+      /** Each person's signature, verified with ssh-keygen against the allowed_signers written. */
+      signatures: z.array(signatureVerdictSchema),
+    }),
     cli: { command: 'log export', args: [runArg], flags: { out: { to: 'folder', meta: 'DIR', read: 'path' } } },
     changesRun: true,
     audit: ['log.exported'],

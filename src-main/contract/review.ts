@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { checkResultSchema, type CheckResult } from './verify';
 
-/** One thing the verifier's workstation checked before signing a review bundle. */
-export const reviewCheckSchema = z.object({ key: z.string(), title: z.string(), status: z.enum(['passed', 'failed', 'skipped']), detail: z.string() });
-export type ReviewCheck = z.infer<typeof reviewCheckSchema>;
+/** One thing the verifier's workstation checked before signing a review bundle (not-run: no recipient key given). */
+export const reviewCheckSchema = checkResultSchema;
+export type ReviewCheck = CheckResult;
 
 export const reviewResultSchema = z.object({
   creator: z.object({ name: z.string(), principal: z.string(), fingerprint: z.string() }),

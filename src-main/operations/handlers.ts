@@ -7,13 +7,18 @@ import { WardenError } from '../core/errors';
 import { listRunViews, runView } from '../core/runs/runView';
 import { writeFileAtomic } from '../core/util/atomicFile';
 import type { Warden } from '../core/warden';
+import { identitiesIn } from '../core/crypto/identityText';
+import { listAgentKeys, signerKey } from '../core/signoff/personalKeys';
 
 /** What differs between the shells (app, CLI), given to every handler. */
 export interface Shell {
   /** The shell's rule for folders: the app takes only folders picked in this session, the CLI any it is given. */
   folder(path: string): string;
+  /** The same rule for files (an SSH key, a backup file to review). */
+  file(path: string): string;
   /** The app's native folder picker; the CLI has none. */
-  pickFolder(purpose: 'backup' | 'export'): Promise<string | null>;
+  pickFolder(purpose: 'backup' | 'export' | 'review'): Promise<string | null>;
+  pickFile(purpose: 'ssh-key' | 'backup-file'): Promise<string | null>;
   /** The app sends events to its window; the CLI shows backup progress. */
   emit<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void;
 }
@@ -53,6 +58,7 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     listRuns: ({ projectId }) => listRunViews(warden, projectId),
     getRun: ({ runId }) => runView(warden, runId),
     pickFolder: ({ purpose }) => shell.pickFolder(purpose),
+    pickFile: ({ purpose }) => shell.pickFile(purpose),
     startBackup: async ({ projectId, name, description, extraRecipients, acknowledgeSingleKey, outputDir }, { signal }) => {
       let runId: string | undefined;
       try {
@@ -89,7 +95,24 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     cancelRestore: ({ targetProjectId }, call) => call.cancel('restore', targetProjectId),
     checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
     attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
-    signOff: ({ runId, request }, { signal }) => warden.signOffs.signOff(runId, request, undefined, signal),
+    signOff: ({ runId, request }, { signal }) =>
+      warden.signOffs.signOff(
+        runId,
+        {
+          ...request,
+          ...(request.keyFile !== undefined ? { keyFile: shell.file(request.keyFile) } : {}),
+          ...(request.reviewBundle !== undefined ? { reviewBundle: shell.folder(request.reviewBundle) } : {}),
+        },
+        undefined,
+        signal,
+      ),
+    listAgentKeys: () => listAgentKeys(),
+    exportReview: ({ runId, folder }) => warden.reviews.exportBundle(runId, shell.folder(folder)),
+    signReview: ({ bundle, backupFile, name, keyFile, agentKey, identity }, { signal }) =>
+      warden.reviews.signBundle(
+        { bundle: shell.folder(bundle), backupFile: shell.file(backupFile), name, key: signerKey(keyFile === undefined ? undefined : shell.file(keyFile), agentKey), identities: identity === undefined ? undefined : identitiesIn(identity) },
+        signal,
+      ),
     previewLog: ({ runId }) => warden.exports.preview(runId),
     exportLog: async ({ runId, folder }) => {
       const r = await warden.exports.export(runId, shell.folder(folder));

@@ -2,10 +2,11 @@ import { useCallback, useState } from 'react';
 import { AuditScreen } from './screens/AuditScreen';
 import { ProjectsScreen } from './screens/ProjectsScreen';
 import { RunScreen } from './screens/RunScreen';
+import { ReviewScreen } from './screens/ReviewScreen';
 import { RunsScreen } from './screens/RunsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 
-const screens = { projects: 'Projects', runs: 'Backup runs', audit: 'Audit trail', settings: 'Settings' } as const;
+const screens = { projects: 'Projects', runs: 'Backup runs', review: 'Review as verifier', audit: 'Audit trail', settings: 'Settings' } as const;
 type Screen = keyof typeof screens;
 
 export function App() {
@@ -34,6 +35,7 @@ export function App() {
       <main>
         {screen === 'projects' && <ProjectsScreen onOpenRun={openRun} />}
         {screen === 'runs' && (runId ? <RunScreen runId={runId} onBack={() => setRunId(null)} /> : <RunsScreen onOpen={openRun} />)}
+        {screen === 'review' && <ReviewScreen />}
         {screen === 'audit' && <AuditScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>

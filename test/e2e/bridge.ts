@@ -21,6 +21,8 @@ export interface Bridge {
   shim: { token: string; methods: string[]; events: [event: string, subscriber: string][] };
   /** Folders the "folder picker" hands out, in order; null answers as a cancelled dialog. */
   nextFolders: (string | null)[];
+  /** Files the "file picker" hands out, in order. */
+  nextFiles: (string | null)[];
   close(): Promise<void>;
 }
 
@@ -31,9 +33,11 @@ export async function startBridge(warden: Warden): Promise<Bridge> {
   statSync(join(rendererDir, 'index.html')); // fails clearly when the renderer was not built
   const token = randomBytes(24).toString('hex');
   const nextFolders: (string | null)[] = [];
+  const nextFiles: (string | null)[] = [];
   const streams = new Set<ServerResponse>();
   const shell: ShellServices = {
     pickFolder: async () => nextFolders.shift() ?? null,
+    pickFile: async () => nextFiles.shift() ?? null,
     emit: (event, payload) => {
       for (const s of streams) s.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     },
@@ -81,6 +85,7 @@ export async function startBridge(warden: Warden): Promise<Bridge> {
     url: `${origin}/`,
     shim: { token, methods: [...ipcMethods], events: ipcEvents.map((e) => [e, ipcEventSubscriber(e)]) },
     nextFolders,
+    nextFiles,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of streams) s.end();

@@ -9,6 +9,7 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { postgresWithout } from '../helpers/pgWithout';
 import { sshVerify } from '../helpers/sshVerify';
+import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { installWardenShim, startBridge, type Bridge } from './bridge';
@@ -28,6 +29,8 @@ let bridge: Bridge;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+const alice = creatorKey();
+const bob = verifierKey();
 
 const item = (title: string): Locator => page.locator('li.item', { has: page.getByRole('heading', { name: title, exact: true }) });
 const passed = (title: string, timeout = 60_000) => item(title).locator('.card-head .state-passed').waitFor({ timeout });
@@ -253,29 +256,69 @@ describe('renderer end to end (Chromium, real core)', () => {
     await item('Prerequisites checked').getByRole('button', { name: 'Attest platform backup' }).click();
     await passed('Prerequisites checked');
 
-    // Two-person sign-off: the same person cannot verify, and the UI says what to do.
+    // Two-person sign-off, each with their own key: the same person or the same key cannot verify.
     const signOff = item('Two-person sign-off');
     await signOff.getByLabel('Creator’s full name').fill('Alice Creator');
+    bridge.nextFiles.push(alice.keyFile);
+    await signOff.getByRole('button', { name: 'Choose key file…' }).click();
+    await signOff.getByText(alice.keyFile).waitFor();
     await signOff.getByRole('button', { name: 'Sign as creator' }).click();
+    await signOff.getByText(`principal alice.creator, key ${alice.fingerprint}`).waitFor();
     await signOff.getByLabel('Verifier’s full name (a different person)').fill('alice  creator');
+    bridge.nextFiles.push(bob.keyFile);
+    await signOff.getByRole('button', { name: 'Choose key file…' }).click();
     await signOff.getByRole('button', { name: 'Sign as verifier' }).click();
     expect(await signOff.getByRole('alert').innerText()).toMatch(/must be a different person from the creator \(Alice Creator\)\. Ask a second person to verify/);
     await signOff.getByLabel('Verifier’s full name (a different person)').fill('Bob Verifier');
+    bridge.nextFiles.push(alice.keyFile);
+    await signOff.getByRole('button', { name: 'Choose key file…' }).click();
+    await signOff.getByText(alice.keyFile).waitFor();
     await signOff.getByRole('button', { name: 'Sign as verifier' }).click();
+    expect(await signOff.getByRole('alert').innerText()).toContain(`signed with the creator’s key (${alice.fingerprint})`);
+    // Bob reviews on his own workstation: the review bundle goes to him with the backup file.
+    bridge.nextFolders.push(exportDir);
+    await signOff.getByRole('button', { name: 'Export review bundle…' }).click();
+    const bundle = join(exportDir, 'review-e2e-baseline');
+    await signOff.getByText(bundle).waitFor();
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.getByRole('button', { name: 'Review as verifier' }).click();
+    bridge.nextFolders.push(bundle);
+    await page.getByRole('button', { name: 'Choose review bundle…' }).click();
+    bridge.nextFiles.push(join(backupDir, 'e2e-baseline.dump.age'));
+    await page.getByRole('button', { name: 'Choose the backup file…' }).click();
+    await page.getByLabel('Your full name (the verifier)').fill('Bob Verifier');
+    bridge.nextFiles.push(bob.keyFile);
+    await page.getByRole('button', { name: 'Choose key file…' }).click();
+    await page.getByText(bob.keyFile).waitFor();
+    await page.getByRole('button', { name: 'Check and sign' }).click();
+    await page.getByText(`Signed as bob.verifier with ${bob.fingerprint}`).waitFor();
+    expect(await page.locator('.checks').innerText()).toMatch(/PASS\s+Backup file matches the signed hash/);
+    await shot('04a-review-as-verifier.png');
+    // Back at the run, the signed bundle becomes the verifier's sign-off.
+    await page.getByRole('button', { name: 'Backup runs' }).click();
+    await page.getByRole('button', { name: 'e2e-baseline' }).click();
+    await item('Two-person sign-off').getByLabel('Verifier’s full name (a different person)').fill('Bob Verifier');
+    bridge.nextFolders.push(bundle);
+    await item('Two-person sign-off').getByRole('button', { name: 'Import signed review bundle…' }).click();
     await passed('Two-person sign-off');
+    await item('Two-person sign-off').getByText(`principal bob.verifier, key ${bob.fingerprint}`).waitFor();
+    await item('Two-person sign-off').screenshot({ path: join(shots, '04b-two-keys-signed.png') });
 
-    // Log preview, then the signed export into the picked folder; auditors' ssh-keygen agrees.
+    // Log preview, then the signed export into the picked folder; auditors' ssh-keygen agrees, for each person.
     const log = item('Backup log filled in');
     await log.getByRole('button', { name: 'Preview log' }).click();
-    expect(await log.locator('pre').innerText()).toContain('Bob Verifier');
+    expect(await log.locator('pre').innerText()).toContain('| Created by | Alice Creator | alice.creator |');
     bridge.nextFolders.push(exportDir);
     await log.getByRole('button', { name: 'Export signed log…' }).click();
-    await log.getByText('Signed log exported; its signature verifies.').waitFor();
+    await log.getByText('Signed log exported; every signature verifies.').waitFor();
+    expect(await log.getByRole('status').innerText()).toContain(`Verifier bob.verifier: good signature, key ${bob.fingerprint}`);
     await passed('Backup log filled in');
     const logDir = join(exportDir, 'docs/phase2');
     const markdown = readdirSync(logDir).find((f) => f.endsWith('.md'))!;
     const ssh = sshVerify(join(logDir, markdown), join(logDir, 'allowed_signers'));
     expect(ssh.stdout + ssh.stderr).toMatch(/Good "backup-warden-log" signature/);
+    const creatorSsh = sshVerify(join(logDir, markdown), join(logDir, 'allowed_signers'), 'alice.creator', join(logDir, `${markdown}.creator.sig`));
+    expect(creatorSsh.stdout + creatorSsh.stderr).toMatch(/Good "backup-warden-log" signature for alice\.creator/);
 
     // Team notified, by a person who says where.
     const notify = item('Team notified');

@@ -19,7 +19,7 @@ const files = tempDir('bw-badinput-');
 const trusted = 'file:///opt/backup-warden/out/renderer/index.html';
 const picked = join(files.dir, 'picked');
 mkdirSync(picked);
-const shell = { pickFolder: async () => picked, emit: () => undefined };
+const shell = { pickFolder: async () => picked, pickFile: async () => null, emit: () => undefined };
 const dispatch = createIpcRouter(createHandlers(t.warden, shell), () => true);
 const profile = { name: 'Bad input target', environment: 'staging', host: 'db.example.com', port: 5432, database: 'postgres', user: 'postgres' };
 const uuid = '5b0c3a4e-1f2a-4c1e-9a63-1b2d3c4e5f60';

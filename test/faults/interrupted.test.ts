@@ -202,7 +202,7 @@ describe('interrupted work', () => {
     const w = open();
     try {
       const runId = w.runs.list(projectId).find((r) => r.name === 'killed' && r.status === 'running')!.id;
-      const dispatch = createIpcRouter(createHandlers(w, { pickFolder: async () => null, emit: () => undefined }), () => true);
+      const dispatch = createIpcRouter(createHandlers(w, { pickFolder: async () => null, pickFile: async () => null, emit: () => undefined }), () => true);
       const rehearsal = dispatch('rehearse', { runId }, 'app://warden');
       await until('the rehearsal to start restoring', () => w.audit.list({ runId }).at(-1)?.action === 'rehearsal.started' && tempLeftovers().length > 0);
       expect(await dispatch('cancelCheck', { runId }, 'app://warden')).toEqual({ ok: true, value: true });

@@ -40,7 +40,7 @@ beforeAll(async () => {
   ({ cluster } = await startPracticeServer({ targetBytes: 1 }));
   warden = openWarden({ dataDir, vault, actor: 'alice', managementApiUrl: api.url });
   const folders = [backups, repo, repo];
-  const shell = { pickFolder: async () => folders.shift() ?? null, emit: (event: string, payload: unknown) => void seen.push([`event ${event}`, JSON.stringify(payload)]) };
+  const shell = { pickFolder: async () => folders.shift() ?? null, pickFile: async () => null, emit: (event: string, payload: unknown) => void seen.push([`event ${event}`, JSON.stringify(payload)]) };
   const router = createIpcRouter(createHandlers(warden, shell), () => true);
   const call = async (method: string, payload?: unknown) => {
     const result = await router(method, payload, 'file:///app/index.html');

@@ -6,6 +6,7 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import { PRACTICE_USER, startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
 import { runCli } from '../helpers/cli';
 import { sshVerify } from '../helpers/sshVerify';
+import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
 
 // The CLI as installed (`npx backup-warden` runs out/cli/backup-warden.js), in child processes, on
@@ -26,6 +27,9 @@ afterAll(async () => {
   await cluster?.stop();
   work.cleanup();
 });
+
+const alice = creatorKey();
+const bob = verifierKey();
 
 describe('backup-warden CLI: bad input', () => {
   const data = () => join(work.dir, `data-${Math.random().toString(36).slice(2)}`);
@@ -115,16 +119,25 @@ describe('backup-warden CLI: the whole job', () => {
     expect(await json(['rehearse', runId])).toMatchObject({ ok: true });
     const window = ['--window-start', new Date(Date.now() + 3_600_000).toISOString(), '--window-end', new Date(Date.now() + 7_200_000).toISOString()];
     await json(['platform', 'attest', runId, '--backup-id', 'daily-1', '--status', 'COMPLETED', '--inserted-at', new Date(Date.now() - 3_600_000).toISOString(), '--plan', 'pro', ...window, '--by', 'Alice Creator']);
-    await json(['signoff', runId, '--role', 'creator', '--name', 'Alice Creator']);
-    const same = await cli(['signoff', runId, '--role', 'verifier', '--name', 'ALICE CREATOR'], { dataDir });
+    expect(await json(['signoff', runId, '--role', 'creator', '--name', 'Alice Creator', '--ssh-key', alice.keyFile])).toMatchObject({ principal: 'alice.creator', fingerprint: alice.fingerprint });
+    const same = await cli(['signoff', runId, '--role', 'verifier', '--name', 'ALICE CREATOR', '--ssh-key', bob.keyFile], { dataDir });
     expect(same.code).toBe(1);
     expect(same.stderr).toMatch(/error \(FORBIDDEN\): The verifier must be a different person from the creator/);
-    await json(['signoff', runId, '--role', 'verifier', '--name', 'Bob Verifier']);
+    // The verifier works on another workstation (its own data directory): the review bundle travels.
+    const bundle = (await json(['review', 'export', runId, '--out', work.dir])).bundle as string;
+    const elsewhere = join(work.dir, 'verifier-data');
+    const reviewed = await cli(['review', 'sign', bundle, '--backup', backup.dumpFile as string, '--name', 'Bob Verifier', '--ssh-key', bob.keyFile, '--identity', escrowed.file as string], { dataDir: elsewhere });
+    expect(reviewed, reviewed.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining(`Creator Alice Creator (alice.creator, key ${alice.fingerprint})`) });
+    expect(reviewed.stdout).toMatch(/^PASS {2}Decrypted in full with the verifier’s key/m);
+    expect(await json(['signoff', runId, '--role', 'verifier', '--name', 'Bob Verifier', '--review-bundle', bundle])).toMatchObject({ fingerprint: bob.fingerprint, checkedOn: 'another workstation' });
 
     const exported = await json(['log', 'export', runId, '--out', repo]);
     const markdown = exported.markdownFile as string;
     expect(sshVerify(markdown, exported.allowedSignersFile as string).status).toBe(0);
-    expect(await cli(['verify-signature', markdown], { dataDir })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Good signature \(SHA256:/) });
+    const verified = await cli(['verify-signature', markdown], { dataDir });
+    expect(verified).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Good signature \(SHA256:.*machine attestation/) });
+    expect(verified.stdout).toContain(`creator   good signature by alice.creator (${alice.fingerprint})`);
+    expect(verified.stdout).toContain(`verifier  good signature by bob.verifier (${bob.fingerprint})`);
     expect(await json(['notify', runId, '--confirm', '--by', 'Alice Creator', '--channel', '#db'])).toMatchObject({ status: null, message: expect.stringContaining('cli-baseline') });
 
     // The exported log, changed by one character, no longer verifies.
@@ -132,6 +145,7 @@ describe('backup-warden CLI: the whole job', () => {
     const bad = await cli(['verify-signature', markdown], { dataDir });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^BAD signature/);
+    expect(bad.stdout).toMatch(/^creator {3}BAD: /m);
 
     expect(await json(['audit', 'verify'])).toMatchObject({ ok: true });
     const auditDir = join(work.dir, 'audit-export');
@@ -205,8 +219,11 @@ describe('backup-warden demo', () => {
     expect(r.stdout).toMatch(/Practice run complete/);
     expect(r.stdout).toMatch(/checklist +prerequisites=passed backup=passed integrity=passed recovery=passed log=passed rehearsal=passed sign-off=passed notify=passed/);
     const log = /log +(\S+\.md)/.exec(r.stdout)![1]!;
-    const verdict = sshVerify(log, join(outDir, 'docs/phase2/allowed_signers'));
-    expect(verdict.stdout + verdict.stderr).toMatch(/Good "backup-warden-log" signature/);
+    for (const [principal, role] of [['practice.creator', 'creator'], ['practice.verifier', 'verifier']] as const) {
+      const verdict = sshVerify(log, join(outDir, 'docs/phase2/allowed_signers'), principal, `${log}.${role}.sig`);
+      expect(verdict.stdout + verdict.stderr).toMatch(new RegExp(`Good "backup-warden-log" signature for ${principal.replace('.', '\\.')}`));
+    }
+    expect(r.stdout).toMatch(/signatures +ssh-keygen -Y verify: practice\.creator good, practice\.verifier good; machine attestation good/);
     expect(JSON.parse(readFileSync(join(outDir, 'audit.json'), 'utf8'))).toMatchObject({ chain: { ok: true } });
     // A second run replaces its own earlier output.
     writeFileSync(join(outDir, 'backups', 'stale.txt'), 'from an earlier run');

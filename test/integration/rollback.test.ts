@@ -135,7 +135,7 @@ describe('rollback (guarded restore)', () => {
 
   it('from the app: Cancel stops a running restore (cancelRestore), the same way', async () => {
     const announced: string[] = [];
-    const dispatch = createIpcRouter(createHandlers(warden, { pickFolder: async () => null, emit: (event, payload) => event === 'runChanged' && (payload as { runId: string }).runId === runId && void announced.push(warden.restores.list(runId).at(-1)!.phase) }), () => true);
+    const dispatch = createIpcRouter(createHandlers(warden, { pickFolder: async () => null, pickFile: async () => null, emit: (event, payload) => event === 'runChanged' && (payload as { runId: string }).runId === runId && void announced.push(warden.restores.list(runId).at(-1)!.phase) }), () => true);
     const restoring = dispatch('restore', { runId, targetProjectId: targetId, confirmDatabase: 'rollback_prod', confirmedBy: 'Bob Verifier' }, 'app://warden/');
     await until(() => findProcesses('pg_restore').some((p) => p.argv.some((a) => a.includes('rollback_prod'))));
     expect(await dispatch('cancelRestore', { targetProjectId: targetId }, 'app://warden/')).toEqual({ ok: true, value: true });
@@ -192,7 +192,7 @@ describe('the integrity check cancels too', () => {
       expect(warden.runs.items(runId).find((i) => i.key === 'integrity')).toMatchObject({ state: 'failed', evidence: { error: expect.stringContaining('cancelled by the operator') } });
       expect(warden.audit.list({ runId }).at(-1)).toMatchObject({ action: 'verify.cancelled' });
 
-      const dispatch = createIpcRouter(createHandlers(warden, { pickFolder: async () => null, emit: () => undefined }), () => true);
+      const dispatch = createIpcRouter(createHandlers(warden, { pickFolder: async () => null, pickFile: async () => null, emit: () => undefined }), () => true);
       const checking = dispatch('checkIntegrity', { runId }, 'app://warden/');
       expect(await dispatch('cancelCheck', { runId }, 'app://warden/')).toEqual({ ok: true, value: true });
       expect(await checking).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });

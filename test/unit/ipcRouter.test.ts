@@ -6,7 +6,7 @@ import { openTestWarden } from '../helpers/warden';
 
 const t = openTestWarden('alice');
 const trusted = 'app://warden/index.html';
-const noShell = { pickFolder: async () => null, emit: () => undefined };
+const noShell = { pickFolder: async () => null, pickFile: async () => null, emit: () => undefined };
 const dispatch = createIpcRouter(createHandlers(t.warden, noShell), createSenderCheck({ appEntry: trusted }));
 const profile = { name: 'IPC project', environment: 'staging', host: 'localhost', port: 5432, database: 'postgres', user: 'postgres' };
 

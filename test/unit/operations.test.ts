@@ -10,7 +10,7 @@ import { openTestWarden } from '../helpers/warden';
 
 const catalog: [string, Operation][] = Object.entries(operations);
 const t = openTestWarden();
-const handlers = createHandlers(t.warden, { pickFolder: async () => null, emit: () => undefined });
+const handlers = createHandlers(t.warden, { pickFolder: async () => null, pickFile: async () => null, emit: () => undefined });
 
 describe('operations catalog', () => {
   it('names every IPC method once, and the IPC contract and the app handle exactly those', () => {

@@ -14,6 +14,12 @@ import { spawnTool, toolFailure } from '../util/runTool';
 /** Which key a signer presents: a private key file, or the SHA256 fingerprint of a key in ssh-agent. */
 export type SignerKey = { keyFile: string } | { agentKey: string };
 
+/** Exactly one of a key file and an agent key, as the operator gave them. */
+export function signerKey(keyFile: string | undefined, agentKey: string | undefined): SignerKey {
+  if ((keyFile === undefined) === (agentKey === undefined)) throw new WardenError('VALIDATION', 'Sign with your own SSH key: give either a private key file or an ssh-agent key (its SHA256 fingerprint), not both.');
+  return keyFile !== undefined ? { keyFile } : { agentKey: agentKey! };
+}
+
 export interface AgentKey {
   publicKey: string;
   fingerprint: string;

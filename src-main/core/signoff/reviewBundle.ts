@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import type { ReviewCheck, ReviewResult } from '../../contract/review';
+import { reviewCheckSchema, type ReviewCheck, type ReviewResult } from '../../contract/review';
 import type { AuditTrail } from '../audit/auditTrail';
 import { decryptAndHash } from '../crypto/decryptPass';
 import { sha256File } from '../crypto/hashStream';
@@ -30,7 +30,7 @@ const verifierSchema = z.object({
   name: z.string().min(2).max(120),
   osUser: z.string(),
   signedAt: z.string(),
-  checks: z.array(z.object({ key: z.string(), title: z.string(), status: z.enum(['passed', 'failed', 'skipped']), detail: z.string() })),
+  checks: z.array(reviewCheckSchema),
 });
 
 /** A regular file inside the bundle (never through a link someone planted there). */
@@ -119,20 +119,21 @@ export class ReviewService {
     checks.push({
       key: 'creator-signature', title: `Creator’s signature (${review.creator.name})`, status: creatorVerdict.ok ? 'passed' : 'failed',
       detail: creatorVerdict.ok ? `good signature by ${review.creator.principal} with ${creatorVerdict.fingerprint}: compare this fingerprint with the creator` : creatorVerdict.reason,
+      numbers: {},
     });
     const text = markdown.toString('utf8');
     const cipher = await sha256File(input.backupFile).catch(() => {
       throw new WardenError('NOT_FOUND', `Cannot read the backup file ${input.backupFile}: choose the .dump.age file the document names ("${review.backupName}").`);
     });
     const expected = documentField(text, 'SHA-256 (encrypted file)');
-    checks.push({ key: 'ciphertext-sha256', title: 'Backup file matches the signed hash', status: cipher.sha256 === expected ? 'passed' : 'failed', detail: `SHA-256 ${cipher.sha256}${cipher.sha256 === expected ? '' : `, the document states ${expected}`}` });
+    checks.push({ key: 'ciphertext-sha256', title: 'Backup file matches the signed hash', status: cipher.sha256 === expected ? 'passed' : 'failed', detail: `SHA-256 ${cipher.sha256}${cipher.sha256 === expected ? '' : `, the document states ${expected}`}`, numbers: {} });
     if (input.identities?.length) {
       const pass = await decryptAndHash(input.backupFile, input.identities, new Writable({ write: (_c, _e, cb) => cb() }), signal);
       const archive = documentField(text, 'SHA-256 (archive)');
       const ok = pass.plaintext?.sha256 === archive;
-      checks.push({ key: 'decrypt', title: 'Decrypted in full with the verifier’s key', status: ok ? 'passed' : 'failed', detail: pass.plaintext ? `archive SHA-256 ${pass.plaintext.sha256}${ok ? '' : `, the document states ${archive}`}` : `could not decrypt: ${(pass.decryptError as Error).message}` });
+      checks.push({ key: 'decrypt', title: 'Decrypted in full with the verifier’s key', status: ok ? 'passed' : 'failed', detail: pass.plaintext ? `archive SHA-256 ${pass.plaintext.sha256}${ok ? '' : `, the document states ${archive}`}` : `could not decrypt: ${(pass.decryptError as Error).message}`, numbers: {} });
     } else {
-      checks.push({ key: 'decrypt', title: 'Decrypted in full with the verifier’s key', status: 'skipped', detail: 'no recipient key given: only the file’s hash was checked' });
+      checks.push({ key: 'decrypt', title: 'Decrypted in full with the verifier’s key', status: 'not-run', detail: 'no recipient key given: only the file’s hash was checked', numbers: {} });
     }
     const failed = checks.filter((c) => c.status === 'failed');
     const base = { reviewedRunId: review.runId, backupName: review.backupName, creator: review.creator.principal, checks: checks.map((c) => `${c.key}: ${c.status}`) };

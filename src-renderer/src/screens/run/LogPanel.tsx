@@ -5,6 +5,8 @@ import { ErrorBanner } from '../../ErrorBanner';
 import { useAction } from '../../useAsync';
 import type { PanelProps } from './panelProps';
 
+const allGood = (r: IpcOutput<'exportLog'>) => r.verified && r.signatures.length === 2 && r.signatures.every((s) => s.ok);
+
 /** The backup log filled in from evidence: preview at any time, export signed once both have signed off. */
 export function LogPanel({ run }: PanelProps<'log'>) {
   const action = useAction();
@@ -23,10 +25,18 @@ export function LogPanel({ run }: PanelProps<'log'>) {
   return (
     <div>
       {exported && (
-        <div className={exported.verified ? 'banner good' : 'banner error'} role="status">
-          <p>
-            {exported.verified ? 'Signed log exported; its signature verifies.' : 'Exported, but the signature did NOT verify — do not use this export.'} Key {exported.fingerprint}
-          </p>
+        <div className={allGood(exported) ? 'banner good' : 'banner error'} role="status">
+          <p>{allGood(exported) ? 'Signed log exported; every signature verifies.' : 'Exported, but a signature did NOT verify — do not use this export.'}</p>
+          <ul className="plain">
+            {exported.signatures.map((s) => (
+              <li key={s.role}>
+                <strong>{s.role === 'creator' ? 'Creator' : 'Verifier'}</strong> {s.principal}: {s.ok ? <>good signature, key <span className="mono">{s.fingerprint}</span></> : <>BAD — {s.reason}</>}
+              </li>
+            ))}
+            <li>
+              <strong>Machine attestation</strong> (this installation, not a person): {exported.verified ? 'good' : 'BAD'}, key <span className="mono">{exported.fingerprint}</span>
+            </li>
+          </ul>
           <ul className="plain mono">
             {[exported.markdownFile, exported.jsonFile, ...exported.signatureFiles, exported.allowedSignersFile].map((f) => (
               <li key={f}>{f}</li>
@@ -43,7 +53,7 @@ export function LogPanel({ run }: PanelProps<'log'>) {
         <button className={signed ? 'primary' : ''} disabled={action.busy || !signed} onClick={() => void exportLog()}>
           Export signed log…
         </button>
-        {!signed && <span className="muted small">Export opens after both sign-offs, so the log carries them.</span>}
+        {!signed && <span className="muted small">Export opens after both people signed with their own keys, so the log carries both signatures.</span>}
       </div>
       {preview && (
         <figure className="log-preview">
