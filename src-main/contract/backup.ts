@@ -105,8 +105,11 @@ export const rolesFileSchema = z.object({ format: z.literal('backup-warden/roles
 export type RolesFile = z.infer<typeof rolesFileSchema>;
 
 export const manifestSchema = z.object({
-  /** @1: roles captured as pg_dumpall SQL (never executed since), no catalog facts. */
-  format: z.enum(['backup-warden/manifest@1', 'backup-warden/manifest@2']),
+  /**
+   * @1: roles captured as pg_dumpall SQL (never executed since), no catalog facts. @2: this manifest in
+   * plain text beside the backup. @3: beside it only the public manifest, this one encrypted.
+   */
+  format: z.enum(['backup-warden/manifest@1', 'backup-warden/manifest@2', 'backup-warden/manifest@3']),
   backupId: z.string(),
   runId: z.string(),
   name: z.string(),
@@ -146,6 +149,43 @@ export const manifestSchema = z.object({
   timings: z.object({ startedAt: z.string(), finishedAt: z.string(), dumpMs: z.number(), totalMs: z.number() }),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * The manifest beside the backup, in plain text: only what checking the files without the key needs
+ * (sizes, hashes, recipients). The full manifest — host, user, every table and its rows — lies beside it
+ * age-encrypted to the same recipients (files.manifest).
+ */
+export const publicManifestSchema = z.object({
+  format: z.literal('backup-warden/manifest-public@1'),
+  backupId: z.string(),
+  name: z.string(),
+  finishedAt: z.string(),
+  files: z.object({
+    dump: manifestSchema.shape.files.shape.dump,
+    roles: z.object({ file: z.string(), ciphertextSha256: z.string() }).nullable(),
+    manifest: z.object({ file: z.string() }),
+  }),
+  encryption: manifestSchema.shape.encryption,
+});
+export type PublicManifest = z.infer<typeof publicManifestSchema>;
+
+/** Where the encrypted full manifest of a backup file lies. */
+export const sealedManifestFile = (dumpFile: string): string => dumpFile.replace(/\.dump\.age$/, '.manifest.json.age');
+
+export function publicManifest(m: Manifest): PublicManifest {
+  return {
+    format: 'backup-warden/manifest-public@1',
+    backupId: m.backupId,
+    name: m.name,
+    finishedAt: m.timings.finishedAt,
+    files: {
+      dump: m.files.dump,
+      roles: m.files.roles.status === 'captured' ? { file: m.files.roles.file, ciphertextSha256: m.files.roles.ciphertextSha256 } : null,
+      manifest: { file: sealedManifestFile(m.files.dump.file) },
+    },
+    encryption: m.encryption,
+  };
+}
 
 export const backupResultSchema = z.object({
   runId: z.string(),

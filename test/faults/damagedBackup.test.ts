@@ -90,4 +90,24 @@ describe('damaged backup files', () => {
     }
     expect((await warden.integrity.verify(first.runId)).ok).toBe(true);
   });
+
+  it('swapped manifests: the plain one or the encrypted one of another backup is named, each on its own', async () => {
+    for (const [suffix, key, reason] of [
+      ['.manifest.json', 'manifest-match', /differs from the manifest recorded when the backup was made: it was edited or belongs to another backup/],
+      ['.manifest.json.age', 'sealed-manifest', /differs from the manifest recorded when the backup was made/],
+    ] as const) {
+      const mine = first.dumpFile.replace(/\.dump\.age$/, suffix);
+      const saved = `${mine}.orig`;
+      renameSync(mine, saved);
+      copyFileSync(second.dumpFile.replace(/\.dump\.age$/, suffix), mine);
+      try {
+        const report = await warden.integrity.verify(first.runId);
+        expect(Object.entries(statusOf(report)).filter(([, s]) => s !== 'passed')).toEqual([[key, 'failed']]);
+        expect(detailOf(report, key)).toMatch(reason);
+      } finally {
+        renameSync(saved, mine);
+      }
+    }
+    expect((await warden.integrity.verify(first.runId)).ok).toBe(true);
+  });
 });

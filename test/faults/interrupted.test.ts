@@ -25,6 +25,7 @@ const out = join(work.dir, 'backups');
 const childTmp = mkdtempSync(join(tmpdir(), 'bw-interrupt-tmp-'));
 chmodSync(childTmp, 0o711);
 const env = { ...process.env, TMPDIR: childTmp };
+let password: string;
 let cluster: ScratchCluster;
 let projectId: string;
 
@@ -48,6 +49,17 @@ const gone = (pid: number): boolean => {
   }
 };
 const partialBytes = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+/** Every file under dir (recursively) whose bytes contain text. */
+const filesHolding = (dir: string, text: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => {
+      try {
+        return statSync(f).isFile() && readFileSync(f).includes(text);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    });
 const tempLeftovers = () => readdirSync(childTmp).filter((d) => d.startsWith('bw-scratch-') || d.startsWith('bw-restore-'));
 
 beforeAll(async () => {
@@ -55,6 +67,7 @@ beforeAll(async () => {
   const server = await startPracticeServer({ targetBytes: 80e6 });
   cluster = server.cluster;
   const { source } = server;
+  password = source.password;
   const w = open();
   const project = await w.projects.create({
     name: 'Interrupted practice', environment: 'production', host: source.host, port: source.port,
@@ -94,8 +107,10 @@ describe('interrupted work', () => {
       // the next start there, and that is on record.
       const leftover = () => readdirSync(childTmp).filter((d) => d.startsWith(`bw-pass-${child.pid}-`));
       expect(leftover()).toHaveLength(1);
+      expect(filesHolding(childTmp, password)).not.toEqual([]); // the check below can fail
       expect((await runCli(['runs', 'list'], { dataDir, env })).code).toBe(0);
       expect(leftover()).toEqual([]);
+      expect(filesHolding(childTmp, password)).toEqual([]);
       expect(w.audit.list().at(-1)).toMatchObject({ action: 'secret.leftover-removed', details: { removed: [expect.stringContaining(`bw-pass-${child.pid}-`)] } });
       // pg_dump did not outlive its parent.
       await until('pg_dump to exit', () => findProcesses('pg_dump').every((p) => !p.argv.includes(String(cluster.target.port))), 10_000);

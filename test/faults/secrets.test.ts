@@ -10,6 +10,7 @@ import { installationSecretRef, KeychainVault, secretRef } from '../../src-main/
 import { openWarden, type Warden } from '../../src-main/core/warden';
 import { runCli } from '../helpers/cli';
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
+import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
 import { PRACTICE_BREAK_GLASS } from '../helpers/practice';
 
@@ -32,6 +33,10 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
 }
 
+/** A line from the private half of an OpenSSH key file (the middle of its body, past the public key). */
+const privateKeyLine = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----')).at(-2)!;
+const alice = creatorKey();
+const bob = verifierKey();
 beforeAll(async () => {
   mkdirSync(backups, { recursive: true });
   mkdirSync(repo);
@@ -40,7 +45,8 @@ beforeAll(async () => {
   ({ cluster } = await startPracticeServer({ targetBytes: 1 }));
   warden = openWarden({ dataDir, vault, actor: 'alice', managementApiUrl: api.url });
   const folders = [backups, repo, repo];
-  const shell = { pickFolder: async () => folders.shift() ?? null, pickFile: async () => null, emit: (event: string, payload: unknown) => void seen.push([`event ${event}`, JSON.stringify(payload)]) };
+  const keyFiles = [alice.keyFile, bob.keyFile];
+  const shell = { pickFolder: async () => folders.shift() ?? null, pickFile: async () => keyFiles.shift() ?? null, emit: (event: string, payload: unknown) => void seen.push([`event ${event}`, JSON.stringify(payload)]) };
   const router = createIpcRouter(createHandlers(warden, shell), () => true);
   const call = async (method: string, payload?: unknown) => {
     const result = await router(method, payload, 'file:///app/index.html');
@@ -72,8 +78,8 @@ beforeAll(async () => {
   await ok('lookupSupabase', { ref: 'abcdefghijklmnopqrst', token });
   await ok('lookupSupabase', { ref: 'abcdefghijklmnopqrst', projectId: id });
   await ok('checkPlatform', { runId, request: { plan: 'team', migrationWindow: { start: new Date(now + 3_600_000).toISOString(), end: new Date(now + 7_200_000).toISOString() } } });
-  await ok('signOff', { runId, request: { role: 'creator', name: 'Alice Operator' } });
-  await ok('signOff', { runId, request: { role: 'verifier', name: 'Bob Reviewer' } });
+  await ok('signOff', { runId, request: { role: 'creator', name: 'Alice Operator', keyFile: await ok('pickFile', { purpose: 'ssh-key' }) } });
+  await ok('signOff', { runId, request: { role: 'verifier', name: 'Bob Reviewer', keyFile: await ok('pickFile', { purpose: 'ssh-key' }) } });
   await ok('previewLog', { runId });
   await ok('exportLog', { runId, folder: await ok('pickFolder', { purpose: 'export' }) });
   await ok('notifyTeam', { mode: 'send', runId });
@@ -108,6 +114,9 @@ describe('secrets never leave the keychain', () => {
       'Management API token': token,
       'webhook URL': webhook,
       'webhook key': 'whsec-93a7c1e05b2f4d68',
+      // The signers' private keys: ssh-keygen reads them; nothing of theirs may appear anywhere.
+      'creator SSH private key': privateKeyLine(alice.keyFile),
+      'verifier SSH private key': privateKeyLine(bob.keyFile),
       'log signing key': (await vault.get(installationSecretRef('log-signing-key')))!.split('\n').slice(1, -2).join(''),
     };
     for (const p of projects) secrets[`age identity of ${p.name}`] = (await vault.get(secretRef(p.id, 'age-identity'))) ?? 'no-identity-for-this-project-xx';

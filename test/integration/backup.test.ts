@@ -4,9 +4,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestSchema, rolesFileSchema, type BackupProgress } from '../../src-main/contract/backup';
+import { manifestSchema, publicManifest, publicManifestSchema, rolesFileSchema, type BackupProgress } from '../../src-main/contract/backup';
 import { practiceExpectedTables } from '../../src-main/contract/constants';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
+import { openSealedText } from '../../src-main/core/crypto/sealedText';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { practiceProject } from '../helpers/practice';
 import { findProcesses } from '../helpers/proc';
@@ -87,10 +88,17 @@ describe('backup engine on a real PostgreSQL', () => {
       'pre-migration-baseline-2026-11-24.RECOVERY.md',
       'pre-migration-baseline-2026-11-24.dump.age',
       'pre-migration-baseline-2026-11-24.manifest.json',
+      'pre-migration-baseline-2026-11-24.manifest.json.age',
       'pre-migration-baseline-2026-11-24.roles.json.age',
     ]);
-    const manifest = manifestSchema.parse(JSON.parse(readFileSync(result.manifestFile, 'utf8')));
-    expect(manifest).toEqual(result.manifest);
+    // Beside the file in plain text: only what checking it without the key needs. The full manifest
+    // (host, user, every table and its rows) is sealed to the same recipients.
+    const manifest = result.manifest;
+    const plain = readFileSync(result.manifestFile, 'utf8');
+    expect(publicManifestSchema.strict().parse(JSON.parse(plain))).toEqual(publicManifest(manifest));
+    for (const privateFact of [manifest.source.host + ':', `"${manifest.source.user}"`, 'courses', 'enrollments', String(manifest.totals.rows)]) expect(plain).not.toContain(privateFact);
+    const key0 = await warden.projects.backupKey(projectId);
+    expect(manifestSchema.parse(JSON.parse(await openSealedText(result.dumpFile.replace(/\.dump\.age$/, '.manifest.json.age'), [key0.identity])))).toEqual(manifest);
     expect(sha256File(result.dumpFile)).toBe(manifest.files.dump.ciphertextSha256);
     expect(statSync(result.dumpFile).size).toBe(manifest.files.dump.ciphertextBytes);
 

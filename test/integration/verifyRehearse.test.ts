@@ -67,6 +67,7 @@ describe('integrity verification', () => {
     expect(statusOf(report)).toEqual({
       'file-present': 'passed',
       'manifest-match': 'passed',
+      'sealed-manifest': 'passed',
       'ciphertext-sha256': 'passed',
       decrypt: 'passed',
       'plaintext-sha256': 'passed',

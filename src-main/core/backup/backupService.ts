@@ -1,14 +1,14 @@
-import { Encrypter } from 'age-encryption';
 import { randomUUID, createHash } from 'node:crypto';
 import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import type { z } from 'zod';
-import { backupRequestSchema, type BackupProgress, type BackupRequest, type BackupResult, type CapturedRole, type Manifest, type RolesFile } from '../../contract/backup';
+import { backupRequestSchema, publicManifest, sealedManifestFile, type BackupProgress, type BackupRequest, type BackupResult, type CapturedRole, type Manifest, type RolesFile } from '../../contract/backup';
 import type { AuditTrail } from '../audit/auditTrail';
 import { ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
+import { sealText } from '../crypto/sealedText';
 import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
@@ -48,7 +48,10 @@ export const defaultBackupName = (date: Date): string => `pre-migration-baseline
 interface Paths {
   dump: string;
   roles: string;
+  /** The public manifest (publicManifestSchema). */
   manifest: string;
+  /** The full manifest, age-encrypted. */
+  sealedManifest: string;
   recovery: string;
 }
 
@@ -113,7 +116,10 @@ export class BackupService {
         project: { id: project.id, name: project.name, environment: project.environment, supabaseRef: project.supabaseRef },
         source: { host: target.host, port: target.port, database: target.database, user: target.user },
       };
-      writeFileAtomic(paths.manifest, JSON.stringify(full, null, 2) + '\n');
+      // Beside the file in plain text only what checking it without the key needs; the rest (host, user,
+      // every table and its rows) travels encrypted to the same recipients.
+      await sealText(JSON.stringify(full, null, 2) + '\n', recipients, paths.sealedManifest);
+      writeFileAtomic(paths.manifest, JSON.stringify(publicManifest(full), null, 2) + '\n');
       // How to restore it with standard tools only, beside it.
       writeFileAtomic(paths.recovery, recoveryDocument(full, paths.dump));
       this.deps.artifacts.addBackup(run.id, paths.dump, full);
@@ -158,6 +164,7 @@ export class BackupService {
       dump: join(outputDir, `${name}.dump.age`),
       roles: join(outputDir, `${name}.roles.json.age`),
       manifest: join(outputDir, `${name}.manifest.json`),
+      sealedManifest: join(outputDir, sealedManifestFile(`${name}.dump.age`)),
       recovery: join(outputDir, `${name}.RECOVERY.md`),
     };
     for (const file of Object.values(paths)) {
@@ -221,7 +228,7 @@ export class BackupService {
       promotePartial(paths.dump + PARTIAL_SUFFIX, paths.dump);
       const { schemas, totals } = summarize(countedTables);
       return {
-        format: 'backup-warden/manifest@2' as const,
+        format: 'backup-warden/manifest@3' as const,
         server: { version: server.version, versionNum: server.versionNum, databaseSizeBytes: server.databaseSizeBytes },
         tools: { pgDump: pgDump.version, pgDumpDir: pgDump.dir },
         dump: { format: 'custom' as const, compression: compression === '1' ? 'gzip:1' : compression, excludedSchemas: excludeSchemas, snapshot },
@@ -298,17 +305,7 @@ export class BackupService {
 /** The roles as data (rolesFileSchema), age-encrypted to the backup's recipients, written atomically. */
 async function writeRolesFile(roles: CapturedRole[], recipients: string[], finalPath: string): Promise<Manifest['files']['roles']> {
   const text = JSON.stringify({ format: 'backup-warden/roles@1', roles } satisfies RolesFile, null, 2) + '\n';
-  const encrypter = new Encrypter();
-  for (const r of recipients) encrypter.addRecipient(r);
-  const ciphertext = await encrypter.encrypt(text);
-  writeFileAtomic(finalPath, ciphertext);
-  return {
-    status: 'captured',
-    format: 'json',
-    file: basename(finalPath),
-    plaintextSha256: createHash('sha256').update(text).digest('hex'),
-    ciphertextSha256: createHash('sha256').update(ciphertext).digest('hex'),
-  };
+  return { status: 'captured', format: 'json', file: basename(finalPath), ...(await sealText(text, recipients, finalPath)) };
 }
 
 /** Opens the read-only transaction whose snapshot pg_dump will share. Export must be its first statement. */

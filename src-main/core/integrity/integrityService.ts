@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Manifest } from '../../contract/backup';
+import { publicManifest, sealedManifestFile, type Manifest } from '../../contract/backup';
 import { formatBytes } from '../../contract/format';
 import type { CheckResult, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { ArtifactStore, BackupRecord } from '../runs/artifactStore';
 import { decryptAndHash } from '../crypto/decryptPass';
+import { openSealedText } from '../crypto/sealedText';
 import { cancelledError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
@@ -96,6 +97,7 @@ export class IntegrityService {
         add('plaintext-sha256', 'Plaintext SHA-256 matches', ok, ok ? `sha256 ${pass.plaintextSha256}` : `sha256 is ${pass.plaintextSha256}, recorded ${manifest.files.dump.plaintextSha256}.`,
           { expected: manifest.files.dump.plaintextSha256, actual: pass.plaintextSha256 });
       }
+      if (manifest.format === 'backup-warden/manifest@3') add('sealed-manifest', 'Encrypted full manifest matches the recorded one', ...(await sealedManifestMatches(backup.path, manifest, identities)));
       this.archiveChecks(pass, manifest, project.expectedTables, add);
     }
     this.sizeCheck(manifest, add);
@@ -197,17 +199,38 @@ const ARCHIVE_CHECKS = [
 export const FILE_CHECK_KEYS: ReadonlySet<string> = new Set([
   'file-present',
   'manifest-match',
+  'sealed-manifest',
   ...PASS_CHECKS.map(([key]) => key),
   ...ARCHIVE_CHECKS.map(([key]) => key).filter((key) => key !== 'table-count' && key !== 'expected-tables'),
 ]);
 
+/** The plain manifest beside the file states what the record says (sizes, hashes, recipients). */
 function manifestMatches(dumpPath: string, manifest: Manifest): [boolean, string] {
   const file = join(dirname(dumpPath), manifest.files.dump.file.replace(/\.dump\.age$/, '.manifest.json'));
   try {
-    const same = canonicalJson(JSON.parse(readFileSync(file, 'utf8'))) === canonicalJson(manifest);
+    // Before @3 the full manifest itself lay beside the file.
+    const expected = manifest.format === 'backup-warden/manifest@3' ? publicManifest(manifest) : manifest;
+    const same = canonicalJson(JSON.parse(readFileSync(file, 'utf8'))) === canonicalJson(expected);
     return [same, same ? `${file} matches the record.` : `${file} differs from the manifest recorded when the backup was made: it was edited or belongs to another backup.`];
   } catch {
     return [false, `${file} is missing or unreadable; the recorded manifest is used.`];
+  }
+}
+
+/** The encrypted full manifest beside the file opens with the same key and is the recorded one. */
+async function sealedManifestMatches(dumpPath: string, manifest: Manifest, identities: string[]): Promise<[boolean, string]> {
+  const file = sealedManifestFile(dumpPath);
+  let text: string;
+  try {
+    text = await openSealedText(file, identities);
+  } catch (error) {
+    return [false, `${file} is missing or does not open with this key (${redact(error instanceof Error ? error.message : String(error))}); the recorded manifest is used.`];
+  }
+  try {
+    const same = canonicalJson(JSON.parse(text)) === canonicalJson(manifest);
+    return [same, same ? `${file} opens and matches the record.` : `${file} differs from the manifest recorded when the backup was made.`];
+  } catch {
+    return [false, `${file} does not hold a manifest.`];
   }
 }
 

@@ -20,11 +20,17 @@ export class NotifyService {
     const items = runs.items(runId);
     const signed = signOffs.list(runId);
     const state = (key: string) => items.find((i) => i.key === key)?.state ?? 'pending';
-    const by = (role: string) => signed.find((s) => s.role === role)?.name ?? 'not signed';
+    const by = (role: string) => {
+      const s = signed.find((x) => x.role === role);
+      return s ? `${s.name}${s.fingerprint ? ` (key ${s.fingerprint})` : ''}` : 'not signed';
+    };
+    // The trail's head leaves the database with the message: whoever keeps it can later check the trail against it.
+    const head = this.deps.audit.head();
     return [
       `Backup Warden: pre-migration backup of ${project.name} (${project.environment}) is ${items.filter((i) => i.key !== 'notify').every((i) => i.state === 'passed') ? 'verified and signed off' : 'NOT fully verified'}.`,
       `Backup "${manifest.name}" ${manifest.timings.finishedAt}: ${manifest.totals.publicTables} public tables, ${manifest.totals.rows.toLocaleString('en-US')} rows, SHA-256 ${manifest.files.dump.ciphertextSha256.slice(0, 16)}…`,
       `Integrity: ${state('integrity')}. Restore rehearsal: ${state('rehearsal')}. Created by ${by('creator')}, verified by ${by('verifier')}.`,
+      ...(head ? [`Audit trail head: entry ${head.seq}, ${head.hash} (keep this line; \`backup-warden audit verify --head ${head.seq}:${head.hash}\` checks the trail still holds it).`] : []),
     ].join('\n');
   }
 

@@ -1,7 +1,6 @@
-import { Decrypter } from 'age-encryption';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { openSealedText } from '../crypto/sealedText';
 import { rolesFileSchema, type CapturedRole, type Manifest, type TableFacts } from '../../contract/backup';
 import type { SampleCheck } from '../../contract/sampleCheck';
 import {
@@ -313,9 +312,7 @@ async function compareRestored(target: PgTarget, excludeSchemas: string[], sampl
 async function readCapturedRoles(backup: BackupRecord, identities: string[]): Promise<CapturedRole[] | null> {
   const roles = backup.manifest.files.roles;
   if (roles.status !== 'captured' || roles.format !== 'json') return null;
-  const decrypter = new Decrypter();
-  for (const identity of identities) decrypter.addIdentity(identity);
-  const text = await decrypter.decrypt(readFileSync(join(dirname(backup.path), roles.file)), 'text');
+  const text = await openSealedText(join(dirname(backup.path), roles.file), identities);
   if (createHash('sha256').update(text).digest('hex') !== roles.plaintextSha256) {
     throw new WardenError('CONFLICT', `${roles.file} is not the roles file recorded with this backup (its SHA-256 differs). Nothing was restored; run the integrity check.`);
   }
