@@ -200,7 +200,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await passed('Backup created and encrypted', 120_000);
     expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
     expect(await item('Backup created and encrypted').innerText()).toContain(`without Backup Warden: ${join(backupDir, 'e2e-baseline.RECOVERY.md')}`);
-    expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.RECOVERY.md', 'e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.manifest.json.age', 'e2e-baseline.roles.json.age']);
+    expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.RECOVERY-DETAILS.md.age', 'e2e-baseline.RECOVERY.md', 'e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.manifest.json.age', 'e2e-baseline.roles.json.age']);
     expect((JSON.parse(readFileSync(join(backupDir, 'e2e-baseline.manifest.json'), 'utf8')) as { encryption: { recipients: string[] } }).encryption.recipients).toContain(breakGlass);
 
     // Integrity, then the restore rehearsal with its counts table and measured RTO.

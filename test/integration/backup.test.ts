@@ -85,6 +85,7 @@ describe('backup engine on a real PostgreSQL', () => {
 
     // Files: final names only, nothing partial.
     expect(readdirSync(dir).sort()).toEqual([
+      'pre-migration-baseline-2026-11-24.RECOVERY-DETAILS.md.age',
       'pre-migration-baseline-2026-11-24.RECOVERY.md',
       'pre-migration-baseline-2026-11-24.dump.age',
       'pre-migration-baseline-2026-11-24.manifest.json',

@@ -15,6 +15,7 @@ const t = openTestWarden('alice');
 const out = tempDir('bw-recovery-doc-');
 let cluster: ScratchCluster;
 let doc: string;
+let details: string;
 let keyFile: string;
 let backupDir: string;
 
@@ -57,13 +58,20 @@ describe('the recovery document', () => {
       PGHOST: cluster.target.host, PGPORT: String(cluster.target.port), TARGET_DB: 'recovered',
       ADMIN_USER: cluster.target.user, OWNER: 'recovery_owner', PGPASSWORD: cluster.target.password,
     };
-    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    expect(blocks).toHaveLength(4);
-    const outputs = blocks.map((block) => execFileSync('bash', ['-euo', 'pipefail', '-c', block], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-    expect(outputs[0]).toMatch(/documented\.dump\.age: OK/);
-    // Step 4 prints the tables whose rows differ from the backup's record: none.
-    expect(outputs[3]).toBe('');
-    // The decrypted dump is gone again; the hostile name was restored as a name, not run.
+    const blocksOf = (text: string) => [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const run = (block: string) => execFileSync('bash', ['-euo', 'pipefail', '-c', block], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // The plain half: check the file, open the sealed details with the recovery key.
+    const first = blocksOf(doc);
+    expect(first).toHaveLength(2);
+    expect(run(first[0]!)).toMatch(/documented\.dump\.age: OK/);
+    run(first[1]!);
+    details = readFileSync(join(work, 'documented.RECOVERY-DETAILS.md'), 'utf8');
+    const rest = blocksOf(details);
+    expect(rest).toHaveLength(3);
+    const outputs = rest.map(run);
+    // Step 5 prints the tables whose rows differ from the backup's record: none.
+    expect(outputs[2]).toBe('');
+    // The decrypted dump and the opened details are gone again; the hostile name was restored as a name, not run.
     expect(execFileSync('ls', ['-A', work], { encoding: 'utf8' })).toBe('');
     const check = new pg.Client({ ...cluster.target, database: 'recovered' });
     await check.connect();
@@ -72,11 +80,13 @@ describe('the recovery document', () => {
     await check.end();
   });
 
-  it('says what the backup holds and checks against it: the file’s SHA-256, the tables and rows, the roles to prepare', () => {
+  it('says what the backup holds only under seal: the plain half names the file and its hash, the sealed one the tables, rows and roles', () => {
     const manifest = t.warden.artifacts.backup(t.warden.runs.list()[0]!.id).manifest;
     expect(doc).toContain(`echo "${manifest.files.dump.ciphertextSha256}  $BACKUP_DIR/documented.dump.age" | sha256sum -c -`);
-    expect(doc).toContain(`${manifest.totals.tables} tables, ${manifest.totals.rows} rows.`);
-    expect(doc).toContain('CREATE ROLE "authenticated" NOLOGIN');
-    expect(doc).not.toContain('AGE-SECRET-KEY'); // it names the key to use, never holds it
+    for (const secretish of [manifest.source.host, `${manifest.source.user}@`, 'public.users', 'authenticated', `${manifest.totals.rows} rows`]) expect(doc).not.toContain(secretish);
+    expect(details).toContain(`${manifest.totals.tables} tables, ${manifest.totals.rows} rows.`);
+    expect(details).toContain(`${manifest.source.user}@${manifest.source.host}:${manifest.source.port}/${manifest.source.database}`);
+    expect(details).toContain('CREATE ROLE "authenticated" NOLOGIN');
+    for (const text of [doc, details]) expect(text).not.toContain('AGE-SECRET-KEY'); // it names the key to use, never holds it
   });
 });

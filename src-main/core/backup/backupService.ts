@@ -13,7 +13,7 @@ import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
-import { recoveryDocument } from './recoveryDocument';
+import { recoveryDetailsFile, recoveryDocument } from './recoveryDocument';
 import type { ProjectView } from '../../contract/project';
 import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
@@ -53,6 +53,7 @@ interface Paths {
   /** The full manifest, age-encrypted. */
   sealedManifest: string;
   recovery: string;
+  recoveryDetails: string;
 }
 
 export class BackupService {
@@ -121,7 +122,9 @@ export class BackupService {
       await sealText(JSON.stringify(full, null, 2) + '\n', recipients, paths.sealedManifest);
       writeFileAtomic(paths.manifest, JSON.stringify(publicManifest(full), null, 2) + '\n');
       // How to restore it with standard tools only, beside it.
-      writeFileAtomic(paths.recovery, recoveryDocument(full, paths.dump));
+      const recovery = recoveryDocument(full, paths.dump);
+      writeFileAtomic(paths.recovery, recovery.plain);
+      await sealText(recovery.details, recipients, paths.recoveryDetails);
       this.deps.artifacts.addBackup(run.id, paths.dump, full);
       const evidence = {
         backupId: full.backupId,
@@ -166,6 +169,7 @@ export class BackupService {
       manifest: join(outputDir, `${name}.manifest.json`),
       sealedManifest: join(outputDir, sealedManifestFile(`${name}.dump.age`)),
       recovery: join(outputDir, `${name}.RECOVERY.md`),
+      recoveryDetails: recoveryDetailsFile(join(outputDir, `${name}.dump.age`)),
     };
     for (const file of Object.values(paths)) {
       if (existsSync(file)) throw new WardenError('CONFLICT', `${file} already exists; Backup Warden never overwrites a backup. Choose another name.`);

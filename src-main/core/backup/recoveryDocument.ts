@@ -9,14 +9,21 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const qualified = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
 
+/** The sealed half of the recovery document, beside the backup. */
+export const recoveryDetailsFile = (dumpFile: string): string => dumpFile.replace(/\.dump\.age$/, '.RECOVERY-DETAILS.md.age');
+
 /**
- * `<name>.RECOVERY.md`, written beside every backup: how to restore it with only standard tools (age,
- * PostgreSQL's client tools) and no Backup Warden, then check it. Its shell blocks run as written, with
- * the variables it names set (test/integration/recoveryDocument.test.ts follows it literally).
+ * How to restore a backup with only standard tools (age, PostgreSQL's client tools) and no Backup Warden,
+ * then check it, in two halves: `<name>.RECOVERY.md` in plain text names nothing of production (the file,
+ * its hashes, its recipients, how to open the rest); `<name>.RECOVERY-DETAILS.md.age`, sealed to the
+ * backup's recipients, names the database, its roles and tables. Their shell blocks run as written, with
+ * the variables they name set (test/integration/recoveryDocument.test.ts follows them literally).
  */
-export function recoveryDocument(manifest: Manifest, dumpFile: string): string {
+export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain: string; details: string } {
   const file = basename(dumpFile);
   const plain = file.replace(/\.age$/, '');
+  const sealed = basename(recoveryDetailsFile(dumpFile));
+  const opened = sealed.replace(/\.age$/, '');
   const major = Math.floor(manifest.server.versionNum / 10_000);
   const body = [manifest.tables.map((t) => `${t.schema}.${t.name}`).join('\n'), ...(manifest.catalog?.roles ?? []), ...(manifest.catalog?.extensions ?? []).map((e) => e.schema)].join('\n');
   let marker = '';
@@ -42,27 +49,30 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): string {
         ') AS c WHERE n IS DISTINCT FROM expected;',
       ]
     : ['SELECT 1 WHERE false;'];
-  return [
-    `# Recovery of backup "${manifest.name}" without Backup Warden`,
-    '',
-    `Backup \`${file}\` of \`${manifest.source.user}@${manifest.source.host}:${manifest.source.port}/${manifest.source.database}\` (PostgreSQL ${manifest.server.version}),`,
-    `taken ${manifest.timings.startedAt} with pg_dump ${manifest.tools.pgDump}: ${manifest.totals.tables} tables, ${manifest.totals.rows} rows.`,
-    `Encrypted with age to: ${manifest.encryption.recipients.join(', ')}. The recovery key (Backup Warden: "Export recovery key")`,
-    'or a break-glass key among those opens it.',
-    '',
-    'You need `age`, and PostgreSQL\'s client tools (`psql`, `pg_restore`) of major ' + `${manifest.tools.pgDump.split('.')[0]} or newer, and a server on PostgreSQL ${major} or newer`,
-    'with an empty database owned by a role that is **not** a superuser (the backup holds functions written in production:',
-    'run them with no more rights than that database needs). Set these variables, then run the blocks in order:',
-    '',
+  const variables = [
     '```',
     'RECOVERY_KEY=/path/to/recovery-key.txt   # the age identity file',
     'BACKUP_DIR=/path/to/folder/with/the/backup',
-    'WORK=/path/to/a/private/folder            # the decrypted dump goes here: delete it afterwards',
+    'WORK=/path/to/a/private/folder            # decrypted files go here: delete them afterwards',
     'PGHOST=… PGPORT=5432 TARGET_DB=…',
     'ADMIN_USER=…                             # may create roles and extensions (on Supabase: postgres)',
     'OWNER=…                                  # owns TARGET_DB, not a superuser; restores the data',
     '# passwords: ~/.pgpass or PGPASSWORD, as usual for psql',
     '```',
+  ];
+  const intro = [
+    `# Recovery of backup "${manifest.name}" without Backup Warden`,
+    '',
+    `Backup \`${file}\`, taken ${manifest.timings.startedAt} with pg_dump ${manifest.tools.pgDump}.`,
+    `Encrypted with age to: ${manifest.encryption.recipients.join(', ')}. The recovery key (Backup Warden: "Export recovery key")`,
+    'or a break-glass key among those opens it. What it holds — the database, its roles and tables — is named only in',
+    `\`${sealed}\`, sealed to the same keys.`,
+    '',
+    'You need `age`, and PostgreSQL\'s client tools (`psql`, `pg_restore`) of major ' + `${manifest.tools.pgDump.split('.')[0]} or newer, and a server on PostgreSQL ${major} or newer`,
+    'with an empty database owned by a role that is **not** a superuser (the backup holds functions written in production:',
+    'run them with no more rights than that database needs). Set these variables, then run the blocks in order:',
+    '',
+    ...variables,
     '',
     '## 1. The file is the one that was backed up',
     '',
@@ -70,7 +80,25 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): string {
     `echo "${manifest.files.dump.ciphertextSha256}  $BACKUP_DIR/${file}" | sha256sum -c -`,
     '```',
     '',
-    '## 2. Roles and extensions the backup refers to (as the administrator)',
+    '## 2. Open the details',
+    '',
+    '```sh',
+    `age -d -i "$RECOVERY_KEY" -o "$WORK/${opened}" "$BACKUP_DIR/${sealed}"`,
+    '```',
+    '',
+    `Then follow \`$WORK/${opened}\` (steps 3 to 5, the same variables); its last step deletes it again.`,
+    '',
+  ].join('\n');
+  const details = [
+    `# Recovery of backup "${manifest.name}": details`,
+    '',
+    `Backup \`${file}\` of \`${manifest.source.user}@${manifest.source.host}:${manifest.source.port}/${manifest.source.database}\` (PostgreSQL ${manifest.server.version}),`,
+    `taken ${manifest.timings.startedAt} with pg_dump ${manifest.tools.pgDump}: ${manifest.totals.tables} tables, ${manifest.totals.rows} rows.`,
+    'Steps 1 and 2 are in the plain recovery document beside the backup; the variables are the same:',
+    '',
+    ...variables,
+    '',
+    '## 3. Roles and extensions the backup refers to (as the administrator)',
     '',
     '```sh',
     `psql -v ON_ERROR_STOP=1 -v owner="$OWNER" -h "$PGHOST" -p "$PGPORT" -U "$ADMIN_USER" -d "$TARGET_DB" <<'${marker}'`,
@@ -78,27 +106,29 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): string {
     marker,
     '```',
     '',
-    '## 3. Decrypt and restore (as the owner)',
+    '## 4. Decrypt and restore (as the owner)',
     '',
     'pg_restore may report errors for what only a superuser may create (event triggers, some grants);',
-    'step 4 tells whether the data is complete.',
+    'step 5 tells whether the data is complete.',
     '',
     '```sh',
     `age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}" "$BACKUP_DIR/${file}"`,
     `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}" | sha256sum -c -`,
-    `pg_restore --no-owner --no-privileges -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" "$WORK/${plain}" || echo "pg_restore reported errors (above); step 4 checks the data"`,
+    `pg_restore --no-owner --no-privileges -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" "$WORK/${plain}" || echo "pg_restore reported errors (above); step 5 checks the data"`,
     `rm -f "$WORK/${plain}"`,
     '```',
     '',
-    `## 4. Every table holds the rows the backup recorded (${counted.length} tables, ${manifest.totals.rows} rows)`,
+    `## 5. Every table holds the rows the backup recorded (${counted.length} tables, ${manifest.totals.rows} rows)`,
     '',
-    'Prints nothing when everything matches; otherwise each table that differs, with its count and the expected one.',
+    'Prints nothing when everything matches; otherwise each table that differs, with its count and the expected one. Then this document is deleted.',
     '',
     '```sh',
     `psql -v ON_ERROR_STOP=1 -At -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" <<'${marker}'`,
     ...check,
     marker,
+    `rm -f "$WORK/${opened}"`,
     '```',
     '',
   ].join('\n');
+  return { plain: intro, details };
 }
