@@ -55,7 +55,10 @@ export const render: { [M in CliMethod]: Render<M> } = {
       `${r.name} (${r.projectName}) — ${r.status}, started ${r.startedAt} by ${r.createdBy}${r.error ? `: ${r.error}` : ''}`,
       ...(r.backupFile ? [`backup ${r.backupFile}`] : []),
       ...r.items.map((i) => `${i.state.padEnd(8)} ${i.title}${i.evidence && isFailure(i.evidence) ? ` — ${i.evidence.error}` : i.attestedBy ? ` — attested by ${i.attestedBy}` : ''}`),
-      ...r.signOffs.map((s) => `signed   ${s.role} ${s.name} (${s.osUser}) ${s.signedAt}${s.overrideReason ? ` — override: ${s.overrideReason}` : ''}`),
+      ...r.signOffs.map(
+        (s) =>
+          `signed   ${s.role} ${s.name} (${s.osUser}) ${s.signedAt}${s.principal ? `, ${s.principal} key ${s.fingerprint}` : ''}${s.checkedOn === 'another workstation' ? ', checked on another workstation' : ''}${s.overrideReason ? ` — override: ${s.overrideReason}` : ''}`,
+      ),
     ].join('\n'),
   startBackup: (r) => `Backup written: ${r.dumpFile}\nrun ${r.runId}\n${r.publicTables} public tables, ${r.rows} rows, ${r.ciphertextBytes} bytes, sha256 ${r.ciphertextSha256}`,
   checkIntegrity: (report) => red(report.ok, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`),

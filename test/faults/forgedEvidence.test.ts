@@ -73,14 +73,14 @@ describe('text people type stays text', () => {
 describe("forged evidence: the log states only what the audit chain vouches for", () => {
   // Each forgery is one sqlite3 statement by someone with the operator's account; the chain stays "intact".
   const forgeries: [string, string, string, RegExp][] = [
-    ['checklist evidence', `UPDATE checklist_items SET evidence = json_set(evidence, '$.totals.rowsRestored', 999999) WHERE run_id = @run AND key = 'rehearsal'`, `UPDATE checklist_items SET evidence = (SELECT evidence FROM forged_item) WHERE run_id = @run AND key = 'rehearsal'`, /checklist item "Restore rehearsed" differs from what audit entry \d+ recorded/],
-    ['a sign-off name', `UPDATE signoffs SET name = 'Carol Auditor' WHERE run_id = @run AND role = 'verifier'`, `UPDATE signoffs SET name = (SELECT name FROM forged_verifier) WHERE run_id = @run AND role = 'verifier'`, /verifier sign-off \(Carol Auditor\) differs from what audit entry \d+ recorded/],
-    ['a deleted sign-off', `DELETE FROM signoffs WHERE run_id = @run AND role = 'creator'`, `INSERT INTO signoffs SELECT * FROM forged_keep`, /sign-off creator recorded in audit entry \d+ is missing from the database/],
-    ['an artifact hash', `UPDATE artifacts SET sha256_cipher = '${'0'.repeat(64)}' WHERE run_id = @run AND kind = 'backup'`, `UPDATE artifacts SET sha256_cipher = (SELECT sha FROM forged_sha) WHERE run_id = @run AND kind = 'backup'`, /backup artifact .* differs from what audit entry \d+ recorded/],
-    ['the run description', `UPDATE runs SET description = 'Approved by the CTO' WHERE id = @run`, `UPDATE runs SET description = (SELECT description FROM forged_run) WHERE id = @run`, /run record differs/],
+    ['checklist evidence edited', `UPDATE checklist_items SET evidence = json_set(evidence, '$.totals.rowsRestored', 999999) WHERE run_id = @run AND key = 'rehearsal'`, `UPDATE checklist_items SET evidence = (SELECT evidence FROM forged_item) WHERE run_id = @run AND key = 'rehearsal'`, /checklist item "Restore rehearsed" differs from what audit entry \d+ recorded/],
+    ['a sign-off name edited', `UPDATE signoffs SET name = 'Carol Auditor' WHERE run_id = @run AND role = 'verifier'`, `UPDATE signoffs SET name = (SELECT name FROM forged_verifier) WHERE run_id = @run AND role = 'verifier'`, /verifier sign-off \(Carol Auditor\) differs from what audit entry \d+ recorded/],
+    ['a sign-off deleted', `DELETE FROM signoffs WHERE run_id = @run AND role = 'creator'`, `INSERT INTO signoffs SELECT * FROM forged_keep`, /sign-off creator recorded in audit entry \d+ is missing from the database/],
+    ['an artifact hash edited', `UPDATE artifacts SET sha256_cipher = '${'0'.repeat(64)}' WHERE run_id = @run AND kind = 'backup'`, `UPDATE artifacts SET sha256_cipher = (SELECT sha FROM forged_sha) WHERE run_id = @run AND kind = 'backup'`, /backup artifact .* differs from what audit entry \d+ recorded/],
+    ['the run description edited', `UPDATE runs SET description = 'Approved by the CTO' WHERE id = @run`, `UPDATE runs SET description = (SELECT description FROM forged_run) WHERE id = @run`, /run record differs/],
   ];
 
-  it.each(forgeries)('a forged %s makes preview and export refuse, naming it; put back, the log previews again', async (_what, forge, undo, named) => {
+  it.each(forgeries)('%s with sqlite3: preview and export refuse, naming it; put back, the log previews again', async (_what, forge, undo, named) => {
     const sql = (text: string) => {
       const db = openDatabase(join(t.dataDir, 'warden.sqlite'));
       try {

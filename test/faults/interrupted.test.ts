@@ -84,7 +84,7 @@ afterAll(async () => {
 });
 
 describe('interrupted work', () => {
-  it('kill -9 mid-backup: the next start marks the run interrupted, removes the partial file and audits it', async () => {
+  it('kill -9 mid-backup: the next start marks the run interrupted, removes the partial file and the passfile (no file in the temp folder holds the password) and audits it', async () => {
     const partial = join(out, 'killed.dump.age.partial');
     const { child, done } = spawnCli(['backup', projectId, '--out', out, '--name', 'killed'], { dataDir, env });
     await until('the backup to write encrypted bytes', () => partialBytes(partial) > 64 * 1024);

@@ -64,7 +64,7 @@ describe('review bundle: a verifier on another workstation', () => {
 
   it('the creator exports the signed document for the verifier; the agent offers the verifier’s key', async () => {
     ({ bundle } = a.warden.reviews.exportBundle(runId, transfer.dir));
-    expect(readdirSync(bundle).sort()).toEqual(['allowed_signers', 'backup-log.md', 'backup-log.md.creator.sig', 'review.json']);
+    expect(readdirSync(bundle).sort()).toEqual(['allowed_signers', 'backup-log.json', 'backup-log.md', 'backup-log.md.creator.sig', 'review.json']);
     expect(sshVerify(join(bundle, 'backup-log.md'), join(bundle, 'allowed_signers'), 'alice.creator', join(bundle, 'backup-log.md.creator.sig')).status).toBe(0);
     expect(await listAgentKeys()).toEqual([expect.objectContaining({ fingerprint: bob.fingerprint, comment: 'bob' })]);
   });

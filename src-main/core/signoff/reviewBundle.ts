@@ -17,7 +17,7 @@ import type { SignOffService } from './signoffService';
 // Backup Warden checks the backup file itself and adds the verifier's signature; the bundle then comes
 // back and the first workstation records the verifier's sign-off from it.
 
-const FILES = { document: 'backup-log.md', creatorSig: 'backup-log.md.creator.sig', verifierSig: 'backup-log.md.verifier.sig', signers: 'allowed_signers', review: 'review.json', verifier: 'verifier.json' } as const;
+const FILES = { document: 'backup-log.md', facts: 'backup-log.json', creatorSig: 'backup-log.md.creator.sig', verifierSig: 'backup-log.md.verifier.sig', signers: 'allowed_signers', review: 'review.json', verifier: 'verifier.json' } as const;
 
 const reviewSchema = z.object({
   format: z.literal('backup-warden/review@1'),
@@ -97,6 +97,8 @@ export class ReviewService {
       creator: { name: creatorView.name, principal: creator.principal, fingerprint: creatorView.fingerprint! },
     };
     writeFileAtomic(join(bundle, FILES.document), document.markdown, 0o644);
+    // The same facts as data (manifest, integrity and rehearsal evidence), for the verifier to read.
+    writeFileAtomic(join(bundle, FILES.facts), document.json, 0o644);
     writeFileAtomic(join(bundle, FILES.creatorSig), creator.signature, 0o644);
     writeFileAtomic(join(bundle, FILES.signers), personalSignerLine(creator.principal, creator.publicKey) + '\n', 0o644);
     writeFileAtomic(join(bundle, FILES.review), JSON.stringify(review, null, 2) + '\n', 0o644);
