@@ -45,7 +45,7 @@ export function findProject(w: Warden, key: string): ProjectView {
  * An operation's command, derived from its catalog entry: flags parsed into its input, validated by its
  * input schema, run through the same handlers and runtime as the app, printed by its renderer.
  */
-function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, door: CliDoor, op: Operation): Command {
+function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore' | 'cancelStorage'>, door: CliDoor, op: Operation): Command {
   return {
     usage: usageLine(door, op.input),
     options: parseArgsOptions(door, op.input),
@@ -60,6 +60,7 @@ function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' |
         pickFile: () => Promise.reject(new WardenError('VALIDATION', 'The command line takes files as arguments.')),
         emit: (event, payload) => {
           if (event === 'backupProgress') out.progress((payload as { progress: Parameters<Output['progress']>[0] }).progress);
+          if (event === 'storageProgress') out.storageProgress((payload as { progress: Parameters<Output['storageProgress']>[0] }).progress);
         },
       });
       const value = await (bound[method] as (i: unknown, e: unknown) => Promise<unknown>)(input, { signal, ...built.extra });
@@ -73,7 +74,7 @@ function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' |
 
 const doors = Object.fromEntries(
   Object.entries(operations as Record<IpcMethod, Operation>).flatMap(([method, op]) =>
-    op.cli ? [[op.cli.command, operationCommand(method as Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>, op.cli, op)]] : [],
+    op.cli ? [[op.cli.command, operationCommand(method as Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore' | 'cancelStorage'>, op.cli, op)]] : [],
   ),
 );
 

@@ -125,6 +125,9 @@ export async function buildInput(
     }
   }
   for (const [i, arg] of (door.args ?? []).entries()) set(built, arg.to, await read(arg, positionals[i]!, arg.name));
+  // Standard input holds one secret: a second would read nothing.
+  const fromStdin = Object.entries(door.flags ?? {}).filter(([flag, f]) => f.read === 'stdin-secret' && values[flag] !== undefined && values[flag] !== false);
+  if (fromStdin.length > 1) throw new WardenError('VALIDATION', `Only one secret can come from standard input per command: give ${fromStdin.map(([f]) => `--${f}`).join(' and ')} in separate commands (project edit).`);
   for (const [flag, field] of Object.entries(door.flags ?? {})) {
     const given = values[flag];
     if (given === undefined || given === false) continue;

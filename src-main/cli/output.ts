@@ -1,5 +1,6 @@
 import type { BackupProgress } from '../contract/backup';
 import { formatBytes } from '../contract/format';
+import type { StorageProgress } from '../contract/storage';
 
 /** Prints results as text for people or JSON for scripts, and progress only where someone watches. */
 export class Output {
@@ -19,6 +20,12 @@ export class Output {
     const table = p.currentTable ? ` ${p.currentTable}` : '';
     process.stderr.write(`\r\x1b[2K${p.phase} ${pct}% ${formatBytes(p.bytesDumped)} dumped, ${p.tablesDone}/${p.tablesTotal} tables${eta}${table}`);
     if (p.phase === 'finalizing') process.stderr.write('\n');
+  }
+
+  storageProgress(p: StorageProgress): void {
+    if (this.json || !this.tty) return;
+    process.stderr.write(`\r\x1b[2K${p.phase} ${p.objectsDone}/${p.objectsTotal} objects, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}${p.resumed ? ` (${p.resumed} from an earlier attempt)` : ''}`);
+    if (p.phase === 'archiving') process.stderr.write('\n');
   }
 
   note(text: string): void {

@@ -2,10 +2,12 @@ import type { IpcOutput, IpcParsedInput } from '../contract/ipc';
 import type { IpcMethod } from '../contract/methods';
 import { unverifiedSslModes } from '../contract/constants';
 import { isFailure } from '../contract/evidence';
+import { formatBytes } from '../contract/format';
+import type { StorageConsistency } from '../contract/storage';
 import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
 
 /** A CLI door's methods: those the catalog gives a command. */
-type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore'>;
+type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore' | 'cancelStorage'>;
 
 /** What a command prints for people (--json prints the operation's output itself), and its exit code when not 0. */
 type Render<M extends CliMethod> = (value: IpcOutput<M>, input: IpcParsedInput<M>) => string | { text: string; exit: number };
@@ -21,6 +23,21 @@ const settingsText = (s: IpcOutput<'getSettings'>) =>
     ...s.detected.map((d) => `  ${d.tool.padEnd(10)} ${d.version.padEnd(6)} ${d.dir}`),
   ].join('\n');
 
+/** The archive against storage.objects, naming the objects that disagree. */
+export const consistencyText = (c: StorageConsistency | null): string[] => {
+  if (!c) return ['No storage.objects table in the database backup: nothing to compare the archive with.'];
+  if (c.ok) return [`Matches the database: all ${c.rows} storage.objects rows have their file, with the size the row records.`];
+  const more = (n: number, shown: number) => (n > shown ? ` (and ${n - shown} more)` : '');
+  return [
+    `DOES NOT MATCH the database's ${c.rows} storage.objects rows:`,
+    ...c.missingFiles.sample.map((o) => `  missing file   ${o.bucket}/${o.path} (the row says ${o.size ?? '?'} bytes)`),
+    ...(c.missingFiles.count ? [`  ${c.missingFiles.count} row(s) without a file${more(c.missingFiles.count, c.missingFiles.sample.length)}`] : []),
+    ...c.sizeMismatches.sample.map((o) => `  other size     ${o.bucket}/${o.path}: file ${o.fileSize} bytes, row ${o.rowSize}`),
+    ...c.filesWithoutRow.sample.map((o) => `  no row         ${o.bucket}/${o.path} (${o.size} bytes)`),
+    'Find out why before the migration (a file deleted behind the database, an upload that never finished); the archive holds what Storage had.',
+  ];
+};
+
 export const render: { [M in CliMethod]: Render<M> } = {
   listProjects: (list) => list.map((p) => `${p.name}\t${p.environment}\t${p.user}@${p.host}:${p.port}/${p.database}\t${p.id}`).join('\n') || 'No projects yet.',
   getProject: (p) =>
@@ -31,6 +48,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
       `password   ${p.hasDbPassword ? `stored in keychain for ${p.user}@${p.host}:${p.port}/${p.database}` : 'not set'}; Management API token ${p.hasManagementToken ? 'stored' : 'not set'}`,
       `tables     ${p.expectedTables.length} expected${p.excludeSchemas.length ? `; schemas left out: ${p.excludeSchemas.join(', ')}` : ''}`,
       `checks     ${p.sampleChecks.map((c) => c.name).join(', ') || 'no sample checks'}`,
+      `storage    ${p.supabaseRef ? `${p.apiUrl ?? `https://${p.supabaseRef}.supabase.co`}; service-role key ${p.hasServiceRoleKey ? 'stored' : p.hasManagementToken ? 'fetched with the token when needed' : 'not set'}${p.excludeBuckets.length ? `; buckets left out: ${p.excludeBuckets.join(', ')}` : ''}` : 'no Supabase project ref: no Storage'}`,
       `escrow     ${p.keyEscrowedAt ? `recovery key exported ${p.keyEscrowedAt}` : 'NOT ESCROWED: only this keychain holds the recovery key (key export)'}`,
       `key        ${p.ageRecipient ?? 'created with the first backup'}${p.extraRecipients.length ? `; extra recipients: ${p.extraRecipients.join(', ')}` : ''}`,
     ].join('\n'),
@@ -97,6 +115,15 @@ export const render: { [M in CliMethod]: Render<M> } = {
   signOff: (s) =>
     `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}, principal ${s.principal}, key ${s.fingerprint}` +
     `${s.checkedOn === 'another workstation' ? ', from the review bundle checked on another workstation' : ''}.`,
+  backupStorage: (r) =>
+    red(
+      r.consistency?.ok !== false,
+      [
+        `Storage backed up: ${r.objects} objects, ${formatBytes(r.bytes)} from ${r.buckets.length} bucket(s) (${r.buckets.join(', ') || 'none'})${r.resumed ? `; ${r.resumed} fetched by an earlier attempt, not downloaded again` : ''}.`,
+        `Archive: ${r.archiveFile} (SHA-256 ${r.ciphertextSha256}); opens with: age -d -i KEY ${r.archiveFile} | tar -t`,
+        ...consistencyText(r.consistency),
+      ].join('\n'),
+    ),
   listAgentKeys: (keys) => keys.map((k) => `${k.fingerprint}\t${k.publicKey.split(' ')[0]}\t${k.comment}`).join('\n') || 'ssh-agent holds no keys: add yours with ssh-add.',
   exportReview: (r) => `Review bundle: ${r.bundle}\nGive it to the verifier with the backup file; they run "review sign", then you run "signoff --role verifier --review-bundle ${r.bundle}".`,
   signReview: (r) =>

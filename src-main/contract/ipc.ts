@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Result } from './errors';
 import type { IpcEvent, IpcMethod } from './methods';
 import { operations } from './operations';
-import { backupProgressEventSchema, runChangedEventSchema } from './runs';
+import { backupProgressEventSchema, runChangedEventSchema, storageProgressEventSchema } from './runs';
 
 /**
  * The one IPC contract, derived from the operations catalog. Main validates every input against it;
@@ -13,6 +13,7 @@ export const ipcContract: { [M in IpcMethod]: { input: (typeof operations)[M]['i
 
 export const ipcEventContract = {
   backupProgress: backupProgressEventSchema,
+  storageProgress: storageProgressEventSchema,
   runChanged: runChangedEventSchema,
 } satisfies Record<IpcEvent, z.ZodType>;
 

@@ -9,6 +9,7 @@ import { runViewSchema } from './runs';
 import { evidenceSchemas } from './evidence';
 import { settingsPatchSchema, settingsViewSchema } from './settings';
 import { reviewResultSchema } from './review';
+import { storageBackupResultSchema } from './storage';
 import { agentKeySchema, signatureVerdictSchema, signOffRequestSchema, signOffSchema } from './signoff';
 import { rehearsalReportSchema, rehearsalTargetSchema, verifyReportSchema } from './verify';
 
@@ -41,7 +42,7 @@ export interface Operation {
 }
 
 export interface ActivityLock {
-  lock: 'backup' | 'check' | 'restore';
+  lock: 'backup' | 'check' | 'restore' | 'storage';
   /** The input field that names what is locked. */
   key: 'projectId' | 'runId' | 'targetProjectId';
 }
@@ -99,9 +100,12 @@ const projectFlags = (prefix: '' | 'changes.') =>
     'supabase-ref': { to: `${prefix}supabaseRef`, meta: 'REF' },
     'expected-table': { to: `${prefix}expectedTables`, meta: 'TABLE' },
     'exclude-schema': { to: `${prefix}excludeSchemas`, meta: 'SCHEMA' },
+    'exclude-bucket': { to: `${prefix}excludeBuckets`, meta: 'BUCKET' },
+    'api-url': { to: `${prefix}apiUrl`, meta: 'URL|none' },
     recipient: { to: `${prefix}extraRecipients`, meta: 'age1…' },
     'sample-checks': { to: `${prefix}sampleChecks`, meta: 'FILE.json', read: 'json-file' },
     'password-stdin': { to: `${prefix}secrets.dbPassword`, read: 'stdin-secret' },
+    'service-role-key-stdin': { to: `${prefix}secrets.serviceRoleKey`, read: 'stdin-secret' },
   }) as const satisfies Record<string, CliField>;
 /** The signer's own SSH key: a private key file (ssh-keygen reads it) or a key in ssh-agent. */
 const signerFlags = (prefix: '' | 'request.') =>
@@ -147,6 +151,7 @@ export const operations = {
         ...projectFlags('changes.'),
         'clear-expected-tables': { to: 'changes.expectedTables', value: [] },
         'clear-exclude-schemas': { to: 'changes.excludeSchemas', value: [] },
+        'clear-exclude-buckets': { to: 'changes.excludeBuckets', value: [] },
         'clear-recipients': { to: 'changes.extraRecipients', value: [] },
         'clear-sample-checks': { to: 'changes.sampleChecks', value: [] },
         'system-ca': { to: 'changes.sslRootCert', value: null },
@@ -389,6 +394,23 @@ export const operations = {
     },
     changesRun: true,
     audit: ['signoff.creator', 'signoff.verifier', 'signoff.override', 'signoff.refused'],
+  },
+  backupStorage: {
+    summary: 'back up every Supabase Storage object of the run’s project beside its database backup (tar inside age, sealed object manifest); resumes an interrupted one without fetching finished objects again',
+    input: byRun,
+    output: storageBackupResultSchema,
+    cli: { command: 'storage backup', args: [runArg] },
+    changesRun: true,
+    activity: { lock: 'storage', key: 'runId' },
+    audit: ['storage.started', 'storage.completed', 'storage.failed', 'storage.cancelled', 'storage.key-fetched'],
+  },
+  cancelStorage: {
+    summary: 'cancel a running Storage backup (finished objects are kept, encrypted, for the next attempt)',
+    input: byRun,
+    output: z.boolean(),
+    cli: null,
+    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    cancels: { lock: 'storage', key: 'runId' },
   },
   listAgentKeys: {
     summary: 'the keys ssh-agent offers for signing (hardware tokens included)',

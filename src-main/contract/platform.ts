@@ -102,3 +102,8 @@ export const platformEvidenceSchema = z.object({
   note: z.string().optional(),
 });
 export type PlatformEvidence = z.infer<typeof platformEvidenceSchema>;
+
+/** GET /v1/projects/{ref}/api-keys?reveal=true: legacy (anon, service_role) and new (publishable, secret) keys. */
+export const platformApiKeysSchema = z.array(
+  z.object({ name: z.string(), api_key: z.string().nullable().optional(), type: z.string().nullable().optional() }),
+);

@@ -73,6 +73,15 @@ export const projectFieldsSchema = z.object({
     .array(z.string().trim().regex(TABLE_NAME, 'must be a plain schema name: letters, digits and _'))
     .max(100, 'may list at most 100 schemas'),
   sampleChecks: z.array(sampleCheckSchema).max(50, 'may list at most 50 sample checks'),
+  /** The project's API URL (Storage, Auth) when it is not https://<ref>.supabase.co: self-hosted Supabase, a local stack. */
+  apiUrl: z
+    .url({ protocol: /^https?$/, message: 'must be an https:// URL' })
+    .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(u), { message: 'must be an https:// URL (http only for loopback)' })
+    .nullable(),
+  /** Storage buckets the Storage backup leaves out (e.g. public caches that can be rebuilt). */
+  excludeBuckets: z
+    .array(z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a bucket id: letters, digits, . _ -'))
+    .max(100, 'may list at most 100 buckets'),
 });
 const fields = projectFieldsSchema.shape;
 
@@ -80,6 +89,8 @@ const fields = projectFieldsSchema.shape;
 export const projectSecretsSchema = z.object({
   dbPassword: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').nullable().optional(),
   managementToken: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').nullable().optional(),
+  /** Supabase service-role key (reads every Storage object); fetched once through the Management API when a token is set. */
+  serviceRoleKey: z.string().min(20, 'must be the project’s service-role key').max(4096, 'must be at most 4096 characters').nullable().optional(),
   /** Slack-compatible incoming webhook; the URL itself is the credential, so it is a secret. */
   notifyWebhook: z
     .url({ protocol: /^https?$/, message: 'must be an https:// webhook URL' })
@@ -104,6 +115,8 @@ export const projectInputSchema = projectFieldsSchema
     extraRecipients: fields.extraRecipients.default([]),
     excludeSchemas: fields.excludeSchemas.default([]),
     sampleChecks: fields.sampleChecks.default([]),
+    excludeBuckets: fields.excludeBuckets.default([]),
+    apiUrl: fields.apiUrl.default(null),
     secrets: projectSecretsSchema.default({}),
   })
   .strict();
@@ -136,6 +149,8 @@ export const projectViewSchema = z.object({
   extraRecipients: z.array(z.string()),
   excludeSchemas: z.array(z.string()),
   sampleChecks: z.array(sampleCheckSchema),
+  excludeBuckets: z.array(z.string()),
+  apiUrl: z.string().nullable(),
   /** Public half of the project's backup key; the identity stays in the keychain. */
   ageRecipient: z.string().nullable(),
   /** When the recovery key was last exported for escrow; null: only this workstation's keychain holds it. */
@@ -143,6 +158,7 @@ export const projectViewSchema = z.object({
   hasDbPassword: z.boolean(),
   hasManagementToken: z.boolean(),
   hasNotifyWebhook: z.boolean(),
+  hasServiceRoleKey: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

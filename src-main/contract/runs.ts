@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backupProgressSchema } from './backup';
+import { storageConsistencySchema, storageProgressSchema } from './storage';
 import type { ChecklistKey } from './checklist';
 import { itemEvidenceSchema } from './evidence';
 import { signOffSchema } from './signoff';
@@ -46,11 +47,16 @@ export const runViewSchema = z.object({
   items: z.array(checklistItemViewSchema),
   signOffs: z.array(signOffSchema),
   backupFile: z.string().nullable(),
+  /** The run's Storage backup, once written: the archive and what it holds. */
+  storage: z
+    .object({ archiveFile: z.string(), buckets: z.array(z.string()), excludedBuckets: z.array(z.string()), objects: z.number().int(), bytes: z.number(), ciphertextSha256: z.string(), finishedAt: z.string(), consistency: storageConsistencySchema.nullable() })
+    .nullable(),
   /** Restores of this run's backup into a project (rollbacks), oldest first. */
   restores: z.array(restoreRecordSchema),
 });
 export type RunView = z.infer<typeof runViewSchema>;
 
 export const backupProgressEventSchema = z.object({ projectId: z.string(), runId: z.string(), progress: backupProgressSchema });
+export const storageProgressEventSchema = z.object({ runId: z.string(), progress: storageProgressSchema });
 /** A run's state changed (an action started or finished): views of it reload. */
 export const runChangedEventSchema = z.object({ runId: z.string() });

@@ -10,6 +10,7 @@ import { RehearsalService } from './rehearse/rehearsalService';
 import { ExportService } from './log/exportService';
 import { NotifyService } from './notify/notifyService';
 import { ReviewService } from './signoff/reviewBundle';
+import { StorageBackupService } from './storage/storageBackup';
 import { SignOffService } from './signoff/signoffService';
 import { SigningKeyStore } from './log/signingKey';
 import { ActivityStore, type Recovered } from './runs/activities';
@@ -44,6 +45,7 @@ export interface Warden {
   signOffs: SignOffService;
   exports: ExportService;
   reviews: ReviewService;
+  storage: StorageBackupService;
   notify: NotifyService;
   actor: string;
   close(): void;
@@ -102,6 +104,7 @@ export function openWarden(options: WardenOptions): Warden {
     signOffs,
     exports,
     reviews: new ReviewService({ audit, signOffs, artifacts, actor }),
+    storage: new StorageBackupService({ ...deps, managementApiUrl: options.managementApiUrl }),
     notify: new NotifyService({ ...deps, signOffs }),
     close: () => db.close(),
   };

@@ -29,7 +29,7 @@ export interface Call {
   /** age identities the operator gave to open the backup (CLI --identity), instead of the keychain's key. */
   identities?: string[];
   /** Cancels the activity holding a lock (src-main/operations/runtime). */
-  cancel(lock: 'backup' | 'check' | 'restore', key: string): boolean;
+  cancel(lock: 'backup' | 'check' | 'restore' | 'storage', key: string): boolean;
 }
 
 export type OperationHandlers = {
@@ -106,6 +106,8 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
         undefined,
         signal,
       ),
+    backupStorage: ({ runId }, { signal }) => warden.storage.backup(runId, { signal, onProgress: (progress) => shell.emit('storageProgress', { runId, progress }) }),
+    cancelStorage: ({ runId }, call) => call.cancel('storage', runId),
     listAgentKeys: () => listAgentKeys(),
     exportReview: ({ runId, folder }) => warden.reviews.exportBundle(runId, shell.folder(folder)),
     signReview: ({ bundle, backupFile, name, keyFile, agentKey, identity }, { signal }) =>

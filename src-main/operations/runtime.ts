@@ -14,6 +14,7 @@ const BUSY: Record<ActivityLock['lock'], string> = {
   backup: 'A backup of this project is already running',
   check: 'A check is already running on this backup',
   restore: 'A restore into this project is already running',
+  storage: 'A Storage backup of this run is already running',
 };
 
 /**

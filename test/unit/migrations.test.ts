@@ -36,7 +36,7 @@ describe('migrations', () => {
     const file = join(dir, 'a.sqlite');
     const db = openDatabase(file);
     expect(schemaVersion(db)).toBe(migrations.length);
-    expect(tables(db)).toEqual(['activities', 'artifacts', 'audit_log', 'checklist_items', 'projects', 'restores', 'review_documents', 'runs', 'settings', 'signoffs']);
+    expect(tables(db)).toEqual(['activities', 'artifacts', 'audit_log', 'checklist_items', 'projects', 'restores', 'review_documents', 'runs', 'settings', 'signoffs', 'storage_objects', 'storage_rows']);
     db.close();
     const again = openDatabase(file);
     expect(schemaVersion(again)).toBe(migrations.length);

@@ -9,6 +9,8 @@ import type { AuditTrail } from '../audit/auditTrail';
 import { ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
 import { sealText } from '../crypto/sealedText';
+import type { Db } from '../db/database';
+import { readStorageRows, storageRowsRecorder, type StorageRow } from '../storage/storageRows';
 import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
@@ -58,7 +60,7 @@ interface Paths {
 
 export class BackupService {
   constructor(
-    private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; artifacts: ArtifactStore; actor: string },
+    private readonly deps: { db: Db; audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; artifacts: ArtifactStore; actor: string },
   ) {}
 
   async run(rawRequest: BackupRequest, options: BackupOptions): Promise<BackupResult> {
@@ -107,7 +109,18 @@ export class BackupService {
       const key = await projects.backupKey(project.id);
       const recipients = [...new Set([key.recipient, ...project.extraRecipients, ...request.extraRecipients])];
       if (onlyThisKeychain(project, request)) log('backup.single-key-acknowledged', { recipient: key.recipient });
-      const manifest = await this.backup({ target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now });
+      const rows = storageRowsRecorder(this.deps.db, run.id);
+      let storageRows: number | null = 0;
+      const manifest = await this.backup({
+        target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now,
+        storageRows: {
+          add: (page) => {
+            storageRows! += page.length;
+            rows.add(page);
+          },
+          none: () => (storageRows = null),
+        },
+      });
       const full: Manifest = {
         ...manifest,
         backupId: randomUUID(),
@@ -140,10 +153,15 @@ export class BackupService {
         serverVersion: full.server.version,
       };
       runs.setItem(run.id, 'backup', 'passed', evidence);
-      log('backup.completed', { ...evidence, recipients: full.encryption.recipients, schemaFingerprint: full.schemaFingerprint, dumpMs: full.timings.dumpMs });
+      log('backup.completed', {
+        ...evidence, recipients: full.encryption.recipients, schemaFingerprint: full.schemaFingerprint, dumpMs: full.timings.dumpMs,
+        // The storage.objects rows kept with the run, vouched for here: the Storage check recomputes them.
+        storageRows: storageRows === null ? null : { count: storageRows, sha256: rows.sha256() },
+      });
       return { runId: run.id, backupId: full.backupId, dumpFile: paths.dump, manifestFile: paths.manifest, manifest: full };
     } catch (error) {
       for (const file of Object.values(paths)) rmSync(file + PARTIAL_SUFFIX, { force: true });
+      this.deps.db.prepare('DELETE FROM storage_rows WHERE run_id = ?').run(run.id);
       const cancelled = options.signal?.aborted === true;
       const message = redact(error instanceof Error ? error.message : String(error));
       runs.setItem(run.id, 'backup', 'failed', { error: message });
@@ -188,6 +206,8 @@ export class BackupService {
     excludeSchemas: string[];
     toolDirs: string[];
     now: () => Date;
+    /** Receives the storage.objects rows, read in the dump's snapshot; none() when there is no Storage schema. */
+    storageRows: { add(rows: StorageRow[]): void; none(): void };
   }): Promise<Omit<Manifest, 'backupId' | 'runId' | 'name' | 'description' | 'project' | 'source'>> {
     const { target, recipients, paths, options, excludeSchemas, toolDirs, now } = args;
     const startedAt = now();
@@ -218,7 +238,11 @@ export class BackupService {
       ];
       const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, recipients, paths.dump, tracker, options.signal));
       // Counting runs beside the dump, on this connection, in the same snapshot.
-      const counted = countRows(client, tables);
+      const counted = countRows(client, tables).then(async (facts) => {
+        // Then what storage.objects says exists, in the same snapshot: the Storage backup is checked against it.
+        if ((await readStorageRows(client, (page) => args.storageRows.add(page))) === null) args.storageRows.none();
+        return facts;
+      });
       const [dumpResult, countedTables] = await Promise.all([dumping, counted]);
       await client.query('COMMIT');
       const dumpMs = Math.round(performance.now() - t0);

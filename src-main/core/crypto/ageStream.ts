@@ -21,7 +21,9 @@ export class AgeStream extends Duplex {
   constructor(mode: AgeMode, keys: string[]) {
     super({ allowHalfOpen: true });
     if (keys.length === 0) throw new WardenError('VALIDATION', mode === 'encrypt' ? 'At least one age recipient is required to encrypt.' : 'At least one age identity is required to decrypt.');
-    this.worker = startWorker(import.meta.url, 'ageWorker', { workerData: { mode, keys } satisfies AgeWorkerData });
+    // A small heap: the worker streams 64 KiB chunks, and a capped heap collects their garbage early
+    // instead of letting resident memory grow with the file.
+    this.worker = startWorker(import.meta.url, 'ageWorker', { workerData: { mode, keys } satisfies AgeWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 96 } });
     this.worker.on('message', (msg: FromWorker) => this.onWorkerMessage(msg));
     this.worker.on('error', (error) => this.destroy(error));
     this.worker.on('exit', (code) => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { platformBackupsSchema, platformPoolersSchema, platformProjectSchema, type PlatformBackups, type PlatformPoolers, type PlatformProject } from '../../contract/platform';
+import { platformApiKeysSchema, platformBackupsSchema, platformPoolersSchema, platformProjectSchema, type PlatformBackups, type PlatformPoolers, type PlatformProject } from '../../contract/platform';
 import { WardenError } from '../errors';
 import { redact } from '../util/redact';
 
@@ -28,6 +28,14 @@ export class ManagementApi {
 
   listPoolers(ref: string): Promise<PlatformPoolers> {
     return this.get(`/v1/projects/${encodeURIComponent(ref)}/config/database/pooler`, platformPoolersSchema, ref);
+  }
+
+  /** The project's secret (service-role) key, revealed: GET /v1/projects/{ref}/api-keys?reveal=true. */
+  async serviceRoleKey(ref: string): Promise<string> {
+    const keys = await this.get(`/v1/projects/${encodeURIComponent(ref)}/api-keys?reveal=true`, platformApiKeysSchema, ref);
+    const key = keys.find((k) => k.name === 'service_role' && k.api_key) ?? keys.find((k) => k.type === 'secret' && k.api_key);
+    if (!key?.api_key) throw new WardenError('NOT_FOUND', `Project ${ref} shows this token no service-role or secret API key. Paste the service-role key in the project settings (Dashboard → Project Settings → API Keys).`);
+    return key.api_key;
   }
 
   listBackups(ref: string): Promise<PlatformBackups> {
@@ -90,7 +98,7 @@ export class ManagementApi {
 }
 
 /** Retry-After (seconds or HTTP date) when given, else exponential back-off from 1 s; capped at 60 s. */
-function retryDelay(retryAfter: string | null, attempt: number): number {
+export function retryDelay(retryAfter: string | null, attempt: number): number {
   if (retryAfter) {
     const seconds = Number(retryAfter);
     const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();

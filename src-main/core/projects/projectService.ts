@@ -37,22 +37,26 @@ interface ProjectRow {
   expected_tables: string;
   extra_recipients: string;
   exclude_schemas: string;
+  exclude_buckets: string;
+  api_url: string | null;
   sample_checks: string;
   age_recipient: string | null;
   age_identity_ref: string | null;
   db_password_ref: string | null;
   management_token_ref: string | null;
   notify_webhook_ref: string | null;
+  service_role_key_ref: string | null;
   created_at: string;
   updated_at: string;
 }
 
-type SecretChanges = { dbPassword?: string | null; managementToken?: string | null; notifyWebhook?: string | null };
-type SecretRefs = { dbPasswordRef: string | null; managementTokenRef: string | null; notifyWebhookRef: string | null };
+type SecretChanges = { dbPassword?: string | null; managementToken?: string | null; notifyWebhook?: string | null; serviceRoleKey?: string | null };
+type SecretRefs = { dbPasswordRef: string | null; managementTokenRef: string | null; notifyWebhookRef: string | null; serviceRoleKeyRef: string | null };
 const SECRET_FIELDS = [
   ['dbPassword', 'db-password', 'db_password_ref', 'dbPasswordRef'],
   ['managementToken', 'management-token', 'management_token_ref', 'managementTokenRef'],
   ['notifyWebhook', 'notify-webhook', 'notify_webhook_ref', 'notifyWebhookRef'],
+  ['serviceRoleKey', 'service-role-key', 'service_role_key_ref', 'serviceRoleKeyRef'],
 ] as const satisfies readonly (readonly [keyof SecretChanges, SecretKind, keyof ProjectRow, keyof SecretRefs])[];
 
 /** Project profiles: non-secret fields in SQLite, secrets in the vault, every change in the audit trail. */
@@ -85,11 +89,11 @@ export class ProjectService {
       this.db
         .prepare(
           `INSERT INTO projects (id, name, environment, supabase_ref, db_host, db_port, db_name, db_user, sslmode, ssl_root_cert, pg_tools_dir,
-             storage_bucket, expected_tables, extra_recipients, exclude_schemas, sample_checks, db_password_ref,
-             management_token_ref, notify_webhook_ref, created_at, updated_at)
+             storage_bucket, expected_tables, extra_recipients, exclude_schemas, exclude_buckets, api_url, sample_checks, db_password_ref,
+             management_token_ref, notify_webhook_ref, service_role_key_ref, created_at, updated_at)
            VALUES (@id, @name, @environment, @supabaseRef, @host, @port, @database, @user, @sslmode, @sslRootCert, @pgToolsDir, @storageBucket,
-             @expectedTables, @extraRecipients, @excludeSchemas, @sampleChecks, @dbPasswordRef, @managementTokenRef,
-             @notifyWebhookRef, @at, @at)`,
+             @expectedTables, @extraRecipients, @excludeSchemas, @excludeBuckets, @apiUrl, @sampleChecks, @dbPasswordRef, @managementTokenRef,
+             @notifyWebhookRef, @serviceRoleKeyRef, @at, @at)`,
         )
         .run({ id, at, ...toColumns(fields), ...refs });
     } catch (error) {
@@ -125,15 +129,15 @@ export class ProjectService {
     const refs = await this.applySecrets(
       id,
       secrets ?? {},
-      { dbPasswordRef: current.db_password_ref, managementTokenRef: current.management_token_ref, notifyWebhookRef: current.notify_webhook_ref },
+      { dbPasswordRef: current.db_password_ref, managementTokenRef: current.management_token_ref, notifyWebhookRef: current.notify_webhook_ref, serviceRoleKeyRef: current.service_role_key_ref },
       after,
     );
     this.db
       .prepare(
         `UPDATE projects SET name=@name, environment=@environment, supabase_ref=@supabaseRef, db_host=@host, db_port=@port,
            db_name=@database, db_user=@user, sslmode=@sslmode, ssl_root_cert=@sslRootCert, pg_tools_dir=@pgToolsDir, storage_bucket=@storageBucket, expected_tables=@expectedTables,
-           extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas, sample_checks=@sampleChecks,
-           db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, notify_webhook_ref=@notifyWebhookRef,
+           extra_recipients=@extraRecipients, exclude_schemas=@excludeSchemas, exclude_buckets=@excludeBuckets, api_url=@apiUrl, sample_checks=@sampleChecks,
+           db_password_ref=@dbPasswordRef, management_token_ref=@managementTokenRef, notify_webhook_ref=@notifyWebhookRef, service_role_key_ref=@serviceRoleKeyRef,
            updated_at=@at WHERE id=@id`,
       )
       .run({ id, at: this.now().toISOString(), ...toColumns(merged), ...refs });
@@ -224,7 +228,12 @@ export class ProjectService {
     return this.readSecret(this.row(id), 'notify_webhook_ref', 'notification webhook');
   }
 
-  private async readSecret(row: ProjectRow, column: 'db_password_ref' | 'management_token_ref' | 'notify_webhook_ref', label: string): Promise<string | null> {
+  /** The Supabase service-role key, for Storage; null when none is stored. */
+  serviceRoleKey(id: string): Promise<string | null> {
+    return this.readSecret(this.row(id), 'service_role_key_ref', 'service-role key');
+  }
+
+  private async readSecret(row: ProjectRow, column: 'db_password_ref' | 'management_token_ref' | 'notify_webhook_ref' | 'service_role_key_ref', label: string): Promise<string | null> {
     const ref = row[column];
     if (!ref) return null;
     const value = await this.vault.get(ref);
@@ -295,7 +304,7 @@ export class ProjectService {
 
   /** Writes/removes secrets in the vault and returns the references the row should hold. */
   private async applySecrets(id: string, secrets: SecretChanges, current: Partial<SecretRefs>, endpoint: string): Promise<SecretRefs> {
-    const out: SecretRefs = { dbPasswordRef: null, managementTokenRef: null, notifyWebhookRef: null, ...current };
+    const out: SecretRefs = { dbPasswordRef: null, managementTokenRef: null, notifyWebhookRef: null, serviceRoleKeyRef: null, ...current };
     for (const [field, kind, , key] of SECRET_FIELDS) {
       const value = secrets[field];
       if (typeof value === 'string') {
@@ -335,6 +344,7 @@ function toView(row: ProjectRow): ProjectView {
     keyEscrowedAt: row.key_escrowed_at,
     hasDbPassword: row.db_password_ref !== null,
     hasManagementToken: row.management_token_ref !== null,
+    hasServiceRoleKey: row.service_role_key_ref !== null,
     hasNotifyWebhook: row.notify_webhook_ref !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -357,6 +367,8 @@ function fieldsOf(row: ProjectRow): ProjectFields {
     expectedTables: JSON.parse(row.expected_tables) as string[],
     extraRecipients: JSON.parse(row.extra_recipients) as string[],
     excludeSchemas: JSON.parse(row.exclude_schemas) as string[],
+    excludeBuckets: JSON.parse(row.exclude_buckets) as string[],
+    apiUrl: row.api_url,
     sampleChecks: JSON.parse(row.sample_checks) as ProjectFields['sampleChecks'],
   };
 }
@@ -368,6 +380,7 @@ function toColumns(fields: ProjectFields): Record<string, unknown> {
     expectedTables: JSON.stringify(fields.expectedTables),
     extraRecipients: JSON.stringify(fields.extraRecipients),
     excludeSchemas: JSON.stringify(fields.excludeSchemas),
+    excludeBuckets: JSON.stringify(fields.excludeBuckets),
     sampleChecks: JSON.stringify(fields.sampleChecks),
   };
 }

@@ -8,7 +8,7 @@ import { removeOrphanedCluster } from '../pgtools/postmaster';
 import { currentProcess, isAlive } from './processIdentity';
 import type { RunStore } from './runStore';
 
-export type ActivityKind = 'backup' | 'verify' | 'rehearsal' | 'restore';
+export type ActivityKind = 'backup' | 'verify' | 'rehearsal' | 'restore' | 'storage';
 
 /** What a crashed activity may leave behind: an incomplete file, a private temp dir (decrypted data), a running scratch server. */
 export interface Leftover {
@@ -49,6 +49,7 @@ const LOCKS: Record<ActivityKind, { scope: 'project' | 'run'; excludes: Activity
   verify: { scope: 'run', excludes: ['verify', 'rehearsal'], busy: (h) => `A ${h === 'verify' ? 'integrity check' : 'rehearsal'} is already running on this backup` },
   rehearsal: { scope: 'run', excludes: ['verify', 'rehearsal'], busy: (h) => `A ${h === 'verify' ? 'integrity check' : 'rehearsal'} is already running on this backup` },
   restore: { scope: 'project', excludes: ['backup', 'restore'], busy: (h) => (h === 'backup' ? 'A backup of the target project is running' : 'A restore into the target project is already running') },
+  storage: { scope: 'run', excludes: ['storage'], busy: () => 'A Storage backup of this run is already running' },
 };
 
 /** The checklist item an activity works on; a restore into another database has none. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { manifestSchema, type Manifest } from '../../contract/backup';
+import { storageManifestSchema, type StorageManifest } from '../../contract/storage';
 import type { AuditTrail } from '../audit/auditTrail';
 import { factsDetail, type LabelledFact } from '../audit/factChain';
 import type { Db } from '../db/database';
@@ -17,7 +18,7 @@ export interface BackupRecord {
 interface ArtifactRow {
   id: string;
   run_id: string;
-  kind: 'backup' | 'log';
+  kind: 'backup' | 'log' | 'storage';
   path: string;
   size_bytes: number;
   sha256_plain: string;
@@ -47,6 +48,14 @@ export class ArtifactStore {
     });
   }
 
+  /** A Storage archive: its hashes, and the object manifest as recorded (the trusted copy). */
+  addStorage(runId: string, path: string, plaintextSha256: string, manifest: StorageManifest): void {
+    this.insert({
+      id: randomUUID(), run_id: runId, kind: 'storage', path, size_bytes: manifest.archive.ciphertextBytes, sha256_plain: plaintextSha256,
+      sha256_cipher: manifest.archive.ciphertextSha256, manifest: JSON.stringify(manifest), created_at: this.now().toISOString(),
+    });
+  }
+
   addLog(runId: string, path: string, sizeBytes: number, sha256: string): void {
     this.insert({ id: randomUUID(), run_id: runId, kind: 'log', path, size_bytes: sizeBytes, sha256_plain: sha256, sha256_cipher: null, manifest: null, created_at: this.now().toISOString() });
   }
@@ -72,9 +81,15 @@ export class ArtifactStore {
     return (this.db.prepare('SELECT id, run_id, kind, path, size_bytes, sha256_plain, sha256_cipher, manifest, created_at FROM artifacts WHERE run_id = ?').all(runId) as ArtifactRow[]).map((row) => ({
       kind: 'artifact',
       key: row.id,
-      label: `${row.kind === 'backup' ? 'backup' : 'exported log'} artifact ${row.path}`,
+      label: `${{ backup: 'backup', log: 'exported log', storage: 'Storage archive' }[row.kind]} artifact ${row.path}`,
       value: row,
     }));
+  }
+
+  /** The run's Storage backup as recorded (the trusted copy of its object manifest), or null before one. */
+  storage(runId: string): { path: string; manifest: StorageManifest } | null {
+    const row = this.db.prepare(`SELECT path, manifest FROM artifacts WHERE run_id = ? AND kind = 'storage'`).get(runId) as { path: string; manifest: string } | undefined;
+    return row ? { path: row.path, manifest: storageManifestSchema.parse(JSON.parse(row.manifest)) } : null;
   }
 
   /** Where the run's backup file is, or null before it exists. */

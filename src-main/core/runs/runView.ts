@@ -7,7 +7,7 @@ import type { RestoreRecord } from '../../contract/restore';
 
 /** What a run view is read from (the Warden has all of it; runs/ does not depend on the Warden). */
 interface Sources {
-  artifacts: Pick<ArtifactStore, 'backupPath'>;
+  artifacts: Pick<ArtifactStore, 'backupPath' | 'storage'>;
   runs: RunStore;
   projects: Pick<ProjectService, 'get'>;
   signOffs: Pick<SignOffService, 'list'>;
@@ -31,9 +31,13 @@ export function runView(w: Sources, runId: string): RunView {
     items: w.runs.items(runId).map(typedItem),
     signOffs: w.signOffs.list(runId),
     backupFile: w.artifacts.backupPath(runId),
+    storage: storageSummary(w.artifacts.storage(runId)),
     restores: w.restores.list(runId),
   };
 }
+
+const storageSummary = (s: ReturnType<ArtifactStore['storage']>): RunView['storage'] =>
+  s && { archiveFile: s.path, buckets: s.manifest.buckets, excludedBuckets: s.manifest.excludedBuckets, objects: s.manifest.totals.objects, bytes: s.manifest.totals.bytes, ciphertextSha256: s.manifest.archive.ciphertextSha256, finishedAt: s.manifest.timings.finishedAt, consistency: s.manifest.consistency };
 
 export function listRunViews(w: Sources, projectId?: string): RunView[] {
   return w.runs.list(projectId).map((r) => runView(w, r.id));

@@ -9,7 +9,7 @@ export interface SecretStore {
   delete(ref: string): Promise<boolean>;
 }
 
-export type SecretKind = 'db-password' | 'management-token' | 'age-identity' | 'notify-webhook';
+export type SecretKind = 'db-password' | 'management-token' | 'age-identity' | 'notify-webhook' | 'service-role-key';
 
 /** Keychain account name for one secret of one project; this reference is what SQLite stores. */
 export function secretRef(projectId: string, kind: SecretKind): string {

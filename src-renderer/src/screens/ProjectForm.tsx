@@ -23,6 +23,9 @@ type Draft = {
   dbPassword: string;
   managementToken: string;
   notifyWebhook: string;
+  serviceRoleKey: string;
+  apiUrl: string;
+  excludeBuckets: string;
 };
 
 const draftOf = (p: ProjectView | null): Draft => ({
@@ -42,6 +45,9 @@ const draftOf = (p: ProjectView | null): Draft => ({
   dbPassword: '',
   managementToken: '',
   notifyWebhook: '',
+  serviceRoleKey: '',
+  apiUrl: p?.apiUrl ?? '',
+  excludeBuckets: (p?.excludeBuckets ?? []).join(' '),
 });
 
 /** A write-only secret: the field never holds a stored value, only says whether one is set. */
@@ -92,11 +98,14 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
       expectedTables: draft.expectedTables.split(/[\s,]+/).filter(Boolean),
       extraRecipients: draft.extraRecipients.split(/\s+/).filter(Boolean),
       sampleChecks: draft.sampleChecks.map(checkOfDraft),
+      apiUrl: draft.apiUrl.trim() || null,
+      excludeBuckets: draft.excludeBuckets.split(/[\s,]+/).filter(Boolean),
     };
     const secrets = {
       ...(draft.dbPassword ? { dbPassword: draft.dbPassword } : {}),
       ...(draft.managementToken ? { managementToken: draft.managementToken } : {}),
       ...(draft.notifyWebhook ? { notifyWebhook: draft.notifyWebhook } : {}),
+      ...(draft.serviceRoleKey ? { serviceRoleKey: draft.serviceRoleKey } : {}),
     };
     try {
       if (project) await unwrap(api().updateProject({ id: project.id, changes: { ...fields, secrets } }));
@@ -201,6 +210,21 @@ export function ProjectForm({ project, onDone }: { project: ProjectView | null; 
         onChange={set('notifyWebhook')}
         hint="optional, https://hooks.slack.com/… (the URL is a secret)"
       />
+      <SecretField
+        label="Supabase service-role key (for Storage objects)"
+        stored={project?.hasServiceRoleKey}
+        value={draft.serviceRoleKey}
+        onChange={set('serviceRoleKey')}
+        hint="optional: fetched with the Management API token when empty"
+      />
+      <label>
+        Storage buckets to leave out (space-separated)
+        <input className="mono" value={draft.excludeBuckets} onChange={set('excludeBuckets')} placeholder="e.g. thumbnails-cache" />
+      </label>
+      <label>
+        Project API URL (only for self-hosted Supabase or a local stack)
+        <input className="mono" value={draft.apiUrl} onChange={set('apiUrl')} placeholder="https://<ref>.supabase.co" />
+      </label>
       <label>
         Extra age recipients (one per line, e.g. an offline recovery key)
         <textarea rows={2} value={draft.extraRecipients} onChange={set('extraRecipients')} placeholder="age1…" />

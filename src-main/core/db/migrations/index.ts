@@ -9,6 +9,7 @@ import { sql as projectToolsDir } from './008_project_tools_dir';
 import { sql as restores } from './009_restores';
 import { sql as keyEscrow } from './010_key_escrow';
 import { sql as personalSignatures } from './011_personal_signatures';
+import { sql as storage } from './012_storage';
 
 export interface Migration {
   readonly version: number;
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'restores', sql: restores },
   { version: 10, name: 'key escrow', sql: keyEscrow },
   { version: 11, name: 'personal signatures', sql: personalSignatures },
+  { version: 12, name: 'storage', sql: storage },
 ];

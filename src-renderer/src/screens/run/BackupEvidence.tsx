@@ -4,10 +4,11 @@ import { isFailure } from '../../../../src-main/contract/evidence';
 import { formatBytes } from '../../../../src-main/contract/format';
 import { api, unwrap } from '../../api';
 import { ProgressBar } from '../../ui/ProgressBar';
+import { StoragePanel } from './StoragePanel';
 import type { PanelProps } from './panelProps';
 
 /** The backup while it runs (live progress, ETA, cancel), then what it produced. It is started from the project. */
-export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
+export function BackupEvidence({ run, project, item }: PanelProps<'backup'>) {
   const [progress, setProgress] = useState<BackupProgress | null>(null);
   const [cancelling, setCancelling] = useState(false);
   useEffect(() => api().onBackupProgress((e) => e.runId === run.id && setProgress(e.progress)), [run.id]);
@@ -31,27 +32,30 @@ export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
   if (!e) return <p className="muted">Started from the project’s “Start backup”.</p>;
   if (isFailure(e)) return <p className="report bad">{e.error}</p>;
   return (
-    <dl className="facts">
-      <dt>File</dt>
-      <dd className="mono">{e.file}</dd>
-      <dt>Size</dt>
-      <dd>{formatBytes(e.ciphertextBytes)} (encrypted with age)</dd>
-      <dt>SHA-256</dt>
-      <dd className="mono">{e.ciphertextSha256}</dd>
-      <dt>Contents</dt>
-      <dd>
-        {e.publicTables} tables in public, {e.tables} in all, {e.rows.toLocaleString()} rows (exact counts)
-      </dd>
-      <dt>Roles</dt>
-      <dd>{e.roles}</dd>
-      <dt>Tools</dt>
-      <dd>
-        pg_dump {e.pgDump} against PostgreSQL {e.serverVersion}
-      </dd>
-      <dt>Recovery</dt>
-      <dd>
-        without Backup Warden: <span className="mono">{e.file.replace(/\.dump\.age$/, '.RECOVERY.md')}</span> (age and pg_restore, step by step)
-      </dd>
-    </dl>
+    <>
+      <dl className="facts">
+        <dt>File</dt>
+        <dd className="mono">{e.file}</dd>
+        <dt>Size</dt>
+        <dd>{formatBytes(e.ciphertextBytes)} (encrypted with age)</dd>
+        <dt>SHA-256</dt>
+        <dd className="mono">{e.ciphertextSha256}</dd>
+        <dt>Contents</dt>
+        <dd>
+          {e.publicTables} tables in public, {e.tables} in all, {e.rows.toLocaleString()} rows (exact counts)
+        </dd>
+        <dt>Roles</dt>
+        <dd>{e.roles}</dd>
+        <dt>Tools</dt>
+        <dd>
+          pg_dump {e.pgDump} against PostgreSQL {e.serverVersion}
+        </dd>
+        <dt>Recovery</dt>
+        <dd>
+          without Backup Warden: <span className="mono">{e.file.replace(/\.dump\.age$/, '.RECOVERY.md')}</span> (age and pg_restore, step by step)
+        </dd>
+      </dl>
+      <StoragePanel run={run} project={project} />
+    </>
   );
 }

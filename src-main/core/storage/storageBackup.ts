@@ -1,0 +1,253 @@
+import { Encrypter } from 'age-encryption';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pack as tarPack } from 'tar-stream';
+import type { StorageBackupResult, StorageManifest, StorageObjectFacts, StorageProgress } from '../../contract/storage';
+import type { AuditTrail } from '../audit/auditTrail';
+import { ageDecryptStream, ageEncryptStream } from '../crypto/ageStream';
+import { HashStream } from '../crypto/hashStream';
+import { sealText } from '../crypto/sealedText';
+import type { Db } from '../db/database';
+import { cancelledError, WardenError } from '../errors';
+import { ManagementApi } from '../platform/managementApi';
+import type { ProjectService } from '../projects/projectService';
+import type { ActivityStore } from '../runs/activities';
+import type { ArtifactStore } from '../runs/artifactStore';
+import { PARTIAL_SUFFIX, promotePartial } from '../util/atomicFile';
+import { redact } from '../util/redact';
+import { StorageSource } from './storageSource';
+import { storageConsistency } from './storageRows';
+
+export interface StorageBackupOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: StorageProgress) => void;
+  /** Downloads at once (default 4): enough to hide latency, few enough not to be throttled. */
+  concurrency?: number;
+}
+
+interface Deps {
+  db: Db;
+  audit: AuditTrail;
+  projects: ProjectService;
+  activities: ActivityStore;
+  artifacts: ArtifactStore;
+  actor: string;
+  managementApiUrl?: string;
+}
+
+interface JournalRow {
+  bucket: string;
+  path: string;
+  size_bytes: number;
+  content_type: string | null;
+  last_modified: string | null;
+  sha256: string;
+  staged_file: string;
+}
+
+/** Where a Storage backup's files lie, beside the run's database backup. */
+export function storagePaths(dumpFile: string): { archive: string; manifest: string; staging: string } {
+  const stem = dumpFile.replace(/\.dump\.age$/, '');
+  return { archive: `${stem}.storage.tar.age`, manifest: `${stem}.storage-manifest.json.age`, staging: `${stem}.storage.partial` };
+}
+
+/** The storage.objects rows the database backup recorded (count and digest, in its chained entry); null without a Storage schema. */
+function recordedRows(db: Db, runId: string): { count: number; sha256: string } | null {
+  const row = db.prepare(`SELECT details FROM audit_log WHERE run_id = ? AND action = 'backup.completed' ORDER BY seq DESC LIMIT 1`).get(runId) as { details: string } | undefined;
+  return (row && (JSON.parse(row.details) as { storageRows?: { count: number; sha256: string } | null }).storageRows) ?? null;
+}
+
+/** Up to this size an object is encrypted in one piece in this thread (4 downloads at once: 16 MiB at most). */
+const SMALL_OBJECT = 4 * 1024 * 1024;
+
+/** age encryption of a small stream in one piece: collects it, then emits the sealed bytes. */
+function sealInMemory(recipient: string): Transform {
+  const chunks: Buffer[] = [];
+  return new Transform({
+    transform: (chunk: Buffer, _e, cb) => {
+      chunks.push(chunk);
+      cb();
+    },
+    flush(cb) {
+      const encrypter = new Encrypter();
+      encrypter.addRecipient(recipient);
+      encrypter.encrypt(Buffer.concat(chunks)).then((sealed) => cb(null, Buffer.from(sealed)), cb);
+    },
+  });
+}
+
+/** A staged object's file name: a digest, so the folder names no production path. */
+const stagedName = (o: Pick<StorageObjectFacts, 'bucket' | 'path'>) => `${createHash('sha256').update(`${o.bucket}\0${o.path}`).digest('hex').slice(0, 40)}.age`;
+
+/**
+ * Backs up every Storage object of the run's Supabase project beside its database backup: downloads
+ * stream through SHA-256 and age into a private staging folder (journalled, so an interrupted backup
+ * resumes without fetching finished objects again, and nothing lies there in plain text), then one tar
+ * of bucket/path entries, age-encrypted to the backup's recipients, and the sealed object manifest.
+ */
+export class StorageBackupService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async backup(runId: string, options: StorageBackupOptions = {}): Promise<StorageBackupResult> {
+    const { artifacts, projects, activities, audit, actor } = this.deps;
+    const backup = artifacts.backup(runId);
+    const project = projects.get(backup.projectId);
+    if (!project.supabaseRef) throw new WardenError('VALIDATION', `Storage belongs to a Supabase project: set the Supabase project ref of "${project.name}" first.`);
+    const activity = activities.start('storage', project.id, runId);
+    const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId, details });
+    try {
+      const apiUrl = project.apiUrl ?? `https://${project.supabaseRef}.supabase.co`;
+      return await this.run(runId, backup.path, backup.manifest.encryption.recipients, project.id, project.supabaseRef, apiUrl, project.excludeBuckets, activity, options, log);
+    } catch (error) {
+      const cancelled = options.signal?.aborted === true;
+      const failure = cancelled ? cancelledError('The Storage backup', error) : error;
+      log(cancelled ? 'storage.cancelled' : 'storage.failed', { error: redact(failure instanceof Error ? failure.message : String(failure)), resumable: 'finished objects are kept (encrypted) for the next attempt' });
+      throw failure;
+    } finally {
+      activities.finish(activity);
+    }
+  }
+
+  private async run(
+    runId: string, dumpFile: string, recipients: string[], projectId: string, ref: string, apiUrl: string, excluded: string[], activity: string,
+    options: StorageBackupOptions, log: (action: string, details: Record<string, unknown>) => void,
+  ): Promise<StorageBackupResult> {
+    const { db, projects, activities, artifacts } = this.deps;
+    const startedAt = this.now();
+    const paths = storagePaths(dumpFile);
+    if (existsSync(paths.archive)) throw new WardenError('CONFLICT', `${paths.archive} already exists: this run's Storage is backed up. Start a new backup run for a newer copy.`);
+    activities.addLeftover(activity, { kind: 'partial', path: paths.archive + PARTIAL_SUFFIX });
+    mkdirSync(paths.staging, { recursive: true, mode: 0o700 });
+
+    const source = new StorageSource(apiUrl, await this.serviceRoleKey(projectId, ref, log));
+    const key = await projects.backupKey(projectId, { create: false });
+    const report = (p: Omit<StorageProgress, 'resumed'> & { resumed?: number }) => options.onProgress?.({ resumed: 0, ...p });
+    report({ phase: 'listing', objectsDone: 0, objectsTotal: 0, bytesDone: 0, bytesTotal: 0 });
+    const { buckets, objects } = await source.inventory(excluded, options.signal);
+    const bytesTotal = objects.reduce((n, o) => n + o.size, 0);
+    log('storage.started', { buckets, objects: objects.length, bytes: bytesTotal });
+
+    // What an earlier, interrupted attempt already fetched (same object, same size, staged file present).
+    const journal = new Map((db.prepare('SELECT * FROM storage_objects WHERE run_id = ?').all(runId) as JournalRow[]).map((r) => [`${r.bucket}\0${r.path}`, r]));
+    const staged = (o: StorageObjectFacts) => {
+      const row = journal.get(`${o.bucket}\0${o.path}`);
+      return row && row.size_bytes === o.size && existsSync(join(paths.staging, row.staged_file)) ? row : null;
+    };
+    const resumed = objects.filter((o) => staged(o)).length;
+    let objectsDone = resumed;
+    let bytesDone = objects.filter((o) => staged(o)).reduce((n, o) => n + o.size, 0);
+    report({ phase: 'downloading', objectsDone, objectsTotal: objects.length, bytesDone, bytesTotal, resumed });
+
+    const record = db.prepare(
+      `INSERT OR REPLACE INTO storage_objects (run_id, bucket, path, size_bytes, content_type, last_modified, sha256, staged_file) VALUES (@runId, @bucket, @path, @size, @contentType, @lastModified, @sha256, @stagedFile)`,
+    );
+    const queue = objects.filter((o) => !staged(o));
+    const fetchOne = async (o: StorageObjectFacts) => {
+      const stagedFile = stagedName(o);
+      const target = join(paths.staging, stagedFile);
+      // The whole download is retried after a failure mid-stream: a staged file is complete or absent.
+      const sha256 = await source.retrying(`download ${o.bucket}/${o.path}`, async () => {
+        const hash = new HashStream();
+        const counted = new Transform({
+          transform: (chunk: Buffer, _e, cb) => {
+            bytesDone += chunk.length;
+            cb(null, chunk);
+          },
+        });
+        const before = bytesDone;
+        try {
+          // Small objects are sealed in this thread (a worker per object would cost more than the object);
+          // large ones stream through the age worker, never whole in memory.
+          const seal = o.size <= SMALL_OBJECT ? sealInMemory(key.recipient) : ageEncryptStream([key.recipient]);
+          await pipeline(await source.open(o, options.signal), counted, hash, seal, createWriteStream(target + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
+        } catch (error) {
+          bytesDone = before;
+          rmSync(target + PARTIAL_SUFFIX, { force: true });
+          throw error;
+        }
+        if (hash.bytes !== o.size) {
+          bytesDone = before;
+          throw new WardenError('CONFLICT', `${o.bucket}/${o.path} is ${hash.bytes} bytes, but was listed with ${o.size}: it changed during the backup. Run the Storage backup again.`);
+        }
+        return hash.sha256;
+      }, options.signal);
+      renameSync(target + PARTIAL_SUFFIX, target);
+      record.run({ runId, ...o, sha256, stagedFile });
+      objectsDone++;
+      report({ phase: 'downloading', objectsDone, objectsTotal: objects.length, bytesDone, bytesTotal, resumed });
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(options.concurrency ?? 4, queue.length) }, async () => {
+        for (let o = queue.shift(); o; o = queue.shift()) await fetchOne(o);
+      }),
+    );
+
+    // One archive, in the listing's order: each staged object decrypted into its tar entry, checked again.
+    report({ phase: 'archiving', objectsDone, objectsTotal: objects.length, bytesDone, bytesTotal, resumed });
+    const rows = new Map((db.prepare('SELECT * FROM storage_objects WHERE run_id = ?').all(runId) as JournalRow[]).map((r) => [`${r.bucket}\0${r.path}`, r]));
+    const tar = tarPack();
+    const plain = new HashStream();
+    const cipher = new HashStream();
+    const written = pipeline(tar, plain, ageEncryptStream(recipients), cipher, createWriteStream(paths.archive + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
+    const entries = (async () => {
+      for (const o of objects) {
+        const row = rows.get(`${o.bucket}\0${o.path}`)!;
+        const check = new HashStream();
+        await new Promise<void>((resolve, reject) => {
+          const entry = tar.entry({ name: `${o.bucket}/${o.path}`, size: o.size, mtime: o.lastModified ? new Date(o.lastModified) : startedAt, mode: 0o644 }, (error) => (error ? reject(error) : resolve()));
+          pipeline(createReadStream(join(paths.staging, row.staged_file)), ageDecryptStream([key.identity]), check, entry).catch(reject);
+        });
+        if (check.sha256 !== row.sha256) throw new WardenError('CONFLICT', `The staged copy of ${o.bucket}/${o.path} no longer matches what was downloaded. Run the Storage backup again.`);
+      }
+      tar.finalize();
+    })();
+    try {
+      await Promise.all([written, entries]);
+    } catch (error) {
+      tar.destroy();
+      rmSync(paths.archive + PARTIAL_SUFFIX, { force: true });
+      throw error;
+    }
+    promotePartial(paths.archive + PARTIAL_SUFFIX, paths.archive);
+
+    const consistency = storageConsistency(db, runId, excluded, recordedRows(db, runId));
+    const finishedAt = this.now();
+    const manifest: StorageManifest = {
+      format: 'backup-warden/storage@1', runId, apiUrl: source.apiUrl, buckets, excludedBuckets: excluded,
+      objects: objects.map((o) => ({ ...o, sha256: rows.get(`${o.bucket}\0${o.path}`)!.sha256 })),
+      totals: { objects: objects.length, bytes: bytesTotal },
+      archive: { file: paths.archive.slice(dirname(paths.archive).length + 1), ciphertextBytes: statSync(paths.archive).size, ciphertextSha256: cipher.sha256 },
+      encryption: { scheme: 'age-x25519', recipients },
+      consistency,
+      timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), totalMs: finishedAt.getTime() - startedAt.getTime() },
+    };
+    await sealText(JSON.stringify(manifest, null, 2) + '\n', recipients, paths.manifest);
+    artifacts.addStorage(runId, paths.archive, plain.sha256, manifest);
+    rmSync(paths.staging, { recursive: true, force: true });
+    log('storage.completed', {
+      buckets, objects: objects.length, bytes: bytesTotal, resumed, ciphertextSha256: cipher.sha256, archive: paths.archive,
+      consistency: consistency && { ok: consistency.ok, rows: consistency.rows, missingFiles: consistency.missingFiles.count, sizeMismatches: consistency.sizeMismatches.count, filesWithoutRow: consistency.filesWithoutRow.count },
+    });
+    return { runId, archiveFile: paths.archive, buckets, objects: objects.length, bytes: bytesTotal, resumed, ciphertextSha256: cipher.sha256, consistency };
+  }
+
+  /** The stored service-role key; else, with a Management API token, fetched once and kept in the keychain. */
+  private async serviceRoleKey(projectId: string, ref: string, log: (action: string, details: Record<string, unknown>) => void): Promise<string> {
+    const { projects } = this.deps;
+    const stored = await projects.serviceRoleKey(projectId);
+    if (stored) return stored;
+    const token = await projects.managementToken(projectId);
+    if (!token) throw new WardenError('NOT_FOUND', 'Backing up Storage needs the project’s service-role key: paste it in the project settings (Dashboard → Project Settings → API Keys), or save a Management API token so it can be fetched.');
+    const key = await new ManagementApi({ token, baseUrl: this.deps.managementApiUrl }).serviceRoleKey(ref);
+    await projects.update(projectId, { secrets: { serviceRoleKey: key } });
+    log('storage.key-fetched', { from: 'Management API (api-keys?reveal=true)' });
+    return key;
+  }
+}
+

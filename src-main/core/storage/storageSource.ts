@@ -1,0 +1,124 @@
+import { createClient } from '@supabase/supabase-js';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { StorageObjectFacts } from '../../contract/storage';
+import { cancelledError, WardenError } from '../errors';
+import { retryDelay } from '../platform/managementApi';
+import { redact } from '../util/redact';
+
+// A Supabase project's Storage through supabase-js, with the service-role key: every bucket, every
+// object (folders listed recursively, pages of PAGE), each object opened as a stream. 429 and 5xx answers
+// are retried with back-off; anything else is an error that says what to do.
+
+const PAGE = 1000;
+
+export interface StorageSourceOptions {
+  maxRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type StorageClient = ReturnType<typeof createClient>['storage'];
+
+/** Backup Warden never opens Realtime; supabase-js wants a WebSocket class where the runtime has none (Node 20). */
+class NoRealtime {
+  constructor() {
+    throw new Error('Backup Warden does not use Supabase Realtime');
+  }
+}
+interface ListedEntry {
+  name: string;
+  id: string | null;
+  updated_at?: string | null;
+  metadata?: { size?: number; mimetype?: string; lastModified?: string } | null;
+}
+
+/** The HTTP status a supabase-js storage error carries, when it has one. */
+const statusOf = (error: unknown): number | null => {
+  const e = error as { status?: unknown; statusCode?: unknown } | null;
+  const s = Number(e?.status ?? e?.statusCode);
+  return Number.isFinite(s) && s > 0 ? s : null;
+};
+const retryable = (error: unknown) => {
+  const status = statusOf(error);
+  return status === null || status === 429 || status >= 500;
+};
+
+export class StorageSource {
+  private readonly storage: StorageClient;
+
+  constructor(
+    readonly apiUrl: string,
+    serviceRoleKey: string,
+    private readonly options: StorageSourceOptions = {},
+  ) {
+    this.storage = createClient(apiUrl, serviceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      realtime: { transport: NoRealtime as never },
+    }).storage;
+  }
+
+  /** Every bucket and every object in it, sorted by bucket and path; excluded buckets are skipped. */
+  async inventory(exclude: readonly string[], signal?: AbortSignal): Promise<{ buckets: string[]; objects: StorageObjectFacts[] }> {
+    const listed = await this.retrying('list the buckets', async () => {
+      const { data, error } = await this.storage.listBuckets();
+      if (error) throw error;
+      return data;
+    }, signal);
+    const buckets = listed.map((b) => b.id).filter((id) => !exclude.includes(id)).sort();
+    const objects: StorageObjectFacts[] = [];
+    for (const bucket of buckets) await this.listFolder(bucket, '', objects, signal);
+    objects.sort((a, b) => (a.bucket === b.bucket ? (a.path < b.path ? -1 : 1) : a.bucket < b.bucket ? -1 : 1));
+    return { buckets, objects };
+  }
+
+  private async listFolder(bucket: string, prefix: string, into: StorageObjectFacts[], signal?: AbortSignal): Promise<void> {
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await this.retrying(`list ${bucket}/${prefix}`, async () => {
+        const { data, error } = await this.storage.from(bucket).list(prefix, { limit: PAGE, offset, sortBy: { column: 'name', order: 'asc' } }, { signal });
+        if (error) throw error;
+        return data as ListedEntry[];
+      }, signal);
+      for (const entry of page) {
+        const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+        // Folders have no id: their objects are listed under their prefix.
+        if (entry.id === null) await this.listFolder(bucket, path, into, signal);
+        else into.push({ bucket, path, size: entry.metadata?.size ?? 0, contentType: entry.metadata?.mimetype ?? null, lastModified: entry.metadata?.lastModified ?? entry.updated_at ?? null });
+      }
+      if (page.length < PAGE) return;
+    }
+  }
+
+  /** The object's bytes as a stream (never the whole object in memory). */
+  open(object: StorageObjectFacts, signal?: AbortSignal): Promise<Readable> {
+    return this.retrying(`download ${object.bucket}/${object.path}`, async () => {
+      const { data, error } = await this.storage.from(object.bucket).download(object.path, {}, { signal }).asStream();
+      if (error) throw error;
+      return Readable.fromWeb(data as WebReadableStream<Uint8Array>, { highWaterMark: 64 * 1024 });
+    }, signal);
+  }
+
+  /** Runs fn again after 429/5xx/network failures, waiting as the answer asks (or with exponential back-off). */
+  async retrying<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const maxRetries = this.options.maxRetries ?? 5;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (signal?.aborted) throw cancelledError('The Storage backup', error);
+        if (!retryable(error) || attempt >= maxRetries) throw describe(what, error, this.apiUrl, attempt + 1);
+        await sleep(retryDelay(null, attempt) / 4);
+      }
+    }
+  }
+}
+
+function describe(what: string, error: unknown, apiUrl: string, attempts: number): WardenError {
+  const status = statusOf(error);
+  const said = redact(error instanceof Error ? error.message : String(error)).slice(0, 300);
+  if (status === 401 || status === 403) {
+    return new WardenError('AUTH', `Supabase Storage refused to ${what} (${status}: ${said}). Check the project's service-role key (Dashboard → Project Settings → API Keys) and save it again.`);
+  }
+  if (status === 404) return new WardenError('NOT_FOUND', `Supabase Storage could not ${what} (404: ${said}); it may have been deleted meanwhile. Run the Storage backup again.`);
+  return new WardenError('CONNECTION', `Could not ${what} from ${apiUrl} after ${attempts} attempt(s) (${status ?? 'no answer'}: ${said}). Check the network and run the Storage backup again: finished objects are not downloaded twice.`, { cause: error });
+}
