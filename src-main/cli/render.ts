@@ -142,6 +142,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
         ...r.signatures.map((s) => `${s.role.padEnd(9)} ${s.ok ? `good signature by ${s.principal} (${s.fingerprint})` : `BAD: ${s.reason}`}`),
         `machine   ${r.verified ? 'attested' : 'attestation does NOT verify'} by this installation (${r.fingerprint}) — not a person's signature`,
         `allowed_signers: ${r.allowedSignersFile}`,
+        `receipt: ${r.receiptFile} (who signed with which keys, the audit head at export)`,
       ].join('\n'),
     );
   },

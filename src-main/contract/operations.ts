@@ -461,6 +461,8 @@ export const operations = {
       verified: z.boolean(),
       /** Each person's signature, verified with ssh-keygen against the allowed_signers written. */
       signatures: z.array(signatureVerdictSchema),
+      /** Who signed with which keys, and the audit head at export; machine-attested (.sig). */
+      receiptFile: z.string(),
     }),
     cli: { command: 'log export', args: [runArg], flags: { out: { to: 'folder', meta: 'DIR', read: 'path' } } },
     changesRun: true,

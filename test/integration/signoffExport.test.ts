@@ -221,6 +221,14 @@ describe('signed export', () => {
     expect((await t.warden.exports.verifySigners(exported.markdownFile)).every((v) => v.ok)).toBe(true);
   });
 
+  it('the export receipt names both people and their keys (the frozen document cannot name the verifier) and anchors the trail’s head, machine-attested', () => {
+    const receipt = JSON.parse(readFileSync(exported.receiptFile, 'utf8')) as { signers: { role: string; name: string; fingerprint: string }[]; auditHead: { seq: number; hash: string } };
+    expect(receipt.signers.map((s) => [s.role, s.name, s.fingerprint])).toEqual([['creator', 'Alice Operator', alice.fingerprint], ['verifier', 'Bob Reviewer', bob.fingerprint]]);
+    expect(t.warden.audit.verifyAgainst(receipt.auditHead)).toMatchObject({ ok: true });
+    const ssh = sshVerify(exported.receiptFile, exported.allowedSignersFile);
+    expect(ssh.status, ssh.stderr).toBe(0);
+  });
+
   it('a signature under another namespace or key is rejected', () => {
     const sig = readFileSync(`${exported.markdownFile}.sig`, 'utf8');
     const wrongNs = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', exported.allowedSignersFile, '-I', principal, '-n', 'file', '-s', `${exported.markdownFile}.sig`], { input: readFileSync(exported.markdownFile) });

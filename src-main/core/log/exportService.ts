@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { PlatformEvidence } from '../../contract/platform';
 import type { RehearsalReport, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
@@ -28,6 +28,8 @@ export interface ExportResult {
   markdownSha256: string;
   /** Each person's signature as ssh-keygen -Y verify judged it against the allowed_signers written. */
   signatures: SignatureVerdictView[];
+  /** Who signed, with which keys, and the audit trail's head at export (machine-attested): an anchor outside the database. */
+  receiptFile: string;
 }
 
 interface Deps {
@@ -103,16 +105,35 @@ export class ExportService {
     ]);
     const signatures = await this.verifySigners(markdownFile, allowedSignersFile);
     const markdownSha256 = createHash('sha256').update(markdown).digest('hex');
+    // The receipt names the verifier (the frozen document cannot) and carries the trail's head at export.
+    const head = audit.head();
+    const receiptFile = markdownFile.replace(/\.md$/, '.receipt.json');
+    const receipt = Buffer.from(
+      JSON.stringify(
+        {
+          format: 'backup-warden/export-receipt@1',
+          runId,
+          exportedAt: this.now().toISOString(),
+          document: { file: basename(markdownFile), sha256: markdownSha256 },
+          signers: signOffs.list(runId).map(({ role, name, principal, fingerprint, signedAt, checkedOn, overrideReason }) => ({ role, name, principal, fingerprint, signedAt, checkedOn, overrideReason })),
+          auditHead: head,
+          check: head ? `backup-warden audit verify --head ${head.seq}:${head.hash}` : null,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    writeFileAtomic(receiptFile, receipt, 0o644);
+    writeFileAtomic(`${receiptFile}.sig`, signSshsig(receipt, identity.privateKey), 0o644);
     const run = runs.get(runId);
     this.deps.artifacts.addLog(runId, markdownFile, markdown.length, markdownSha256);
-    const head = audit.head();
     audit.append({
       actor, action: 'log.exported', projectId: run.project_id, runId,
-      details: { markdownFile, jsonFile, markdownSha256, signers: people.map((p) => `${p.role}: ${p.principal}`), machine: identity.principal, fingerprint: identity.fingerprint, auditHead: head ? `${head.seq}:${head.hash}` : null },
+      details: { markdownFile, jsonFile, receiptFile, markdownSha256, signers: people.map((p) => `${p.role}: ${p.principal}`), machine: identity.principal, fingerprint: identity.fingerprint, auditHead: head ? `${head.seq}:${head.hash}` : null },
     });
     return {
-      markdownFile, jsonFile, signatureFiles: [`${markdownFile}.sig`, `${jsonFile}.sig`, ...people.map((p) => `${markdownFile}.${p.role}.sig`)],
-      allowedSignersFile, fingerprint: identity.fingerprint, markdownSha256, signatures,
+      markdownFile, jsonFile, signatureFiles: [`${markdownFile}.sig`, `${jsonFile}.sig`, ...people.map((p) => `${markdownFile}.${p.role}.sig`), `${receiptFile}.sig`],
+      allowedSignersFile, fingerprint: identity.fingerprint, markdownSha256, signatures, receiptFile,
     };
   }
 

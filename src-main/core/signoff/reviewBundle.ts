@@ -10,6 +10,7 @@ import { sha256File } from '../crypto/hashStream';
 import { WardenError } from '../errors';
 import type { ArtifactStore } from '../runs/artifactStore';
 import { writeFileAtomic } from '../util/atomicFile';
+import { parseOrThrow } from '../util/validation';
 import { personalSignerLine, principalFor, signaturePublicKey, signWithPersonalKey, verifyPersonalSignature, type PersonalSignature, type SignerKey } from './personalKeys';
 import type { SignOffService } from './signoffService';
 
@@ -44,6 +45,18 @@ function bundleFile(bundle: string, name: string): Buffer {
   }
   if (!stat.isFile()) throw new WardenError('FORBIDDEN', `${path} is not a regular file: a review bundle holds plain files only.`);
   return readFileSync(path);
+}
+
+/** A bundle's JSON file, refused with its name when it is not what Backup Warden wrote. */
+function bundleJson<S extends z.ZodType>(bundle: string, name: string, schema: S): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(bundleFile(bundle, name).toString('utf8'));
+  } catch (error) {
+    if (error instanceof WardenError) throw error;
+    throw new WardenError('VALIDATION', `${join(bundle, name)} is not JSON: use the review bundle as Backup Warden wrote it.`);
+  }
+  return parseOrThrow(schema, value, `${name} in the review bundle`);
 }
 
 function checkBundleFolder(bundle: string): void {
@@ -115,7 +128,7 @@ export class ReviewService {
     const { audit, actor } = this.deps;
     checkBundleFolder(input.bundle);
     const markdown = bundleFile(input.bundle, FILES.document);
-    const review = reviewSchema.parse(JSON.parse(bundleFile(input.bundle, FILES.review).toString('utf8')));
+    const review = bundleJson(input.bundle, FILES.review, reviewSchema);
     const checks: ReviewCheck[] = [];
     const creatorVerdict = await verifyPersonalSignature(markdown, bundleFile(input.bundle, FILES.creatorSig).toString('utf8'), review.creator.principal, bundleFile(input.bundle, FILES.signers).toString('utf8'));
     checks.push({
@@ -168,7 +181,7 @@ export async function readVerifierResponse(bundle: string, document: string): Pr
   if (!bundleFile(bundle, FILES.document).equals(Buffer.from(document))) {
     throw new WardenError('CONFLICT', `The document in ${bundle} is not this run's signed document: use the bundle exported for this run.`);
   }
-  const response = verifierSchema.parse(JSON.parse(bundleFile(bundle, FILES.verifier).toString('utf8')));
+  const response = bundleJson(bundle, FILES.verifier, verifierSchema);
   const signature = bundleFile(bundle, FILES.verifierSig).toString('utf8');
   const key = signaturePublicKey(signature);
   const principal = principalFor(response.name);

@@ -38,7 +38,7 @@ export function LogPanel({ run }: PanelProps<'log'>) {
             </li>
           </ul>
           <ul className="plain mono">
-            {[exported.markdownFile, exported.jsonFile, ...exported.signatureFiles, exported.allowedSignersFile].map((f) => (
+            {[exported.markdownFile, exported.jsonFile, exported.receiptFile, ...exported.signatureFiles, exported.allowedSignersFile].map((f) => (
               <li key={f}>{f}</li>
             ))}
           </ul>
