@@ -98,6 +98,8 @@ export const platformEvidenceSchema = z.object({
   expiresAt: z.string(),
   migrationWindow: z.object({ start: z.string(), end: z.string() }),
   warnings: z.array(z.string()),
+  /** The project's services as Supabase reported them (GET …/health); absent when attested. */
+  services: z.array(z.object({ name: z.string(), healthy: z.boolean(), status: z.string() })).optional(),
   attestedBy: z.string().optional(),
   note: z.string().optional(),
 });
@@ -107,3 +109,7 @@ export type PlatformEvidence = z.infer<typeof platformEvidenceSchema>;
 export const platformApiKeysSchema = z.array(
   z.object({ name: z.string(), api_key: z.string().nullable().optional(), type: z.string().nullable().optional() }),
 );
+
+/** GET /v1/projects/{ref}/health?services=…: each service's state. */
+export const platformHealthSchema = z.array(z.object({ name: z.string(), healthy: z.boolean(), status: z.string(), error: z.string().nullable().optional() }));
+export type PlatformHealth = z.infer<typeof platformHealthSchema>;

@@ -15,6 +15,8 @@ export interface FakeSupabase {
   pitrRequests: { ref: string; body: unknown }[];
   backups: { id?: number; is_physical_backup: boolean; status: string; inserted_at: string }[];
   recoverAfter: number;
+  /** What GET …/api-keys?reveal=true reveals as the service_role key. */
+  serviceRoleKey: string;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
       { id: 103, is_physical_backup: true, status: 'PENDING', inserted_at: '2026-11-25T03:00:00.000Z' },
     ],
     recoverAfter: 2,
+    serviceRoleKey: 'sb_secret_fakeservicerolekey0123456789abcdef',
   };
   let rateLimited = 0;
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -53,6 +56,20 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
         if (!ref.startsWith('pitr') || ref.startsWith('pitrgone')) return send(400, { message: 'PITR is not enabled for this project' });
         state.pitrRequests.push({ ref, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
         return send(201, {});
+      }
+      // The project's API keys, revealed (legacy anon and service_role); "nokeys…" refs have none.
+      const keys = /^\/v1\/projects\/([^/]+)\/api-keys\?reveal=true$/.exec(path);
+      if (keys && req.method === 'GET') {
+        if (keys[1]!.startsWith('nokeys')) return send(200, []);
+        return send(200, [
+          { name: 'anon', api_key: 'sb_anon_publicanonkey0123456789', type: 'legacy' },
+          { name: 'service_role', api_key: state.serviceRoleKey, type: 'legacy' },
+        ]);
+      }
+      // Service health; "unhealthy…" refs report Storage unhealthy.
+      const health = /^\/v1\/projects\/([^/]+)\/health\?services=([a-z,]+)$/.exec(path);
+      if (health && req.method === 'GET') {
+        return send(200, health[2]!.split(',').map((name) => (health[1]!.startsWith('unhealthy') && name === 'storage' ? { name, healthy: false, status: 'UNHEALTHY', error: 'storage is not responding' } : { name, healthy: true, status: 'ACTIVE_HEALTHY' })));
       }
       const m = /^\/v1\/projects\/([^/]+)(\/database\/backups|\/config\/database\/pooler)?$/.exec(path);
       if (!m) return send(404, { message: 'Not found' });

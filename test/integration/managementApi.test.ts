@@ -33,6 +33,17 @@ describe('Supabase Management API client', () => {
     expect((error as Error).message).not.toContain(token);
   });
 
+  it('reveals the service-role key for Storage, and says what to do when the token sees none', async () => {
+    expect(await client().serviceRoleKey('abcdefghijklmnopqrst')).toBe(api.serviceRoleKey);
+    expect(api.requests.at(-1)).toMatchObject({ path: '/v1/projects/abcdefghijklmnopqrst/api-keys?reveal=true' });
+    await expect(client().serviceRoleKey('nokeysaaaaaaaaaaaaaa')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('Paste the service-role key in the project settings') });
+  });
+
+  it('reads the health of the database, pooler, Storage and Auth services', async () => {
+    expect(await client().health('abcdefghijklmnopqrst')).toEqual(['auth', 'db', 'pooler', 'storage'].map((name) => ({ name, healthy: true, status: 'ACTIVE_HEALTHY' })));
+    expect((await client().health('unhealthyaaaaaaaaaaa')).find((s) => s.name === 'storage')).toMatchObject({ healthy: false, status: 'UNHEALTHY' });
+  });
+
   it('backs off on 429 using Retry-After, then succeeds', async () => {
     sleeps.length = 0;
     api.recoverAfter = 2;

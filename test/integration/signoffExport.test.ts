@@ -66,6 +66,7 @@ describe('platform backup', () => {
   it('reads the latest COMPLETED platform backup and its expiry from the Management API', async () => {
     const evidence = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: window });
     expect(evidence).toMatchObject({ mode: 'verified', backupId: '102', backupStatus: 'COMPLETED', retentionDays: 7, expiresAt: '2026-12-01T03:00:00.000Z', warnings: [], pitrEnabled: false, projectStatus: 'ACTIVE_HEALTHY' });
+    expect(evidence.services?.map((s) => `${s.name}:${s.status}`)).toEqual(['auth:ACTIVE_HEALTHY', 'db:ACTIVE_HEALTHY', 'pooler:ACTIVE_HEALTHY', 'storage:ACTIVE_HEALTHY']);
     expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')).toMatchObject({ state: 'passed', mode: 'verified' });
   });
 
@@ -76,6 +77,18 @@ describe('platform backup', () => {
     expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')!.state).toBe('failed');
     // Team plan keeps 14 days: no warning.
     expect((await t.warden.platform.check(runId, { plan: 'team', migrationWindow: late })).warnings).toEqual([]);
+  });
+
+  it('names an unhealthy Supabase service as a reason not to start the migration', async () => {
+    await t.warden.projects.update(projectId, { supabaseRef: 'unhealthyaaaaaaaaaaa' });
+    try {
+      const evidence = await t.warden.platform.check(runId, { plan: 'team', migrationWindow: window });
+      expect(evidence.services).toContainEqual({ name: 'storage', healthy: false, status: 'UNHEALTHY' });
+      expect(evidence.warnings).toEqual([expect.stringContaining('Supabase reports its storage service UNHEALTHY (storage is not responding): wait until it is healthy')]);
+      expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')!.state).toBe('failed');
+    } finally {
+      await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst' });
+    }
   });
 
   it('accepts an operator attestation where no token is available, marked attested', () => {

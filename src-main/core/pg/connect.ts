@@ -188,5 +188,9 @@ export function describePgError(error: unknown, target: PgTarget): WardenError {
       { cause: error },
     );
   }
+  // The session died under us (terminated, network cut): the next query on it fails this way.
+  if (/not queryable|Connection terminated|connection (?:was )?(?:closed|ended)/i.test(raw)) {
+    return new WardenError('CONNECTION', `The server at ${where} ended the session (${raw}). Check that the database is up and reachable, then try again.`, { cause: error });
+  }
   return new WardenError('CONNECTION', `Could not use ${describeTarget(target)}: ${raw}`, { cause: error });
 }

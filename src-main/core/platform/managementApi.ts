@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { platformApiKeysSchema, platformBackupsSchema, platformPoolersSchema, platformProjectSchema, type PlatformBackups, type PlatformPoolers, type PlatformProject } from '../../contract/platform';
+import { platformApiKeysSchema, platformBackupsSchema, platformHealthSchema, type PlatformHealth, platformPoolersSchema, platformProjectSchema, type PlatformBackups, type PlatformPoolers, type PlatformProject } from '../../contract/platform';
 import { WardenError } from '../errors';
 import { redact } from '../util/redact';
 
@@ -36,6 +36,11 @@ export class ManagementApi {
     const key = keys.find((k) => k.name === 'service_role' && k.api_key) ?? keys.find((k) => k.type === 'secret' && k.api_key);
     if (!key?.api_key) throw new WardenError('NOT_FOUND', `Project ${ref} shows this token no service-role or secret API key. Paste the service-role key in the project settings (Dashboard → Project Settings → API Keys).`);
     return key.api_key;
+  }
+
+  /** The database, pooler, Storage and Auth services' health: a migration starts on a healthy project. */
+  health(ref: string): Promise<PlatformHealth> {
+    return this.get(`/v1/projects/${encodeURIComponent(ref)}/health?services=auth,db,pooler,storage`, platformHealthSchema, ref);
   }
 
   listBackups(ref: string): Promise<PlatformBackups> {

@@ -11,7 +11,7 @@ import type { AuditTrail } from '../audit/auditTrail';
 import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
 import type { RunStore } from '../runs/runStore';
-import { registerSecret } from '../util/redact';
+import { redact, registerSecret } from '../util/redact';
 import { parseOrThrow } from '../util/validation';
 import { ManagementApi } from './managementApi';
 
@@ -87,6 +87,7 @@ export class PlatformService {
     const api = new ManagementApi({ baseUrl: this.apiBaseUrl, token });
     const info = await api.getProject(project.supabaseRef);
     const list = await api.listBackups(project.supabaseRef);
+    const health = await api.health(project.supabaseRef);
     const latest = list.backups.filter((b) => b.status === 'COMPLETED').sort((a, b) => Date.parse(b.inserted_at) - Date.parse(a.inserted_at))[0];
     if (!latest) {
       const evidence = { source: 'management-api', projectRef: info.ref, backups: list.backups.length, pitrEnabled: list.pitr_enabled };
@@ -110,7 +111,11 @@ export class PlatformService {
       retentionDays,
       migrationWindow: request.migrationWindow,
       ...retentionWarnings({ status: latest.status, insertedAt: latest.inserted_at }, retentionDays, request.migrationWindow, info.status),
+      services: health.map(({ name, healthy, status }) => ({ name, healthy, status })),
     };
+    for (const s of health.filter((x) => !x.healthy)) {
+      evidence.warnings.push(`Supabase reports its ${s.name} service ${s.status}${s.error ? ` (${redact(s.error).slice(0, 200)})` : ''}: wait until it is healthy before the migration, and check again.`);
+    }
     runs.setItem(runId, 'prerequisites', evidence.warnings.length ? 'failed' : 'passed', { platform: evidence });
     this.log(run.project_id, runId, 'platform.checked', { ...evidence, ok: evidence.warnings.length === 0 });
     return evidence;
