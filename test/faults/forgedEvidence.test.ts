@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/core/db/database';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
-import { practiceProject } from '../helpers/practice';
+import { attestRecentPlatformBackup, practiceProject } from '../helpers/practice';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
@@ -31,11 +31,7 @@ beforeAll(async () => {
   runId = (await t.warden.backups.run({ projectId, name: 'forgery-target', description: injectedDescription }, { outputDir: out.dir })).runId;
   expect((await t.warden.integrity.verify(runId)).ok).toBe(true);
   expect((await t.warden.rehearsal.rehearse(runId)).ok).toBe(true);
-  const now = Date.now();
-  t.warden.platform.attest(runId, {
-    backupId: 'daily-1', status: 'COMPLETED', insertedAt: new Date(now - 3_600_000).toISOString(), plan: 'pro',
-    migrationWindow: { start: new Date(now + 3_600_000).toISOString(), end: new Date(now + 7_200_000).toISOString() }, attestedBy: 'Alice Creator',
-  });
+  attestRecentPlatformBackup(t.warden, runId);
   await t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator', keyFile: alice.keyFile });
 }, 240_000);
 

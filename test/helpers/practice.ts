@@ -27,3 +27,12 @@ export async function practiceProject(warden: Warden, targetBytes = 40e6): Promi
   });
   return { cluster, projectId: project.id };
 }
+
+/** A platform backup attested as taken an hour ago, the migration window an hour from now: prerequisites green. */
+export function attestRecentPlatformBackup(warden: Warden, runId: string, attestedBy = 'Alice Creator'): void {
+  const now = Date.now();
+  warden.platform.attest(runId, {
+    backupId: 'daily-1', status: 'COMPLETED', insertedAt: new Date(now - 3_600_000).toISOString(), plan: 'pro',
+    migrationWindow: { start: new Date(now + 3_600_000).toISOString(), end: new Date(now + 7_200_000).toISOString() }, attestedBy,
+  });
+}

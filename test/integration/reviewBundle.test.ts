@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAgentKeys, signWithPersonalKey } from '../../src-main/core/signoff/personalKeys';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
-import { practiceProject } from '../helpers/practice';
+import { attestRecentPlatformBackup, practiceProject } from '../helpers/practice';
 import { personalKey } from '../helpers/sshKeys';
 import { sshVerify } from '../helpers/sshVerify';
 import { tempDir } from '../helpers/tmp';
@@ -35,11 +35,7 @@ beforeAll(async () => {
   ({ runId, dumpFile } = backup);
   expect((await a.warden.integrity.verify(runId)).ok).toBe(true);
   expect((await a.warden.rehearsal.rehearse(runId)).ok).toBe(true);
-  const now = Date.now();
-  a.warden.platform.attest(runId, {
-    backupId: 'daily-1', status: 'COMPLETED', insertedAt: new Date(now - 3_600_000).toISOString(), plan: 'pro',
-    migrationWindow: { start: new Date(now + 3_600_000).toISOString(), end: new Date(now + 7_200_000).toISOString() }, attestedBy: 'Alice Creator',
-  });
+  attestRecentPlatformBackup(a.warden, runId);
   escrowIdentity = readFileSync((await a.warden.keyEscrow.export(projectId, transfer.dir, 'identity-file')).file, 'utf8');
   await a.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator', keyFile: alice.keyFile });
   // Bob's key lives in his ssh-agent (as a hardware token's would), not in a file this app reads.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
-import { practiceProject } from '../helpers/practice';
+import { attestRecentPlatformBackup, practiceProject } from '../helpers/practice';
 import { createHandlers } from '../../src-main/app/ipc/handlers';
 import { createIpcRouter } from '../../src-main/app/ipc/router';
 import { spawnCli } from '../helpers/cli';
@@ -42,10 +42,7 @@ beforeAll(async () => {
   runId = backup.runId;
   expect((await warden.integrity.verify(runId)).ok).toBe(true);
   expect((await warden.rehearsal.rehearse(runId)).ok).toBe(true);
-  warden.platform.attest(runId, {
-    backupId: 'daily-1', status: 'COMPLETED', insertedAt: new Date(Date.now() - 3_600_000).toISOString(), plan: 'pro',
-    migrationWindow: { start: new Date(Date.now() + 3_600_000).toISOString(), end: new Date(Date.now() + 7_200_000).toISOString() }, attestedBy: 'Alice Creator',
-  });
+  attestRecentPlatformBackup(warden, runId);
   await warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Creator', keyFile: creatorKey().keyFile });
   await warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Verifier', keyFile: verifierKey().keyFile });
   // The production database the migration went wrong on: owned by the role the profile connects as.

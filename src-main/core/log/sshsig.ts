@@ -29,9 +29,12 @@ export function openSshPublicKey(publicKey: KeyObject, comment = ''): string {
   return `${KEY_TYPE} ${ed25519PublicBlob(publicKey).toString('base64')}${comment ? ` ${comment}` : ''}`;
 }
 
+/** SHA256:… of a wire-format public key blob, as ssh-keygen -l prints it. */
+export const blobFingerprint = (blob: Buffer): string => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+
 /** SHA256:… as ssh-keygen -l prints it. */
 export function fingerprint(publicKey: KeyObject): string {
-  return `SHA256:${createHash('sha256').update(ed25519PublicBlob(publicKey)).digest('base64').replace(/=+$/, '')}`;
+  return blobFingerprint(ed25519PublicBlob(publicKey));
 }
 
 /** One allowed_signers line: who may sign, for which namespace, with which key. */

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { WardenError } from '../errors';
-import { LOG_NAMESPACE } from '../log/sshsig';
+import { blobFingerprint, LOG_NAMESPACE } from '../log/sshsig';
 import { redact } from '../util/redact';
 import { spawnTool, toolFailure } from '../util/runTool';
 
@@ -34,6 +33,9 @@ export interface PersonalSignature {
   fingerprint: string;
 }
 
+/** Names typed by people: case and spacing do not make a second person. */
+export const samePerson = (a: string, b: string): boolean => a.trim().replace(/\s+/g, ' ').toLowerCase() === b.trim().replace(/\s+/g, ' ').toLowerCase();
+
 /** allowed_signers principals cannot hold spaces: "Alice Operator" signs as alice.operator. */
 export function principalFor(name: string): string {
   const slug = name
@@ -45,10 +47,8 @@ export function principalFor(name: string): string {
   return slug || 'signer';
 }
 
-const keyFingerprint = (blob: Buffer) => `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-
 /** SHA256:… of an `type base64` public key, as ssh-keygen -l prints it. */
-export const publicKeyFingerprint = (publicKey: string): string => keyFingerprint(Buffer.from(publicKey.trim().split(/\s+/)[1] ?? '', 'base64'));
+export const publicKeyFingerprint = (publicKey: string): string => blobFingerprint(Buffer.from(publicKey.trim().split(/\s+/)[1] ?? '', 'base64'));
 
 /** The signer's public key as it travels inside an SSHSIG (so nobody has to be asked for it separately). */
 export function signaturePublicKey(armored: string): { publicKey: string; fingerprint: string } {
@@ -58,7 +58,7 @@ export function signaturePublicKey(armored: string): { publicKey: string; finger
   const blob = body.subarray(14, 14 + length);
   if (blob.length !== length || length < 4) throw new WardenError('VALIDATION', 'The SSH signature is cut short.');
   const type = blob.subarray(4, 4 + blob.readUInt32BE(0)).toString();
-  return { publicKey: `${type} ${blob.toString('base64')}`, fingerprint: keyFingerprint(blob) };
+  return { publicKey: `${type} ${blob.toString('base64')}`, fingerprint: blobFingerprint(blob) };
 }
 
 /** A private directory for the files ssh-keygen needs (public keys, signatures: nothing secret). */
@@ -107,7 +107,7 @@ export async function listAgentKeys(): Promise<AgentKey[]> {
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((parts) => parts.length >= 2)
-    .map(([type, b64, ...comment]) => ({ publicKey: `${type} ${b64}`, fingerprint: keyFingerprint(Buffer.from(b64!, 'base64')), comment: comment.join(' ') }));
+    .map(([type, b64, ...comment]) => ({ publicKey: `${type} ${b64}`, fingerprint: blobFingerprint(Buffer.from(b64!, 'base64')), comment: comment.join(' ') }));
 }
 
 /** Signs message with the signer's own key through ssh-keygen -Y sign. */

@@ -11,7 +11,7 @@ import { WardenError } from '../errors';
 import type { ArtifactStore } from '../runs/artifactStore';
 import { writeFileAtomic } from '../util/atomicFile';
 import { parseOrThrow } from '../util/validation';
-import { personalSignerLine, principalFor, signaturePublicKey, signWithPersonalKey, verifyPersonalSignature, type PersonalSignature, type SignerKey } from './personalKeys';
+import { personalSignerLine, principalFor, samePerson, signaturePublicKey, signWithPersonalKey, verifyPersonalSignature, type PersonalSignature, type SignerKey } from './personalKeys';
 import type { SignOffService } from './signoffService';
 
 // A review bundle carries the creator's signed document to a verifier on another workstation, whose
@@ -156,7 +156,7 @@ export class ReviewService {
       audit.append({ actor, action: 'review.refused', details: base });
       throw new WardenError('CONFLICT', `Not signed: ${failed.map((c) => `${c.title} — ${c.detail}`).join('; ')}.`);
     }
-    if (review.creator.name.trim().toLowerCase() === input.name.trim().toLowerCase()) {
+    if (samePerson(review.creator.name, input.name)) {
       throw new WardenError('FORBIDDEN', `The verifier must be a different person from the creator (${review.creator.name}).`);
     }
     const signed: PersonalSignature = await signWithPersonalKey(markdown, input.key, signal);

@@ -10,10 +10,9 @@ import type { SigningKeyStore } from '../log/signingKey';
 import { fingerprint as machineFingerprint } from '../log/sshsig';
 import type { RunStore } from '../runs/runStore';
 import { parseOrThrow } from '../util/validation';
-import { principalFor, publicKeyFingerprint as fingerprintOf, signWithPersonalKey, type PersonalSignature } from './personalKeys';
+import { principalFor, publicKeyFingerprint as fingerprintOf, samePerson, signWithPersonalKey, type PersonalSignature } from './personalKeys';
 import { readVerifierResponse } from './reviewBundle';
 
-const samePerson = (a: string, b: string) => a.trim().replace(/\s+/g, ' ').toLowerCase() === b.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** The log as the creator signed it; the verifier signs these same bytes. */
 export interface ReviewDocument {

@@ -1,4 +1,3 @@
-import { Encrypter } from 'age-encryption';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +8,7 @@ import type { StorageBackupResult, StorageManifest, StorageObjectFacts, StorageP
 import type { AuditTrail } from '../audit/auditTrail';
 import { ageDecryptStream, ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
-import { sealText } from '../crypto/sealedText';
+import { sealBytes, sealText } from '../crypto/sealedText';
 import type { Db } from '../db/database';
 import { cancelledError, WardenError } from '../errors';
 import { ManagementApi } from '../platform/managementApi';
@@ -72,9 +71,7 @@ function sealInMemory(recipient: string): Transform {
       cb();
     },
     flush(cb) {
-      const encrypter = new Encrypter();
-      encrypter.addRecipient(recipient);
-      encrypter.encrypt(Buffer.concat(chunks)).then((sealed) => cb(null, Buffer.from(sealed)), cb);
+      sealBytes(Buffer.concat(chunks), [recipient]).then((sealed) => cb(null, Buffer.from(sealed)), cb);
     },
   });
 }

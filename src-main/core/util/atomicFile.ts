@@ -8,29 +8,28 @@ export const PARTIAL_SUFFIX = '.partial';
 export function promotePartial(partial: string, final: string): void {
   // lstat, not exists: a link (even a dangling one) under the final name is refused like a file.
   if (lexists(final)) throw new WardenError('CONFLICT', `${final} already exists; Backup Warden never overwrites a file it writes. Choose another name or folder.`);
-  const fd = openSync(partial, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(partial, final);
-  syncDirectory(dirname(final));
+  flushInto(partial, final);
 }
 
 /** Writes a small file the same way: .partial, fsync, rename. 0600 unless the caller chooses (a log meant for a repository). */
 export function writeFileAtomic(final: string, data: string | Uint8Array, mode = 0o600): void {
-  const partial = final + PARTIAL_SUFFIX;
-  writeFileSync(partial, data, { mode, flag: 'wx' });
-  if (process.platform !== 'win32') chmodSync(partial, mode); // the mode as chosen, not as the umask leaves it
-  promotePartial(partial, final);
+  promotePartial(writePartial(final, data, mode), final);
 }
 
 /** Replaces a file the caller has read (never a link: the rename replaces the link itself, not its target). */
 export function replaceFileAtomic(final: string, data: string | Uint8Array, mode = 0o600): void {
+  flushInto(writePartial(final, data, mode), final);
+}
+
+function writePartial(final: string, data: string | Uint8Array, mode: number): string {
   const partial = final + PARTIAL_SUFFIX;
   writeFileSync(partial, data, { mode, flag: 'wx' });
-  if (process.platform !== 'win32') chmodSync(partial, mode);
+  if (process.platform !== 'win32') chmodSync(partial, mode); // the mode as chosen, not as the umask leaves it
+  return partial;
+}
+
+/** fsync, rename into place, make the rename durable. */
+function flushInto(partial: string, final: string): void {
   const fd = openSync(partial, 'r+');
   try {
     fsyncSync(fd);
