@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { auditToCsv, auditToJson } from '../core/audit/auditExport';
 import { WardenError } from '../core/errors';
 import { startPracticeServer } from '../core/practice/practiceDatabase';
+import { practiceObjectsOf, startPracticeStorage } from '../core/practice/practiceStorage';
+import { withPgClient } from '../core/pg/connect';
 import { rehearsalHeadline } from '../core/rehearse/summary';
 import { KeychainVault } from '../core/vault/vault';
 import { openWarden } from '../core/warden';
@@ -34,12 +36,15 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
   const vault = new KeychainVault('Backup Warden practice');
   await vault.clearService();
   const { cluster, source, built } = await startPracticeServer({ targetBytes: PRACTICE_BYTES });
+  // Its Storage: a local Storage API serving the files the database's storage.objects rows describe.
+  const storage = await startPracticeStorage(await withPgClient(source, practiceObjectsOf));
   const warden = openWarden({ dataDir: join(outDir, 'data'), vault, actor: 'practice-operator' });
   try {
     // As on Supabase: the project connects as postgres, which is not a superuser.
     const project = await warden.projects.create({
       name: 'Practice production', environment: 'production', host: source.host, port: source.port,
-      database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
+      database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password, serviceRoleKey: storage.serviceKey },
+      apiUrl: storage.url,
       expectedTables: [...practiceExpectedTables],
       sampleChecks: [
         { name: 'students exist', table: 'public.users', where: { column: 'role', equals: 'student' }, expect: { op: '>=', rows: 1 } },
@@ -57,6 +62,8 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       { outputDir: join(outDir, 'backups'), onProgress: (p) => out.progress(p) },
     );
     const runId = backup.runId;
+    step('Backing up Storage objects beside it (supabase-js → tar inside age), checked against the storage.objects rows of the backup…');
+    const stored = await warden.storage.backup(runId);
     step('Verifying integrity (hashes, full decrypt, pg_restore --list, expected tables)…');
     const integrity = await warden.integrity.verify(runId);
     step('Opening the backup with the escrowed key file alone (not this keychain)…');
@@ -102,6 +109,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
       database: `${connection.serverVersion}, ${(built.databaseSizeBytes / 1048576).toFixed(1)} MiB, ${connection.publicTableCount} public tables`,
       backup: `${backup.dumpFile} (${(m.files.dump.ciphertextBytes / 1048576).toFixed(1)} MiB, ${m.totals.rows} rows)`,
       escrow: `${escrow.file} (the recovery key; keep such a copy offline)`,
+      storage: `${stored.archiveFile} (${stored.objects} objects, ${(stored.bytes / 1048576).toFixed(1)} MiB from ${stored.buckets.join(', ')}; ${stored.consistency?.ok ? 'matches the database' : 'DOES NOT MATCH the database'})`,
       integrity: integrity.ok ? 'passed' : 'FAILED',
       rehearsal: rehearsalHeadline(rehearsal),
       isolation: rehearsal.isolation,
@@ -116,6 +124,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
     return ok ? 0 : 1;
   } finally {
     warden.close();
+    await storage.close();
     await cluster.stop();
   }
 }

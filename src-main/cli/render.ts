@@ -4,6 +4,7 @@ import { unverifiedSslModes } from '../contract/constants';
 import { isFailure } from '../contract/evidence';
 import { formatBytes } from '../contract/format';
 import type { StorageConsistency } from '../contract/storage';
+import type { RestorePreview } from '../contract/restore';
 import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
 
 /** A CLI door's methods: those the catalog gives a command. */
@@ -38,6 +39,18 @@ export const consistencyText = (c: StorageConsistency | null): string[] => {
   ];
 };
 
+/** Storage in a rollback preview: what uploading the run's archive again (--with-storage) would change. */
+const storagePreviewText = (s: RestorePreview['storage']): string[] => {
+  if (!s) return [];
+  if (!s.preview) return [`Storage: cannot be restored into this target: ${s.unavailable}`];
+  const p = s.preview;
+  return [
+    `Storage (with --with-storage): ${p.objects} objects from ${p.buckets.join(', ')}, backed up ${p.backedUpAt}: ${p.broughtBack} brought back, ${p.replaced} replaced by their backed-up version, ${p.keptNotInBackup} not in the backup left as they are.`,
+    ...(p.changedSince.count ? [`  ${p.changedSince.count} changed since the backup lose that change: ${p.changedSince.sample.join(', ')}${p.changedSince.count > p.changedSince.sample.length ? ', …' : ''}`] : []),
+    ...(p.missingBuckets.length ? [`  buckets the target lacks, created private: ${p.missingBuckets.join(', ')}`] : []),
+  ];
+};
+
 export const render: { [M in CliMethod]: Render<M> } = {
   listProjects: (list) => list.map((p) => `${p.name}\t${p.environment}\t${p.user}@${p.host}:${p.port}/${p.database}\t${p.id}`).join('\n') || 'No projects yet.',
   getProject: (p) =>
@@ -48,7 +61,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
       `password   ${p.hasDbPassword ? `stored in keychain for ${p.user}@${p.host}:${p.port}/${p.database}` : 'not set'}; Management API token ${p.hasManagementToken ? 'stored' : 'not set'}`,
       `tables     ${p.expectedTables.length} expected${p.excludeSchemas.length ? `; schemas left out: ${p.excludeSchemas.join(', ')}` : ''}`,
       `checks     ${p.sampleChecks.map((c) => c.name).join(', ') || 'no sample checks'}`,
-      `storage    ${p.supabaseRef ? `${p.apiUrl ?? `https://${p.supabaseRef}.supabase.co`}; service-role key ${p.hasServiceRoleKey ? 'stored' : p.hasManagementToken ? 'fetched with the token when needed' : 'not set'}${p.excludeBuckets.length ? `; buckets left out: ${p.excludeBuckets.join(', ')}` : ''}` : 'no Supabase project ref: no Storage'}`,
+      `storage    ${p.supabaseRef || p.apiUrl ? `${p.apiUrl ?? `https://${p.supabaseRef}.supabase.co`}; service-role key ${p.hasServiceRoleKey ? 'stored' : p.hasManagementToken ? 'fetched with the token when needed' : 'not set'}${p.excludeBuckets.length ? `; buckets left out: ${p.excludeBuckets.join(', ')}` : ''}` : 'no Supabase project ref or API URL: no Storage'}`,
       `escrow     ${p.keyEscrowedAt ? `recovery key exported ${p.keyEscrowedAt}` : 'NOT ESCROWED: only this keychain holds the recovery key (key export)'}`,
       `key        ${p.ageRecipient ?? 'created with the first backup'}${p.extraRecipients.length ? `; extra recipients: ${p.extraRecipients.join(', ')}` : ''}`,
     ].join('\n'),
@@ -96,14 +109,16 @@ export const render: { [M in CliMethod]: Render<M> } = {
         .map((t) => `  ${t.table}: ${t.rowsNow ?? 'missing'} rows now, ${t.rowsInBackup ?? '?'} in the backup${t.rowsAfterBackup ? `; ${t.rowsAfterBackup} newer than the backup (${t.newestColumn} up to ${t.newestNow})` : ''}`),
       `Totals: ${p.totals.rowsNow} rows now, ${p.totals.rowsInBackup} in the backup, ${p.totals.rowsAfterBackup} newer than the backup.`,
       ...(p.notInBackup.length ? [`Not in the backup (left as they are): ${p.notInBackup.join(', ')}`] : []),
+      ...storagePreviewText(p.storage),
       p.needsSecondPerson ? `Production: confirm with --confirmed-by "${p.verifier ?? 'the run’s verifier'}" or --override "REASON".` : '',
-      `Restore: restore <run> --target ${p.target.projectName} --confirm-database ${p.target.database}${p.needsSecondPerson ? ' --confirmed-by …' : ''}`,
+      `Restore: restore <run> --target ${p.target.projectName} --confirm-database ${p.target.database}${p.storage?.preview ? ' [--with-storage]' : ''}${p.needsSecondPerson ? ' --confirmed-by …' : ''}`,
     ].filter(Boolean).join('\n'),
   restore: (r) =>
     red(
       r.state === 'restored',
       [
         r.state === 'restored' ? `Restored and verified: ${r.verified?.tables} tables, ${r.verified?.rows} rows as in the backup.` : `Restore ${r.state.toUpperCase()}: ${r.error ?? ''}`,
+        ...(r.verified?.storage ? [`Storage: ${r.verified.storage.objects} objects uploaded again${r.verified.storage.createdBuckets.length ? `; buckets created private (check their settings): ${r.verified.storage.createdBuckets.join(', ')}` : ''}.`] : []),
         ...(r.verified?.mismatches ?? []).map((m) => `  ${m}`),
         `Safety backup of what was replaced: ${r.safetyFile ?? 'none'} (run ${r.safetyRunId ?? '—'})`,
       ].join('\n'),
@@ -115,6 +130,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
   signOff: (s) =>
     `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}, principal ${s.principal}, key ${s.fingerprint}` +
     `${s.checkedOn === 'another workstation' ? ', from the review bundle checked on another workstation' : ''}.`,
+  leaveStorageOut: (e) => (e.scope === 'out-of-scope' ? `Storage left out of this run by ${e.by} (${e.objectRows} storage.objects rows); the reason is in the audit trail and the log.` : 'Storage settled.'),
   backupStorage: (r) =>
     red(
       r.consistency?.ok !== false,

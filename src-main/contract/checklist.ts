@@ -2,6 +2,7 @@
 export const checklistItems = [
   { key: 'prerequisites', title: 'Prerequisites checked', mode: 'verified' },
   { key: 'backup', title: 'Backup created and encrypted', mode: 'verified' },
+  { key: 'storage', title: 'Storage objects backed up', mode: 'verified' },
   { key: 'integrity', title: 'Integrity verified', mode: 'verified' },
   { key: 'recovery', title: 'Backup opens without this workstation', mode: 'verified' },
   { key: 'log', title: 'Backup log filled in', mode: 'verified' },

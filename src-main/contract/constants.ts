@@ -24,4 +24,4 @@ export const plans = ['pro', 'team', 'enterprise'] as const;
 export const backupStatuses = ['COMPLETED', 'FAILED', 'PENDING', 'REMOVED', 'ARCHIVED', 'CANCELLED'] as const;
 
 /** Items that must be green before anyone signs: the evidence the signers vouch for. */
-export const signOffGate = ['prerequisites', 'backup', 'integrity', 'rehearsal'] as const;
+export const signOffGate = ['prerequisites', 'backup', 'storage', 'integrity', 'rehearsal'] as const;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChecklistKey } from './checklist';
 import { platformEvidenceSchema } from './platform';
 import { signOffSchema } from './signoff';
+import { storageConsistencySchema } from './storage';
 import { rehearsalReportSchema, verifyReportSchema } from './verify';
 
 /** A step that could not run or was stopped: what happened, and what was removed after it. */
@@ -27,6 +28,22 @@ export type BackupEvidence = z.infer<typeof backupEvidenceSchema>;
 export const evidenceSchemas = {
   prerequisites: z.object({ platform: platformEvidenceSchema }),
   backup: backupEvidenceSchema,
+  storage: z.discriminatedUnion('scope', [
+    /** Nothing to back up: the database backup's snapshot has no storage.objects rows (or no Storage schema). */
+    z.object({ scope: z.literal('none'), reason: z.string() }),
+    z.object({
+      scope: z.literal('backed-up'),
+      archiveFile: z.string(),
+      buckets: z.array(z.string()),
+      excludedBuckets: z.array(z.string()),
+      objects: z.number().int(),
+      bytes: z.number(),
+      ciphertextSha256: z.string(),
+      consistency: storageConsistencySchema.nullable(),
+    }),
+    /** The operator left Storage out of this run, with a reason (audited). */
+    z.object({ scope: z.literal('out-of-scope'), reason: z.string(), by: z.string(), objectRows: z.number().int() }),
+  ]),
   integrity: verifyReportSchema,
   recovery: z.object({
     /** Whose key opened it: the project's recovery key (its escrow copy) or a break-glass recipient. */

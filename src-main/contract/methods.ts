@@ -26,6 +26,7 @@ export const ipcMethods = [
   'attestPlatform',
   'backupStorage',
   'cancelStorage',
+  'leaveStorageOut',
   'signOff',
   'listAgentKeys',
   'exportReview',

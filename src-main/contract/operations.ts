@@ -306,6 +306,8 @@ export const operations = {
         runId,
         targetProjectId: projectIdSchema,
         confirmDatabase: z.string().max(200),
+        /** Also upload the run's Storage archive again (after a safety backup of the target's Storage). */
+        withStorage: z.boolean().default(false),
         ...secondPerson,
       })
       .strict(),
@@ -316,6 +318,7 @@ export const operations = {
       flags: {
         target: { to: 'targetProjectId', meta: 'PROJECT', project: true },
         'confirm-database': { to: 'confirmDatabase', meta: 'DATABASE' },
+        'with-storage': { to: 'withStorage' },
         ...secondPersonFlags,
         identity: { to: 'identities', meta: 'FILE', read: 'identity-file', call: true },
       },
@@ -403,6 +406,20 @@ export const operations = {
     changesRun: true,
     activity: { lock: 'storage', key: 'runId' },
     audit: ['storage.started', 'storage.completed', 'storage.failed', 'storage.cancelled', 'storage.key-fetched'],
+  },
+  leaveStorageOut: {
+    summary: 'leave Storage out of this run with the reason (e.g. its files are backed up elsewhere): the item passes as attested, the reason goes to the audit trail and the log',
+    input: z
+      .object({
+        runId,
+        by: z.string().trim().min(2, 'must be the full name of who decides').max(120),
+        reason: z.string().trim().min(10, 'must say why Storage is out of scope, in at least 10 characters').max(2000),
+      })
+      .strict(),
+    output: evidenceSchemas.storage,
+    cli: { command: 'storage out-of-scope', args: [runArg], flags: { by: { to: 'by', meta: '"FULL NAME"' }, reason: { to: 'reason', meta: '"REASON"' } } },
+    changesRun: true,
+    audit: ['storage.out-of-scope'],
   },
   cancelStorage: {
     summary: 'cancel a running Storage backup (finished objects are kept, encrypted, for the next attempt)',

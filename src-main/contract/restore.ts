@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storageRestorePreviewSchema } from './storage';
 
 /** What a restore into a live database would discard, per table of the backup. */
 export const lossRowSchema = z.object({
@@ -22,6 +23,11 @@ export const restorePreviewSchema = z.object({
   /** Who must confirm: the run's verifier by name for a production target, or an override with a reason. */
   needsSecondPerson: z.boolean(),
   verifier: z.string().nullable(),
+  /**
+   * Storage, when the run has a Storage archive: what re-uploading it would change (null with the reason
+   * when the target's Storage cannot be reached).
+   */
+  storage: z.object({ preview: storageRestorePreviewSchema.nullable(), unavailable: z.string().nullable() }).nullable(),
 });
 export type RestorePreview = z.infer<typeof restorePreviewSchema>;
 
@@ -45,7 +51,15 @@ export const restoreRecordSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   /** Tables of the backup checked after the restore, and those that differ (missing, count, fingerprint). */
-  verified: z.object({ tables: z.number().int(), rows: z.number().int(), mismatches: z.array(z.string()) }).nullable(),
+  verified: z
+    .object({
+      tables: z.number().int(),
+      rows: z.number().int(),
+      mismatches: z.array(z.string()),
+      /** The Storage objects uploaded again (restores with Storage), and the buckets created for them. */
+      storage: z.object({ objects: z.number().int(), bytes: z.number(), createdBuckets: z.array(z.string()) }).nullable().default(null),
+    })
+    .nullable(),
   error: z.string().nullable(),
 });
 export type RestoreRecord = z.infer<typeof restoreRecordSchema>;

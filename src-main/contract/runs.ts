@@ -23,6 +23,7 @@ const itemView = <K extends ChecklistKey>(key: K) => itemBase.extend({ key: z.li
 export const checklistItemViewSchema = z.discriminatedUnion('key', [
   itemView('prerequisites'),
   itemView('backup'),
+  itemView('storage'),
   itemView('integrity'),
   itemView('recovery'),
   itemView('log'),

@@ -43,7 +43,7 @@ export const storageManifestSchema = z.object({
 export type StorageManifest = z.infer<typeof storageManifestSchema>;
 
 export const storageProgressSchema = z.object({
-  phase: z.enum(['listing', 'downloading', 'archiving']),
+  phase: z.enum(['listing', 'downloading', 'archiving', 'uploading']),
   objectsDone: z.number().int(),
   objectsTotal: z.number().int(),
   bytesDone: z.number(),
@@ -64,3 +64,22 @@ export const storageBackupResultSchema = z.object({
   consistency: storageConsistencySchema.nullable(),
 });
 export type StorageBackupResult = z.infer<typeof storageBackupResultSchema>;
+
+/** What uploading a run's Storage archive into a project would change there (a restore never deletes). */
+export const storageRestorePreviewSchema = z.object({
+  objects: z.number().int(),
+  bytes: z.number(),
+  buckets: z.array(z.string()),
+  backedUpAt: z.string(),
+  /** Buckets the target lacks: created private by the restore (their settings were not backed up). */
+  missingBuckets: z.array(z.string()),
+  /** Objects the target no longer has: uploaded again. */
+  broughtBack: z.number().int(),
+  /** Objects the target has: replaced by their backed-up version … */
+  replaced: z.number().int(),
+  /** … of which these changed since the backup: their current version is lost. */
+  changedSince: z.object({ count: z.number().int(), sample: z.array(z.string()) }),
+  /** Objects in the target that the backup does not have: left as they are. */
+  keptNotInBackup: z.number().int(),
+});
+export type StorageRestorePreview = z.infer<typeof storageRestorePreviewSchema>;

@@ -84,6 +84,7 @@ export function openWarden(options: WardenOptions): Warden {
   const backups = new BackupService(deps);
   const integrity = new IntegrityService(deps);
   const rehearsal = new RehearsalService(deps);
+  const storage = new StorageBackupService({ ...deps, managementApiUrl: options.managementApiUrl });
   return {
     audit,
     settings,
@@ -99,12 +100,12 @@ export function openWarden(options: WardenOptions): Warden {
     restores,
     recovery: new RecoveryCheck(deps),
     keyEscrow: new KeyEscrow({ db, vault, audit, projects, actor, dataDir: options.dataDir }),
-    rollback: new RollbackService({ ...deps, restores, backups, integrity, rehearsal, signOffs, managementApiUrl: options.managementApiUrl }),
+    rollback: new RollbackService({ ...deps, restores, backups, integrity, rehearsal, signOffs, storage, managementApiUrl: options.managementApiUrl }),
     platform: new PlatformService(deps, options.managementApiUrl),
     signOffs,
     exports,
     reviews: new ReviewService({ audit, signOffs, artifacts, actor }),
-    storage: new StorageBackupService({ ...deps, managementApiUrl: options.managementApiUrl }),
+    storage,
     notify: new NotifyService({ ...deps, signOffs }),
     close: () => db.close(),
   };

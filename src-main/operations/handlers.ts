@@ -90,7 +90,8 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     cancelCheck: ({ runId }, call) => call.cancel('check', runId),
     previewRestore: ({ runId, targetProjectId }, { signal }) => warden.rollback.preview(runId, targetProjectId, signal),
     // Each phase (safety backup, restoring, verifying) shows in the run view as it begins.
-    restore: ({ runId, ...request }, { signal, identities }) => warden.rollback.restore(runId, request, { signal, identities, onPhase: () => shell.emit('runChanged', { runId }) }),
+    restore: ({ runId, ...request }, { signal, identities }) =>
+      warden.rollback.restore(runId, request, { signal, identities, onPhase: () => shell.emit('runChanged', { runId }), onStorageProgress: (progress) => shell.emit('storageProgress', { runId, progress }) }),
     restorePlatform: ({ runId, ...request }) => warden.rollback.restorePlatform(runId, request),
     cancelRestore: ({ targetProjectId }, call) => call.cancel('restore', targetProjectId),
     checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
@@ -107,6 +108,7 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
         signal,
       ),
     backupStorage: ({ runId }, { signal }) => warden.storage.backup(runId, { signal, onProgress: (progress) => shell.emit('storageProgress', { runId, progress }) }),
+    leaveStorageOut: ({ runId, by, reason }) => warden.storage.outOfScope(runId, by, reason),
     cancelStorage: ({ runId }, call) => call.cancel('storage', runId),
     listAgentKeys: () => listAgentKeys(),
     exportReview: ({ runId, folder }) => warden.reviews.exportBundle(runId, shell.folder(folder)),

@@ -21,6 +21,8 @@ const shots = join(import.meta.dirname, '../../test-output/screenshots');
 const SUPABASE_TOKEN = 'sbp_e2e0123456789abcdef0123456789abcdef';
 let supabase: FakeSupabase;
 let storage: FakeStorage;
+/** Staging's own Storage, empty: the rollback brings the backed-up objects there. */
+let stagingStorage: FakeStorage;
 let t: ReturnType<typeof openTestWarden>;
 const files = tempDir('bw-e2e-');
 const backupDir = join(files.dir, 'backups');
@@ -50,6 +52,7 @@ beforeAll(async () => {
     { bucket: 'cache', path: 'thumbs/t1.webp', size: 3_000 },
   ];
   storage = await startFakeStorage(storageObjects);
+  stagingStorage = await startFakeStorage([], 'sb_secret_stagingservicerolekey0123456789');
   mkdirSync(backupDir);
   mkdirSync(exportDir);
   ({ cluster } = await startPracticeServer({ targetBytes: 80e6 }));
@@ -72,11 +75,11 @@ beforeAll(async () => {
     CREATE TABLE marketing.newsletter_subscribers (id bigserial PRIMARY KEY, email extensions.citext NOT NULL UNIQUE);
     INSERT INTO marketing.newsletter_subscribers (email) SELECT 'Reader' || g || '@Example.edu' FROM generate_series(1, 25) g;`);
   await source.end();
-  // storage.objects as Supabase keeps it for those files, but for one upload that never got its row.
+  // storage.objects as Supabase keeps it for those files (the left-out bucket's too).
   const storageAdmin = new pg.Client({ ...cluster.target, database: 'practice' });
   await storageAdmin.connect();
   await storageAdmin.query(`DELETE FROM storage.objects; INSERT INTO storage.buckets (id, name) VALUES ('cache', 'cache') ON CONFLICT DO NOTHING`);
-  for (const o of storageObjects.filter((x) => x.path !== 'teams/blue.png')) {
+  for (const o of storageObjects) {
     await storageAdmin.query(`INSERT INTO storage.objects (bucket_id, name, metadata) VALUES ($1, $2, jsonb_build_object('size', $3::bigint))`, [o.bucket, o.path, o.size]);
   }
   await storageAdmin.end();
@@ -101,6 +104,7 @@ afterAll(async () => {
   t?.close();
   await supabase?.close();
   await storage?.close();
+  await stagingStorage?.close();
   await cluster?.stop();
   withoutCitext?.cleanup();
   files.cleanup();
@@ -230,12 +234,19 @@ describe('renderer end to end (Chromium, real core)', () => {
     await t.warden.projects.update(practiceProject.id, { supabaseRef: 'abcdefghijklmnopqrst', apiUrl: storage.url, excludeBuckets: ['cache'], secrets: { serviceRoleKey: storage.serviceKey } });
     await page.getByRole('button', { name: 'Backup runs' }).click();
     await page.getByRole('button', { name: 'e2e-baseline' }).click();
-    const backupItem = item('Backup created and encrypted');
-    await backupItem.getByText('The database backup holds only the rows describing Storage objects, not the files.').waitFor();
-    await backupItem.getByRole('button', { name: 'Back up Storage objects' }).click();
-    await backupItem.getByText(/^6 objects, .+ from avatars, documents \(left out: cache\) in .*e2e-baseline\.storage\.tar\.age — a tar inside age/).waitFor({ timeout: 60_000 });
-    expect(await backupItem.getByTestId('storage-inconsistent').innerText()).toContain('no row: avatars/teams/blue.png');
-    await backupItem.screenshot({ path: join(shots, '03d-storage.png') });
+    const storageItem = item('Storage objects backed up');
+    expect(await storageItem.innerText()).toContain('pending');
+    await storageItem.getByText('The database backup holds only the rows describing Storage objects, not the files.').waitFor();
+    // The other way to settle it: a person leaves Storage out, saying why (not taken here).
+    await storageItem.getByRole('button', { name: 'Leave Storage out of this run…' }).click();
+    await storageItem.getByRole('form', { name: 'Leave Storage out of this run' }).waitFor();
+    await storageItem.screenshot({ path: join(shots, '03d-storage-choice.png') });
+    await storageItem.getByRole('button', { name: 'Keep it in' }).click();
+    await storageItem.getByRole('button', { name: 'Back up Storage objects' }).click();
+    await storageItem.getByText(/^6 objects, .+ from avatars, documents \(left out: cache\) in .*e2e-baseline\.storage\.tar\.age — a tar inside age/).waitFor({ timeout: 60_000 });
+    await storageItem.getByText('Matches the database: all 7 storage.objects rows have their file').waitFor();
+    await passed('Storage objects backed up');
+    await storageItem.screenshot({ path: join(shots, '03d-storage.png') });
 
     // Integrity, then the restore rehearsal with its counts table and measured RTO.
     await item('Integrity verified').getByRole('button', { name: 'Run integrity check' }).click();
@@ -362,7 +373,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await notify.getByLabel('Where').fill('#db-migrations');
     await notify.getByRole('button', { name: 'Confirm sent' }).click();
     await passed('Team notified');
-    await page.getByText('8 of 8 items passed').waitFor();
+    await page.getByText('9 of 9 items passed').waitFor();
     expect(await page.getByRole('heading', { name: /e2e-baseline/ }).innerText()).toContain('succeeded');
     await page.evaluate('window.scrollTo(0, 0)');
     await shot('04-run-checklist.png');
@@ -375,7 +386,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await shot('05-history.png');
     await page.getByRole('button', { name: 'e2e-baseline' }).focus();
     await page.keyboard.press('Enter');
-    await page.getByText('8 of 8 items passed').waitFor();
+    await page.getByText('9 of 9 items passed').waitFor();
     expect(await page.evaluate('document.activeElement.id')).toBe('run-title');
     await page.keyboard.press('Shift+Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('← All runs');
@@ -431,12 +442,18 @@ describe('renderer end to end (Chromium, real core)', () => {
     await staging.connect();
     await staging.query(`INSERT INTO public.forum_comments (post_id, author_id, body) SELECT post_id, author_id, 'after the backup' FROM public.forum_comments LIMIT 5`);
     await staging.end();
+    const stagingProject = t.warden.projects.list().find((p) => p.name === 'Staging')!;
+    await t.warden.projects.update(stagingProject.id, { apiUrl: stagingStorage.url, secrets: { serviceRoleKey: stagingStorage.serviceKey } });
     const rollback = page.getByRole('region', { name: 'Roll back to this backup' });
     await rollback.getByLabel('Restore into').selectOption({ label: 'Staging (staging) — staging' });
     await rollback.getByRole('button', { name: 'Show what will be lost' }).click();
     const loss = await rollback.getByRole('table', { name: 'What the restore will discard' }).innerText();
     expect(loss).toMatch(/public\.forum_comments\s+[\d,]+\s+[\d,]+\s+5\s+created_at/);
     expect(await rollback.getByRole('button', { name: 'Restore into Staging' }).isDisabled()).toBe(true);
+    // Storage too (checked by default): staging's Storage is empty, so every object comes back, in buckets created for them.
+    const storageLoss = rollback.getByTestId('storage-loss');
+    expect(await storageLoss.getByRole('checkbox', { name: /Also restore Storage objects: 6 objects from avatars, documents/ }).isChecked()).toBe(true);
+    expect(await storageLoss.innerText()).toMatch(/6 brought back, 0 replaced by their backed-up version; 0 not in the backup are left as they are; buckets created private: avatars, documents/);
     await rollback.getByLabel(/Type the database name/).fill('staging');
     await rollback.scrollIntoViewIfNeeded();
     await shot('09-rollback-preview.png');
@@ -444,6 +461,8 @@ describe('renderer end to end (Chromium, real core)', () => {
     await rollback.getByText('Restored and verified').waitFor({ timeout: 120_000 });
     expect(await rollback.innerText()).toMatch(/Checked \d+ tables, [\d,]+ rows against the backup: all as in the backup\./);
     expect(await rollback.innerText()).toMatch(/Safety backup of what was replaced: .*safety-before-restore-/);
+    expect(await rollback.innerText()).toContain('Storage: 6 objects uploaded again; buckets created (private, check their settings): avatars, documents.');
+    expect(stagingStorage.objects()).toHaveLength(6);
     await rollback.scrollIntoViewIfNeeded();
     await shot('09-rollback-done.png');
 
@@ -467,7 +486,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check', '03d-storage-choice', '03d-storage']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

@@ -29,6 +29,7 @@ beforeAll(async () => {
   ({ cluster, projectId } = await practiceProject(t.warden, 1));
   await t.warden.projects.update(projectId, { secrets: { notifyWebhook: `${api.url}/hook` } });
   runId = (await t.warden.backups.run({ projectId, name: 'forgery-target', description: injectedDescription }, { outputDir: out.dir })).runId;
+  expect((await t.warden.storage.backup(runId)).consistency?.ok).toBe(true);
   expect((await t.warden.integrity.verify(runId)).ok).toBe(true);
   expect((await t.warden.rehearsal.rehearse(runId)).ok).toBe(true);
   attestRecentPlatformBackup(t.warden, runId);

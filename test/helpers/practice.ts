@@ -1,4 +1,6 @@
 import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
+import { practiceObjectsOf, startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
+import { withPgClient } from '../../src-main/core/pg/connect';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import type { Warden } from '../../src-main/core/warden';
 import { practiceExpectedTables } from '../../src-main/contract/constants';
@@ -8,10 +10,12 @@ export const PRACTICE_BREAK_GLASS = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8z
 
 /**
  * A server playing a Supabase project (supabase_admin the superuser, postgres demoted) holding the
- * practice database, and a project in `warden` that connects as postgres, as on Supabase.
+ * practice database, its Storage API serving the files its storage.objects rows describe, and a project
+ * in `warden` that connects as postgres, as on Supabase. The Storage server stops with the process.
  */
-export async function practiceProject(warden: Warden, targetBytes = 40e6): Promise<{ cluster: ScratchCluster; projectId: string }> {
+export async function practiceProject(warden: Warden, targetBytes = 40e6): Promise<{ cluster: ScratchCluster; projectId: string; storage: PracticeStorage }> {
   const { cluster, source } = await startPracticeServer({ targetBytes });
+  const storage = await startPracticeStorage(await withPgClient(source, practiceObjectsOf));
   const project = await warden.projects.create({
     name: `Practice ${Math.random().toString(36).slice(2, 8)}`,
     environment: 'production',
@@ -23,9 +27,10 @@ export async function practiceProject(warden: Warden, targetBytes = 40e6): Promi
     expectedTables: [...practiceExpectedTables],
     // As a careful production setup has: a break-glass key kept offline (its identity is not needed here).
     extraRecipients: [PRACTICE_BREAK_GLASS],
-    secrets: { dbPassword: source.password },
+    apiUrl: storage.url,
+    secrets: { dbPassword: source.password, serviceRoleKey: storage.serviceKey },
   });
-  return { cluster, projectId: project.id };
+  return { cluster, projectId: project.id, storage };
 }
 
 /** A platform backup attested as taken an hour ago, the migration window an hour from now: prerequisites green. */

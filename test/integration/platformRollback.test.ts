@@ -24,6 +24,7 @@ beforeAll(async () => {
   ({ cluster, projectId } = await practiceProject(t.warden));
   await t.warden.projects.update(projectId, { supabaseRef: 'pitraaaaaaaaaaaaaaaa', secrets: { managementToken: token } });
   runId = (await t.warden.backups.run({ projectId, name: 'before-migration' }, { outputDir: out.dir })).runId;
+  t.warden.storage.outOfScope(runId, 'Alice Creator', 'Platform rollback brings back the database, not Storage: out of scope here.');
   await t.warden.integrity.verify(runId);
   await t.warden.rehearsal.rehearse(runId);
   await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: { start: new Date(Date.now() + 3_600_000).toISOString(), end: new Date(Date.now() + 7_200_000).toISOString() } });

@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
 import { practiceProject } from '../helpers/practice';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
@@ -18,10 +20,12 @@ let doc: string;
 let details: string;
 let keyFile: string;
 let backupDir: string;
+let storage: PracticeStorage;
+let runId: string;
 
 beforeAll(async () => {
   let projectId: string;
-  ({ cluster, projectId } = await practiceProject(t.warden));
+  ({ cluster, projectId, storage } = await practiceProject(t.warden, 1));
   // A table whose name tries to break out of the document's quoting and here-documents.
   const hostile = new pg.Client({ ...cluster.target, user: 'postgres', database: 'practice' });
   await hostile.connect();
@@ -35,6 +39,7 @@ beforeAll(async () => {
   const backup = await t.warden.backups.run({ projectId, name: 'documented' }, { outputDir: backupDir });
   doc = readFileSync(join(backupDir, 'documented.RECOVERY.md'), 'utf8');
   expect(backup.dumpFile).toBe(join(backupDir, 'documented.dump.age'));
+  runId = backup.runId;
 });
 
 afterAll(async () => {
@@ -42,6 +47,8 @@ afterAll(async () => {
   out.cleanup();
   await cluster?.stop();
 });
+
+const blocksOf = (text: string) => [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('the recovery document', () => {
   it('restores the practice backup with only age and pg_restore, as written, and its check finds every row', async () => {
@@ -58,7 +65,6 @@ describe('the recovery document', () => {
       PGHOST: cluster.target.host, PGPORT: String(cluster.target.port), TARGET_DB: 'recovered',
       ADMIN_USER: cluster.target.user, OWNER: 'recovery_owner', PGPASSWORD: cluster.target.password,
     };
-    const blocksOf = (text: string) => [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const run = (block: string) => execFileSync('bash', ['-euo', 'pipefail', '-c', block], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     // The plain half: check the file, open the sealed details with the recovery key.
     const first = blocksOf(doc);
@@ -88,5 +94,29 @@ describe('the recovery document', () => {
     expect(details).toContain(`${manifest.source.user}@${manifest.source.host}:${manifest.source.port}/${manifest.source.database}`);
     expect(details).toContain('CREATE ROLE "authenticated" NOLOGIN');
     for (const text of [doc, details]) expect(text).not.toContain('AGE-SECRET-KEY'); // it names the key to use, never holds it
+  });
+
+  it('puts the Storage objects back into an empty project with only age, tar, jq and curl, as written, naming none of them in plain text', async () => {
+    await t.warden.storage.backup(runId);
+    const storageDoc = readFileSync(join(backupDir, 'documented.storage.RECOVERY.md'), 'utf8');
+    const empty = await startPracticeStorage([]);
+    const work = join(out.dir, 'storage-work');
+    mkdirSync(work, { mode: 0o700 });
+    const serviceKeyFile = join(out.dir, 'service-role-key');
+    writeFileSync(serviceKeyFile, `${empty.serviceKey}\n`, { mode: 0o600 });
+    const env = { PATH: process.env.PATH, HOME: out.dir, RECOVERY_KEY: keyFile, BACKUP_DIR: backupDir, WORK: work, SUPABASE_URL: empty.url, SERVICE_KEY_FILE: serviceKeyFile };
+    const blocks = blocksOf(storageDoc);
+    expect(blocks).toHaveLength(4);
+    // Run asynchronously: the Storage server answering curl lives in this process.
+    const outputs: string[] = [];
+    for (const block of blocks) outputs.push((await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block], { env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })).stdout);
+    expect(outputs[0]).toMatch(/documented\.storage\.tar\.age: OK/);
+    const objects = storage.objects();
+    expect(objects.length).toBe(324);
+    expect(empty.objects()).toHaveLength(objects.length);
+    for (const o of objects) expect([o.path, await empty.sha256(o.bucket, o.path)]).toEqual([o.path, await storage.sha256(o.bucket, o.path)]);
+    expect(execFileSync('ls', ['-A', work], { encoding: 'utf8' })).toBe('');
+    for (const named of ['avatars', 'exports', 'cohort-', 'summary.csv', storage.url]) expect(storageDoc).not.toContain(named);
+    await empty.close();
   });
 });

@@ -12,6 +12,8 @@ import { findProcesses } from '../helpers/proc';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
+import { startFakeStorage, type FakeStorage } from '../helpers/fakeStorage';
+import type { PracticeStorage } from '../../src-main/core/practice/practiceStorage';
 
 // Issue 14, rollback: a verified backup restored into a live database, with the loss shown first, a
 // typed confirmation, the run's verifier for production, a verified safety backup, a check of every
@@ -22,6 +24,7 @@ const out = tempDir('bw-rollback-');
 let cluster: ScratchCluster;
 let runId: string;
 let targetId: string;
+let sourceStorage: PracticeStorage;
 
 async function sql(query: string, database = 'rollback_prod', params: unknown[] = []): Promise<pg.QueryResult> {
   const client = new pg.Client({ ...cluster.target, database });
@@ -37,9 +40,10 @@ const decryptedDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bw
 
 beforeAll(async () => {
   let projectId: string;
-  ({ cluster, projectId } = await practiceProject(warden));
+  ({ cluster, projectId, storage: sourceStorage } = await practiceProject(warden));
   const backup = await warden.backups.run({ projectId, name: 'before-migration' }, { outputDir: out.dir });
   runId = backup.runId;
+  expect((await warden.storage.backup(runId)).consistency?.ok).toBe(true);
   expect((await warden.integrity.verify(runId)).ok).toBe(true);
   expect((await warden.rehearsal.rehearse(runId)).ok).toBe(true);
   attestRecentPlatformBackup(warden, runId);
@@ -110,6 +114,47 @@ describe('rollback (guarded restore)', () => {
     expect(decryptedDirs()).toEqual([]);
   });
 
+  it('with Storage: the preview says what uploading the archive changes; the restore backs up the target’s Storage first, uploads every object again, creates a missing bucket, keeps newer objects, and checks them all', async () => {
+    const backedUp = sourceStorage.objects();
+    const avatars = backedUp.filter((o) => o.bucket === 'avatars');
+    const [gone, changed] = [avatars[0]!, avatars[1]!];
+    // The target's Storage after the failed migration: an avatar deleted, one replaced by other bytes, a new
+    // upload, and the exports bucket dropped altogether.
+    const after = [
+      ...backedUp.filter((o) => o !== gone && o !== changed && o.bucket !== 'exports'),
+      { ...changed, size: changed.size + 17 },
+      { bucket: 'avatars', path: 'cohort-new/uploaded-after-the-backup.png', size: 4321, contentType: 'image/png' },
+    ];
+    const exportsCount = backedUp.filter((o) => o.bucket === 'exports').length;
+    const target: FakeStorage = await startFakeStorage(after, 'sb_secret_rollbacktargetkey0123456789ab');
+    try {
+      await warden.projects.update(targetId, { apiUrl: target.url, secrets: { serviceRoleKey: target.serviceKey } });
+      const preview = await warden.rollback.preview(runId, targetId);
+      expect(preview.storage).toEqual({
+        unavailable: null,
+        preview: expect.objectContaining({
+          objects: backedUp.length, buckets: ['avatars', 'documents', 'exports'], missingBuckets: ['exports'],
+          broughtBack: 1 + exportsCount, replaced: backedUp.length - 1 - exportsCount,
+          changedSince: { count: 1, sample: [`${changed.bucket}/${changed.path}`] }, keptNotInBackup: 1,
+        }),
+      });
+      const progress: string[] = [];
+      const record = await warden.rollback.restore(runId, { targetProjectId: targetId, confirmDatabase: 'rollback_prod', confirmedBy: 'Bob Verifier', withStorage: true }, { onStorageProgress: (p) => progress.push(p.phase) });
+      expect(record).toMatchObject({ state: 'restored', verified: { mismatches: [], storage: { objects: backedUp.length, createdBuckets: ['exports'] } } });
+      expect(progress).toContain('uploading');
+      for (const o of backedUp) expect([o.path, await target.sha256(o.bucket, o.path)]).toEqual([o.path, await sourceStorage.sha256(o.bucket, o.path)]);
+      expect(await target.sha256('avatars', 'cohort-new/uploaded-after-the-backup.png')).not.toBeNull();
+      // The way back for Storage too: the safety run holds the target's objects as they were, the changed one included.
+      const safety = warden.artifacts.storage(record.safetyRunId!)!;
+      expect(safety.manifest.objects.find((o) => o.path === changed.path)!.size).toBe(changed.size + 17);
+      expect(safety.manifest.objects.some((o) => o.path === gone.path)).toBe(false);
+      expect(warden.audit.list({ runId }).find((e) => e.action === 'restore.storage-uploaded')!.details).toMatchObject({ objects: backedUp.length, createdBuckets: ['exports'], mismatches: 0 });
+    } finally {
+      await warden.projects.update(targetId, { apiUrl: null, secrets: { serviceRoleKey: null } });
+      await target.close();
+    }
+  });
+
   it('a restore cancelled while pg_restore runs leaves no decrypted file, marks the target partially restored and names the safety backup', async () => {
     const controller = new AbortController();
     const watcher = setInterval(() => {
@@ -152,7 +197,14 @@ describe('rollback (guarded restore)', () => {
       const preview = await cli(['restore', 'preview', runId, '--target', 'Production after migration']).done;
       expect(preview.code, preview.stderr).toBe(0);
       expect(preview.stdout).toMatch(/^Target: Production after migration \(production\) prod_owner@.+\/rollback_prod, PostgreSQL \d+/m);
+      expect(preview.stdout).toMatch(/^Storage: cannot be restored into this target: Project "Production after migration" has no Supabase project ref or API URL/m);
       const args = ['restore', runId, '--target', 'Production after migration', '--confirm-database', 'rollback_prod', '--confirmed-by', 'Bob Verifier'];
+      // With Storage into a target whose Storage cannot be reached: refused before anything changes.
+      const restoresBefore = warden.restores.list(runId).length;
+      const noStorage = await cli([...args, '--with-storage']).done;
+      expect(noStorage.code).not.toBe(0);
+      expect(noStorage.stderr).toMatch(/has no Supabase project ref or API URL: its Storage cannot be reached/);
+      expect(warden.restores.list(runId)).toHaveLength(restoresBefore);
       const { child, done } = cli(args);
       await until(() => findProcesses('pg_restore').some((p) => p.argv.some((a) => a.includes('rollback_prod'))));
       child.kill('SIGINT');

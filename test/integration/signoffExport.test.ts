@@ -47,6 +47,7 @@ beforeAll(async () => {
   await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst', secrets: { managementToken: token, notifyWebhook: webhook } });
   const backup = await t.warden.backups.run({ projectId, name: 'pre-migration-baseline-2026-11-24', description: 'Baseline before the forum schema migration' }, { outputDir: out.dir });
   runId = backup.runId;
+  expect((await t.warden.storage.backup(runId)).consistency?.ok).toBe(true);
   expect((await t.warden.integrity.verify(runId)).ok).toBe(true);
   // The backup opens without this workstation: checked with the escrowed key file's text.
   const escrow = await t.warden.keyEscrow.export(projectId, safe.dir, 'identity-file');
@@ -102,7 +103,7 @@ describe('two-person sign-off, each with their own key', () => {
   it('is refused while an acceptance item is red, unless overridden with a reason (audited)', async () => {
     const second = await t.warden.backups.run({ projectId, name: 'unverified' }, { outputDir: out.dir });
     const keyFile = alice.keyFile;
-    await expect(t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', keyFile })).rejects.toThrow(/Sign-off is blocked: "Prerequisites checked" is pending, "Integrity verified" is pending, "Restore rehearsed" is pending/);
+    await expect(t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', keyFile })).rejects.toThrow(/Sign-off is blocked: "Prerequisites checked" is pending, "Storage objects backed up" is pending, "Integrity verified" is pending, "Restore rehearsed" is pending/);
     await expect(t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', keyFile, overrideReason: 'short' })).rejects.toThrow(/at least 10 characters/);
     const s = await t.warden.signOffs.signOff(second.runId, { role: 'creator', name: 'Alice Operator', keyFile, overrideReason: 'Emergency hotfix; rehearsal scheduled right after' });
     expect(s.overrideReason).toMatch(/Emergency/);
@@ -154,8 +155,12 @@ describe('signed export', () => {
     expect(md).toContain('Baseline before the forum schema migration.');
     expect(md).toMatch(/\| Created by \| Alice Operator \| alice\.operator \| \S+ \| \d{4}-.* \| `\.creator\.sig` \|/);
     expect(md).toContain('| Verified by | a different person, with a different key |');
-    expect(md).toMatch(/\| 4 \| Backup opens without this workstation \| PASSED \|/);
-    expect(md).toMatch(/\| 8 \| Team notified \| AFTER EXPORT \|/);
+    expect(md).toMatch(/\| 3 \| Storage objects backed up \| PASSED \| verified by Backup Warden/);
+    expect(md).toMatch(/\| 5 \| Backup opens without this workstation \| PASSED \|/);
+    expect(md).toMatch(/\| 9 \| Team notified \| AFTER EXPORT \|/);
+    // Storage: what the archive holds, and that it matches the storage.objects rows of the database backup.
+    expect(md).toMatch(/\| Storage objects \| 324 objects, [\d.]+ [KM]iB from avatars, exports in \S+\.storage\.tar\.age \(tar inside age; SHA-256 [0-9a-f]{64}\) \|/);
+    expect(md).toContain('- [x] Storage matches the database: all 324 storage.objects rows of the backup\'s snapshot have their file in the archive');
     // The guide's rollback plan: point, cost, both paths, who decides.
     const plan = md.slice(md.indexOf('## Rollback Plan'), md.indexOf('## Notes'));
     expect(plan).toContain('- Restoration will lose any data created after the backup timestamp');
@@ -288,7 +293,7 @@ describe('signed export', () => {
     expect(t.warden.audit.verifyAgainst({ seq: Number(seq), hash: hash! })).toMatchObject({ ok: true });
     expect(t.warden.runs.items(runId).find((i) => i.key === 'notify')!.state).toBe('passed');
     // Every item green: the run is complete.
-    expect(t.warden.runs.items(runId).map((i) => i.state)).toEqual(Array(8).fill('passed'));
+    expect(t.warden.runs.items(runId).map((i) => i.state)).toEqual(Array(9).fill('passed'));
     expect(t.warden.runs.get(runId)).toMatchObject({ status: 'succeeded', finished_at: expect.any(String) });
   });
 

@@ -38,10 +38,10 @@ let cluster: ScratchCluster;
 let runId: string;
 let dumpFile: string;
 let identityFile: string;
+let projectId: string;
 
 beforeAll(async () => {
   fake = await startFakeStorage(objects);
-  let projectId: string;
   ({ cluster, projectId } = await practiceProject(t.warden, 1));
   await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst', apiUrl: fake.url, excludeBuckets: ['cache'], secrets: { serviceRoleKey: fake.serviceKey } });
   // storage.objects as Supabase keeps it for these files, with three seeded disagreements.
@@ -175,6 +175,46 @@ describe('Storage backup', () => {
       ok: false,
     });
     expect(t.warden.audit.list({ runId }).find((e) => e.action === 'storage.completed')!.details).toMatchObject({ consistency: { ok: false, missingFiles: 1, sizeMismatches: 1, filesWithoutRow: 1 } });
+    // The checklist item is red with that evidence, and it blocks sign-off by name.
+    expect(t.warden.runs.items(runId).find((i) => i.key === 'storage')).toMatchObject({ state: 'failed', evidence: { scope: 'backed-up', objects: objects.length - 1, consistency: { ok: false } } });
+    expect(t.warden.exports.preview(runId).markdown).toContain('- [ ] Storage DOES NOT match the database (1,083 storage.objects rows): rows without a file 1, files of another size 1, files without a row 1');
+  });
+
+  it('a run is not green without its Storage: the item waits for the backup, or for a person to leave Storage out with a reason (audited, in the log)', async () => {
+    const run = await t.warden.backups.run({ projectId, name: 'left-out' }, { outputDir: out.dir });
+    expect(t.warden.runs.items(run.runId).find((i) => i.key === 'storage')).toMatchObject({ state: 'pending', evidence: null });
+    await expect(t.warden.signOffs.signOff(run.runId, { role: 'creator', name: 'Alice Creator', keyFile: 'unused' })).rejects.toThrow(/"Storage objects backed up" is pending/);
+    // From the command line, as the catalog parses it: a reason is required.
+    const short = await spawnCli(['storage', 'out-of-scope', run.runId, '--by', 'Alice Creator', '--reason', 'nope'], { dataDir: t.dataDir, entry: 'bundle' }).done;
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/at least 10 characters/);
+    const left = await spawnCli(['storage', 'out-of-scope', run.runId, '--by', 'Alice Creator', '--reason', 'Storage is synced to our S3 archive nightly'], { dataDir: t.dataDir, entry: 'bundle' }).done;
+    expect(left.code, left.stderr).toBe(0);
+    expect(left.stdout).toMatch(/Storage left out of this run by Alice Creator \(1083 storage.objects rows\)/);
+    expect(t.warden.runs.items(run.runId).find((i) => i.key === 'storage')).toMatchObject({
+      state: 'passed', mode: 'attested', attestedBy: 'Alice Creator', note: 'Storage is synced to our S3 archive nightly',
+      evidence: { scope: 'out-of-scope', by: 'Alice Creator', objectRows: 1083 },
+    });
+    expect(t.warden.audit.list({ runId: run.runId }).find((e) => e.action === 'storage.out-of-scope')!.details).toMatchObject({ by: 'Alice Creator', reason: 'Storage is synced to our S3 archive nightly' });
+    expect(t.warden.exports.preview(run.runId).markdown).toContain('| Storage objects | left out of this run by Alice Creator (1,083 storage.objects rows): Storage is synced to our S3 archive nightly |');
+    // A run whose Storage is backed up keeps that evidence.
+    expect(() => t.warden.storage.outOfScope(smallerRunId, 'Alice Creator', 'Changed my mind about the archive')).toThrow(/Storage is already settled|is backed up/);
+  });
+
+  it('a database without Storage objects needs no Storage backup: the item passes, saying why', async () => {
+    const admin = new pg.Client({ ...cluster.target, database: 'practice' });
+    await admin.connect();
+    await admin.query('BEGIN');
+    const saved = (await admin.query('SELECT * FROM storage.objects')).rows;
+    await admin.query('DELETE FROM storage.objects');
+    await admin.query('COMMIT');
+    try {
+      const run = await t.warden.backups.run({ projectId, name: 'no-objects' }, { outputDir: out.dir });
+      expect(t.warden.runs.items(run.runId).find((i) => i.key === 'storage')).toMatchObject({ state: 'passed', mode: 'verified', evidence: { scope: 'none', reason: expect.stringContaining('no rows in the backup’s snapshot') } });
+    } finally {
+      await admin.query(`INSERT INTO storage.objects SELECT * FROM json_populate_recordset(NULL::storage.objects, $1)`, [JSON.stringify(saved)]);
+      await admin.end();
+    }
   });
 
   it('the rows kept with the run are the ones the backup recorded: one edited behind the app is refused', () => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   supabase.serviceRoleKey = storage.serviceKey;
   t = openTestWarden('alice', { managementApiUrl: supabase.url });
   ({ cluster, projectId } = await practiceProject(t.warden, 1));
-  await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst', apiUrl: storage.url, secrets: { managementToken: token } });
+  await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst', apiUrl: storage.url, secrets: { managementToken: token, serviceRoleKey: null } });
 }, 120_000);
 
 afterAll(async () => {

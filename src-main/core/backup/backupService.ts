@@ -158,6 +158,13 @@ export class BackupService {
         // The storage.objects rows kept with the run, vouched for here: the Storage check recomputes them.
         storageRows: storageRows === null ? null : { count: storageRows, sha256: rows.sha256() },
       });
+      // Storage objects are not in a database backup: with objects, the run needs their backup (or a reason to leave them out).
+      if (!storageRows) {
+        runs.setItem(run.id, 'storage', 'passed', {
+          scope: 'none',
+          reason: storageRows === null ? 'The database has no Supabase Storage schema (storage.objects).' : 'storage.objects had no rows in the backup’s snapshot: there are no Storage objects to back up.',
+        });
+      }
       return { runId: run.id, backupId: full.backupId, dumpFile: paths.dump, manifestFile: paths.manifest, manifest: full };
     } catch (error) {
       for (const file of Object.values(paths)) rmSync(file + PARTIAL_SUFFIX, { force: true });

@@ -3,6 +3,7 @@ import { formatBytes } from '../../contract/format';
 import type { PlatformEvidence } from '../../contract/platform';
 import type { ProjectView } from '../../contract/project';
 import type { RehearsalReport, VerifyReport } from '../../contract/verify';
+import { isFailure, type Evidence } from '../../contract/evidence';
 import type { ChecklistItem, RunRow } from '../runs/runStore';
 import type { DocumentSigner } from '../signoff/signoffService';
 import { markdownText } from '../util/inertText';
@@ -40,6 +41,21 @@ const tick = (ok: boolean) => (ok ? '[x]' : '[ ]');
 const cell = (text: string) => markdownText(text);
 const stateWord: Record<ChecklistItem['state'], string> = { passed: 'PASSED', partial: 'PARTIAL', failed: 'FAILED', pending: 'PENDING', running: 'IN PROGRESS', skipped: 'SKIPPED' };
 
+/** The run's Storage item and its evidence (runs made before Storage was on the checklist have none). */
+function storageOf(items: ChecklistItem[]): { item: ChecklistItem; evidence: Evidence<'storage'> | null } | null {
+  const item = items.find((i) => i.key === 'storage');
+  if (!item) return null;
+  const evidence = item.evidence as Evidence<'storage'> | { error: string } | null;
+  return { item, evidence: evidence === null || isFailure(evidence) ? null : (evidence as Evidence<'storage'>) };
+}
+
+function storageLine(item: ChecklistItem, e: Evidence<'storage'> | null): string {
+  if (!e) return `not backed up (${stateWord[item.state]})`;
+  if (e.scope === 'none') return e.reason;
+  if (e.scope === 'out-of-scope') return `left out of this run by ${e.by} (${num(e.objectRows)} storage.objects rows): ${e.reason}`;
+  return `${num(e.objects)} objects, ${formatBytes(e.bytes)} from ${e.buckets.join(', ') || 'no bucket'}${e.excludedBuckets.length ? ` (left out: ${e.excludedBuckets.join(', ')})` : ''} in ${e.archiveFile} (tar inside age; SHA-256 ${e.ciphertextSha256})`;
+}
+
 /** The seed's backup log template (Backup Information, Verification, Purpose, Retention, Notes, Sign-off), filled in. */
 export function renderLogMarkdown(d: LogData): string {
   const m = d.manifest;
@@ -71,12 +87,23 @@ export function renderLogMarkdown(d: LogData): string {
   row('Schema fingerprint', m.schemaFingerprint);
   row('Roles', m.files.roles.status === 'captured' ? `captured without passwords in ${m.files.roles.file}` : `not captured: ${m.files.roles.reason}`);
   row('Local copy location', d.dumpPath);
+  const storage = storageOf(d.items);
+  if (storage) row('Storage objects', storageLine(storage.item, storage.evidence));
   lines.push('');
 
   lines.push('## Verification', '');
   const v = d.integrity;
   const r = d.rehearsal;
   lines.push(`- ${tick(d.items.find((i) => i.key === 'backup')?.state === 'passed')} Backup completed: pg_dump exited 0, file written atomically, manifest recorded`);
+  if (storage?.evidence?.scope === 'backed-up' && storage.evidence.consistency) {
+    const c = storage.evidence.consistency;
+    lines.push(
+      c.ok
+        ? `- [x] Storage matches the database: all ${num(c.rows)} storage.objects rows of the backup's snapshot have their file in the archive, with the size the row records`
+        : `- [ ] Storage DOES NOT match the database (${num(c.rows)} storage.objects rows): rows without a file ${num(c.missingFiles.count)}, files of another size ${num(c.sizeMismatches.count)}, files without a row ${num(c.filesWithoutRow.count)}` +
+            `${[...c.missingFiles.sample, ...c.sizeMismatches.sample, ...c.filesWithoutRow.sample].slice(0, 5).map((o) => ` ${cell(`${o.bucket}/${o.path}`)}`).join(',')}`,
+    );
+  }
   if (!v) lines.push('- [ ] Integrity check: NOT RUN');
   else {
     lines.push(`- ${tick(passed(v, 'size-sanity'))} Backup is complete and not suspiciously small: ${check(v, 'size-sanity')?.detail}`);
@@ -130,6 +157,9 @@ export function renderLogMarkdown(d: LogData): string {
     lines.push('- Platform path: none recorded for this run.');
   }
   lines.push(`- Local path: \`backup-warden restore ${d.run.id} ${target}\` — a verified safety backup of the database is taken first, then every table is checked against this backup.`);
+  if (storage?.evidence?.scope === 'backed-up') {
+    lines.push(`- Storage: add \`--with-storage\` to upload the ${num(storage.evidence.objects)} archived objects again (each object overwritten with its backed-up version; objects uploaded since are kept) after a safety backup of the target's Storage.`);
+  }
   lines.push(`- Without Backup Warden: \`${m.name}.RECOVERY.md\` beside the backup (age and pg_restore, step by step), with the escrowed recovery key${d.project.keyEscrowedAt ? ` (exported ${d.project.keyEscrowedAt})` : ' — NOT escrowed yet: export it first'}.`);
   lines.push(
     `- Authorised by: ${creator ? markdownText(creator.name) : 'the creator'} (creator) with the verifier whose signature accompanies this log` +

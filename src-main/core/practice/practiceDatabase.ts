@@ -96,7 +96,14 @@ INSERT INTO public.forum_post_reports (post_id, reporter_id, reason)
   SELECT 1 + (g * 17) % ${POSTS}, pg_temp.uid('user', 1 + g), pg_temp.lorem(g, 8) FROM generate_series(1, 100) g;
 INSERT INTO public.forum_post_limits (user_id, posts_today, window_start)
   SELECT pg_temp.uid('user', g), g % 5, date '2024-06-01' FROM generate_series(1, 1000) g;
-INSERT INTO storage.buckets (id, name, public) VALUES ('documents', 'documents', false), ('avatars', 'avatars', true);
+INSERT INTO storage.buckets (id, name, public) VALUES ('documents', 'documents', false), ('avatars', 'avatars', true), ('exports', 'exports', false);
+-- Files the app keeps in Storage, as its rows describe them: avatars in per-cohort folders, monthly exports three levels deep.
+INSERT INTO storage.objects (bucket_id, name, owner, metadata)
+  SELECT 'avatars', 'cohort-' || (g % 12) || '/' || pg_temp.uid('user', g) || '.png', pg_temp.uid('user', g), jsonb_build_object('size', 800 + (g * 131) % 6000, 'mimetype', 'image/png')
+  FROM generate_series(1, 300) g;
+INSERT INTO storage.objects (bucket_id, name, metadata)
+  SELECT 'exports', 'reports/' || (2025 + g / 12) || '/' || lpad((1 + g % 12)::text, 2, '0') || '/summary.csv', jsonb_build_object('size', 20000 + g * 997, 'mimetype', 'text/csv')
+  FROM generate_series(0, 23) g;
 `;
 
 /** One growth round: the tables that grow in a real project (messages, notifications, timeline, logins, documents). */
@@ -124,7 +131,7 @@ INSERT INTO public.login_attempts (email, ip, succeeded, attempted_at, user_agen
 WITH docs AS (
   INSERT INTO public.documents (application_id, user_id, kind, storage_path, size_bytes, checksum, thumbnail, uploaded_at)
     SELECT 1 + g % 6000, pg_temp.uid('user', 1 + g % ${USERS}), (ARRAY['passport','transcript','essay','reference'])[1 + g % 4],
-           'documents/' || g || '.pdf', 10000 + (g * 7919) % 5000000, md5('doc' || g), decode(repeat(md5(g::text), 16), 'hex'), pg_temp.ts(g)
+           (ARRAY['passport','transcript','essay','reference'])[1 + g % 4] || '/' || (g % 20) || '/' || g || '.pdf', 1024 + (g * 7919) % 24576, md5('doc' || g), decode(repeat(md5(g::text), 16), 'hex'), pg_temp.ts(g)
     FROM generate_series(${from}::bigint, ${from + Math.floor(n / 10)}) g
     RETURNING id, user_id, storage_path, size_bytes)
 INSERT INTO storage.objects (bucket_id, name, owner, metadata)

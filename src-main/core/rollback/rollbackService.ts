@@ -13,6 +13,9 @@ import type { RunStore } from '../runs/runStore';
 import type { SignOffService } from '../signoff/signoffService';
 import { redact } from '../util/redact';
 import { ManagementApi } from '../platform/managementApi';
+import type { StorageBackupService } from '../storage/storageBackup';
+import { storageRestorePreview, uploadStorageArchive, type StorageRestoreResult } from '../storage/storageRestore';
+import type { StorageProgress } from '../../contract/storage';
 import { lossPreview } from './lossPreview';
 import type { RestoreStore } from './restoreStore';
 
@@ -24,6 +27,8 @@ export interface RestoreRequest {
   confirmedBy?: string;
   /** … or an override with its reason, recorded. */
   overrideReason?: string;
+  /** Also upload the run's Storage archive again, after a safety backup of the target's Storage. */
+  withStorage?: boolean;
 }
 
 
@@ -46,6 +51,7 @@ export class RollbackService {
       integrity: IntegrityService;
       rehearsal: RehearsalService;
       signOffs: SignOffService;
+      storage: StorageBackupService;
       actor: string;
       managementApiUrl?: string;
     },
@@ -57,7 +63,19 @@ export class RollbackService {
     const project = projects.get(targetProjectId);
     const target = await projects.target(targetProjectId);
     const loss = await lossPreview(target, backup.manifest, signal);
+    const archive = this.deps.artifacts.storage(runId);
+    let storage: RestorePreview['storage'] = null;
+    if (archive) {
+      try {
+        const source = await this.deps.storage.source(project.id, 'restore', () => undefined);
+        storage = { preview: await storageRestorePreview(source, archive.manifest, signal), unavailable: null };
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        storage = { preview: null, unavailable: redact(error instanceof Error ? error.message : String(error)) };
+      }
+    }
     return {
+      storage,
       backupTakenAt: backup.manifest.timings.startedAt,
       target: { projectId: project.id, projectName: project.name, environment: project.environment, endpoint: describeTarget(project), database: project.database, serverVersion: loss.serverVersion },
       tables: loss.tables,
@@ -68,7 +86,11 @@ export class RollbackService {
     };
   }
 
-  async restore(runId: string, request: RestoreRequest, options: { signal?: AbortSignal; identities?: string[]; onPhase?: (phase: RestoreRecord['phase']) => void } = {}): Promise<RestoreRecord> {
+  async restore(
+    runId: string,
+    request: RestoreRequest,
+    options: { signal?: AbortSignal; identities?: string[]; onPhase?: (phase: RestoreRecord['phase']) => void; onStorageProgress?: (p: StorageProgress) => void } = {},
+  ): Promise<RestoreRecord> {
     const { audit, projects, restores, actor } = this.deps;
     const backup = this.verifiedBackup(runId);
     const project = projects.get(request.targetProjectId);
@@ -82,15 +104,31 @@ export class RollbackService {
       refuse('VALIDATION', `To restore into ${endpoint} (project "${project.name}"), type its database name "${project.database}" exactly as confirmation. Nothing was changed.`);
     }
     const { confirmedBy, override } = this.secondPerson(runId, project, request, refuse);
+    // Storage is checked before anything changes: the run has an archive, and the target's Storage answers.
+    const archive = request.withStorage ? (this.deps.artifacts.storage(runId) ?? refuse('VALIDATION', 'This run has no Storage backup to restore: restore without Storage, or back Storage up in a new run.')) : null;
+    const storageTarget = archive
+      ? await this.deps.storage
+          .source(project.id, 'restore', (action, details) => log(action, details))
+          .then(async (source) => (await source.bucketIds(options.signal), source))
+          .catch((error: unknown) => refuse('VALIDATION', `${redact(error instanceof Error ? error.message : String(error))} Nothing was changed.`))
+      : null;
     const id = restores.start({ runId, targetProjectId: project.id, endpoint, requestedBy: actor, confirmedBy, overrideReason: confirmedBy ? null : override });
-    log('restore.requested', { restoreId: id, backupId: backup.backupId, confirmedBy, overrideReason: confirmedBy ? null : override });
+    log('restore.requested', { restoreId: id, backupId: backup.backupId, confirmedBy, overrideReason: confirmedBy ? null : override, withStorage: archive !== null });
     let phase: RestoreRecord['phase'] = 'safety-backup';
     let safety: { runId: string; file: string } | null = null;
     try {
       safety = await this.safetyBackup(project.id, dirname(backup.path), options.signal);
+      // The target's Storage too, before any object is replaced: the safety run holds its archive.
+      if (archive) await this.deps.storage.backup(safety.runId, { signal: options.signal });
       restores.update(id, { safetyRunId: safety.runId, safetyFile: safety.file, phase: (phase = 'restoring') });
       options.onPhase?.(phase);
       const restored = await this.deps.rehearsal.restoreTo(runId, { targetProjectId: project.id, confirmDatabase: request.confirmDatabase, clean: true }, options);
+      let storage: StorageRestoreResult | null = null;
+      if (archive && storageTarget) {
+        const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
+        storage = await uploadStorageArchive({ archive: archive.path, manifest: archive.manifest, identities, target: storageTarget, signal: options.signal, onProgress: options.onStorageProgress });
+        log('restore.storage-uploaded', { restoreId: id, objects: storage.objects, bytes: storage.bytes, createdBuckets: storage.createdBuckets, mismatches: storage.mismatches.length });
+      }
       restores.update(id, { phase: (phase = 'verifying') });
       options.onPhase?.(phase);
       const facts = await countRestored(await projects.target(project.id), [...backup.manifest.dump.excludedSchemas], options.signal);
@@ -100,8 +138,12 @@ export class RollbackService {
         ...diff.countMismatches.map((m) => `${m.table}: ${m.actual} rows, the backup has ${m.expected}`),
         ...diff.fingerprintMismatches.map((t) => `${t}: its structure differs from the backup`),
         ...restored.errors.map((g) => `pg_restore: ${g.title} (${g.count})`),
+        ...(storage?.mismatches.map((m) => `Storage ${m}`) ?? []),
       ];
-      const verified = { tables: backup.manifest.tables.length, rows: backup.manifest.totals.rows, mismatches };
+      const verified = {
+        tables: backup.manifest.tables.length, rows: backup.manifest.totals.rows, mismatches,
+        storage: storage && { objects: storage.objects, bytes: storage.bytes, createdBuckets: storage.createdBuckets },
+      };
       const ok = restored.ok && mismatches.length === 0;
       const error = ok ? null : `The target differs from the backup after the restore; the safety backup ${safety.file} (run ${safety.runId}) is the way back.`;
       restores.finish(id, ok ? 'restored' : 'partially-restored', { verified, error });

@@ -53,7 +53,7 @@ const LOCKS: Record<ActivityKind, { scope: 'project' | 'run'; excludes: Activity
 };
 
 /** The checklist item an activity works on; a restore into another database has none. */
-const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal' };
+const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal', storage: 'storage' };
 
 /**
  * Long operations in progress, in SQLite so every process sharing the data directory sees them. One
@@ -124,7 +124,7 @@ export class ActivityStore {
         }
         const error = `Interrupted: process ${a.pid} on ${a.host} stopped (crash, kill or power loss) during the ${a.kind} started ${a.started_at}.`;
         const item = itemOf[a.kind];
-        if (a.run_id && item) {
+        if (a.run_id && item && runs.items(a.run_id).some((i) => i.key === item)) {
           runs.setItem(a.run_id, item, 'failed', { error, removed });
           if (a.kind === 'backup') runs.finish(a.run_id, 'interrupted', error);
         }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack } from 'tar-stream';
+import type { Evidence } from '../../contract/evidence';
 import type { StorageBackupResult, StorageManifest, StorageObjectFacts, StorageProgress } from '../../contract/storage';
 import type { AuditTrail } from '../audit/auditTrail';
 import { ageDecryptStream, ageEncryptStream } from '../crypto/ageStream';
@@ -15,9 +16,11 @@ import { ManagementApi } from '../platform/managementApi';
 import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
 import type { ArtifactStore } from '../runs/artifactStore';
-import { PARTIAL_SUFFIX, promotePartial } from '../util/atomicFile';
+import type { RunStore } from '../runs/runStore';
+import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
 import { redact } from '../util/redact';
 import { StorageSource } from './storageSource';
+import { storageRecoveryDocument } from './storageRecoveryDocument';
 import { storageConsistency } from './storageRows';
 
 export interface StorageBackupOptions {
@@ -33,6 +36,7 @@ interface Deps {
   projects: ProjectService;
   activities: ActivityStore;
   artifacts: ArtifactStore;
+  runs: RunStore;
   actor: string;
   managementApiUrl?: string;
 }
@@ -48,9 +52,9 @@ interface JournalRow {
 }
 
 /** Where a Storage backup's files lie, beside the run's database backup. */
-export function storagePaths(dumpFile: string): { archive: string; manifest: string; staging: string } {
+export function storagePaths(dumpFile: string): { archive: string; manifest: string; recovery: string; staging: string } {
   const stem = dumpFile.replace(/\.dump\.age$/, '');
-  return { archive: `${stem}.storage.tar.age`, manifest: `${stem}.storage-manifest.json.age`, staging: `${stem}.storage.partial` };
+  return { archive: `${stem}.storage.tar.age`, manifest: `${stem}.storage-manifest.json.age`, recovery: `${stem}.storage.RECOVERY.md`, staging: `${stem}.storage.partial` };
 }
 
 /** The storage.objects rows the database backup recorded (count and digest, in its chained entry); null without a Storage schema. */
@@ -92,27 +96,61 @@ export class StorageBackupService {
   ) {}
 
   async backup(runId: string, options: StorageBackupOptions = {}): Promise<StorageBackupResult> {
-    const { artifacts, projects, activities, audit, actor } = this.deps;
+    const { artifacts, projects, activities, audit, actor, runs } = this.deps;
     const backup = artifacts.backup(runId);
     const project = projects.get(backup.projectId);
-    if (!project.supabaseRef) throw new WardenError('VALIDATION', `Storage belongs to a Supabase project: set the Supabase project ref of "${project.name}" first.`);
+    if (!project.apiUrl && !project.supabaseRef) {
+      throw new WardenError('VALIDATION', `Storage belongs to a Supabase project: set the Supabase project ref (or, self-hosted, the API URL) of "${project.name}" first — or mark Storage out of scope for this run, with the reason.`);
+    }
     const activity = activities.start('storage', project.id, runId);
+    // Runs made before Storage was on the checklist have no item: their Storage backup is evidence of its own.
+    const item = runs.items(runId).some((i) => i.key === 'storage');
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId, details });
     try {
-      const apiUrl = project.apiUrl ?? `https://${project.supabaseRef}.supabase.co`;
-      return await this.run(runId, backup.path, backup.manifest.encryption.recipients, project.id, project.supabaseRef, apiUrl, project.excludeBuckets, activity, options, log);
+      if (item) runs.setItem(runId, 'storage', 'running');
+      const result = await this.run(runId, backup.path, backup.manifest.encryption.recipients, project.id, project.excludeBuckets, activity, options, log);
+      if (item) {
+        const { archiveFile, buckets, objects, bytes, ciphertextSha256, consistency } = result;
+        runs.setItem(runId, 'storage', consistency === null || consistency.ok ? 'passed' : 'failed', {
+          scope: 'backed-up', archiveFile, buckets, excludedBuckets: project.excludeBuckets, objects, bytes, ciphertextSha256, consistency,
+        });
+      }
+      return result;
     } catch (error) {
       const cancelled = options.signal?.aborted === true;
       const failure = cancelled ? cancelledError('The Storage backup', error) : error;
-      log(cancelled ? 'storage.cancelled' : 'storage.failed', { error: redact(failure instanceof Error ? failure.message : String(failure)), resumable: 'finished objects are kept (encrypted) for the next attempt' });
+      const message = redact(failure instanceof Error ? failure.message : String(failure));
+      if (item) runs.setItem(runId, 'storage', 'failed', { error: `${message} Finished objects are kept (encrypted): running it again resumes.` });
+      log(cancelled ? 'storage.cancelled' : 'storage.failed', { error: message, resumable: 'finished objects are kept (encrypted) for the next attempt' });
       throw failure;
     } finally {
       activities.finish(activity);
     }
   }
 
+  /**
+   * Storage left out of this run by a person, with the reason (e.g. the migration does not touch Storage
+   * and its files are backed up elsewhere): the item passes as attested, and the audit trail says why.
+   */
+  outOfScope(runId: string, by: string, reason: string): Evidence<'storage'> {
+    const { runs, artifacts, audit, actor, db } = this.deps;
+    const backup = artifacts.backup(runId);
+    const item = runs.items(runId).find((i) => i.key === 'storage');
+    if (!item) throw new WardenError('CONFLICT', 'This run was made before Storage was on the checklist: there is nothing to mark.');
+    if (item.state === 'running') throw new WardenError('BUSY', 'A Storage backup of this run is running: cancel it first.');
+    if (item.state === 'passed') throw new WardenError('CONFLICT', 'Storage is already settled for this run (its evidence stands).');
+    if (artifacts.storage(runId)) throw new WardenError('CONFLICT', 'This run’s Storage is backed up: its archive and the check against the database stand as the evidence.');
+    const objectRows = (db.prepare('SELECT count(*) AS n FROM storage_rows WHERE run_id = ?').get(runId) as { n: number }).n;
+    const evidence: Evidence<'storage'> = { scope: 'out-of-scope', by, reason, objectRows };
+    db.transaction(() => {
+      audit.append({ actor, action: 'storage.out-of-scope', projectId: backup.projectId, runId, details: { by, reason, objectRows } });
+      runs.attestItem(runId, 'storage', by, reason, evidence);
+    })();
+    return evidence;
+  }
+
   private async run(
-    runId: string, dumpFile: string, recipients: string[], projectId: string, ref: string, apiUrl: string, excluded: string[], activity: string,
+    runId: string, dumpFile: string, recipients: string[], projectId: string, excluded: string[], activity: string,
     options: StorageBackupOptions, log: (action: string, details: Record<string, unknown>) => void,
   ): Promise<StorageBackupResult> {
     const { db, projects, activities, artifacts } = this.deps;
@@ -122,7 +160,7 @@ export class StorageBackupService {
     activities.addLeftover(activity, { kind: 'partial', path: paths.archive + PARTIAL_SUFFIX });
     mkdirSync(paths.staging, { recursive: true, mode: 0o700 });
 
-    const source = new StorageSource(apiUrl, await this.serviceRoleKey(projectId, ref, log));
+    const source = await this.source(projectId, 'backup', log);
     const key = await projects.backupKey(projectId, { create: false });
     const report = (p: Omit<StorageProgress, 'resumed'> & { resumed?: number }) => options.onProgress?.({ resumed: 0, ...p });
     report({ phase: 'listing', objectsDone: 0, objectsTotal: 0, bytesDone: 0, bytesTotal: 0 });
@@ -225,6 +263,8 @@ export class StorageBackupService {
       timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), totalMs: finishedAt.getTime() - startedAt.getTime() },
     };
     await sealText(JSON.stringify(manifest, null, 2) + '\n', recipients, paths.manifest);
+    // How to put it back with standard tools only, beside it.
+    writeFileAtomic(paths.recovery, storageRecoveryDocument(manifest, paths));
     artifacts.addStorage(runId, paths.archive, plain.sha256, manifest);
     rmSync(paths.staging, { recursive: true, force: true });
     log('storage.completed', {
@@ -234,13 +274,23 @@ export class StorageBackupService {
     return { runId, archiveFile: paths.archive, buckets, objects: objects.length, bytes: bytesTotal, resumed, ciphertextSha256: cipher.sha256, consistency };
   }
 
-  /** The stored service-role key; else, with a Management API token, fetched once and kept in the keychain. */
-  private async serviceRoleKey(projectId: string, ref: string, log: (action: string, details: Record<string, unknown>) => void): Promise<string> {
+  /**
+   * The project's Storage through supabase-js with its service-role key: the stored one; else, with a
+   * Management API token, fetched once and kept in the keychain (`log` records that it was).
+   */
+  async source(projectId: string, work: 'backup' | 'restore', log: (action: string, details: Record<string, unknown>) => void): Promise<StorageSource> {
+    const project = this.deps.projects.get(projectId);
+    const ref = project.supabaseRef;
+    if (!project.apiUrl && !ref) throw new WardenError('VALIDATION', `Project "${project.name}" has no Supabase project ref or API URL: its Storage cannot be reached. Add one in the project settings.`);
+    return new StorageSource(project.apiUrl ?? `https://${ref}.supabase.co`, await this.serviceRoleKey(projectId, ref, log), { work });
+  }
+
+  private async serviceRoleKey(projectId: string, ref: string | null, log: (action: string, details: Record<string, unknown>) => void): Promise<string> {
     const { projects } = this.deps;
     const stored = await projects.serviceRoleKey(projectId);
     if (stored) return stored;
-    const token = await projects.managementToken(projectId);
-    if (!token) throw new WardenError('NOT_FOUND', 'Backing up Storage needs the project’s service-role key: paste it in the project settings (Dashboard → Project Settings → API Keys), or save a Management API token so it can be fetched.');
+    const token = ref ? await projects.managementToken(projectId) : null;
+    if (!ref || !token) throw new WardenError('NOT_FOUND', 'Backing up Storage needs the project’s service-role key: paste it in the project settings (Dashboard → Project Settings → API Keys), or save a Management API token so it can be fetched.');
     const key = await new ManagementApi({ token, baseUrl: this.deps.managementApiUrl }).serviceRoleKey(ref);
     await projects.update(projectId, { secrets: { serviceRoleKey: key } });
     log('storage.key-fetched', { from: 'Management API (api-keys?reveal=true)' });

@@ -13,6 +13,8 @@ import { redact } from '../util/redact';
 const PAGE = 1000;
 
 export interface StorageSourceOptions {
+  /** What the errors tell the operator to run again (default: the backup, which resumes). */
+  work?: 'backup' | 'restore';
   maxRetries?: number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -57,14 +59,47 @@ export class StorageSource {
     }).storage;
   }
 
-  /** Every bucket and every object in it, sorted by bucket and path; excluded buckets are skipped. */
-  async inventory(exclude: readonly string[], signal?: AbortSignal): Promise<{ buckets: string[]; objects: StorageObjectFacts[] }> {
+  async bucketIds(signal?: AbortSignal): Promise<string[]> {
     const listed = await this.retrying('list the buckets', async () => {
       const { data, error } = await this.storage.listBuckets();
       if (error) throw error;
       return data;
     }, signal);
-    const buckets = listed.map((b) => b.id).filter((id) => !exclude.includes(id)).sort();
+    return listed.map((b) => b.id).sort();
+  }
+
+  /** A bucket the restore needs and the target lacks: created private (its settings were not backed up). */
+  createBucket(id: string, signal?: AbortSignal): Promise<void> {
+    return this.retrying(`create the bucket ${id}`, async () => {
+      const { error } = await this.storage.createBucket(id, { public: false });
+      if (error) throw error;
+    }, signal);
+  }
+
+  /**
+   * Uploads an object, replacing what is there (upsert). A Buffer is sent again after a 429/5xx; a stream
+   * (a large object read from the archive as it is decrypted) can be sent only once.
+   */
+  upload(object: Pick<StorageObjectFacts, 'bucket' | 'path' | 'contentType'>, body: Buffer | Readable, signal?: AbortSignal): Promise<void> {
+    const send = async () => {
+      const payload = Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as unknown as ReadableStream);
+      const { error } = await this.storage.from(object.bucket).upload(object.path, payload, { upsert: true, contentType: object.contentType ?? 'application/octet-stream' });
+      if (error) throw error;
+    };
+    const what = `upload ${object.bucket}/${object.path}`;
+    if (Buffer.isBuffer(body)) return this.retrying(what, send, signal);
+    return send().catch((error: unknown) => {
+      throw signal?.aborted ? cancelledError(this.work, error) : describe(what, error, this.apiUrl, 1, this.options.work);
+    });
+  }
+
+  private get work(): string {
+    return this.options.work === 'restore' ? 'The Storage restore' : 'The Storage backup';
+  }
+
+  /** Every bucket and every object in it, sorted by bucket and path; excluded buckets are skipped. */
+  async inventory(exclude: readonly string[], signal?: AbortSignal): Promise<{ buckets: string[]; objects: StorageObjectFacts[] }> {
+    const buckets = (await this.bucketIds(signal)).filter((id) => !exclude.includes(id));
     const objects: StorageObjectFacts[] = [];
     for (const bucket of buckets) await this.listFolder(bucket, '', objects, signal);
     objects.sort((a, b) => (a.bucket === b.bucket ? (a.path < b.path ? -1 : 1) : a.bucket < b.bucket ? -1 : 1));
@@ -105,20 +140,21 @@ export class StorageSource {
       try {
         return await fn();
       } catch (error) {
-        if (signal?.aborted) throw cancelledError('The Storage backup', error);
-        if (!retryable(error) || attempt >= maxRetries) throw describe(what, error, this.apiUrl, attempt + 1);
+        if (signal?.aborted) throw cancelledError(this.work, error);
+        if (!retryable(error) || attempt >= maxRetries) throw describe(what, error, this.apiUrl, attempt + 1, this.options.work);
         await sleep(retryDelay(null, attempt) / 4);
       }
     }
   }
 }
 
-function describe(what: string, error: unknown, apiUrl: string, attempts: number): WardenError {
+function describe(what: string, error: unknown, apiUrl: string, attempts: number, work: StorageSourceOptions['work'] = 'backup'): WardenError {
+  const again = work === 'backup' ? 'run the Storage backup again: finished objects are not downloaded twice' : 'restore again: every object is uploaded again, replacing what is there';
   const status = statusOf(error);
   const said = redact(error instanceof Error ? error.message : String(error)).slice(0, 300);
   if (status === 401 || status === 403) {
     return new WardenError('AUTH', `Supabase Storage refused to ${what} (${status}: ${said}). Check the project's service-role key (Dashboard → Project Settings → API Keys) and save it again.`);
   }
-  if (status === 404) return new WardenError('NOT_FOUND', `Supabase Storage could not ${what} (404: ${said}); it may have been deleted meanwhile. Run the Storage backup again.`);
-  return new WardenError('CONNECTION', `Could not ${what} from ${apiUrl} after ${attempts} attempt(s) (${status ?? 'no answer'}: ${said}). Check the network and run the Storage backup again: finished objects are not downloaded twice.`, { cause: error });
+  if (status === 404) return new WardenError('NOT_FOUND', `Supabase Storage could not ${what} (404: ${said}); it may have been deleted meanwhile: ${again}.`);
+  return new WardenError('CONNECTION', `Could not ${what} from ${apiUrl} after ${attempts} attempt(s) (${status ?? 'no answer'}: ${said}). Check the network and ${again}.`, { cause: error });
 }

@@ -13,6 +13,7 @@ import { RecoveryPanel } from './run/RecoveryPanel';
 import { RehearsalPanel } from './run/RehearsalPanel';
 import { RollbackPanel } from './run/RollbackPanel';
 import { SignOffPanel } from './run/SignOffPanel';
+import { StoragePanel } from './run/StoragePanel';
 
 /** Each item's panel, typed by its key: the item's evidence reaches the panel with its own type. */
 function ItemPanel({ run, project, item }: { run: RunView; project: ProjectView; item: ChecklistItemView }): ReactNode {
@@ -21,6 +22,8 @@ function ItemPanel({ run, project, item }: { run: RunView; project: ProjectView;
       return <PlatformPanel run={run} project={project} item={item} />;
     case 'backup':
       return <BackupEvidence run={run} project={project} item={item} />;
+    case 'storage':
+      return <StoragePanel run={run} project={project} item={item} />;
     case 'integrity':
       return <IntegrityPanel run={run} project={project} item={item} />;
     case 'recovery':

@@ -4,11 +4,10 @@ import { isFailure } from '../../../../src-main/contract/evidence';
 import { formatBytes } from '../../../../src-main/contract/format';
 import { api, unwrap } from '../../api';
 import { ProgressBar } from '../../ui/ProgressBar';
-import { StoragePanel } from './StoragePanel';
 import type { PanelProps } from './panelProps';
 
 /** The backup while it runs (live progress, ETA, cancel), then what it produced. It is started from the project. */
-export function BackupEvidence({ run, project, item }: PanelProps<'backup'>) {
+export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
   const [progress, setProgress] = useState<BackupProgress | null>(null);
   const [cancelling, setCancelling] = useState(false);
   useEffect(() => api().onBackupProgress((e) => e.runId === run.id && setProgress(e.progress)), [run.id]);
@@ -55,7 +54,6 @@ export function BackupEvidence({ run, project, item }: PanelProps<'backup'>) {
           without Backup Warden: <span className="mono">{e.file.replace(/\.dump\.age$/, '.RECOVERY.md')}</span> (age and pg_restore, step by step)
         </dd>
       </dl>
-      <StoragePanel run={run} project={project} />
     </>
   );
 }

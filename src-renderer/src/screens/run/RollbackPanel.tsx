@@ -16,7 +16,7 @@ const STATE: Record<RestoreRecord['state'], { className: string; text: string }>
 };
 const PHASE: Record<RestoreRecord['phase'], string> = {
   'safety-backup': 'taking and verifying a safety backup of the target',
-  restoring: 'restoring the backup',
+  restoring: 'restoring the backup (then Storage objects, when chosen)',
   verifying: 'checking every table against the backup',
   done: 'done',
 };
@@ -33,6 +33,11 @@ function RestoreOutcome({ r }: { r: RestoreRecord }) {
       {r.verified && (
         <p className="muted small">
           Checked {r.verified.tables} tables, {n(r.verified.rows)} rows against the backup{r.verified.mismatches.length ? `: ${r.verified.mismatches.length} differ — ${r.verified.mismatches.slice(0, 5).join('; ')}` : ': all as in the backup'}.
+        </p>
+      )}
+      {r.verified?.storage && (
+        <p className="muted small">
+          Storage: {n(r.verified.storage.objects)} objects uploaded again{r.verified.storage.createdBuckets.length ? `; buckets created (private, check their settings): ${r.verified.storage.createdBuckets.join(', ')}` : ''}.
         </p>
       )}
       {r.error && <p className="report bad small">{r.error}</p>}
@@ -53,6 +58,7 @@ export function RollbackPanel({ run, project }: { run: RunView; project: Project
   const [database, setDatabase] = useState('');
   const [confirmedBy, setConfirmedBy] = useState('');
   const [override, setOverride] = useState('');
+  const [withStorage, setWithStorage] = useState(true);
   const action = useAction();
   const running = run.restores.find((r) => r.state === 'running');
   const verified = run.items.find((i) => i.key === 'integrity')?.state === 'passed';
@@ -73,6 +79,7 @@ export function RollbackPanel({ run, project }: { run: RunView; project: Project
           runId: run.id,
           targetProjectId: targetId,
           confirmDatabase: database,
+          withStorage: withStorage && preview?.storage?.preview != null,
           ...(confirmedBy.trim() ? { confirmedBy: confirmedBy.trim() } : {}),
           ...(override.trim() ? { overrideReason: override.trim() } : {}),
         }),
@@ -141,6 +148,7 @@ export function RollbackPanel({ run, project }: { run: RunView; project: Project
                 <p className="muted">Every table holds what the backup holds: nothing would be lost.</p>
               )}
               {preview.notInBackup.length > 0 && <p className="muted small">Not in the backup, left as they are: {preview.notInBackup.join(', ')}.</p>}
+              {preview.storage && <StorageLoss storage={preview.storage} withStorage={withStorage} setWithStorage={setWithStorage} />}
               <p className="hint">A verified safety backup of the target is taken first; it is the way back if the restore goes wrong.</p>
               <label>
                 Type the database name <strong className="mono">{preview.target.database}</strong> to confirm
@@ -169,6 +177,32 @@ export function RollbackPanel({ run, project }: { run: RunView; project: Project
       {verified && project.supabaseRef && <PlatformRollback run={run} project={project} />}
       <ErrorBanner error={action.error} />
     </section>
+  );
+}
+
+/** Storage in the rollback: what uploading the run's archive again would change, and the choice to do it. */
+function StorageLoss({ storage, withStorage, setWithStorage }: { storage: NonNullable<RestorePreview['storage']>; withStorage: boolean; setWithStorage: (v: boolean) => void }) {
+  const s = storage.preview;
+  if (!s) return <p className="report warn small">Storage objects cannot be restored into this target: {storage.unavailable}</p>;
+  return (
+    <div data-testid="storage-loss">
+      <label className="check">
+        <input type="checkbox" checked={withStorage} onChange={(e) => setWithStorage(e.target.checked)} />
+        Also restore Storage objects: {n(s.objects)} objects from {s.buckets.join(', ')}, backed up {new Date(s.backedUpAt).toLocaleString()}
+      </label>
+      {withStorage && (
+        <p className="muted small">
+          {n(s.broughtBack)} brought back, {n(s.replaced)} replaced by their backed-up version
+          {s.changedSince.count > 0 && (
+            <>
+              {' '}— <strong>{n(s.changedSince.count)} changed since the backup lose that change</strong> ({s.changedSince.sample.slice(0, 5).join(', ')}
+              {s.changedSince.count > 5 ? ', …' : ''})
+            </>
+          )}
+          ; {n(s.keptNotInBackup)} not in the backup are left as they are{s.missingBuckets.length ? `; buckets created private: ${s.missingBuckets.join(', ')}` : ''}. The target’s Storage is backed up first.
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -1,26 +1,40 @@
 import { useEffect, useState } from 'react';
 import { formatBytes } from '../../../../src-main/contract/format';
-import type { ProjectView } from '../../../../src-main/contract/project';
+import { isFailure } from '../../../../src-main/contract/evidence';
 import type { RunView } from '../../../../src-main/contract/runs';
 import type { StorageProgress } from '../../../../src-main/contract/storage';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { useAction } from '../../useAsync';
+import type { PanelProps } from './panelProps';
 
 /**
  * Supabase Storage objects are not in the database backup: they get their own archive beside it. While it
  * runs: objects and bytes, and Cancel (finished objects are kept for the next attempt); then what it holds.
+ * A person may leave Storage out of the run instead, saying why.
  */
-export function StoragePanel({ run, project }: { run: RunView; project: ProjectView }) {
+export function StoragePanel({ run, project, item }: PanelProps<'storage'>) {
   const action = useAction();
   const [progress, setProgress] = useState<StorageProgress | null>(null);
+  const [leaving, setLeaving] = useState(false);
+  const [by, setBy] = useState('');
+  const [reason, setReason] = useState('');
   useEffect(() => api().onStorageProgress((e) => e.runId === run.id && setProgress(e.progress)), [run.id]);
   const s = run.storage;
-  if (!project.supabaseRef) return null;
+  const evidence = item.evidence && !isFailure(item.evidence) ? item.evidence : null;
+  const reachable = project.supabaseRef !== null || project.apiUrl !== null;
   const start = () => action.run(() => unwrap(api().backupStorage({ runId: run.id }))).finally(() => setProgress(null));
+  const leaveOut = () => action.run(() => unwrap(api().leaveStorageOut({ runId: run.id, by, reason }))).then(() => setLeaving(false));
+  if (evidence?.scope === 'none') return <p className="muted">{evidence.reason}</p>;
+  if (evidence?.scope === 'out-of-scope') {
+    return (
+      <p className="report" role="status">
+        Left out of this run by {evidence.by} ({evidence.objectRows.toLocaleString()} storage.objects rows): {evidence.reason}
+      </p>
+    );
+  }
   return (
     <section className="storage" aria-label="Storage objects">
-      <h4>Storage objects</h4>
       {s ? (
         <>
           <p className="report good" role="status">
@@ -31,7 +45,10 @@ export function StoragePanel({ run, project }: { run: RunView; project: ProjectV
           <Consistency c={s.consistency} />
         </>
       ) : (
-        <p className="muted">The database backup holds only the rows describing Storage objects, not the files. Back them up beside it before the migration.</p>
+        <p className="muted">
+          The database backup holds only the rows describing Storage objects, not the files. Back them up beside it before the migration.
+          {!reachable && ' This project has no Supabase project ref or API URL: add one in the project settings, or leave Storage out with the reason.'}
+        </p>
       )}
       {action.busy && progress && (
         <p role="status">
@@ -40,13 +57,41 @@ export function StoragePanel({ run, project }: { run: RunView; project: ProjectV
         </p>
       )}
       <ErrorBanner error={action.error} />
-      {!s && run.backupFile && (
+      {!s && run.backupFile && item.state !== 'running' && (
         <div className="actions">
-          <button className="primary" disabled={action.busy} onClick={() => void start()}>
-            {action.busy ? 'Backing up Storage…' : action.error ? 'Resume the Storage backup' : 'Back up Storage objects'}
-          </button>
+          {reachable && (
+            <button className="primary" disabled={action.busy} onClick={() => void start()}>
+              {action.busy ? 'Backing up Storage…' : action.error || item.state === 'failed' ? 'Resume the Storage backup' : 'Back up Storage objects'}
+            </button>
+          )}
           {action.busy && <button onClick={() => void api().cancelStorage({ runId: run.id })}>Cancel</button>}
+          {!action.busy && !leaving && <button onClick={() => setLeaving(true)}>Leave Storage out of this run…</button>}
         </div>
+      )}
+      {leaving && (
+        <form
+          className="row"
+          aria-label="Leave Storage out of this run"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void leaveOut();
+          }}
+        >
+          <label>
+            Decided by
+            <input value={by} onChange={(e) => setBy(e.target.value)} required minLength={2} />
+          </label>
+          <label>
+            Why (kept in the audit trail and the log)
+            <input value={reason} onChange={(e) => setReason(e.target.value)} required minLength={10} placeholder="Storage is backed up by our nightly S3 sync" />
+          </label>
+          <button type="submit" disabled={action.busy}>
+            Leave out
+          </button>
+          <button type="button" onClick={() => setLeaving(false)}>
+            Keep it in
+          </button>
+        </form>
       )}
     </section>
   );

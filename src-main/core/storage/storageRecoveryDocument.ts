@@ -1,0 +1,82 @@
+import { basename } from 'node:path';
+import type { StorageManifest } from '../../contract/storage';
+
+/**
+ * How to put a Storage backup back without Backup Warden, with age, tar, jq and curl against the
+ * Storage API: `<name>.storage.RECOVERY.md`, in plain text beside the archive. It names no object, bucket
+ * or project (those are production's, and stay in the sealed object manifest it opens); its shell blocks
+ * run as written with the variables it names set (test/integration/recoveryDocument.test.ts runs them).
+ */
+export function storageRecoveryDocument(manifest: StorageManifest, files: { archive: string; manifest: string }): string {
+  const archive = basename(files.archive);
+  const sealed = basename(files.manifest);
+  return [
+    `# Recovery of the Storage objects of run ${manifest.runId} without Backup Warden`,
+    '',
+    `Archive \`${archive}\`: ${manifest.totals.objects} objects (${manifest.totals.bytes} bytes) backed up ${manifest.timings.startedAt}, a tar of`,
+    '`<bucket>/<path>` entries encrypted with age to the same keys as the database backup beside it:',
+    `${manifest.encryption.recipients.join(', ')}. \`${sealed}\`, sealed to the same keys, lists every object with its`,
+    'size, content type and SHA-256.',
+    '',
+    'You need `age`, `tar`, `jq` and `curl`, the recovery key (or a break-glass key), and the service-role key of the',
+    'project to upload into (Dashboard → Project Settings → API Keys) in a file only you can read. Uploading replaces',
+    'an object of the same path with its backed-up version and deletes nothing. Set these variables, then run the',
+    'blocks in order:',
+    '',
+    '```',
+    'RECOVERY_KEY=/path/to/recovery-key.txt      # the age identity file',
+    'BACKUP_DIR=/path/to/folder/with/the/archive',
+    'WORK=/path/to/a/private/folder              # decrypted files go here: delete them afterwards',
+    'SUPABASE_URL=https://<project-ref>.supabase.co',
+    'SERVICE_KEY_FILE=/path/to/service-role-key  # one line, chmod 600',
+    '```',
+    '',
+    '## 1. The archive is the one that was written',
+    '',
+    '```sh',
+    `echo "${manifest.archive.ciphertextSha256}  $BACKUP_DIR/${archive}" | sha256sum -c -`,
+    '```',
+    '',
+    '## 2. Open it and check every object against the sealed manifest',
+    '',
+    '```sh',
+    'umask 077',
+    `age -d -i "$RECOVERY_KEY" -o "$WORK/objects.json" "$BACKUP_DIR/${sealed}"`,
+    'mkdir -p "$WORK/objects"',
+    `age -d -i "$RECOVERY_KEY" "$BACKUP_DIR/${archive}" | tar -x -C "$WORK/objects"`,
+    '( cd "$WORK/objects" && jq -r \'.objects[] | "\\(.sha256)  \\(.bucket)/\\(.path)"\' "$WORK/objects.json" | sha256sum -c --quiet - )',
+    '```',
+    '',
+    '## 3. Upload every object (missing buckets are created private: check their settings afterwards)',
+    '',
+    'The key goes to curl in a header file, never on a command line.',
+    '',
+    '```sh',
+    'umask 077',
+    'key=$(cat "$SERVICE_KEY_FILE")',
+    'printf \'Authorization: Bearer %s\\napikey: %s\\n\' "$key" "$key" > "$WORK/headers"',
+    'unset key',
+    'have=$(curl -sSf -H @"$WORK/headers" "$SUPABASE_URL/storage/v1/bucket" | jq -r \'.[].id\')',
+    'jq -r \'.buckets[]\' "$WORK/objects.json" | while IFS= read -r bucket; do',
+    '  grep -qxF -- "$bucket" <<<"$have" || jq -n --arg b "$bucket" \'{id: $b, name: $b, public: false}\' |',
+    '    curl -sSf -o /dev/null -H @"$WORK/headers" -H "Content-Type: application/json" --data-binary @- "$SUPABASE_URL/storage/v1/bucket"',
+    'done',
+    'jq -r \'.objects[] | [.bucket, .path, (.contentType // "application/octet-stream")] | @tsv\' "$WORK/objects.json" |',
+    'while IFS=$\'\\t\' read -r bucket path type; do',
+    '  url=$(jq -rn --arg b "$bucket" --arg p "$path" \'($b | @uri) + "/" + ($p | split("/") | map(@uri) | join("/"))\')',
+    '  curl -sSf -o /dev/null -X POST -H @"$WORK/headers" -H "x-upsert: true" -H "Content-Type: $type" \\',
+    '    -T "$WORK/objects/$bucket/$path" "$SUPABASE_URL/storage/v1/object/$url"',
+    'done',
+    '```',
+    '',
+    '## 4. Remove the decrypted files',
+    '',
+    '```sh',
+    'rm -rf "$WORK/objects" "$WORK/objects.json" "$WORK/headers"',
+    '```',
+    '',
+    'With Backup Warden: `backup-warden restore <run> --target <project> --confirm-database <db> --with-storage` does the same',
+    'after a safety backup of the target (database and Storage), and checks every object afterwards.',
+    '',
+  ].join('\n');
+}
