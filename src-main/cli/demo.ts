@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { auditToCsv, auditToJson } from '../core/audit/auditExport';
 import { WardenError } from '../core/errors';
 import { startPracticeServer } from '../core/practice/practiceDatabase';
-import { practiceObjectsOf, startPracticeStorage } from '../core/practice/practiceStorage';
+import { practiceApiContentOf, startPracticeStorage } from '../core/practice/practiceStorage';
 import { withPgClient } from '../core/pg/connect';
 import { rehearsalHeadline } from '../core/rehearse/summary';
 import { KeychainVault } from '../core/vault/vault';
@@ -36,8 +36,9 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
   const vault = new KeychainVault('Backup Warden practice');
   await vault.clearService();
   const { cluster, source, built } = await startPracticeServer({ targetBytes: PRACTICE_BYTES });
-  // Its Storage: a local Storage API serving the files the database's storage.objects rows describe.
-  const storage = await startPracticeStorage(await withPgClient(source, practiceObjectsOf));
+  // Its API: a local Storage serving the files the database's storage.objects rows describe, and Auth's user count.
+  const content = await withPgClient(source, practiceApiContentOf);
+  const storage = await startPracticeStorage(content.objects, { authUsers: content.authUsers });
   const warden = openWarden({ dataDir: join(outDir, 'data'), vault, actor: 'practice-operator' });
   try {
     // As on Supabase: the project connects as postgres, which is not a superuser.

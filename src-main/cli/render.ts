@@ -125,7 +125,13 @@ export const render: { [M in CliMethod]: Render<M> } = {
     ),
   restorePlatform: (r) => `Supabase accepted the point-in-time recovery of ${r.ref} to ${r.recoveryTime} (requested ${r.requestedAt}). Follow it in the Dashboard; the project is unavailable while it runs.`,
   checkRecovery: (e) => `The backup opens without this workstation: decrypted in full with the ${e.keyKind} (${e.recipient}), archive SHA-256 ${e.plaintextSha256} as recorded.`,
-  checkPlatform: (e) => `Platform backup ${e.backupId} (${e.backupStatus}) expires ${e.expiresAt}.${warnings(e.warnings)}`,
+  checkPlatform: (e) =>
+    [
+      `Platform backup ${e.backupId} (${e.backupStatus}, taken ${e.insertedAt}) expires ${e.expiresAt}: ${e.retentionDays}-day retention from ${e.retentionSource ?? 'the plan table'}${e.pitrDays ? `; point-in-time recovery add-on ${e.pitrDays} days` : ''}.`,
+      ...(e.postgresEngine != null ? [`Supabase runs PostgreSQL ${e.postgresEngine} (postgres_engine).`] : []),
+      ...(e.authUsers ? [`Auth users: ${e.authUsers.live} in Supabase Auth now, ${e.authUsers.inBackup ?? 'none'} in the backup's auth.users.`] : []),
+      ...(e.services ? [`Services: ${e.services.map((s) => `${s.name} ${s.status}`).join(', ')}.`] : []),
+    ].join('\n') + warnings(e.warnings),
   attestPlatform: (e) => `Platform backup ${e.backupId} attested by ${e.attestedBy}; expires ${e.expiresAt}.${warnings(e.warnings)}`,
   signOff: (s) =>
     `Signed as ${s.role}: ${s.name} (${s.osUser}) at ${s.signedAt}, principal ${s.principal}, key ${s.fingerprint}` +

@@ -10,6 +10,7 @@ export const platformProjectSchema = z.object({
   region: z.string(),
   created_at: z.string(),
   status: z.string(),
+  organization_slug: z.string().optional(),
   database: z.object({ host: z.string(), version: z.string(), postgres_engine: z.string().optional(), release_channel: z.string().optional() }).optional(),
 });
 export type PlatformProject = z.infer<typeof platformProjectSchema>;
@@ -98,6 +99,14 @@ export const platformEvidenceSchema = z.object({
   expiresAt: z.string(),
   migrationWindow: z.object({ start: z.string(), end: z.string() }),
   warnings: z.array(z.string()),
+  /** The PostgreSQL major Supabase runs the project on (postgres_engine): the tools must be that major or newer. */
+  postgresEngine: z.number().int().nullable().optional(),
+  /** Where retentionDays comes from: the organization's entitlement, or the plan table when it cannot be read. */
+  retentionSource: z.string().optional(),
+  /** The point-in-time recovery add-on's window in days (pitr_7/14/28), when the project has one. */
+  pitrDays: z.number().int().nullable().optional(),
+  /** Auth users: in the run's backup (auth.users rows) and live now (auth.admin.listUsers), a sanity check. */
+  authUsers: z.object({ inBackup: z.number().int().nullable(), live: z.number().int() }).optional(),
   /** The project's services as Supabase reported them (GET …/health); absent when attested. */
   services: z.array(z.object({ name: z.string(), healthy: z.boolean(), status: z.string() })).optional(),
   attestedBy: z.string().optional(),
@@ -113,3 +122,21 @@ export const platformApiKeysSchema = z.array(
 /** GET /v1/projects/{ref}/health?services=…: each service's state. */
 export const platformHealthSchema = z.array(z.object({ name: z.string(), healthy: z.boolean(), status: z.string(), error: z.string().nullable().optional() }));
 export type PlatformHealth = z.infer<typeof platformHealthSchema>;
+
+/** GET /v1/organizations/{slug}/entitlements: each feature, whether the organization has it, and its setting. */
+export const platformEntitlementsSchema = z.object({
+  entitlements: z.array(
+    z.object({
+      feature: z.object({ key: z.string(), type: z.string().optional() }),
+      hasAccess: z.boolean(),
+      config: z.object({ enabled: z.boolean().optional(), value: z.number().optional(), unlimited: z.boolean().optional(), unit: z.string().optional(), set: z.array(z.string()).optional() }).partial().optional(),
+    }),
+  ),
+});
+export type PlatformEntitlements = z.infer<typeof platformEntitlementsSchema>;
+
+/** GET /v1/projects/{ref}/billing/addons: the add-ons the project has (PITR: variant pitr_7, pitr_14 or pitr_28). */
+export const platformAddonsSchema = z.object({
+  selected_addons: z.array(z.object({ type: z.string(), variant: z.object({ id: z.string(), name: z.string().optional() }) })),
+});
+export type PlatformAddons = z.infer<typeof platformAddonsSchema>;

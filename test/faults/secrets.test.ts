@@ -13,6 +13,8 @@ import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
 import { PRACTICE_BREAK_GLASS } from '../helpers/practice';
+import { practiceApiContentOf, startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
+import { withPgClient } from '../../src-main/core/pg/connect';
 
 // The whole job with known secret values, through the IPC surface the renderer sees and through the
 // CLI; then every produced file, output, audit row, export and notification is searched for them.
@@ -26,6 +28,9 @@ let api: FakeSupabase;
 let webhook: string;
 let cluster: ScratchCluster;
 let warden: Warden;
+/** The project's Storage and Auth API, with its own service-role key (a secret like the others). */
+let storage: PracticeStorage;
+const serviceRoleKey = 'sb_secret_5e1f0c2d9a8b7c6d5e4f3a2b1c0d9e8f';
 const vault = new KeychainVault();
 const seen: [string, string][] = []; // [where, text]
 
@@ -43,6 +48,8 @@ beforeAll(async () => {
   api = await startFakeSupabase(token);
   webhook = `${api.url}/hook?key=whsec-93a7c1e05b2f4d68`;
   ({ cluster } = await startPracticeServer({ targetBytes: 1 }));
+  const content = await withPgClient({ ...cluster.target, database: 'practice', user: PRACTICE_USER }, practiceApiContentOf);
+  storage = await startPracticeStorage(content.objects, { serviceKey: serviceRoleKey, authUsers: content.authUsers });
   warden = openWarden({ dataDir, vault, actor: 'alice', managementApiUrl: api.url });
   const folders = [backups, repo, repo];
   const keyFiles = [alice.keyFile, bob.keyFile];
@@ -62,8 +69,8 @@ beforeAll(async () => {
   const { host, port, password } = cluster.target;
   const user = PRACTICE_USER;
   const project = await ok('createProject', {
-    name: 'Secret practice', environment: 'production', supabaseRef: 'abcdefghijklmnopqrst', host, port, database: 'practice', user, sslmode: 'disable',
-    secrets: { dbPassword: password, managementToken: token, notifyWebhook: webhook }, extraRecipients: [PRACTICE_BREAK_GLASS],
+    name: 'Secret practice', environment: 'production', supabaseRef: 'abcdefghijklmnopqrst', host, port, database: 'practice', user, sslmode: 'disable', apiUrl: storage.url,
+    secrets: { dbPassword: password, managementToken: token, notifyWebhook: webhook, serviceRoleKey }, extraRecipients: [PRACTICE_BREAK_GLASS],
   });
   const id = project.id as string;
   const wrong = await ok('createProject', { name: 'Wrong password', environment: 'staging', host, port, database: 'practice', user, sslmode: 'disable', secrets: { dbPassword: wrongPassword } });
@@ -72,6 +79,7 @@ beforeAll(async () => {
   const folder = (await ok('pickFolder', { purpose: 'backup' })) as unknown as string;
   const run = await ok('startBackup', { projectId: id, name: 'secret-flow', outputDir: folder });
   const runId = run.runId as string;
+  await ok('backupStorage', { runId });
   await ok('checkIntegrity', { runId });
   await ok('rehearse', { runId, amcheck: false });
   const now = Date.now();
@@ -101,6 +109,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
+  await storage?.close();
   await cluster?.stop();
   work.cleanup();
 });
@@ -112,6 +121,7 @@ describe('secrets never leave the keychain', () => {
       'database password': cluster.target.password,
       'wrong database password': wrongPassword,
       'Management API token': token,
+      'service-role key': serviceRoleKey,
       'webhook URL': webhook,
       'webhook key': 'whsec-93a7c1e05b2f4d68',
       // The signers' private keys: ssh-keygen reads them; nothing of theirs may appear anywhere.

@@ -2,8 +2,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '../..');
-/** The CLI as installed (the bundle `npm run build` writes) or straight from source through tsx. */
-export const cliEntry = { bundle: [join(root, 'out/cli/backup-warden.js')], source: ['--import', 'tsx', join(root, 'src-main/cli/main.ts')] } as const;
+/**
+ * The CLI as installed — the bundle `npm run build` writes, run as an executable so its #! line (and the
+ * node flags in it) applies as it does for users — or straight from source through tsx.
+ */
+export const cliEntry = { bundle: [join(root, 'out/cli/backup-warden.js')], source: [process.execPath, '--import', 'tsx', join(root, 'src-main/cli/main.ts')] } as const;
 
 export interface CliOptions {
   dataDir?: string;
@@ -22,8 +25,9 @@ export interface CliResult {
 
 /** Starts backup-warden in a child process; `done` settles when it exits. */
 export function spawnCli(args: string[], options: CliOptions = {}): { child: ChildProcessWithoutNullStreams; done: Promise<CliResult> } {
-  const argv = [...cliEntry[options.entry ?? 'source'], ...(options.dataDir ? ['--data-dir', options.dataDir] : []), ...args];
-  const child = spawn(process.execPath, argv, { cwd: options.cwd ?? root, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const [command, ...entryArgs] = cliEntry[options.entry ?? 'source'];
+  const argv = [...entryArgs, ...(options.dataDir ? ['--data-dir', options.dataDir] : []), ...args];
+  const child = spawn(command!, argv, { cwd: options.cwd ?? root, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => stdout.push(b));

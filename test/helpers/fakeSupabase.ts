@@ -20,16 +20,20 @@ export interface FakeSupabase {
   close(): Promise<void>;
 }
 
+/** An ISO time `h` hours before now (whole seconds). */
+export const hoursAgo = (h: number): string => new Date(Math.floor((Date.now() - h * 3_600_000) / 1000) * 1000).toISOString();
+
 export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
   const state: Omit<FakeSupabase, 'url' | 'close'> = {
     token,
     requests: [],
     webhookBodies: [],
     pitrRequests: [],
+    // Daily backups as a healthy project has them: yesterday's, this morning's, and one being taken.
     backups: [
-      { id: 101, is_physical_backup: true, status: 'COMPLETED', inserted_at: '2026-11-23T03:00:00.000Z' },
-      { id: 102, is_physical_backup: true, status: 'COMPLETED', inserted_at: '2026-11-24T03:00:00.000Z' },
-      { id: 103, is_physical_backup: true, status: 'PENDING', inserted_at: '2026-11-25T03:00:00.000Z' },
+      { id: 101, is_physical_backup: true, status: 'COMPLETED', inserted_at: hoursAgo(27) },
+      { id: 102, is_physical_backup: true, status: 'COMPLETED', inserted_at: hoursAgo(3) },
+      { id: 103, is_physical_backup: true, status: 'PENDING', inserted_at: hoursAgo(0.1) },
     ],
     recoverAfter: 2,
     serviceRoleKey: 'sb_secret_fakeservicerolekey0123456789abcdef',
@@ -71,6 +75,27 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
       if (health && req.method === 'GET') {
         return send(200, health[2]!.split(',').map((name) => (health[1]!.startsWith('unhealthy') && name === 'storage' ? { name, healthy: false, status: 'UNHEALTHY', error: 'storage is not responding' } : { name, healthy: true, status: 'ACTIVE_HEALTHY' })));
       }
+      // The organization's entitlements (org-<ref>): 7 days of backups, 14 for "team…" refs; "noent…" tokens may not read them.
+      const entitlements = /^\/v1\/organizations\/org-([^/]+)\/entitlements$/.exec(path);
+      if (entitlements && req.method === 'GET') {
+        if (entitlements[1]!.startsWith('noent')) return send(403, { message: 'Your access token does not have the organization read scope' });
+        const days = entitlements[1]!.startsWith('team') ? 14 : 7;
+        return send(200, {
+          entitlements: [
+            { feature: { key: 'backup.retention_days', type: 'numeric' }, hasAccess: true, type: 'numeric', config: { enabled: true, value: days, unlimited: false, unit: 'days' } },
+            { feature: { key: 'pitr.available_variants', type: 'set' }, hasAccess: true, type: 'set', config: { enabled: true, set: ['pitr_7', 'pitr_14', 'pitr_28'] } },
+            { feature: { key: 'backup.schedule', type: 'boolean' }, hasAccess: false, type: 'boolean', config: { enabled: false } },
+          ],
+        });
+      }
+      // Add-ons: "pitr…" refs have the 7-day point-in-time recovery add-on.
+      const addons = /^\/v1\/projects\/([^/]+)\/billing\/addons$/.exec(path);
+      if (addons && req.method === 'GET') {
+        return send(200, {
+          selected_addons: addons[1]!.startsWith('pitr') ? [{ type: 'pitr', variant: { id: 'pitr_7', name: '7 days', price: { description: '$100/month', type: 'fixed', interval: 'monthly', amount: 100 } } }] : [],
+          available_addons: [],
+        });
+      }
       const m = /^\/v1\/projects\/([^/]+)(\/database\/backups|\/config\/database\/pooler)?$/.exec(path);
       if (!m) return send(404, { message: 'Not found' });
       const ref = m[1]!;
@@ -90,8 +115,9 @@ export async function startFakeSupabase(token: string): Promise<FakeSupabase> {
       }
       if (!m[2]) {
         return send(200, {
-          ref, name: 'Reference project', region: 'eu-central-1', created_at: '2025-01-10T10:00:00Z', status: 'ACTIVE_HEALTHY', organization_id: 'org',
-          database: { host: `db.${ref}.supabase.co`, version: '15.8.1.079', postgres_engine: '15', release_channel: 'ga' },
+          ref, name: 'Reference project', region: 'eu-central-1', created_at: '2025-01-10T10:00:00Z', status: 'ACTIVE_HEALTHY', organization_id: 'org', organization_slug: `org-${ref}`,
+          // "future…" refs run on a PostgreSQL major no workstation has tools for.
+          database: { host: `db.${ref}.supabase.co`, version: ref.startsWith('future') ? '99.0.1.001' : '15.8.1.079', postgres_engine: ref.startsWith('future') ? '99' : '15', release_channel: 'ga' },
         });
       }
       // PITR projects keep a window up to now; the others report daily backups only.

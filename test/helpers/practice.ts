@@ -1,5 +1,5 @@
 import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
-import { practiceObjectsOf, startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
+import { practiceApiContentOf, startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
 import { withPgClient } from '../../src-main/core/pg/connect';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import type { Warden } from '../../src-main/core/warden';
@@ -15,7 +15,8 @@ export const PRACTICE_BREAK_GLASS = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8z
  */
 export async function practiceProject(warden: Warden, targetBytes = 40e6): Promise<{ cluster: ScratchCluster; projectId: string; storage: PracticeStorage }> {
   const { cluster, source } = await startPracticeServer({ targetBytes });
-  const storage = await startPracticeStorage(await withPgClient(source, practiceObjectsOf));
+  const content = await withPgClient(source, practiceApiContentOf);
+  const storage = await startPracticeStorage(content.objects, { authUsers: content.authUsers });
   const project = await warden.projects.create({
     name: `Practice ${Math.random().toString(36).slice(2, 8)}`,
     environment: 'production',

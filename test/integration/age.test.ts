@@ -7,6 +7,7 @@ import { Readable, Writable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgeNativeDecrypt } from '../../src-main/core/crypto/ageNativeDecrypt';
+import { AgeNativeEncrypt } from '../../src-main/core/crypto/ageNativeEncrypt';
 import { AgeStream, ageEncryptStream } from '../../src-main/core/crypto/ageStream';
 import { tempDir } from '../helpers/tmp';
 
@@ -68,15 +69,32 @@ describe.each(decrypters)('age decryption: %s', (_name, decrypter) => {
   });
 });
 
-describe('age encryption interop', () => {
-  it('the age CLI decrypts what our worker encrypted, for every size class', async () => {
-    for (const size of sizes) {
+const encrypters: [string, (recipients: string[]) => Duplex][] = [
+  ['native ChaCha20-Poly1305', (recipients) => new AgeNativeEncrypt(recipients)],
+  ['pure-JS worker (fallback)', (recipients) => new AgeStream('encrypt', recipients)],
+];
+
+describe.each(encrypters)('age encryption interop: %s', (_name, encrypter) => {
+  it('the age CLI decrypts what we encrypted, for every size class (exact multiples of a chunk included)', async () => {
+    for (const size of [...sizes, 3 * 65_536]) {
       const plain = randomBytes(size);
-      writeFileSync(join(dir.dir, 'ours.age'), await run(plain, ageEncryptStream([recipient])));
-      expect(execFileSync('age', ['-d', '-i', identityFile, join(dir.dir, 'ours.age')]).equals(plain)).toBe(true);
+      writeFileSync(join(dir.dir, 'ours.age'), await run(plain, encrypter([recipient])));
+      expect([size, execFileSync('age', ['-d', '-i', identityFile, join(dir.dir, 'ours.age')]).equals(plain)]).toEqual([size, true]);
     }
   });
 
+  it('each of several recipients opens it with the age CLI; each file has its own key', async () => {
+    const second = await generateX25519Identity();
+    writeFileSync(join(dir.dir, 'second.txt'), second + '\n', { mode: 0o600 });
+    const plain = randomBytes(100_000);
+    const sealed = await run(plain, encrypter([recipient, await identityToRecipient(second)]));
+    writeFileSync(join(dir.dir, 'two.age'), sealed);
+    for (const key of [identityFile, join(dir.dir, 'second.txt')]) expect(execFileSync('age', ['-d', '-i', key, join(dir.dir, 'two.age')]).equals(plain)).toBe(true);
+    expect((await run(plain, encrypter([recipient]))).subarray(0, 200).equals(sealed.subarray(0, 200))).toBe(false);
+  });
+});
+
+describe('age encryption, in process', () => {
   it('in-process Encrypter output (used for the small roles file) also opens natively', async () => {
     const e = new Encrypter();
     e.addRecipient(recipient);
@@ -88,7 +106,7 @@ describe('age encryption interop', () => {
 describe('age worker lifetime', () => {
   it('a reader that drains slowly after the worker finished still gets the whole file (the worker is stopped, not failed)', async () => {
     const plain = randomBytes(1000);
-    const stream = ageEncryptStream([recipient]);
+    const stream = new AgeStream('encrypt', [recipient]);
     const finished = new Promise<void>((resolve, reject) => (stream.once('finish', resolve), stream.once('error', reject)));
     stream.end(plain);
     stream.read(0); // one credit: the worker encrypts, says done, and is terminated (exit code 1)

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { PRACTICE_USER, startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
+import { practiceApiContentOf, startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
+import { withPgClient } from '../../src-main/core/pg/connect';
 import { runCli } from '../helpers/cli';
 import { sshVerify } from '../helpers/sshVerify';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
@@ -14,16 +16,21 @@ import { tempDir } from '../helpers/tmp';
 const root = join(import.meta.dirname, '../..');
 const work = tempDir('bw-cli-');
 let cluster: ScratchCluster;
+let storage: PracticeStorage;
 
 const cli = (args: string[], options: { dataDir?: string; input?: string } = {}) => runCli(args, { ...options, entry: 'bundle', cwd: work.dir });
 
 
 beforeAll(async () => {
   execFileSync(process.execPath, [join(root, 'scripts/build-cli.mjs')], { cwd: root });
-  ({ cluster } = await startPracticeServer({ targetBytes: 1 }));
+  let source: Parameters<typeof withPgClient>[0];
+  ({ cluster, source } = await startPracticeServer({ targetBytes: 1 }));
+  const content = await withPgClient(source, practiceApiContentOf);
+  storage = await startPracticeStorage(content.objects, { authUsers: content.authUsers });
 });
 
 afterAll(async () => {
+  await storage?.close();
   await cluster?.stop();
   work.cleanup();
 });
@@ -98,6 +105,8 @@ describe('backup-warden CLI: the whole job', () => {
     const confirmed = await cli(['project', 'test', 'cli practice', '--confirm-tables'], { dataDir });
     expect(confirmed.stdout).toMatch(/^31 public tables confirmed as the expected list\.$/m);
     expect((await json(['project', 'show', 'cli practice'])).expectedTables).toHaveLength(31);
+    // Its Storage: the API URL and the service-role key (from stdin, into the keychain).
+    expect(await json(['project', 'edit', 'cli practice', '--api-url', storage.url, '--service-role-key-stdin'], `${storage.serviceKey}\n`)).toMatchObject({ apiUrl: storage.url, hasServiceRoleKey: true });
 
     // Production, and only this keychain would hold the key: refused until the recovery key is escrowed.
     const single = await cli(['backup', 'CLI practice', '--out', out, '--name', 'single-key'], { dataDir });
@@ -112,6 +121,7 @@ describe('backup-warden CLI: the whole job', () => {
     const runId = backup.runId as string;
     expect(backup.dumpFile).toBe(join(out, 'cli-baseline.dump.age'));
     expect(await json(['verify', runId])).toMatchObject({ ok: true });
+    expect(await json(['storage', 'backup', runId])).toMatchObject({ objects: 324, buckets: ['avatars', 'exports'], consistency: { ok: true, rows: 324 } });
     // Opens without this keychain: a wrong key file is refused, the escrowed one decrypts it in full.
     const notAKey = await cli(['recovery', 'check', runId, '--key', join(work.dir, 'escrow', '..', 'nope.txt')], { dataDir });
     expect(notAKey).toMatchObject({ code: 2, stderr: expect.stringContaining('Cannot read the key file') });
@@ -217,7 +227,7 @@ describe('backup-warden demo', () => {
     const r = await cli(['demo', '--out', outDir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Practice run complete/);
-    expect(r.stdout).toMatch(/checklist +prerequisites=passed backup=passed integrity=passed recovery=passed log=passed rehearsal=passed sign-off=passed notify=passed/);
+    expect(r.stdout).toMatch(/checklist +prerequisites=passed backup=passed storage=passed integrity=passed recovery=passed log=passed rehearsal=passed sign-off=passed notify=passed/);
     const log = /log +(\S+\.md)/.exec(r.stdout)![1]!;
     for (const [principal, role] of [['practice.creator', 'creator'], ['practice.verifier', 'verifier']] as const) {
       const verdict = sshVerify(log, join(outDir, 'docs/phase2/allowed_signers'), principal, `${log}.${role}.sig`);

@@ -7,7 +7,8 @@ import { auditToCsv, auditToJson } from '../../src-main/core/audit/auditExport';
 import { openDatabase } from '../../src-main/core/db/database';
 import { openSshPublicKey, signSshsig } from '../../src-main/core/log/sshsig';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
-import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
+import { hoursAgo, startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
+import { startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
 import { practiceProject } from '../helpers/practice';
 import { sshVerify } from '../helpers/sshVerify';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
@@ -21,13 +22,16 @@ let t: ReturnType<typeof openTestWarden>;
 const out = tempDir('bw-report-');
 let cluster: ScratchCluster;
 let projectId: string;
+let practiceApi: PracticeStorage;
 // The escrow copy lives apart from what the export writes (those files are searched for secrets below).
 const safe = tempDir('bw-escrow-safe-');
 let runId: string;
 let webhook: string;
 const alice = creatorKey();
 const bob = verifierKey();
-const window = { start: '2026-11-25T18:00:00Z', end: '2026-11-25T22:00:00Z' };
+// The migration window: tonight, as the team planned it; the platform backup attested was taken this morning.
+const window = { start: new Date(Date.now() + 6 * 3_600_000).toISOString(), end: new Date(Date.now() + 10 * 3_600_000).toISOString() };
+const attestedAt = hoursAgo(5);
 
 
 function allFiles(dir: string): string[] {
@@ -42,7 +46,7 @@ beforeAll(async () => {
   const { openWarden } = await import('../../src-main/core/warden');
   const { KeychainVault } = await import('../../src-main/core/vault/vault');
   t.warden = openWarden({ dataDir: t.dataDir, vault: new KeychainVault(t.service), actor: 'alice', managementApiUrl: api.url });
-  ({ cluster, projectId } = await practiceProject(t.warden, 1));
+  ({ cluster, projectId, storage: practiceApi } = await practiceProject(t.warden, 1));
   webhook = `${api.url}/hook`;
   await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst', secrets: { managementToken: token, notifyWebhook: webhook } });
   const backup = await t.warden.backups.run({ projectId, name: 'pre-migration-baseline-2026-11-24', description: 'Baseline before the forum schema migration' }, { outputDir: out.dir });
@@ -66,18 +70,75 @@ afterAll(async () => {
 describe('platform backup', () => {
   it('reads the latest COMPLETED platform backup and its expiry from the Management API', async () => {
     const evidence = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: window });
-    expect(evidence).toMatchObject({ mode: 'verified', backupId: '102', backupStatus: 'COMPLETED', retentionDays: 7, expiresAt: '2026-12-01T03:00:00.000Z', warnings: [], pitrEnabled: false, projectStatus: 'ACTIVE_HEALTHY' });
+    const taken = api.backups[1]!.inserted_at;
+    expect(evidence).toMatchObject({
+      mode: 'verified', backupId: '102', backupStatus: 'COMPLETED', retentionDays: 7, expiresAt: new Date(Date.parse(taken) + 7 * 86_400_000).toISOString(), warnings: [], pitrEnabled: false, projectStatus: 'ACTIVE_HEALTHY',
+      postgresEngine: 15, retentionSource: 'the organization\'s entitlement backup.retention_days', pitrDays: null,
+    });
+    // Auth's users, live, against the backup's auth.users: the same project, the same count.
+    const inBackup = t.warden.artifacts.backup(runId).manifest.tables.find((x) => x.schema === 'auth' && x.name === 'users')!.rows;
+    expect(evidence.authUsers).toEqual({ inBackup, live: inBackup });
     expect(evidence.services?.map((s) => `${s.name}:${s.status}`)).toEqual(['auth:ACTIVE_HEALTHY', 'db:ACTIVE_HEALTHY', 'pooler:ACTIVE_HEALTHY', 'storage:ACTIVE_HEALTHY']);
     expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')).toMatchObject({ state: 'passed', mode: 'verified' });
   });
 
   it('warns when the platform backup expires inside the migration window', async () => {
-    const late = { start: '2026-11-30T20:00:00Z', end: '2026-12-01T08:00:00Z' };
+    const expires = Date.parse(api.backups[1]!.inserted_at) + 7 * 86_400_000;
+    const late = { start: new Date(expires - 7 * 3_600_000).toISOString(), end: new Date(expires + 5 * 3_600_000).toISOString() };
     const evidence = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: late });
-    expect(evidence.warnings).toEqual([expect.stringContaining('expires on 2026-12-01T03:00:00.000Z (7-day retention), during the migration window')]);
+    expect(evidence.warnings).toEqual([expect.stringContaining(`expires on ${new Date(expires).toISOString()} (7-day retention), during the migration window`)]);
     expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')!.state).toBe('failed');
     // Team plan keeps 14 days: no warning.
-    expect((await t.warden.platform.check(runId, { plan: 'team', migrationWindow: late })).warnings).toEqual([]);
+    expect((await t.warden.platform.check(runId, { plan: 'team', migrationWindow: late, retentionDays: 14 })).warnings).toEqual([]);
+  });
+
+  it('takes retention from the organization’s entitlement (the plan table only where it cannot be read) and the PITR add-on’s window', async () => {
+    // The organization grants 7 days whatever plan the operator picked: the entitlement is what Supabase keeps.
+    expect(await t.warden.platform.check(runId, { plan: 'team', migrationWindow: window })).toMatchObject({ retentionDays: 7, retentionSource: 'the organization\'s entitlement backup.retention_days' });
+    const as = async (ref: string) => {
+      await t.warden.projects.update(projectId, { supabaseRef: ref });
+      try {
+        return await t.warden.platform.check(runId, { plan: 'team', migrationWindow: window });
+      } finally {
+        await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst' });
+      }
+    };
+    expect(await as('teamaaaaaaaaaaaaaaaa')).toMatchObject({ retentionDays: 14, retentionSource: 'the organization\'s entitlement backup.retention_days' });
+    const noEntitlements = await as('noentaaaaaaaaaaaaaaa');
+    expect(noEntitlements).toMatchObject({ retentionDays: 14 });
+    expect(noEntitlements.retentionSource).toMatch(/^the plan table \(team: 14 days\); entitlements not readable \(.*403.*\)/);
+    expect(await as('pitraaaaaaaaaaaaaaaa')).toMatchObject({ pitrEnabled: true, pitrDays: 7 });
+  });
+
+  it('warns when the newest platform backup is older than a day (a daily backup was missed), when the tools do not fit the platform’s PostgreSQL, and when Auth’s users do not match the backup', async () => {
+    const saved = api.backups;
+    api.backups = [{ id: 201, is_physical_backup: true, status: 'COMPLETED', inserted_at: hoursAgo(30) }];
+    try {
+      const stale = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: window });
+      expect(stale.warnings).toEqual([expect.stringMatching(/^The newest platform backup was taken \S+, 30 h ago: a daily backup is due every 24 h, so at least one was missed/)]);
+      expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')!.state).toBe('failed');
+    } finally {
+      api.backups = saved;
+    }
+    await t.warden.projects.update(projectId, { supabaseRef: 'futureaaaaaaaaaaaaaa' });
+    try {
+      const engine = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: window });
+      expect(engine.postgresEngine).toBe(99);
+      expect(engine.warnings).toEqual([expect.stringContaining('Supabase runs this project on PostgreSQL 99 (postgres_engine). The server runs PostgreSQL 99: backup and rehearsal need 99 or newer of pg_dump')]);
+    } finally {
+      await t.warden.projects.update(projectId, { supabaseRef: 'abcdefghijklmnopqrst' });
+    }
+    const project = t.warden.projects.get(projectId);
+    const elsewhere = await startPracticeStorage([], { authUsers: 5000 });
+    await t.warden.projects.update(projectId, { apiUrl: elsewhere.url, secrets: { serviceRoleKey: elsewhere.serviceKey } });
+    try {
+      const auth = await t.warden.platform.check(runId, { plan: 'pro', migrationWindow: window });
+      expect(auth.authUsers).toMatchObject({ live: 5000 });
+      expect(auth.warnings).toEqual([expect.stringMatching(/^Supabase Auth has 5000 users now, the backup's auth.users \d+: more than 10% apart/)]);
+    } finally {
+      await t.warden.projects.update(projectId, { apiUrl: project.apiUrl, secrets: { serviceRoleKey: practiceApi.serviceKey } });
+      await elsewhere.close();
+    }
   });
 
   it('names an unhealthy Supabase service as a reason not to start the migration', async () => {
@@ -93,7 +154,7 @@ describe('platform backup', () => {
   });
 
   it('accepts an operator attestation where no token is available, marked attested', () => {
-    const evidence = t.warden.platform.attest(runId, { backupId: 'daily-2026-11-24', status: 'COMPLETED', insertedAt: '2026-11-24T03:00:00Z', plan: 'pro', migrationWindow: window, attestedBy: 'Alice Operator', note: 'Seen in Dashboard → Database → Backups' });
+    const evidence = t.warden.platform.attest(runId, { backupId: 'daily-this-morning', status: 'COMPLETED', insertedAt: attestedAt, plan: 'pro', migrationWindow: window, attestedBy: 'Alice Operator', note: 'Seen in Dashboard → Database → Backups' });
     expect(evidence).toMatchObject({ mode: 'attested', attestedBy: 'Alice Operator', warnings: [] });
     expect(t.warden.runs.items(runId).find((i) => i.key === 'prerequisites')).toMatchObject({ state: 'passed', mode: 'attested', attestedBy: 'Alice Operator' });
   });
@@ -115,7 +176,7 @@ describe('two-person sign-off, each with their own key', () => {
   });
 
   it('refuses the same person or the same key as verifier, then accepts a different person with a different key', async () => {
-    t.warden.platform.attest(runId, { backupId: 'daily-2026-11-24', status: 'COMPLETED', insertedAt: '2026-11-24T03:00:00Z', plan: 'pro', migrationWindow: window, attestedBy: 'Alice Operator', note: 'Seen in the dashboard' });
+    t.warden.platform.attest(runId, { backupId: 'daily-this-morning', status: 'COMPLETED', insertedAt: attestedAt, plan: 'pro', migrationWindow: window, attestedBy: 'Alice Operator', note: 'Seen in the dashboard' });
     await expect(t.warden.signOffs.signOff(runId, { role: 'verifier', name: 'Bob Reviewer', keyFile: bob.keyFile })).rejects.toThrow(/The creator signs first/);
     const c = await t.warden.signOffs.signOff(runId, { role: 'creator', name: 'Alice Operator', keyFile: alice.keyFile });
     expect(c).toMatchObject({ principal: 'alice.operator', fingerprint: alice.fingerprint });
@@ -149,7 +210,7 @@ describe('signed export', () => {
     expect(md).toContain(`| Record count | ${manifest.rows.toLocaleString('en-US')} rows`);
     expect(md).toContain('| Table count | 31 in public (project expects 31)');
     expect(md).toContain(`| Local copy location | ${manifest.file} |`);
-    expect(md).toContain('| Platform backup ID | daily-2026-11-24 (COMPLETED, 2026-11-24T03:00:00.000Z, attested) |');
+    expect(md).toContain(`| Platform backup ID | daily-this-morning (COMPLETED, ${attestedAt}, attested) |`);
     expect(md).toMatch(/- \[x\] Download tested: the local encrypted copy was decrypted in full/);
     expect(md).toContain(`- [x] Restoration confirmed: restored into embedded PostgreSQL ${testPgMajor}`);
     expect(md).toContain('Baseline before the forum schema migration.');
@@ -164,7 +225,7 @@ describe('signed export', () => {
     // The guide's rollback plan: point, cost, both paths, who decides.
     const plan = md.slice(md.indexOf('## Rollback Plan'), md.indexOf('## Notes'));
     expect(plan).toContain('- Restoration will lose any data created after the backup timestamp');
-    expect(plan).toContain('Platform path: restore the platform backup daily-2026-11-24 taken 2026-11-24T03:00:00.000Z');
+    expect(plan).toContain(`Platform path: restore the platform backup daily-this-morning taken ${attestedAt}`);
     expect(plan).toMatch(new RegExp(`- Local path: \`backup-warden restore ${runId} --target "[^"]+" --confirm-database \\S+\``));
     expect(plan).toContain('.RECOVERY.md` beside the backup');
     expect(plan).toContain('Authorised by: Alice Operator (creator) with the verifier whose signature accompanies this log');

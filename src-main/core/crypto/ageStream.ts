@@ -2,6 +2,7 @@ import { Duplex } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { WardenError } from '../errors';
 import { AgeNativeDecrypt, nativeChaChaAvailable } from './ageNativeDecrypt';
+import { AgeNativeEncrypt } from './ageNativeEncrypt';
 import { startWorker } from '../util/worker';
 import type { AgeMode, AgeWorkerData, FromWorker, ToWorker } from './ageWorker';
 
@@ -101,7 +102,11 @@ export class AgeStream extends Duplex {
   }
 }
 
-export const ageEncryptStream = (recipients: string[]): AgeStream => new AgeStream('encrypt', recipients);
+/** Native ChaCha20-Poly1305 where the runtime has it (fast, on this thread); else the pure-JS cipher in a worker. */
+export const ageEncryptStream = (recipients: string[]): Duplex => {
+  if (recipients.length === 0) throw new WardenError('VALIDATION', 'At least one age recipient is required to encrypt.');
+  return nativeChaChaAvailable() ? new AgeNativeEncrypt(recipients) : new AgeStream('encrypt', recipients);
+};
 
 /** Native ChaCha20-Poly1305 where the runtime has it (fast, on this thread); else the pure-JS cipher in a worker. */
 export const ageDecryptStream = (identities: string[]): Duplex =>

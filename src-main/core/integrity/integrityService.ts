@@ -17,6 +17,28 @@ import { ChildStdinSink } from '../util/childSink';
 import { redact } from '../util/redact';
 import { spawnTool } from '../util/runTool';
 import { parseToc, type TocEntry } from './archiveToc';
+import type { StorageManifest } from '../../contract/storage';
+import { readStorageArchive } from '../storage/storageArchive';
+
+/** The run's Storage archive read in full: its recorded hash, every object's size and SHA-256, none missing. */
+async function storageArchiveMatches(storage: { path: string; manifest: StorageManifest }, identities: string[], signal?: AbortSignal): Promise<[boolean, string]> {
+  if (!existsSync(storage.path)) return [false, `${storage.path} is missing.`];
+  let objects = 0;
+  try {
+    const missing = await readStorageArchive({
+      archive: storage.path, manifest: storage.manifest, identities, signal,
+      onEntry: async (_o, bytes) => {
+        for await (const _chunk of bytes) void _chunk;
+        objects++;
+      },
+    });
+    if (missing.length) return [false, `${missing.length} object(s) of its manifest are not in the archive: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}.`];
+    return [true, `${objects} objects, ${formatBytes(storage.manifest.totals.bytes)}: decrypted in full, each object's size and SHA-256 as its manifest records.`];
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return [false, redact(error instanceof Error ? error.message : String(error))];
+  }
+}
 
 /** Smallest plausible dump relative to the database: pg_dump leaves out indexes and compresses, but not to nothing. */
 const MIN_DUMP_FRACTION = 0.002;
@@ -99,6 +121,8 @@ export class IntegrityService {
       }
       if (manifest.format === 'backup-warden/manifest@3') add('sealed-manifest', 'Encrypted full manifest matches the recorded one', ...(await sealedManifestMatches(backup.path, manifest, identities)));
       this.archiveChecks(pass, manifest, project.expectedTables, add);
+      const storage = this.deps.artifacts.storage(runId);
+      if (storage) add('storage-archive', 'Storage archive decrypts and matches its object manifest', ...(await storageArchiveMatches(storage, identities, options.signal)));
     }
     this.sizeCheck(manifest, add);
 

@@ -133,9 +133,10 @@ export function renderLogMarkdown(d: LogData): string {
 
   lines.push('## Retention', '');
   if (d.platform) {
-    lines.push(`- Platform backup ${d.platform.backupId}: ${d.platform.retentionDays}-day retention, expires ${d.platform.expiresAt}.`);
+    lines.push(`- Platform backup ${d.platform.backupId}: ${d.platform.retentionDays}-day retention${d.platform.retentionSource ? ` (from ${d.platform.retentionSource})` : ''}, expires ${d.platform.expiresAt}.`);
     lines.push(`- Migration window: ${d.platform.migrationWindow.start} – ${d.platform.migrationWindow.end}.`);
-    lines.push(`- Point-in-time recovery: ${d.platform.pitrEnabled === null ? 'not known (attested backup)' : d.platform.pitrEnabled ? 'enabled' : 'disabled'}.`);
+    lines.push(`- Point-in-time recovery: ${d.platform.pitrEnabled === null ? 'not known (attested backup)' : d.platform.pitrEnabled ? `enabled${d.platform.pitrDays ? ` (${d.platform.pitrDays}-day add-on)` : ''}` : 'disabled'}.`);
+    if (d.platform.authUsers) lines.push(`- Auth users: ${num(d.platform.authUsers.live)} in Supabase Auth when checked, ${d.platform.authUsers.inBackup === null ? 'none' : num(d.platform.authUsers.inBackup)} in this backup's auth.users.`);
     for (const w of d.platform.warnings) lines.push(`- WARNING: ${w}`);
   } else {
     lines.push('- No platform backup was recorded for this run: the local encrypted copy is the only restore point.');

@@ -1,5 +1,19 @@
 import type { z } from 'zod';
-import { platformApiKeysSchema, platformBackupsSchema, platformHealthSchema, type PlatformHealth, platformPoolersSchema, platformProjectSchema, type PlatformBackups, type PlatformPoolers, type PlatformProject } from '../../contract/platform';
+import {
+  platformAddonsSchema,
+  platformApiKeysSchema,
+  platformBackupsSchema,
+  platformEntitlementsSchema,
+  platformHealthSchema,
+  platformPoolersSchema,
+  platformProjectSchema,
+  type PlatformAddons,
+  type PlatformBackups,
+  type PlatformEntitlements,
+  type PlatformHealth,
+  type PlatformPoolers,
+  type PlatformProject,
+} from '../../contract/platform';
 import { WardenError } from '../errors';
 import { redact } from '../util/redact';
 
@@ -41,6 +55,15 @@ export class ManagementApi {
   /** The database, pooler, Storage and Auth services' health: a migration starts on a healthy project. */
   health(ref: string): Promise<PlatformHealth> {
     return this.get(`/v1/projects/${encodeURIComponent(ref)}/health?services=auth,db,pooler,storage`, platformHealthSchema, ref);
+  }
+
+  /** The organization's entitlements (backup.retention_days, pitr.available_variants, …). */
+  entitlements(slug: string, ref: string): Promise<PlatformEntitlements> {
+    return this.get(`/v1/organizations/${encodeURIComponent(slug)}/entitlements`, platformEntitlementsSchema, ref);
+  }
+
+  addons(ref: string): Promise<PlatformAddons> {
+    return this.get(`/v1/projects/${encodeURIComponent(ref)}/billing/addons`, platformAddonsSchema, ref);
   }
 
   listBackups(ref: string): Promise<PlatformBackups> {

@@ -10,12 +10,18 @@ import {
 import type { AuditTrail } from '../audit/auditTrail';
 import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
+import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
+import { toolsFor } from '../pgtools/discovery';
+import { liveAuthUsers } from '../supabase/client';
 import { redact, registerSecret } from '../util/redact';
 import { parseOrThrow } from '../util/validation';
 import { ManagementApi } from './managementApi';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** A daily backup is due every 24 h; older than this, the last one was missed. */
+const MAX_BACKUP_AGE_HOURS = 26;
 
 /** When a platform backup taken at insertedAt expires, and what that means for the migration window. */
 export function retentionWarnings(
@@ -23,10 +29,18 @@ export function retentionWarnings(
   retentionDays: number,
   window: { start: string; end: string },
   projectStatus: string | null,
+  now: Date = new Date(),
 ): { expiresAt: string; warnings: string[] } {
   const expires = Date.parse(backup.insertedAt) + retentionDays * DAY;
   const warnings: string[] = [];
   if (backup.status !== 'COMPLETED') warnings.push(`The platform backup's status is ${backup.status}, not COMPLETED.`);
+  const age = now.getTime() - Date.parse(backup.insertedAt);
+  if (age > MAX_BACKUP_AGE_HOURS * HOUR) {
+    warnings.push(
+      `The newest platform backup was taken ${new Date(backup.insertedAt).toISOString()}, ${Math.floor(age / HOUR)} h ago: a daily backup is due every 24 h, so at least one was missed. ` +
+        'Look in Dashboard → Database → Backups before the migration; until a fresh one exists, the local encrypted copy is the newest restore point.',
+    );
+  }
   if (expires <= Date.parse(window.end)) {
     warnings.push(
       `The platform backup expires on ${new Date(expires).toISOString()} (${retentionDays}-day retention), ${expires < Date.parse(window.start) ? 'before' : 'during'} the migration window ` +
@@ -43,7 +57,7 @@ export function retentionWarnings(
  */
 export class PlatformService {
   constructor(
-    private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; actor: string },
+    private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; artifacts: ArtifactStore; actor: string },
     private readonly apiBaseUrl?: string,
   ) {}
 
@@ -96,7 +110,11 @@ export class PlatformService {
       this.log(run.project_id, runId, 'platform.checked', { ...evidence, ok: false });
       throw new WardenError('NOT_FOUND', error);
     }
-    const retentionDays = request.retentionDays ?? defaultRetentionDays[request.plan];
+    const retention = await this.retention(api, info, request);
+    const retentionDays = retention.days;
+    const engine = Number.parseInt(info.database?.postgres_engine ?? '', 10);
+    const postgresEngine = Number.isFinite(engine) ? engine : null;
+    const authUsers = await this.authUsers(runId, project);
     const evidence: PlatformEvidence = {
       mode: 'verified',
       source: 'management-api',
@@ -112,13 +130,71 @@ export class PlatformService {
       migrationWindow: request.migrationWindow,
       ...retentionWarnings({ status: latest.status, insertedAt: latest.inserted_at }, retentionDays, request.migrationWindow, info.status),
       services: health.map(({ name, healthy, status }) => ({ name, healthy, status })),
+      postgresEngine,
+      retentionSource: retention.source,
+      pitrDays: retention.pitrDays,
+      ...(authUsers.counts ? { authUsers: authUsers.counts } : {}),
     };
+    // The tools follow the platform's major, not only the server seen through a connection.
+    if (postgresEngine !== null) {
+      const { advice } = await toolsFor(postgresEngine, projects.toolDirs(project.id));
+      if (advice) evidence.warnings.push(`Supabase runs this project on PostgreSQL ${postgresEngine} (postgres_engine). ${advice}`);
+    }
+    if (authUsers.counts) {
+      const { inBackup, live } = authUsers.counts;
+      if (inBackup === null && live > 0) {
+        evidence.warnings.push(`Supabase Auth has ${live} users, but the backup holds no auth.users table: its users would not come back. Back up with the auth schema included.`);
+      } else if (inBackup !== null && Math.abs(live - inBackup) > Math.max(10, live * 0.1)) {
+        evidence.warnings.push(`Supabase Auth has ${live} users now, the backup's auth.users ${inBackup}: more than 10% apart. Find out why (users deleted or imported since the backup, or another project) before the migration.`);
+      }
+    }
     for (const s of health.filter((x) => !x.healthy)) {
       evidence.warnings.push(`Supabase reports its ${s.name} service ${s.status}${s.error ? ` (${redact(s.error).slice(0, 200)})` : ''}: wait until it is healthy before the migration, and check again.`);
     }
     runs.setItem(runId, 'prerequisites', evidence.warnings.length ? 'failed' : 'passed', { platform: evidence });
-    this.log(run.project_id, runId, 'platform.checked', { ...evidence, ok: evidence.warnings.length === 0 });
+    this.log(run.project_id, runId, 'platform.checked', { ...evidence, ok: evidence.warnings.length === 0, ...(authUsers.unreadable ? { authUsersUnreadable: authUsers.unreadable } : {}) });
     return evidence;
+  }
+
+  /**
+   * Daily-backup retention from the organization's entitlement (backup.retention_days) where the token may
+   * read it, else the plan table; a retention the operator gave wins. The PITR add-on's window (pitr_N), if any.
+   */
+  private async retention(api: ManagementApi, info: { ref: string; organization_slug?: string }, request: { plan: keyof typeof defaultRetentionDays; retentionDays?: number }): Promise<{ days: number; source: string; pitrDays: number | null }> {
+    const plan = `the plan table (${request.plan}: ${defaultRetentionDays[request.plan]} days)`;
+    let result = request.retentionDays !== undefined ? { days: request.retentionDays, source: 'given by the operator' } : { days: defaultRetentionDays[request.plan], source: plan };
+    if (request.retentionDays === undefined) {
+      try {
+        if (!info.organization_slug) throw new Error('the project names no organization');
+        const e = (await api.entitlements(info.organization_slug, info.ref)).entitlements.find((x) => x.feature.key === 'backup.retention_days');
+        if (e?.hasAccess && e.config?.value) result = { days: e.config.value, source: `the organization's entitlement backup.retention_days` };
+        else result = { days: result.days, source: `${plan}; the organization's backup.retention_days entitlement grants none` };
+      } catch (error) {
+        result = { days: result.days, source: `${plan}; entitlements not readable (${redact(error instanceof Error ? error.message : String(error)).slice(0, 160)})` };
+      }
+    }
+    let pitrDays: number | null = null;
+    try {
+      const variant = (await api.addons(info.ref)).selected_addons.find((a) => a.type === 'pitr')?.variant.id ?? '';
+      pitrDays = /^pitr_(\d+)$/.test(variant) ? Number(variant.slice(5)) : null;
+    } catch {
+      pitrDays = null; // add-ons not readable with this token: the backups listing's pitr_enabled still says whether PITR is on
+    }
+    return { ...result, pitrDays };
+  }
+
+  /** auth.users in the run's backup against Supabase Auth's live total: only with a backup and a stored service-role key. */
+  private async authUsers(runId: string, project: { id: string; supabaseRef: string | null; apiUrl: string | null }): Promise<{ counts?: { inBackup: number | null; live: number }; unreadable?: string }> {
+    if (!this.deps.artifacts.hasBackup(runId)) return {};
+    const key = await this.deps.projects.serviceRoleKey(project.id);
+    if (!key) return {};
+    const manifest = this.deps.artifacts.backup(runId).manifest;
+    try {
+      const live = await liveAuthUsers(project.apiUrl ?? `https://${project.supabaseRef}.supabase.co`, key);
+      return { counts: { inBackup: manifest.tables.find((t) => t.schema === 'auth' && t.name === 'users')?.rows ?? null, live } };
+    } catch (error) {
+      return { unreadable: redact(error instanceof Error ? error.message : String(error)).slice(0, 200) };
+    }
   }
 
   /** Without a token or permission: the operator states the platform backup, and the evidence says so. */

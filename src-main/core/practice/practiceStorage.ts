@@ -11,7 +11,8 @@ import type pg from 'pg';
  * A local Supabase Storage API for the practice project (demo, tests, benchmarks): the documented routes
  * and shapes supabase-js uses — GET/POST /storage/v1/bucket, POST /storage/v1/object/list/{bucket}
  * ({prefix, limit, offset}: folders as entries with id null, files with metadata.size/mimetype),
- * GET /storage/v1/object/{bucket}/{path}, POST|PUT /storage/v1/object/{bucket}/{path} (uploads, x-upsert).
+ * GET /storage/v1/object/{bucket}/{path}, POST|PUT /storage/v1/object/{bucket}/{path} (uploads, x-upsert);
+ * and Auth's GET /auth/v1/admin/users (page, per_page; the total in x-total-count).
  * Seeded objects are generated from their path as they stream (a 200 MB object costs no memory);
  * uploads land in a private temp folder, removed on close.
  */
@@ -62,12 +63,13 @@ export function practiceObjectSha256(o: PracticeObject): string {
   return hash.digest('hex');
 }
 
-/** The objects the practice database's storage.objects rows describe (the files its app uploaded). */
-export async function practiceObjectsOf(client: pg.Client): Promise<PracticeObject[]> {
+/** What the practice database says its project's API holds: the files its storage.objects rows describe, and its Auth users. */
+export async function practiceApiContentOf(client: pg.Client): Promise<{ objects: PracticeObject[]; authUsers: number }> {
   const { rows } = await client.query<{ bucket: string; path: string; size: string; type: string | null }>(
     `SELECT bucket_id AS bucket, name AS path, (metadata->>'size')::bigint AS size, metadata->>'mimetype' AS type FROM storage.objects ORDER BY 1, 2`,
   );
-  return rows.map((r) => ({ bucket: r.bucket, path: r.path, size: Number(r.size), contentType: r.type ?? undefined }));
+  const users = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM auth.users');
+  return { objects: rows.map((r) => ({ bucket: r.bucket, path: r.path, size: Number(r.size), contentType: r.type ?? undefined })), authUsers: users.rows[0]!.n };
 }
 
 interface Held extends PracticeObject {
@@ -76,7 +78,7 @@ interface Held extends PracticeObject {
   updatedAt: string;
 }
 
-export async function startPracticeStorage(seed: PracticeObject[], options: { serviceKey?: string; hooks?: PracticeStorageHooks } = {}): Promise<PracticeStorage> {
+export async function startPracticeStorage(seed: PracticeObject[], options: { serviceKey?: string; hooks?: PracticeStorageHooks; authUsers?: number } = {}): Promise<PracticeStorage> {
   const serviceKey = options.serviceKey ?? `sb_secret_practice${randomBytes(16).toString('hex')}`;
   const hooks = options.hooks ?? {};
   const uploadsDir = mkdtempSync(join(tmpdir(), 'bw-practice-storage-'));
@@ -106,6 +108,17 @@ export async function startPracticeStorage(seed: PracticeObject[], options: { se
     void (async () => {
       if (req.headers.authorization !== `Bearer ${serviceKey}` || req.headers.apikey !== serviceKey) return json(res, 403, { statusCode: '403', error: 'Unauthorized', message: 'invalid signature' });
       const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'GET' && url.pathname === '/auth/v1/admin/users') {
+        // One page of generated users, with GoTrue's pagination headers (supabase-js reads the total only beside a Link).
+        const total = options.authUsers ?? 0;
+        const page = Math.max(1, Number(url.searchParams.get('page') || 1));
+        const perPage = Math.max(1, Number(url.searchParams.get('per_page') || 50));
+        const users = Array.from({ length: Math.max(0, Math.min(perPage, total - (page - 1) * perPage)) }, (_, i) => ({ id: createHash('md5').update(`user${(page - 1) * perPage + i}`).digest('hex'), aud: 'authenticated' }));
+        const last = Math.max(1, Math.ceil(total / perPage));
+        const link = [...(page < last ? [`</admin/users?page=${page + 1}&per_page=${perPage}>; rel="next"`] : []), `</admin/users?page=${last}&per_page=${perPage}>; rel="last"`].join(', ');
+        res.writeHead(200, { 'Content-Type': 'application/json', 'x-total-count': String(total), link }).end(JSON.stringify({ users, aud: 'authenticated' }));
+        return;
+      }
       if (url.pathname === '/storage/v1/bucket') {
         if (hooks.intercept?.('buckets', res)) return;
         if (req.method === 'POST') {

@@ -98,6 +98,10 @@ export class ArtifactStore {
   }
 
   /** The backup a run produced, from the app database (not from the folder, which anyone may edit). */
+  hasBackup(runId: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) !== undefined;
+  }
+
   backup(runId: string): BackupRecord {
     const row = this.db
       .prepare(`SELECT a.id, a.path, a.manifest, r.project_id FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE a.run_id = ? AND a.kind = 'backup'`)

@@ -9,7 +9,7 @@ import type { StorageBackupResult, StorageManifest, StorageObjectFacts, StorageP
 import type { AuditTrail } from '../audit/auditTrail';
 import { ageDecryptStream, ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
-import { sealBytes, sealText } from '../crypto/sealedText';
+import { sealText } from '../crypto/sealedText';
 import type { Db } from '../db/database';
 import { cancelledError, WardenError } from '../errors';
 import { ManagementApi } from '../platform/managementApi';
@@ -61,23 +61,6 @@ export function storagePaths(dumpFile: string): { archive: string; manifest: str
 function recordedRows(db: Db, runId: string): { count: number; sha256: string } | null {
   const row = db.prepare(`SELECT details FROM audit_log WHERE run_id = ? AND action = 'backup.completed' ORDER BY seq DESC LIMIT 1`).get(runId) as { details: string } | undefined;
   return (row && (JSON.parse(row.details) as { storageRows?: { count: number; sha256: string } | null }).storageRows) ?? null;
-}
-
-/** Up to this size an object is encrypted in one piece in this thread (4 downloads at once: 16 MiB at most). */
-const SMALL_OBJECT = 4 * 1024 * 1024;
-
-/** age encryption of a small stream in one piece: collects it, then emits the sealed bytes. */
-function sealInMemory(recipient: string): Transform {
-  const chunks: Buffer[] = [];
-  return new Transform({
-    transform: (chunk: Buffer, _e, cb) => {
-      chunks.push(chunk);
-      cb();
-    },
-    flush(cb) {
-      sealBytes(Buffer.concat(chunks), [recipient]).then((sealed) => cb(null, Buffer.from(sealed)), cb);
-    },
-  });
 }
 
 /** A staged object's file name: a digest, so the folder names no production path. */
@@ -197,10 +180,8 @@ export class StorageBackupService {
         });
         const before = bytesDone;
         try {
-          // Small objects are sealed in this thread (a worker per object would cost more than the object);
-          // large ones stream through the age worker, never whole in memory.
-          const seal = o.size <= SMALL_OBJECT ? sealInMemory(key.recipient) : ageEncryptStream([key.recipient]);
-          await pipeline(await source.open(o, options.signal), counted, hash, seal, createWriteStream(target + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
+          // Every object streams through age, never whole in memory.
+          await pipeline(await source.open(o, options.signal), counted, hash, ageEncryptStream([key.recipient]), createWriteStream(target + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
         } catch (error) {
           bytesDone = before;
           rmSync(target + PARTIAL_SUFFIX, { force: true });

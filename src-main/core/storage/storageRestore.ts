@@ -1,10 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { extract as tarExtract } from 'tar-stream';
 import type { StorageManifest, StorageProgress, StorageRestorePreview } from '../../contract/storage';
-import { ageDecryptStream } from '../crypto/ageStream';
-import { HashStream, sha256File } from '../crypto/hashStream';
-import { WardenError } from '../errors';
+import { readStorageArchive } from './storageArchive';
 import type { StorageSource } from './storageSource';
 
 // The way back for Storage: a run's archive uploaded again into a project's Storage with supabase-js
@@ -49,14 +44,14 @@ export interface StorageRestoreResult {
   objects: number;
   bytes: number;
   createdBuckets: string[];
-  /** Objects that are not in the target as backed up after the upload (missing, another size, other bytes). */
+  /** Objects that are not in the target as backed up after the upload (missing, another size). */
   mismatches: string[];
 }
 
 /**
- * Uploads every object of the archive into `target`: the archive's file checked against its manifest
- * first, decrypted as a stream (never whole on disk or in memory), each tar entry checked against the
- * manifest's SHA-256; missing buckets created private; afterwards every object listed and its size checked.
+ * Uploads every object of the archive into `target` as it is read (readStorageArchive: checked against the
+ * manifest, never whole on disk or in memory); missing buckets are created private; afterwards every
+ * object is listed and its size compared.
  */
 export async function uploadStorageArchive(args: {
   archive: string;
@@ -66,17 +61,11 @@ export async function uploadStorageArchive(args: {
   signal?: AbortSignal;
   onProgress?: (p: StorageProgress) => void;
 }): Promise<StorageRestoreResult> {
-  const { archive, manifest, identities, target, signal } = args;
-  const { sha256: actual } = await sha256File(archive);
-  if (actual !== manifest.archive.ciphertextSha256) {
-    throw new WardenError('CONFLICT', `${archive} is not the Storage archive this run recorded (SHA-256 ${actual}, recorded ${manifest.archive.ciphertextSha256}). Nothing was uploaded.`);
-  }
+  const { manifest, target, signal } = args;
   const have = await target.bucketIds(signal);
   const createdBuckets = manifest.buckets.filter((b) => !have.includes(b));
   for (const b of createdBuckets) await target.createBucket(b, signal);
 
-  const expected = new Map(manifest.objects.map((o) => [key(o), o]));
-  const mismatches: string[] = [];
   const progress = { phase: 'uploading' as const, objectsDone: 0, objectsTotal: manifest.objects.length, bytesDone: 0, bytesTotal: manifest.totals.bytes, resumed: 0 };
   args.onProgress?.(progress);
   const uploads = new Set<Promise<void>>();
@@ -97,38 +86,31 @@ export async function uploadStorageArchive(args: {
     if (failed) throw failed;
   };
 
-  const extract = tarExtract();
-  const reading = pipeline(createReadStream(archive), ageDecryptStream(identities), extract, { signal });
+  let missing: string[];
   try {
-    for await (const entry of extract) {
-      const name = entry.header.name;
-      const o = expected.get(name);
-      if (!o) throw new WardenError('CONFLICT', `The archive holds ${name}, which its manifest does not list: it is not the archive this run wrote. Nothing more was uploaded.`);
-      expected.delete(name);
-      const hash = new HashStream();
-      if (o.size <= SMALL_OBJECT) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of entry.pipe(hash)) chunks.push(chunk as Buffer);
-        if (hash.sha256 !== o.sha256) throw new WardenError('CONFLICT', `${name} in the archive does not match its manifest (SHA-256). Nothing more was uploaded.`);
-        track(target.upload(o, Buffer.concat(chunks), signal), o.size);
-        await settle(PARALLEL_UPLOADS - 1);
-      } else {
-        await settle(0);
-        track(target.upload(o, entry.pipe(hash), signal), o.size);
-        await settle(0);
-        if (hash.sha256 !== o.sha256) mismatches.push(`${name}: the uploaded bytes do not match the manifest (SHA-256)`);
-      }
-    }
-    await reading;
+    missing = await readStorageArchive({
+      ...args,
+      onEntry: async (o, bytes) => {
+        if (o.size <= SMALL_OBJECT) {
+          // Read whole (and checked) before the upload starts: a damaged object is never uploaded.
+          const chunks: Buffer[] = [];
+          for await (const chunk of bytes) chunks.push(chunk as Buffer);
+          track(target.upload(o, Buffer.concat(chunks), signal), o.size);
+          await settle(PARALLEL_UPLOADS - 1);
+        } else {
+          // Streamed: bytes that turn out wrong fail the stream, and with it the upload.
+          await settle(0);
+          track(target.upload(o, bytes, signal), o.size);
+          await settle(0);
+        }
+      },
+    });
     await settle(0);
   } catch (error) {
-    extract.destroy();
-    await Promise.allSettled([reading, ...uploads]);
+    await Promise.allSettled(uploads);
     throw error;
   }
-  for (const name of expected.keys()) mismatches.push(`${name}: listed in the manifest, missing from the archive`);
-
-  // What the target holds now, object by object.
+  const mismatches = missing.map((name) => `${name}: listed in the manifest, missing from the archive`);
   const { objects: now } = await target.inventory(have.concat(createdBuckets).filter((b) => !manifest.buckets.includes(b)), signal);
   const current = new Map(now.map((o) => [key(o), o]));
   for (const o of manifest.objects) {

@@ -1,9 +1,9 @@
-import { createClient } from '@supabase/supabase-js';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { StorageObjectFacts } from '../../contract/storage';
 import { cancelledError, WardenError } from '../errors';
 import { retryDelay } from '../platform/managementApi';
+import { serviceClient } from '../supabase/client';
 import { redact } from '../util/redact';
 
 // A Supabase project's Storage through supabase-js, with the service-role key: every bucket, every
@@ -19,14 +19,7 @@ export interface StorageSourceOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type StorageClient = ReturnType<typeof createClient>['storage'];
-
-/** Backup Warden never opens Realtime; supabase-js wants a WebSocket class where the runtime has none (Node 20). */
-class NoRealtime {
-  constructor() {
-    throw new Error('Backup Warden does not use Supabase Realtime');
-  }
-}
+type StorageClient = ReturnType<typeof serviceClient>['storage'];
 interface ListedEntry {
   name: string;
   id: string | null;
@@ -53,10 +46,7 @@ export class StorageSource {
     serviceRoleKey: string,
     private readonly options: StorageSourceOptions = {},
   ) {
-    this.storage = createClient(apiUrl, serviceRoleKey, {
-      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-      realtime: { transport: NoRealtime as never },
-    }).storage;
+    this.storage = serviceClient(apiUrl, serviceRoleKey).storage;
   }
 
   async bucketIds(signal?: AbortSignal): Promise<string[]> {

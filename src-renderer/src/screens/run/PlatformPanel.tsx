@@ -39,8 +39,23 @@ export function PlatformPanel({ run, project, item }: PanelProps<'prerequisites'
           </dd>
           <dt>Kept until</dt>
           <dd>
-            {new Date(evidence.expiresAt).toLocaleString()} ({evidence.retentionDays}-day retention)
+            {new Date(evidence.expiresAt).toLocaleString()} ({evidence.retentionDays}-day retention{evidence.retentionSource ? `, from ${evidence.retentionSource}` : ''})
+            {evidence.pitrDays ? ` · point-in-time recovery add-on: ${evidence.pitrDays} days` : ''}
           </dd>
+          {evidence.postgresEngine != null && (
+            <>
+              <dt>PostgreSQL</dt>
+              <dd>{evidence.postgresEngine} on Supabase (postgres_engine); the tools here must be that major or newer</dd>
+            </>
+          )}
+          {evidence.authUsers && (
+            <>
+              <dt>Auth users</dt>
+              <dd>
+                {evidence.authUsers.live.toLocaleString()} in Supabase Auth now; {evidence.authUsers.inBackup === null ? 'no auth.users in the backup' : `${evidence.authUsers.inBackup.toLocaleString()} in the backup’s auth.users`}
+              </dd>
+            </>
+          )}
           <dt>Source</dt>
           <dd>{evidence.mode === 'verified' ? `Management API (${evidence.source})` : `attested by ${evidence.attestedBy ?? 'the operator'}`}</dd>
         </dl>
