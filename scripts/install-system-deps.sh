@@ -8,9 +8,10 @@
 #  libsecret-tools sqlite3    secret-tool and sqlite3, to check from outside where secrets are (and are not)
 #  bubblewrap                 the OS sandbox around rehearsal scratch servers (no network, no /tmp, no home)
 #  jq curl                    the Storage recovery document's steps, run as written by its test
+#  zstd time                  npm run bench: the expert pipeline it compares with, and CPU seconds (GNU time)
 set -euo pipefail
 packages=(libsecret-1-dev gnome-keyring dbus dbus-user-session chromium age openssh-client
-          postgresql-15 postgresql-client-15 postgresql-contrib libsecret-tools sqlite3 bubblewrap jq curl)
+          postgresql-15 postgresql-client-15 postgresql-contrib libsecret-tools sqlite3 bubblewrap jq curl zstd time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,11 +1,17 @@
-// npm run bench: on one generated Supabase-shaped database, in the same run, our backup against raw
-// `pg_dump -Fc -f file`, our verify against our backup, and our rehearsal against raw
-// `age -d | pg_restore` into a fresh database. Prints figures and ratios; asserts nothing (not a test).
-// BW_BENCH_BYTES sets the database size (default 1 GiB).
+// npm run bench: on generated databases, in the same run and interleaved, our backup against raw
+// `pg_dump -Fc -f file` and against the expert's pipeline `pg_dump -Fc -Z0 | zstd -1 -T0 | age -r KEY`,
+// our verify against our backup, our rehearsal against `age -d | pg_restore` into a fresh database; the
+// median of BW_BENCH_RUNS (default 3) runs of each, wall time and CPU (GNU time), peak RSS. Two datasets:
+// the practice database (text that compresses well) and one of random bytes, JSON and text that does not.
+// Prints a Markdown table for the README; asserts nothing (not a test).
+//   BW_BENCH_BYTES    database size (default 1 GiB)
+//   BW_BENCH_RUNS     runs per measurement (default 3)
+//   BW_BENCH_DATASETS practice,incompressible (default both)
+import { identityToRecipient } from 'age-encryption';
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { withPgClient, type PgTarget } from '../../src-main/core/pg/connect';
 import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
@@ -14,98 +20,122 @@ import { startPracticeServer } from '../../src-main/core/practice/practiceDataba
 import { KeychainVault } from '../../src-main/core/vault/vault';
 import { openWarden } from '../../src-main/core/warden';
 import { tempDir } from '../helpers/tmp';
-import { measure, type Measured } from './measure';
+import { measure, measurePipeline, median, type Measured } from './measure';
 
 const targetBytes = Number(process.env.BW_BENCH_BYTES ?? 1024 ** 3);
+const runs = Math.max(1, Number(process.env.BW_BENCH_RUNS ?? 3));
+const datasets = (process.env.BW_BENCH_DATASETS ?? 'practice,incompressible').split(',') as ('practice' | 'incompressible')[];
 const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const peak = (m: Measured) => Object.values(m.peakRss).reduce((a, b) => a + b, 0);
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-const work = tempDir('bw-bench-');
-const t0 = performance.now();
-const { cluster, source, built } = await startPracticeServer({
-  targetBytes,
-  onRound: (round, bytes) => process.stderr.write(`\rbuilding practice database: ${mib(bytes)} (round ${round})`),
-});
-try {
-  process.stderr.write(`\nbuilt ${mib(built.databaseSizeBytes)} in ${secs(performance.now() - t0)}\n`);
+// Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
+await build({ entryPoints: { child: 'test/bench/child.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts' }, outdir: 'out/bench', bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
 
-  const service = `Backup Warden bench ${randomUUID()}`;
-  const dataDir = join(work.dir, 'data');
-  const warden = openWarden({ dataDir, vault: new KeychainVault(service), actor: 'bench' });
-  const project = await warden.projects.create({
-    name: 'bench', environment: 'local', host: source.host, port: source.port,
-    database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
+const rows: string[] = [];
+const pgDump = await choosePgTool('pg_dump');
+const pgRestore = await choosePgTool('pg_restore');
+for (const dataset of datasets) rows.push(...(await benchDataset(dataset)));
+console.log(`\nBackup Warden benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), PostgreSQL ${pgDump.version} tools, median of ${runs} interleaved runs\n`);
+console.log('| dataset | measured | ours | baseline | ratio (goal) |');
+console.log('|---|---|---|---|---|');
+for (const row of rows) console.log(row);
+
+async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<string[]> {
+  const work = tempDir('bw-bench-');
+  const t0 = performance.now();
+  const { cluster, source, built } = await startPracticeServer({
+    targetBytes: dataset === 'practice' ? targetBytes : 1,
+    onRound: (round, bytes) => process.stderr.write(`\r${dataset}: building ${mib(bytes)} (round ${round})`),
   });
-  warden.close();
-  // The expert's pg_dump connects as the same role as ours: postgres, not a superuser.
-  const target = source;
-  const pgDump = await choosePgTool('pg_dump');
+  try {
+    const size = dataset === 'practice' ? built.databaseSizeBytes : await fillIncompressible(cluster.target, targetBytes);
+    process.stderr.write(`\n${dataset}: ${mib(size)} built in ${secs(performance.now() - t0)}\n`);
+    const service = `Backup Warden bench ${randomUUID()}`;
+    const dataDir = join(work.dir, 'data');
+    const warden = openWarden({ dataDir, vault: new KeychainVault(service), actor: 'bench' });
+    const project = await warden.projects.create({
+      name: 'bench', environment: 'local', host: source.host, port: source.port,
+      database: source.database, user: source.user, sslmode: 'disable', secrets: { dbPassword: source.password },
+    });
+    const identity = (await warden.projects.backupKey(project.id)).identity;
+    warden.close();
+    const identityFile = join(work.dir, 'identity.txt');
+    writeFileSync(identityFile, identity + '\n', { mode: 0o600 });
+    const recipient = await identityToRecipient(identity);
+    // Our backup runs as the CLI does (the node flags of its #! line).
+    const child = (...args: string[]) => measure(process.execPath, ['--max-semi-space-size=2', 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)]);
+    const dumpArgs = [...connectionArgs(source), '--dbname', source.database].map(q).join(' ');
 
-  const rawFile = join(work.dir, 'raw.dump');
-  const raw = await withLibpqEnv(target, pgDump.major, (env) => measure(pgDump.path, [...connectionArgs(target), '--dbname', 'practice', '-Fc', '-f', rawFile], env));
-  const outDir = join(work.dir, 'ours');
-  mkdirSync(outDir);
-  // Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
-  await build({
-    entryPoints: { child: 'test/bench/child.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts' },
-    outdir: 'out/bench',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  const child = (...args: string[]) => measure(process.execPath, ['out/bench/child.js', ...args.slice(0, 1), dataDir, service, ...args.slice(1)]);
-  const ours = await child('backup', project.id, outDir, 'bench');
-  const oursResult = JSON.parse(ours.stdout) as { runId: string; ciphertextBytes: number; dumpMs: number; totalMs: number };
-  const verify = await child('verify', oursResult.runId);
-
-  // Raw restore first, as with pg_dump: the age CLI piped into pg_restore, into a fresh database on the running server.
-  const reopened = openWarden({ dataDir, vault: new KeychainVault(service), actor: 'bench' });
-  const identityFile = join(work.dir, 'identity.txt');
-  writeFileSync(identityFile, (await reopened.projects.backupKey(project.id, { create: false })).identity + '\n', { mode: 0o600 });
-  reopened.close();
-  await withPgClient(cluster.target, async (client) => void (await client.query('CREATE DATABASE raw_restore')));
-  const rawRestoreMs = await ageIntoPgRestore(identityFile, join(outDir, 'bench.dump.age'), { ...cluster.target, database: 'raw_restore' });
-  const rehearse = await child('rehearse', oursResult.runId);
-  const rehearseResult = JSON.parse(rehearse.stdout) as { rtoMs: number; totalMs: number };
-
-  const rows: [string, string, string][] = [
-    ['database size', mib(built.databaseSizeBytes), ''],
-    ['raw pg_dump -Fc -f (gzip level 6, no encryption)', secs(raw.wallMs), `peak RSS ${mib(peak(raw))}, file ${mib(statSync(rawFile).size)}`],
-    [
-      'Backup Warden backup (pg_dump -Fc -Z1 → age, hashes, exact counts, roles, manifest)',
-      secs(ours.wallMs),
-      `peak RSS node ${mib(ours.peakRss.node ?? 0)} + pg_dump ${mib(ours.peakRss.pg_dump ?? 0)}, file ${mib(oursResult.ciphertextBytes)}`,
-    ],
-  ];
-  console.log(`\nBackup Warden benchmark (${new Date().toISOString().slice(0, 10)}, PostgreSQL ${pgDump.version}, ${process.platform} ${process.arch})`);
-  for (const [what, value, note] of rows) console.log(`  ${what.padEnd(86)} ${value.padStart(12)}  ${note}`);
-  console.log(`  of which in the backup engine: ${secs(oursResult.totalMs)} (dump with counts ${secs(oursResult.dumpMs)}); the rest is process start, keychain and SQLite`);
-  console.log(`  ratio backup / raw pg_dump -Fc (wall time): ${(ours.wallMs / raw.wallMs).toFixed(2)}  (goal ≤ 1.0)`);
-  console.log(`  our node process peak RSS: ${mib(ours.peakRss.node ?? 0)}  (goal < 200 MiB, flat in database size)`);
-  console.log(`  verify (hashes, full authenticated decrypt, pg_restore --list, size and table checks): ${secs(verify.wallMs)}`);
-  console.log(`  ratio verify / backup (wall time): ${(verify.wallMs / ours.wallMs).toFixed(2)}  (goal ≤ 0.3)`);
-  console.log(`  raw age -d | pg_restore into a fresh database: ${secs(rawRestoreMs)}`);
-  console.log(`  rehearsal (scratch initdb, roles, hashes, decrypt, parallel pg_restore, counts, fingerprints, teardown): ${secs(rehearse.wallMs)}, measured RTO ${secs(rehearseResult.rtoMs)}`);
-  console.log(`  ratio rehearsal / raw restore (wall time): ${(rehearse.wallMs / rawRestoreMs).toFixed(2)}  (goal ≤ 1.2)`);
-} finally {
-  await cluster.stop();
-  work.cleanup();
+    const m: Record<'raw' | 'expert' | 'ours' | 'verify' | 'restore' | 'rehearsal', Measured[]> = { raw: [], expert: [], ours: [], verify: [], restore: [], rehearsal: [] };
+    const sizes = { raw: 0, expert: 0, ours: 0 };
+    let rto: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      process.stderr.write(`${dataset}: run ${i + 1} of ${runs}\n`);
+      const dir = join(work.dir, `run-${i}`);
+      mkdirSync(dir);
+      await withLibpqEnv(source, pgDump.major, async (env) => {
+        m.raw.push(await measure(pgDump.path, [...connectionArgs(source), '--dbname', source.database, '-Fc', '-f', join(dir, 'raw.dump')], env));
+        m.expert.push(await measurePipeline(`${q(pgDump.path)} ${dumpArgs} -Fc -Z0 | zstd -1 -T0 -q | age -r ${recipient} > ${q(join(dir, 'expert.dump.zst.age'))}`, env));
+      });
+      sizes.raw = statSync(join(dir, 'raw.dump')).size;
+      sizes.expert = statSync(join(dir, 'expert.dump.zst.age')).size;
+      const ours = await child('backup', project.id, dir, `bench-${i}`);
+      m.ours.push(ours);
+      const result = JSON.parse(ours.stdout) as { runId: string; ciphertextBytes: number };
+      sizes.ours = result.ciphertextBytes;
+      m.verify.push(await child('verify', result.runId));
+      const database = `raw_restore_${i}`;
+      await withPgClient(cluster.target, async (client) => void (await client.query(`CREATE DATABASE ${database}`)));
+      const restoreTarget: PgTarget = { ...cluster.target, database };
+      m.restore.push(await withLibpqEnv(restoreTarget, pgRestore.major, (env) =>
+        measurePipeline(`age -d -i ${q(identityFile)} ${q(join(dir, `bench-${i}.dump.age`))} | ${q(pgRestore.path)} ${[...connectionArgs(restoreTarget), '--dbname', database].map(q).join(' ')}`, env)));
+      await withPgClient(cluster.target, async (client) => void (await client.query(`DROP DATABASE ${database}`)));
+      const rehearsal = await child('rehearse', result.runId);
+      m.rehearsal.push(rehearsal);
+      rto.push((JSON.parse(rehearsal.stdout) as { rtoMs: number }).rtoMs);
+      for (const f of ['raw.dump', 'expert.dump.zst.age']) rmSync(join(dir, f), { force: true });
+    }
+    const wall = (k: keyof typeof m) => median(m[k].map((x) => x.wallMs));
+    const cpu = (k: keyof typeof m) => median(m[k].map((x) => x.cpuS));
+    const rss = (k: keyof typeof m, name: string) => Math.max(...m[k].map((x) => x.peakRss[name] ?? 0));
+    const label = `${dataset} ${mib(size)}`;
+    const ratio = (a: number, b: number, goal: string) => `${(a / b).toFixed(2)} (${goal})`;
+    rto = [median(rto)];
+    return [
+      `| ${label} | backup vs raw \`pg_dump -Fc -f\` (wall) | ${secs(wall('ours'))}, ${mib(sizes.ours)} | ${secs(wall('raw'))}, ${mib(sizes.raw)} unencrypted | ${ratio(wall('ours'), wall('raw'), '≤ 1.0')} |`,
+      `| ${label} | backup vs \`pg_dump -Z0 \\| zstd -1 -T0 \\| age\` (wall) | ${secs(wall('ours'))} | ${secs(wall('expert'))}, ${mib(sizes.expert)} | ${ratio(wall('ours'), wall('expert'), '≤ 1.1')} |`,
+      `| ${label} | backup vs the same pipeline (CPU) | ${cpu('ours').toFixed(1)} CPU-s | ${cpu('expert').toFixed(1)} CPU-s | ${ratio(cpu('ours'), cpu('expert'), '≤ 1.5')} |`,
+      `| ${label} | verify vs backup (wall) | ${secs(wall('verify'))} | ${secs(wall('ours'))} | ${ratio(wall('verify'), wall('ours'), '≤ 0.3')} |`,
+      `| ${label} | rehearsal vs \`age -d \\| pg_restore\` into a fresh database (wall) | ${secs(wall('rehearsal'))}, RTO ${secs(rto[0]!)} | ${secs(wall('restore'))} | ${ratio(wall('rehearsal'), wall('restore'), '≤ 1.0')} |`,
+      `| ${label} | peak RSS of our process (backup / verify / rehearsal) | ${mib(rss('ours', 'node'))} / ${mib(rss('verify', 'node'))} / ${mib(rss('rehearsal', 'node'))} | pg_dump ${mib(rss('raw', 'pg_dump'))} | (< 200 MiB, flat) |`,
+    ];
+  } finally {
+    await cluster.stop();
+    work.cleanup();
+  }
 }
 
-/** age -d -i identity file | pg_restore --dbname target: two processes joined by a pipe, timed together. */
-async function ageIntoPgRestore(identityFile: string, file: string, target: PgTarget): Promise<number> {
-  const { path: pgRestore, major } = await choosePgTool('pg_restore');
-  return withLibpqEnv(target, major, async (env) => {
-    const started = performance.now();
-    const age = spawn('age', ['-d', '-i', identityFile, file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const restore = spawn(pgRestore, [...connectionArgs(target), '--dbname', target.database], { env, stdio: ['pipe', 'ignore', 'inherit'] });
-    age.stdout.pipe(restore.stdin);
-    const exit = (p: ReturnType<typeof spawn>, name: string) =>
-      new Promise<void>((resolve, reject) => p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`)))));
-    await Promise.all([exit(age, 'age'), exit(restore, 'pg_restore')]);
-    return performance.now() - started;
+/**
+ * The second dataset: the practice schema with a table of what does not compress — random bytes, JSON of
+ * random values, random text — grown to `bytes` (pgcrypto's gen_random_bytes, as on Supabase).
+ */
+async function fillIncompressible(admin: PgTarget & { password: string }, bytes: number): Promise<number> {
+  return withPgClient({ ...admin, database: 'practice' }, async (client) => {
+    await client.query(`CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
+      CREATE TABLE public.bench_uploads (id bigserial PRIMARY KEY, payload bytea NOT NULL, meta jsonb NOT NULL, note text NOT NULL);
+      ALTER TABLE public.bench_uploads OWNER TO postgres; ALTER TABLE public.bench_uploads ALTER payload SET STORAGE EXTERNAL`);
+    let size = 0;
+    for (let round = 1; size < bytes; round++) {
+      await client.query(`INSERT INTO public.bench_uploads (payload, meta, note)
+        SELECT extensions.gen_random_bytes(1024), jsonb_build_object('k', encode(extensions.gen_random_bytes(24), 'base64'), 'v', random(), 'tags', jsonb_build_array(random(), random())),
+               encode(extensions.gen_random_bytes(96), 'base64')
+        FROM generate_series(1, 50000)`);
+      size = Number((await client.query<{ s: string }>('SELECT pg_database_size(current_database()) AS s')).rows[0]!.s);
+      process.stderr.write(`\rincompressible: building ${mib(size)} (round ${round})`);
+    }
+    await client.query('VACUUM (ANALYZE) public.bench_uploads');
+    await client.query('CHECKPOINT');
+    return size;
   });
 }
