@@ -121,6 +121,8 @@ export const manifestSchema = z.object({
   dump: z.object({
     format: z.literal('custom'),
     compression: z.string(),
+    /** zstd: the encrypted file holds a zstd stream of the archive (pg_dump ≤ 15, compressed by zstd -T0 outside it). */
+    stream: z.enum(['zstd']).nullable().default(null),
     excludedSchemas: z.array(z.string()),
     /** Exported snapshot shared by pg_dump and the row counts; null when the server could not export one. */
     snapshot: z.string().nullable(),

@@ -12,7 +12,7 @@ try {
   if (op === 'backup') {
     const [projectId, outputDir, name] = rest as [string, string, string];
     const result = await warden.backups.run({ projectId, name }, { outputDir });
-    figures = { runId: result.runId, ciphertextBytes: result.manifest.files.dump.ciphertextBytes, rows: result.manifest.totals.rows, ...result.manifest.timings };
+    figures = { runId: result.runId, ciphertextBytes: result.manifest.files.dump.ciphertextBytes, stream: result.manifest.dump.stream, rows: result.manifest.totals.rows, ...result.manifest.timings };
   } else if (op === 'verify') {
     const report = await warden.integrity.verify(rest[0]!);
     if (!report.ok) throw new Error(`verify failed: ${JSON.stringify(report.checks.filter((c) => c.status !== 'passed'))}`);

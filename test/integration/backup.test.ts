@@ -113,8 +113,11 @@ describe('backup engine on a real PostgreSQL', () => {
       execFileSync('age', ['-d', '-i', identity, '-o', plain, result.dumpFile]);
       expect(sha256File(plain)).toBe(manifest.files.dump.plaintextSha256);
       expect(statSync(plain).size).toBe(manifest.files.dump.plaintextBytes);
-      const { path: pgRestore } = await choosePgTool('pg_restore');
-      const list = execFileSync(pgRestore, ['--list', plain], { encoding: 'utf8' });
+      // pg_dump ≤ 15: an uncompressed archive, compressed by zstd -T0 outside it; ≥ 16: zstd inside the archive.
+      const { path: pgRestore, major } = await choosePgTool('pg_restore');
+      expect(manifest.dump).toMatchObject(major >= 16 ? { compression: 'zstd:1', stream: null } : { compression: 'none (zstd -1 outside the archive)', stream: 'zstd' });
+      if (manifest.dump.stream === 'zstd') execFileSync('zstd', ['-d', '-q', '-f', '--rm', '-o', `${plain}.archive`, plain]);
+      const list = execFileSync(pgRestore, ['--list', manifest.dump.stream === 'zstd' ? `${plain}.archive` : plain], { encoding: 'utf8' });
       for (const table of ['users', 'forum_post_limits', 'chat_messages']) expect(list).toMatch(new RegExp(`TABLE DATA public ${table} `));
       expect(list).toMatch(/TABLE DATA auth users /);
       expect(list).toMatch(/POLICY public chat_messages participants read messages /);

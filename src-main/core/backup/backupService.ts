@@ -28,6 +28,8 @@ import { parseOrThrow } from '../util/validation';
 import { countRows, readTables, schemaFingerprint, serverFacts, summarize } from './catalog';
 import { readCatalogFacts, readRoles } from './catalogFacts';
 import { spawnPgDump } from './pgDumpProcess';
+import { findZstd, ZSTD_COMPRESS } from './zstd';
+import { spawnTool } from '../util/runTool';
 import { ProgressTracker } from './progress';
 
 export interface BackupOptions {
@@ -232,7 +234,10 @@ export class BackupService {
       const tracker = new ProgressTracker(tables, (p) => options.onProgress?.(p));
       tracker.report(true);
 
-      const compression = pgDump.major >= 16 ? 'zstd:1' : '1';
+      // pg_dump ≥ 16 compresses with zstd inside the archive; older ones only with gzip, in their one thread:
+      // then zstd -T0 compresses the uncompressed archive outside it, on every core (gzip:1 without zstd).
+      const zstd = pgDump.major >= 16 ? null : findZstd();
+      const compression = pgDump.major >= 16 ? 'zstd:1' : zstd ? '0' : '1';
       const dumpArgs = [
         ...connectionArgs(target),
         '--dbname',
@@ -243,7 +248,7 @@ export class BackupService {
         ...(snapshot ? [`--snapshot=${snapshot}`] : []),
         ...excludeSchemas.map((s) => `--exclude-schema=${s}`),
       ];
-      const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, recipients, paths.dump, tracker, options.signal));
+      const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, zstd, recipients, paths.dump, tracker, options.signal));
       // Counting runs beside the dump, on this connection, in the same snapshot.
       const counted = countRows(client, tables).then(async (facts) => {
         // Then what storage.objects says exists, in the same snapshot: the Storage backup is checked against it.
@@ -266,7 +271,7 @@ export class BackupService {
         format: 'backup-warden/manifest@3' as const,
         server: { version: server.version, versionNum: server.versionNum, databaseSizeBytes: server.databaseSizeBytes },
         tools: { pgDump: pgDump.version, pgDumpDir: pgDump.dir },
-        dump: { format: 'custom' as const, compression: compression === '1' ? 'gzip:1' : compression, excludedSchemas: excludeSchemas, snapshot },
+        dump: { format: 'custom' as const, compression: compression === '1' ? 'gzip:1' : compression === '0' ? 'none (zstd -1 outside the archive)' : compression, stream: zstd ? ('zstd' as const) : null, excludedSchemas: excludeSchemas, snapshot },
         schemas,
         tables: countedTables,
         totals,
@@ -282,11 +287,12 @@ export class BackupService {
     });
   }
 
-  /** pg_dump → SHA-256 (plaintext) → age (worker) → SHA-256 (ciphertext) → .partial. Fails unless pg_dump exits 0. */
+  /** pg_dump [→ zstd -T0] → SHA-256 (plaintext) → age → SHA-256 (ciphertext) → .partial. Fails unless pg_dump (and zstd) exit 0. */
   private async dumpToFile(
     pgDumpPath: string,
     args: string[],
     env: NodeJS.ProcessEnv,
+    zstdPath: string | null,
     recipients: string[],
     finalPath: string,
     tracker: ProgressTracker,
@@ -295,7 +301,13 @@ export class BackupService {
     signal?.throwIfAborted();
     tracker.phase = 'dumping';
     const proc = spawnPgDump(pgDumpPath, args, env, (table) => tracker.tableStarted(table));
-    const onAbort = () => proc.kill();
+    // pg_dump's output goes to zstd through an OS pipe: the uncompressed archive never passes through this process.
+    const zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: proc.stdout, stdout: 'pipe' }) : null;
+    if (zstd) proc.stdout.destroy(); // zstd holds the read end now
+    const onAbort = () => {
+      proc.kill();
+      zstd?.child.kill();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     const plain = new HashStream((n) => {
       tracker.bytesDumped = n;
@@ -304,11 +316,11 @@ export class BackupService {
     const cipher = new HashStream((n) => (tracker.bytesWritten = n));
     const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
     try {
-      const written = pipeline(proc.stdout, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
-        proc.kill(); // a failing consumer (disk full) must not leave pg_dump running
+      const written = pipeline(zstd ? zstd.stdout! : proc.stdout, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
+        onAbort(); // a failing consumer (disk full) must not leave pg_dump running
         throw error;
       });
-      const [piped, exit] = await Promise.allSettled([written, proc.exited]);
+      const [piped, exit, compressed] = await Promise.allSettled([written, proc.exited, zstd?.exited]);
       signal?.throwIfAborted();
       // A failed write (disk full) is the root cause even though pg_dump was then stopped for it.
       if (piped.status === 'rejected') {
@@ -328,6 +340,9 @@ export class BackupService {
         }
         const how = exit.value.signal ? `was killed (${exit.value.signal})` : `exited with code ${exit.value.code}`;
         throw new WardenError('INTERNAL', `pg_dump ${how}; the backup is incomplete and was discarded.${tail}`);
+      }
+      if (compressed.status === 'fulfilled' && compressed.value && compressed.value.code !== 0) {
+        throw new WardenError('INTERNAL', `zstd exited with code ${compressed.value.code} while compressing the dump; the backup is incomplete and was discarded. ${redact(compressed.value.stderr.trim().split('\n').slice(-2).join(' '))}`);
       }
       tracker.tablesFinished();
       return { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 };

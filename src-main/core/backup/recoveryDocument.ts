@@ -68,7 +68,7 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
     'or a break-glass key among those opens it. What it holds — the database, its roles and tables — is named only in',
     `\`${sealed}\`, sealed to the same keys.`,
     '',
-    'You need `age`, and PostgreSQL\'s client tools (`psql`, `pg_restore`) of major ' + `${manifest.tools.pgDump.split('.')[0]} or newer, and a server on PostgreSQL ${major} or newer`,
+    `You need \`age\`${manifest.dump.stream === 'zstd' ? ', `zstd`' : ''}, and PostgreSQL's client tools (\`psql\`, \`pg_restore\`) of major ${manifest.tools.pgDump.split('.')[0]} or newer, and a server on PostgreSQL ${major} or newer`,
     'with an empty database owned by a role that is **not** a superuser (the backup holds functions written in production:',
     'run them with no more rights than that database needs). Set these variables, then run the blocks in order:',
     '',
@@ -112,8 +112,14 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
     'step 5 tells whether the data is complete.',
     '',
     '```sh',
-    `age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}" "$BACKUP_DIR/${file}"`,
-    `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}" | sha256sum -c -`,
+    ...(manifest.dump.stream === 'zstd'
+      ? [
+          // The decrypted file is a zstd stream of the archive (compressed outside pg_dump, on every core).
+          `age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}.zst" "$BACKUP_DIR/${file}"`,
+          `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}.zst" | sha256sum -c -`,
+          `zstd -d -q --rm -o "$WORK/${plain}" "$WORK/${plain}.zst"`,
+        ]
+      : [`age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}" "$BACKUP_DIR/${file}"`, `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}" | sha256sum -c -`]),
     `pg_restore --no-owner --no-privileges -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" "$WORK/${plain}" || echo "pg_restore reported errors (above); step 5 checks the data"`,
     `rm -f "$WORK/${plain}"`,
     '```',

@@ -147,7 +147,7 @@ export class IntegrityService {
     list.stdout!.on('data', (b: Buffer) => out.push(b));
     let pass;
     try {
-      pass = await decryptAndHash(path, identities, new ChildStdinSink(list.stdin!), signal);
+      pass = await decryptAndHash(path, identities, new ChildStdinSink(list.stdin!), signal, manifest.dump.stream);
     } finally {
       if (!pass || pass.decryptError) list.child.kill(); // it waits for input that will not come
     }

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Manifest } from '../../contract/backup';
@@ -40,7 +40,13 @@ export async function prepareArchive(path: string, identities: string[], manifes
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   try {
     const archive = join(dir, 'archive.dump');
-    const pass = await decryptAndHash(path, identities, createWriteStream(archive, { mode: 0o600 }), signal);
+    const fd = openSync(archive, 'wx', 0o600);
+    let pass;
+    try {
+      pass = await decryptAndHash(path, identities, { descriptor: fd }, signal, manifest.dump.stream);
+    } finally {
+      closeSync(fd);
+    }
     if (pass.ciphertext.sha256 !== manifest.files.dump.ciphertextSha256) {
       throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${pass.ciphertext.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
     }

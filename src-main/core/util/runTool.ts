@@ -22,10 +22,10 @@ export interface RunOptions {
 }
 
 export interface SpawnOptions extends RunOptions {
-  /** pipe: the caller writes the tool's input. */
-  stdin?: 'pipe' | 'ignore';
-  /** pipe: the caller reads the tool's output as a stream. */
-  stdout?: 'pipe' | 'ignore';
+  /** pipe: the caller writes the tool's input; a stream with a descriptor (another tool's stdout): joined at the OS level, never through this process. */
+  stdin?: 'pipe' | 'ignore' | Readable;
+  /** pipe: the caller reads the tool's output as a stream; a file descriptor: the tool writes there itself. */
+  stdout?: 'pipe' | 'ignore' | number;
   /** Signal on abort (default SIGKILL): pg_dump and pg_restore get SIGTERM to end their sessions. */
   killSignal?: NodeJS.Signals;
   /** Each stderr line as it arrives (pg_dump --verbose progress). */

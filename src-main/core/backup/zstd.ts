@@ -1,0 +1,32 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { WardenError } from '../errors';
+
+// zstd, the standard tool: with pg_dump ≤ 15 (whose custom format compresses only with gzip, in its one
+// thread) the backup asks pg_dump for an uncompressed archive and compresses it with `zstd -1 -T0` on
+// every core — the pipeline an expert types. The encrypted file then holds a zstd stream of a custom
+// archive: `age -d … | zstd -d` gives back what pg_restore reads.
+
+/** zstd on PATH (or where package managers put it); null when this workstation has none. */
+export function findZstd(): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin', '/opt/homebrew/bin'];
+  for (const dir of dirs) {
+    const path = join(dir, process.platform === 'win32' ? 'zstd.exe' : 'zstd');
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+export function requireZstd(): string {
+  const path = findZstd();
+  if (!path) throw new WardenError('TOOL_MISSING', 'This backup was compressed with zstd outside the archive, and zstd is not installed here: install it (Debian/Ubuntu: apt install zstd; macOS: brew install zstd), then try again.');
+  return path;
+}
+
+export const ZSTD_COMPRESS = ['-1', '-T0', '-q', '-c'] as const;
+export const ZSTD_DECOMPRESS = ['-d', '-q', '-c'] as const;
