@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cancelledError } from '../errors';
@@ -19,18 +19,19 @@ export interface DecryptPass {
  * One read of an encrypted backup, shared by the integrity check and every restore: ciphertext hash →
  * authenticated age decryption → plaintext hash → `sink`. A decryption failure is returned, with the
  * whole file's ciphertext hash (so a swapped or altered file is named as such); a cancel throws.
- * `unpack: 'zstd'` (a backup whose plaintext is a zstd stream) puts `zstd -d` between the plaintext hash and the sink.
+ * `unpack: 'zstd'` (a backup whose plaintext is a zstd stream) puts `zstd -d` between the plaintext hash and
+ * the sink — or a file descriptor, which zstd then writes itself (the decompressed bytes never pass through here).
  */
-export async function decryptAndHash(path: string, identities: string[], sink: Writable | { descriptor: number }, signal?: AbortSignal, unpack: 'zstd' | null = null): Promise<DecryptPass> {
+export async function decryptAndHash(path: string, identities: string[], sink: Writable, signal?: AbortSignal): Promise<DecryptPass>;
+export async function decryptAndHash(path: string, identities: string[], sink: Writable | { descriptor: number }, signal: AbortSignal | undefined, unpack: 'zstd'): Promise<DecryptPass>;
+export async function decryptAndHash(path: string, identities: string[], sink: Writable | { descriptor: number }, signal?: AbortSignal, unpack?: 'zstd'): Promise<DecryptPass> {
   const cipher = new HashStream();
   const plain = new HashStream();
-  // Into a file, zstd writes the decompressed archive itself: it never passes through this process.
   const toFile = 'descriptor' in sink ? sink.descriptor : null;
   const zstd = unpack === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: toFile ?? 'pipe', signal }) : null;
-  const out = toFile !== null && !zstd ? createWriteStream('', { fd: toFile, autoClose: false }) : (sink as Writable);
   const [decrypted, unpacked] = await Promise.allSettled([
-    pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : out, { signal }),
-    zstd && toFile === null ? pipeline(zstd.stdout!, out, { signal }) : Promise.resolve(),
+    pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable), { signal }),
+    zstd && toFile === null ? pipeline(zstd.stdout!, sink as Writable, { signal }) : Promise.resolve(),
   ]);
   if (decrypted.status === 'rejected' || unpacked.status === 'rejected') {
     zstd?.child.kill();

@@ -19,6 +19,7 @@ import { spawnTool } from '../util/runTool';
 import { parseToc, type TocEntry } from './archiveToc';
 import type { StorageManifest } from '../../contract/storage';
 import { readStorageArchive } from '../storage/storageArchive';
+import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
 
 /** The run's Storage archive read in full: its recorded hash, every object's size and SHA-256, none missing. */
 async function storageArchiveMatches(storage: { path: string; manifest: StorageManifest }, identities: string[], signal?: AbortSignal): Promise<[boolean, string]> {
@@ -145,15 +146,24 @@ export class IntegrityService {
   /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
   private async decryptPass(path: string, identities: string[], manifest: Manifest, tools: { dir?: string; prefer: string[] }, signal?: AbortSignal): Promise<DecryptPass> {
     const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), ...tools });
-    const list = spawnTool(pgRestore.path, ['--list'], { stdin: 'pipe' });
+    // A zstd-stream archive: zstd -d feeds pg_restore --list through an OS pipe and stops once the table of
+    // contents is read (the plaintext hash vouches for the rest); the decompressed bytes never pass through here.
+    const zstd = manifest.dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe' }) : null;
+    const list = spawnTool(pgRestore.path, ['--list'], { stdin: zstd ? zstd.stdout! : 'pipe' });
+    zstd?.stdout!.destroy();
     const out: Buffer[] = [];
     list.stdout!.on('data', (b: Buffer) => out.push(b));
     let pass;
     try {
-      pass = await decryptAndHash(path, identities, new ChildStdinSink(list.stdin!), signal, manifest.dump.stream);
+      pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!), signal);
     } finally {
-      if (!pass || pass.decryptError) list.child.kill(); // it waits for input that will not come
+      // They wait for input that will not come.
+      if (!pass || pass.decryptError) {
+        list.child.kill();
+        zstd?.child.kill();
+      }
     }
+    await zstd?.exited;
     const decryptError = pass.decryptError ? describeDecryptError(pass.decryptError, manifest) : null;
     const { code, stderr } = await list.exited;
     return {

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Manifest } from '../../contract/backup';
@@ -40,12 +40,17 @@ export async function prepareArchive(path: string, identities: string[], manifes
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   try {
     const archive = join(dir, 'archive.dump');
-    const fd = openSync(archive, 'wx', 0o600);
     let pass;
-    try {
-      pass = await decryptAndHash(path, identities, { descriptor: fd }, signal, manifest.dump.stream);
-    } finally {
-      closeSync(fd);
+    if (manifest.dump.stream === 'zstd') {
+      // zstd -d writes the archive itself: the decompressed bytes never pass through this process.
+      const fd = openSync(archive, 'wx', 0o600);
+      try {
+        pass = await decryptAndHash(path, identities, { descriptor: fd }, signal, 'zstd');
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      pass = await decryptAndHash(path, identities, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), signal);
     }
     if (pass.ciphertext.sha256 !== manifest.files.dump.ciphertextSha256) {
       throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${pass.ciphertext.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
