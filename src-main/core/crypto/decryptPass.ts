@@ -19,23 +19,17 @@ export interface DecryptPass {
  * One read of an encrypted backup, shared by the integrity check and every restore: ciphertext hash →
  * authenticated age decryption → plaintext hash → `sink`. A decryption failure is returned, with the
  * whole file's ciphertext hash (so a swapped or altered file is named as such); a cancel throws.
- * `unpack: 'zstd'` (a backup whose plaintext is a zstd stream) puts `zstd -d` between the plaintext hash and
- * the sink — or a file descriptor, which zstd then writes itself (the decompressed bytes never pass through here).
+ * `{ zstdInto: fd }` (a backup whose plaintext is a zstd stream): `zstd -d` after the plaintext hash writes
+ * the archive into that file itself — the decompressed bytes never pass through this process.
  */
-export async function decryptAndHash(path: string, identities: string[], sink: Writable, signal?: AbortSignal): Promise<DecryptPass>;
-export async function decryptAndHash(path: string, identities: string[], sink: Writable | { descriptor: number }, signal: AbortSignal | undefined, unpack: 'zstd'): Promise<DecryptPass>;
-export async function decryptAndHash(path: string, identities: string[], sink: Writable | { descriptor: number }, signal?: AbortSignal, unpack?: 'zstd'): Promise<DecryptPass> {
+export async function decryptAndHash(path: string, identities: string[], sink: Writable | { zstdInto: number }, signal?: AbortSignal): Promise<DecryptPass> {
   const cipher = new HashStream();
   const plain = new HashStream();
-  const toFile = 'descriptor' in sink ? sink.descriptor : null;
-  const zstd = unpack === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: toFile ?? 'pipe', signal }) : null;
-  const [decrypted, unpacked] = await Promise.allSettled([
-    pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable), { signal }),
-    zstd && toFile === null ? pipeline(zstd.stdout!, sink as Writable, { signal }) : Promise.resolve(),
-  ]);
-  if (decrypted.status === 'rejected' || unpacked.status === 'rejected') {
+  const zstd = 'zstdInto' in sink ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: sink.zstdInto, signal }) : null;
+  try {
+    await pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable), { signal });
+  } catch (error) {
     zstd?.child.kill();
-    const error = decrypted.status === 'rejected' ? decrypted.reason : (unpacked as PromiseRejectedResult).reason;
     if (signal?.aborted) throw cancelledError('Decrypting the backup', error);
     return { ciphertext: await sha256File(path), plaintext: null, decryptError: error };
   }

@@ -8,15 +8,10 @@ import { writeFileAtomic } from '../util/atomicFile';
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** age encryption of a small piece in one go, in this thread. */
-export async function sealBytes(data: string | Uint8Array, recipients: string[]): Promise<Uint8Array> {
+export async function sealText(text: string, recipients: string[], finalPath: string): Promise<{ plaintextSha256: string; ciphertextSha256: string }> {
   const encrypter = new Encrypter();
   for (const r of recipients) encrypter.addRecipient(r);
-  return encrypter.encrypt(data);
-}
-
-export async function sealText(text: string, recipients: string[], finalPath: string): Promise<{ plaintextSha256: string; ciphertextSha256: string }> {
-  const ciphertext = await sealBytes(text, recipients);
+  const ciphertext = await encrypter.encrypt(text);
   writeFileAtomic(finalPath, ciphertext);
   return { plaintextSha256: sha256(text), ciphertextSha256: sha256(ciphertext) };
 }

@@ -45,7 +45,7 @@ export async function prepareArchive(path: string, identities: string[], manifes
       // zstd -d writes the archive itself: the decompressed bytes never pass through this process.
       const fd = openSync(archive, 'wx', 0o600);
       try {
-        pass = await decryptAndHash(path, identities, { descriptor: fd }, signal, 'zstd');
+        pass = await decryptAndHash(path, identities, { zstdInto: fd }, signal);
       } finally {
         closeSync(fd);
       }

@@ -184,7 +184,7 @@ export class RollbackService {
     const api = new ManagementApi({ baseUrl: this.deps.managementApiUrl, token });
     const at = new Date(backup.manifest.timings.startedAt);
     const platform = await api.listBackups(ref);
-    const recorded = (runs.items(runId).find((i) => i.key === 'prerequisites')?.evidence as { platform?: { backupId?: string } } | null)?.platform?.backupId;
+    const recorded = (runs.item(runId, 'prerequisites')?.evidence as { platform?: { backupId?: string } } | null)?.platform?.backupId;
     const dashboard = `Restore in the Dashboard instead: Database → Backups → Scheduled backups${recorded ? ` → backup ${recorded}` : ''} → Restore.`;
     if (!platform.pitr_enabled) refuse('CONFLICT', `Point-in-time recovery is not enabled on Supabase project ${ref}. ${dashboard}`);
     const earliest = platform.physical_backup_data.earliest_physical_backup_date_unix;
@@ -251,7 +251,7 @@ export class RollbackService {
   /** The run's backup, only once its integrity check passed. */
   private verifiedBackup(runId: string) {
     const backup = this.deps.artifacts.backup(runId);
-    const integrity = this.deps.runs.items(runId).find((i) => i.key === 'integrity');
+    const integrity = this.deps.runs.item(runId, 'integrity');
     if (integrity?.state !== 'passed') throw new WardenError('CONFLICT', 'Only a verified backup is restored: run its integrity check first.');
     return backup;
   }

@@ -124,7 +124,7 @@ export class ActivityStore {
         }
         const error = `Interrupted: process ${a.pid} on ${a.host} stopped (crash, kill or power loss) during the ${a.kind} started ${a.started_at}.`;
         const item = itemOf[a.kind];
-        if (a.run_id && item && runs.items(a.run_id).some((i) => i.key === item)) {
+        if (a.run_id && item && runs.item(a.run_id, item)) {
           runs.setItem(a.run_id, item, 'failed', { error, removed });
           if (a.kind === 'backup') runs.finish(a.run_id, 'interrupted', error);
         }

@@ -66,7 +66,7 @@ export class RunStore {
   }
 
   private recordItem(runId: string, key: ChecklistKey): void {
-    const item = this.items(runId).find((i) => i.key === key)!;
+    const item = this.item(runId, key)!;
     const run = this.get(runId);
     this.deps.audit.append({
       actor: this.deps.actor,
@@ -138,20 +138,28 @@ export class RunStore {
     else this.db.prepare(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ? AND status = 'succeeded'`).run(runId);
   }
 
+  /** One item; undefined for an item the run does not have (runs made before it joined the checklist). */
+  item(runId: string, key: ChecklistKey): ChecklistItem | undefined {
+    const row = this.db.prepare('SELECT * FROM checklist_items WHERE run_id = ? AND key = ?').get(runId, key) as ItemRow | undefined;
+    return row && toItem(row);
+  }
+
   items(runId: string): ChecklistItem[] {
-    return (this.db.prepare('SELECT * FROM checklist_items WHERE run_id = ? ORDER BY position').all(runId) as ItemRow[]).map((r) => ({
-      key: r.key,
-      title: r.title,
-      mode: r.mode,
-      state: r.state,
-      evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as unknown),
-      attestedBy: r.attested_by,
-      attestedAt: r.attested_at,
-      note: r.note,
-      updatedAt: r.updated_at,
-    }));
+    return (this.db.prepare('SELECT * FROM checklist_items WHERE run_id = ? ORDER BY position').all(runId) as ItemRow[]).map(toItem);
   }
 }
+
+const toItem = (r: ItemRow): ChecklistItem => ({
+  key: r.key,
+  title: r.title,
+  mode: r.mode,
+  state: r.state,
+  evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as unknown),
+  attestedBy: r.attested_by,
+  attestedAt: r.attested_at,
+  note: r.note,
+  updatedAt: r.updated_at,
+});
 
 /** What a run row states that never changes (its status follows from the items). */
 const runFact = (r: RunRow) => ({ id: r.id, projectId: r.project_id, name: r.name, description: r.description, createdBy: r.created_by, startedAt: r.started_at });

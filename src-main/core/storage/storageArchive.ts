@@ -1,32 +1,29 @@
 import { createReadStream } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import { extract as tarExtract } from 'tar-stream';
 import type { StorageManifest } from '../../contract/storage';
 import { ageDecryptStream } from '../crypto/ageStream';
-import { sha256File } from '../crypto/hashStream';
+import { HashStream, sha256File } from '../crypto/hashStream';
 import { WardenError } from '../errors';
 
 export type ArchivedObject = StorageManifest['objects'][number];
 
-const key = (o: { bucket: string; path: string }) => `${o.bucket}/${o.path}`;
+/** An object's name in the archive, and in every list of objects: bucket/path. */
+export const objectKey = (o: { bucket: string; path: string }): string => `${o.bucket}/${o.path}`;
 
 /** Passes an object's bytes on and fails at their end unless they are the manifest's (size and SHA-256). */
-function checked(o: ArchivedObject): Transform {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  return new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-    flush(cb) {
-      const sha256 = hash.digest('hex');
-      cb(bytes === o.size && sha256 === o.sha256 ? null : new WardenError('CONFLICT', `${key(o)} in the archive is not what its manifest records (${bytes} bytes, SHA-256 ${sha256}; recorded ${o.size}, ${o.sha256}).`));
-    },
-  });
+class CheckedObject extends HashStream {
+  constructor(private readonly o: ArchivedObject) {
+    super();
+  }
+
+  override _flush(callback: (error?: Error | null) => void): void {
+    super._flush(() => {
+      const { o } = this;
+      callback(this.bytes === o.size && this.sha256 === o.sha256 ? null : new WardenError('CONFLICT', `${objectKey(o)} in the archive is not what its manifest records (${this.bytes} bytes, SHA-256 ${this.sha256}; recorded ${o.size}, ${o.sha256}).`));
+    });
+  }
 }
 
 /**
@@ -47,7 +44,7 @@ export async function readStorageArchive(args: {
   if (sha256 !== manifest.archive.ciphertextSha256) {
     throw new WardenError('CONFLICT', `${archive} is not the Storage archive this run recorded (SHA-256 ${sha256}, recorded ${manifest.archive.ciphertextSha256}).`);
   }
-  const expected = new Map(manifest.objects.map((o) => [key(o), o]));
+  const expected = new Map(manifest.objects.map((o) => [objectKey(o), o]));
   const extract = tarExtract();
   const reading = pipeline(createReadStream(archive), ageDecryptStream(identities), extract, { signal });
   try {
@@ -55,7 +52,7 @@ export async function readStorageArchive(args: {
       const o = expected.get(entry.header.name);
       if (!o) throw new WardenError('CONFLICT', `The archive holds ${entry.header.name}, which its manifest does not list: it is not the archive this run wrote.`);
       expected.delete(entry.header.name);
-      await args.onEntry(o, entry.pipe(checked(o)));
+      await args.onEntry(o, entry.pipe(new CheckedObject(o)));
     }
     await reading;
   } catch (error) {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack } from 'tar-stream';
 import type { Evidence } from '../../contract/evidence';
@@ -87,7 +86,7 @@ export class StorageBackupService {
     }
     const activity = activities.start('storage', project.id, runId);
     // Runs made before Storage was on the checklist have no item: their Storage backup is evidence of its own.
-    const item = runs.items(runId).some((i) => i.key === 'storage');
+    const item = runs.item(runId, 'storage') !== undefined;
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId, details });
     try {
       if (item) runs.setItem(runId, 'storage', 'running');
@@ -118,7 +117,7 @@ export class StorageBackupService {
   outOfScope(runId: string, by: string, reason: string): Evidence<'storage'> {
     const { runs, artifacts, audit, actor, db } = this.deps;
     const backup = artifacts.backup(runId);
-    const item = runs.items(runId).find((i) => i.key === 'storage');
+    const item = runs.item(runId, 'storage');
     if (!item) throw new WardenError('CONFLICT', 'This run was made before Storage was on the checklist: there is nothing to mark.');
     if (item.state === 'running') throw new WardenError('BUSY', 'A Storage backup of this run is running: cancel it first.');
     if (item.state === 'passed') throw new WardenError('CONFLICT', 'Storage is already settled for this run (its evidence stands).');
@@ -157,38 +156,37 @@ export class StorageBackupService {
       const row = journal.get(`${o.bucket}\0${o.path}`);
       return row && row.size_bytes === o.size && existsSync(join(paths.staging, row.staged_file)) ? row : null;
     };
-    const resumed = objects.filter((o) => staged(o)).length;
+    const done = new Set(objects.filter((o) => staged(o)));
+    const resumed = done.size;
     let objectsDone = resumed;
-    let bytesDone = objects.filter((o) => staged(o)).reduce((n, o) => n + o.size, 0);
+    let bytesDone = [...done].reduce((n, o) => n + o.size, 0);
     report({ phase: 'downloading', objectsDone, objectsTotal: objects.length, bytesDone, bytesTotal, resumed });
 
     const record = db.prepare(
       `INSERT OR REPLACE INTO storage_objects (run_id, bucket, path, size_bytes, content_type, last_modified, sha256, staged_file) VALUES (@runId, @bucket, @path, @size, @contentType, @lastModified, @sha256, @stagedFile)`,
     );
-    const queue = objects.filter((o) => !staged(o));
+    const queue = objects.filter((o) => !done.has(o));
     const fetchOne = async (o: StorageObjectFacts) => {
       const stagedFile = stagedName(o);
       const target = join(paths.staging, stagedFile);
       // The whole download is retried after a failure mid-stream: a staged file is complete or absent.
       const sha256 = await source.retrying(`download ${o.bucket}/${o.path}`, async () => {
-        const hash = new HashStream();
-        const counted = new Transform({
-          transform: (chunk: Buffer, _e, cb) => {
-            bytesDone += chunk.length;
-            cb(null, chunk);
-          },
+        // This download's share of the progress (downloads run side by side), taken back if it fails.
+        let mine = 0;
+        const hash = new HashStream((n) => {
+          bytesDone += n - mine;
+          mine = n;
         });
-        const before = bytesDone;
         try {
           // Every object streams through age, never whole in memory.
-          await pipeline(await source.open(o, options.signal), counted, hash, ageEncryptStream([key.recipient]), createWriteStream(target + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
+          await pipeline(await source.open(o, options.signal), hash, ageEncryptStream([key.recipient]), createWriteStream(target + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
         } catch (error) {
-          bytesDone = before;
+          bytesDone -= mine;
           rmSync(target + PARTIAL_SUFFIX, { force: true });
           throw error;
         }
         if (hash.bytes !== o.size) {
-          bytesDone = before;
+          bytesDone -= mine;
           throw new WardenError('CONFLICT', `${o.bucket}/${o.path} is ${hash.bytes} bytes, but was listed with ${o.size}: it changed during the backup. Run the Storage backup again.`);
         }
         return hash.sha256;

@@ -1,12 +1,11 @@
 import type { StorageManifest, StorageProgress, StorageRestorePreview } from '../../contract/storage';
-import { readStorageArchive } from './storageArchive';
+import { objectKey as key, readStorageArchive } from './storageArchive';
 import type { StorageSource } from './storageSource';
 
 // The way back for Storage: a run's archive uploaded again into a project's Storage with supabase-js
 // (upsert: each object replaced by its backed-up version). A restore never deletes: objects uploaded
 // after the backup stay, and the preview says how many.
 
-const key = (o: { bucket: string; path: string }) => `${o.bucket}/${o.path}`;
 const SAMPLE = 20;
 /** Up to this size an object is read whole from the archive, so its upload can be retried and run beside others. */
 const SMALL_OBJECT = 4 * 1024 * 1024;
@@ -15,7 +14,7 @@ const PARALLEL_UPLOADS = 4;
 /** What uploading the archive into `target` would change, from the archive's manifest and the target's listing now. */
 export async function storageRestorePreview(target: StorageSource, manifest: StorageManifest, signal?: AbortSignal): Promise<StorageRestorePreview> {
   const buckets = await target.bucketIds(signal);
-  const { objects: now } = await target.inventory(buckets.filter((b) => !manifest.buckets.includes(b)), signal);
+  const now = await target.objectsIn(manifest.buckets.filter((b) => buckets.includes(b)), signal);
   const current = new Map(now.map((o) => [key(o), o]));
   const archived = new Set(manifest.objects.map(key));
   const changed: string[] = [];
@@ -111,7 +110,7 @@ export async function uploadStorageArchive(args: {
     throw error;
   }
   const mismatches = missing.map((name) => `${name}: listed in the manifest, missing from the archive`);
-  const { objects: now } = await target.inventory(have.concat(createdBuckets).filter((b) => !manifest.buckets.includes(b)), signal);
+  const now = await target.objectsIn(manifest.buckets, signal);
   const current = new Map(now.map((o) => [key(o), o]));
   for (const o of manifest.objects) {
     const c = current.get(key(o));

@@ -90,10 +90,14 @@ export class StorageSource {
   /** Every bucket and every object in it, sorted by bucket and path; excluded buckets are skipped. */
   async inventory(exclude: readonly string[], signal?: AbortSignal): Promise<{ buckets: string[]; objects: StorageObjectFacts[] }> {
     const buckets = (await this.bucketIds(signal)).filter((id) => !exclude.includes(id));
+    return { buckets, objects: await this.objectsIn(buckets, signal) };
+  }
+
+  /** Every object in these buckets, sorted by bucket and path. */
+  async objectsIn(buckets: readonly string[], signal?: AbortSignal): Promise<StorageObjectFacts[]> {
     const objects: StorageObjectFacts[] = [];
     for (const bucket of buckets) await this.listFolder(bucket, '', objects, signal);
-    objects.sort((a, b) => (a.bucket === b.bucket ? (a.path < b.path ? -1 : 1) : a.bucket < b.bucket ? -1 : 1));
-    return { buckets, objects };
+    return objects.sort((a, b) => (a.bucket === b.bucket ? (a.path < b.path ? -1 : 1) : a.bucket < b.bucket ? -1 : 1));
   }
 
   private async listFolder(bucket: string, prefix: string, into: StorageObjectFacts[], signal?: AbortSignal): Promise<void> {
