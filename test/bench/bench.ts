@@ -7,13 +7,17 @@
 //   BW_BENCH_BYTES    database size (default 1 GiB)
 //   BW_BENCH_RUNS     runs per measurement (default 3)
 //   BW_BENCH_DATASETS practice,incompressible (default both)
+//   BW_BENCH_BUSY     cores kept busy by a spinning process during every measurement (default 0): a busy workstation
 import { identityToRecipient } from 'age-encryption';
 import { build } from 'esbuild';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { countRows, readTables } from '../../src-main/core/backup/catalog';
 import { withPgClient, type PgTarget } from '../../src-main/core/pg/connect';
+import { readStorageRows } from '../../src-main/core/storage/storageRows';
 import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
 import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
@@ -25,6 +29,7 @@ import { measure, measurePipeline, median, type Measured } from './measure';
 
 const targetBytes = Number(process.env.BW_BENCH_BYTES ?? 1024 ** 3);
 const runs = Math.max(1, Number(process.env.BW_BENCH_RUNS ?? 3));
+const busy = Math.max(0, Number(process.env.BW_BENCH_BUSY ?? 0));
 const datasets = (process.env.BW_BENCH_DATASETS ?? 'practice,incompressible').split(',') as ('practice' | 'incompressible')[];
 const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -37,7 +42,8 @@ const rows: string[] = [];
 const pgDump = await choosePgTool('pg_dump');
 const pgRestore = await choosePgTool('pg_restore');
 for (const dataset of datasets) rows.push(...(await benchDataset(dataset)));
-console.log(`\nBackup Warden benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), PostgreSQL ${pgDump.version} tools, median of ${runs} interleaved runs\n`);
+const load = busy ? `, ${busy} of them kept busy by a spinning process` : '';
+console.log(`\nBackup Warden benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()})${load}, PostgreSQL ${pgDump.version} tools, median of ${runs} interleaved runs\n`);
 console.log('| dataset | measured | ours | baseline | ratio (goal) |');
 console.log('|---|---|---|---|---|');
 for (const row of rows) console.log(row);
@@ -69,34 +75,42 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     const child = (...args: string[]) => measure(process.execPath, ['--max-semi-space-size=2', 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)]);
     const dumpArgs = [...connectionArgs(source), '--dbname', source.database].map(q).join(' ');
 
+    // What the backup reads beside the dump, alone: exact row counts (a second scan of every table) and storage.objects.
+    const sideReads: number[] = [];
+    for (let i = 0; i < runs; i++) sideReads.push(await timeSideReads(source));
     const m: Record<'raw' | 'expert' | 'ours' | 'verify' | 'restore' | 'rehearsal', Measured[]> = { raw: [], expert: [], ours: [], verify: [], restore: [], rehearsal: [] };
     const sizes = { raw: 0, expert: 0, ours: 0 };
     let rto: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      process.stderr.write(`${dataset}: run ${i + 1} of ${runs}\n`);
-      const dir = join(work.dir, `run-${i}`);
-      mkdirSync(dir);
-      await withLibpqEnv(source, pgDump.major, async (env) => {
-        m.raw.push(await measure(pgDump.path, [...connectionArgs(source), '--dbname', source.database, '-Fc', '-f', join(dir, 'raw.dump')], env));
-        m.expert.push(await measurePipeline(`${q(pgDump.path)} ${dumpArgs} -Fc -Z0 | zstd -1 -T0 -q | age -r ${recipient} > ${q(join(dir, 'expert.dump.zst.age'))}`, env));
-      });
-      sizes.raw = statSync(join(dir, 'raw.dump')).size;
-      sizes.expert = statSync(join(dir, 'expert.dump.zst.age')).size;
-      const ours = await child('backup', project.id, dir, `bench-${i}`);
-      m.ours.push(ours);
-      const result = JSON.parse(ours.stdout) as { runId: string; ciphertextBytes: number; stream: 'zstd' | null };
-      sizes.ours = result.ciphertextBytes;
-      m.verify.push(await child('verify', result.runId));
-      const database = `raw_restore_${i}`;
-      await withPgClient(cluster.target, async (client) => void (await client.query(`CREATE DATABASE ${database}`)));
-      const restoreTarget: PgTarget = { ...cluster.target, database };
-      m.restore.push(await withLibpqEnv(restoreTarget, pgRestore.major, (env) =>
-        measurePipeline(`age -d -i ${q(identityFile)} ${q(join(dir, `bench-${i}.dump.age`))} | ${result.stream === 'zstd' ? 'zstd -d -q | ' : ''}${q(pgRestore.path)} ${[...connectionArgs(restoreTarget), '--dbname', database].map(q).join(' ')}`, env)));
-      await withPgClient(cluster.target, async (client) => void (await client.query(`DROP DATABASE ${database}`)));
-      const rehearsal = await child('rehearse', result.runId);
-      m.rehearsal.push(rehearsal);
-      rto.push((JSON.parse(rehearsal.stdout) as { rtoMs: number }).rtoMs);
-      for (const f of ['raw.dump', 'expert.dump.zst.age']) rmSync(join(dir, f), { force: true });
+    const spinners = startLoad(busy);
+    try {
+      for (let i = 0; i < runs; i++) {
+        process.stderr.write(`${dataset}: run ${i + 1} of ${runs}\n`);
+        const dir = join(work.dir, `run-${i}`);
+        mkdirSync(dir);
+        await withLibpqEnv(source, pgDump.major, async (env) => {
+          m.raw.push(await measure(pgDump.path, [...connectionArgs(source), '--dbname', source.database, '-Fc', '-f', join(dir, 'raw.dump')], env));
+          m.expert.push(await measurePipeline(`${q(pgDump.path)} ${dumpArgs} -Fc -Z0 | zstd -1 -T0 -q | age -r ${recipient} > ${q(join(dir, 'expert.dump.zst.age'))}`, env));
+        });
+        sizes.raw = statSync(join(dir, 'raw.dump')).size;
+        sizes.expert = statSync(join(dir, 'expert.dump.zst.age')).size;
+        const ours = await child('backup', project.id, dir, `bench-${i}`);
+        m.ours.push(ours);
+        const result = JSON.parse(ours.stdout) as { runId: string; ciphertextBytes: number; stream: 'zstd' | null };
+        sizes.ours = result.ciphertextBytes;
+        m.verify.push(await child('verify', result.runId));
+        const database = `raw_restore_${i}`;
+        await withPgClient(cluster.target, async (client) => void (await client.query(`CREATE DATABASE ${database}`)));
+        const restoreTarget: PgTarget = { ...cluster.target, database };
+        m.restore.push(await withLibpqEnv(restoreTarget, pgRestore.major, (env) =>
+          measurePipeline(`age -d -i ${q(identityFile)} ${q(join(dir, `bench-${i}.dump.age`))} | ${result.stream === 'zstd' ? 'zstd -d -q | ' : ''}${q(pgRestore.path)} ${[...connectionArgs(restoreTarget), '--dbname', database].map(q).join(' ')}`, env)));
+        await withPgClient(cluster.target, async (client) => void (await client.query(`DROP DATABASE ${database}`)));
+        const rehearsal = await child('rehearse', result.runId);
+        m.rehearsal.push(rehearsal);
+        rto.push((JSON.parse(rehearsal.stdout) as { rtoMs: number }).rtoMs);
+        for (const f of ['raw.dump', 'expert.dump.zst.age']) rmSync(join(dir, f), { force: true });
+      }
+    } finally {
+      for (const spinner of spinners) spinner.kill();
     }
     const wall = (k: keyof typeof m) => median(m[k].map((x) => x.wallMs));
     const cpu = (k: keyof typeof m) => median(m[k].map((x) => x.cpuS));
@@ -107,6 +121,7 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     return [
       `| ${label} | backup vs raw \`pg_dump -Fc -f\` (wall) | ${secs(wall('ours'))}, ${mib(sizes.ours)} | ${secs(wall('raw'))}, ${mib(sizes.raw)} unencrypted | ${ratio(wall('ours'), wall('raw'), '≤ 1.0')} |`,
       `| ${label} | backup vs \`pg_dump -Z0 \\| zstd -1 -T0 \\| age\` (wall) | ${secs(wall('ours'))} | ${secs(wall('expert'))}, ${mib(sizes.expert)} | ${ratio(wall('ours'), wall('expert'), '≤ 1.1')} |`,
+      `| ${label} | of our backup: exact row counts and storage.objects read beside the dump, alone (wall) | ${secs(median(sideReads))} | — | — |`,
       `| ${label} | backup vs the same pipeline (CPU) | ${cpu('ours').toFixed(1)} CPU-s | ${cpu('expert').toFixed(1)} CPU-s | ${ratio(cpu('ours'), cpu('expert'), '≤ 1.5')} |`,
       `| ${label} | verify vs backup (wall) | ${secs(wall('verify'))} | ${secs(wall('ours'))} | ${ratio(wall('verify'), wall('ours'), '≤ 0.3')} |`,
       `| ${label} | rehearsal vs \`age -d \\| [zstd -d \\|] pg_restore\` into a fresh database (wall) | ${secs(wall('rehearsal'))}, RTO ${secs(rto[0]!)} | ${secs(wall('restore'))} | ${ratio(wall('rehearsal'), wall('restore'), '≤ 1.0')} |`,
@@ -116,6 +131,24 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     await cluster.stop();
     work.cleanup();
   }
+}
+
+/** Wall time of what the backup reads beside pg_dump in its snapshot: every table counted, storage.objects listed. */
+async function timeSideReads(source: PgTarget): Promise<number> {
+  return withPgClient(source, async (client) => {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const t0 = performance.now();
+    await countRows(client, await readTables(client, []));
+    await readStorageRows(client, () => {});
+    const ms = performance.now() - t0;
+    await client.query('ROLLBACK');
+    return ms;
+  });
+}
+
+/** A busy workstation: `cores` processes that spin until killed. */
+function startLoad(cores: number): ChildProcess[] {
+  return Array.from({ length: cores }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 }
 
 /**

@@ -69,11 +69,25 @@ export class AgeNativeDecrypt extends Transform {
     return true;
   }
 
+  /** The next n bytes: a view when they lie in one input buffer (the usual case with large reads), else one copy of n bytes. */
   private takeBytes(n: number): Buffer {
-    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    this.pending = n < all.length ? [all.subarray(n)] : [];
-    this.pendingBytes = all.length - n;
-    return all.subarray(0, n);
+    this.pendingBytes -= n;
+    const first = this.pending[0];
+    if (first && first.length >= n) {
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    for (let off = 0; off < n; ) {
+      const b = this.pending[0]!;
+      const take = Math.min(b.length, n - off);
+      b.copy(out, off, 0, take);
+      off += take;
+      if (take === b.length) this.pending.shift();
+      else this.pending[0] = b.subarray(take);
+    }
+    return out;
   }
 
   private open(sealed: Buffer, last: boolean): Buffer {

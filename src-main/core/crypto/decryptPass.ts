@@ -6,7 +6,7 @@ import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
 import { redact } from '../util/redact';
 import { spawnTool } from '../util/runTool';
 import { ageDecryptStream } from './ageStream';
-import { HashStream, sha256File } from './hashStream';
+import { HashStream, READ_CHUNK, sha256File } from './hashStream';
 
 export interface DecryptPass {
   ciphertext: { sha256: string; bytes: number };
@@ -27,7 +27,7 @@ export async function decryptAndHash(path: string, identities: string[], sink: W
   const plain = new HashStream();
   const zstd = 'zstdInto' in sink ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: sink.zstdInto, signal }) : null;
   try {
-    await pipeline(createReadStream(path), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable), { signal });
+    await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable), { signal });
   } catch (error) {
     zstd?.child.kill();
     if (signal?.aborted) throw cancelledError('Decrypting the backup', error);

@@ -61,7 +61,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   const stop = async (): Promise<void> => {
     if (started) {
       started = false;
-      await runTool(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], { runAs }).catch(() => killPostmaster(dataDir));
+      await runTool(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '60'], { runAs }).catch(() => killPostmaster(dataDir));
     }
     rmSync(base, { recursive: true, force: true });
   };
@@ -86,7 +86,10 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     const tcp = options.tcp === true || !UNIX_SOCKETS;
     const port = tcp ? await freePort() : 5432;
     // Scratch data is disposable: trade durability for speed. No autovacuum: nothing of the restored
-    // content runs in the background while the rehearsal compares it.
+    // content runs in the background while the rehearsal compares it. A rehearsal server also takes
+    // wal_level=minimal, so that pg_restore's parallel COPY into a table it created (TRUNCATE first, same
+    // transaction) and its index builds skip the WAL, and index builds get more memory; a server that plays
+    // production (tcp) keeps production's WAL.
     appendFileSync(
       join(dataDir, 'postgresql.conf'),
       [
@@ -100,6 +103,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
         'full_page_writes = off',
         'max_wal_size = 4GB',
         'logging_collector = off',
+        ...(tcp ? [] : ['wal_level = minimal', 'max_wal_senders = 0', 'shared_buffers = 256MB', 'maintenance_work_mem = 256MB']),
         '',
       ].join('\n'),
     );

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import type { StorageManifest } from '../../contract/storage';
 import { ageDecryptStream } from '../crypto/ageStream';
-import { HashStream, sha256File } from '../crypto/hashStream';
+import { HashStream, READ_CHUNK, sha256File } from '../crypto/hashStream';
 import { WardenError } from '../errors';
 
 export type ArchivedObject = StorageManifest['objects'][number];
@@ -46,7 +46,7 @@ export async function readStorageArchive(args: {
   }
   const expected = new Map(manifest.objects.map((o) => [objectKey(o), o]));
   const extract = tarExtract();
-  const reading = pipeline(createReadStream(archive), ageDecryptStream(identities), extract, { signal });
+  const reading = pipeline(createReadStream(archive, { highWaterMark: READ_CHUNK }), ageDecryptStream(identities), extract, { signal });
   try {
     for await (const entry of extract) {
       const o = expected.get(entry.header.name);
