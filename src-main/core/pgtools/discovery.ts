@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { WardenError } from '../errors';
 import { runTool } from '../util/runTool';
 
@@ -33,10 +33,31 @@ function candidateDirs(): string[] {
   ];
 }
 
-/** Every distinct installation that has `tool`, with its version, highest major first. */
+/** `--version` of each executable seen, by real path and modification time: each call probed every candidate again. */
+const versions = new Map<string, string | null>();
+
+async function versionOf(exe: string, real: string): Promise<string | null> {
+  const key = `${real}\0${statSync(real).mtimeMs}`;
+  if (!versions.has(key)) {
+    try {
+      const { stdout } = await runTool(exe, ['--version'], { timeoutMs: 10_000 });
+      const match = /(\d+)(?:\.(\d+))?/.exec(stdout);
+      versions.set(key, match ? `${match[1]}${match[2] ? `.${match[2]}` : ''}` : null);
+    } catch {
+      versions.set(key, null); // A broken install is not a candidate.
+    }
+  }
+  return versions.get(key) ?? null;
+}
+
+/**
+ * Every distinct installation that has `tool`, with its version, highest major first. Of one major, a
+ * real binary goes before Debian's pg_wrapper (/usr/bin/pg_dump): the wrapper picks a version by its own
+ * rules (PGCLUSTER, ~/.postgresqlrc) and starts Perl before every run.
+ */
 export async function findPgToolDirs(tool: string, dirs: readonly string[] = candidateDirs()): Promise<PgToolDir[]> {
   const seen = new Set<string>();
-  const found: PgToolDir[] = [];
+  const found: (PgToolDir & { wrapper: boolean })[] = [];
   for (const dir of dirs) {
     const exe = join(dir, tool + EXE);
     if (!existsSync(exe)) continue;
@@ -44,15 +65,10 @@ export async function findPgToolDirs(tool: string, dirs: readonly string[] = can
     const real = realpathSync(exe);
     if (seen.has(dir) || seen.has(real)) continue;
     seen.add(dir).add(real);
-    try {
-      const { stdout } = await runTool(exe, ['--version'], { timeoutMs: 10_000 });
-      const match = /(\d+)(?:\.(\d+))?/.exec(stdout);
-      if (match) found.push({ dir, major: Number(match[1]), version: `${match[1]}${match[2] ? `.${match[2]}` : ''}` });
-    } catch {
-      // A broken install is not a candidate.
-    }
+    const version = await versionOf(exe, real);
+    if (version) found.push({ dir, major: Number.parseInt(version, 10), version, wrapper: basename(real) === 'pg_wrapper' });
   }
-  return found.sort((a, b) => b.major - a.major);
+  return found.sort((a, b) => b.major - a.major || Number(a.wrapper) - Number(b.wrapper)).map(({ wrapper: _, ...d }) => d);
 }
 
 /**
