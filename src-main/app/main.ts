@@ -1,8 +1,9 @@
-import { app, dialog, type BrowserWindow } from 'electron';
+import { app, dialog, Notification, type BrowserWindow } from 'electron';
 import { defaultDataDir } from '../core/dataDir';
 import { describeRecovered } from '../core/runs/activities';
 import { openWarden, type Warden } from '../core/warden';
 import { toErrorShape } from '../core/errors';
+import { protectionAlert, statusReport } from '../core/watch/projectStatus';
 import { createHandlers } from './ipc/handlers';
 import { registerIpc } from './ipc/register';
 import { createIpcRouter } from './ipc/router';
@@ -34,6 +35,7 @@ app
     );
     // Handlers first, then the window: the page may call them as soon as it loads.
     main.window = createMainWindow();
+    watchRetention(warden);
     if (warden.recovered.length) {
       // Tell the operator at once; the runs and the audit trail carry the details.
       const lines = warden.recovered.map((r) => `• ${describeRecovered(r)}`);
@@ -49,6 +51,21 @@ app
     dialog.showErrorBox('Backup Warden could not start', toErrorShape(error).message);
     app.exit(1);
   });
+
+/**
+ * The retention watch, on every start and hourly while the app runs: a desktop notification when a
+ * migration window is no longer covered by its platform backup (again only when that changes).
+ */
+function watchRetention(core: Warden): void {
+  let shown = '';
+  const check = () => {
+    const alert = protectionAlert(statusReport(core, new Date()));
+    if (alert && alert.body !== shown && Notification.isSupported()) new Notification(alert).show();
+    shown = alert?.body ?? '';
+  };
+  check();
+  setInterval(check, 3_600_000).unref();
+}
 
 app.on('window-all-closed', () => app.quit());
 app.on('will-quit', () => warden?.close());

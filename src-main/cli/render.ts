@@ -3,6 +3,7 @@ import type { IpcMethod } from '../contract/methods';
 import { unverifiedSslModes } from '../contract/constants';
 import { isFailure } from '../contract/evidence';
 import { formatBytes } from '../contract/format';
+import type { StatusReport } from '../contract/status';
 import type { StorageConsistency } from '../contract/storage';
 import type { RestorePreview } from '../contract/restore';
 import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
@@ -22,6 +23,27 @@ const settingsText = (s: IpcOutput<'getSettings'>) =>
     `tools folder  ${s.pgToolsDir ?? 'none (PATH and the usual install folders)'}`,
     'found here:',
     ...s.detected.map((d) => `  ${d.tool.padEnd(10)} ${d.version.padEnd(6)} ${d.dir}`),
+  ].join('\n');
+
+const hoursText = (h: number) => (h < 48 ? `${Math.round(h)} h` : `${Math.round(h / 24)} days`);
+
+/** Per project: the last verified backup, the newest run and its next step, the watched runs, the warnings. */
+export const statusText = (report: StatusReport): string =>
+  [
+    `Status at ${report.at}: ${report.ok ? 'every watched migration window is covered' : 'PROTECTION AT RISK — see below'}`,
+    ...report.projects.flatMap((p) => [
+      '',
+      `${p.projectName} (${p.environment})`,
+      `  last verified backup  ${p.lastVerified ? `${p.lastVerified.name}, taken ${p.lastVerified.takenAt} (${hoursText(p.lastVerified.ageHours)} ago)` : 'none'}`,
+      ...(p.current
+        ? [
+            `  newest run            ${p.current.name}: ${p.current.passed}/${p.current.total} items passed, ${p.current.status}${p.current.gateLeft.length ? `; sign-off waits for ${p.current.gateLeft.join(', ')}` : ''}${p.current.signersLeft.length ? `; to sign: ${p.current.signersLeft.join(', ')}` : ''}`,
+            `  next                  ${p.current.next ? `${p.current.next.title} — ${p.current.next.hint}` : 'nothing: every item passed'}`,
+          ]
+        : ['  newest run            none: start a backup']),
+      ...p.watch.map((w) => `  ${w.state.toUpperCase().padEnd(10)} ${w.runName}: window ${w.window.start} – ${w.window.end}; platform backup until ${w.platformBackup.expiresAt}. ${w.reasons.join(' ')}`),
+      ...p.warnings.filter((w) => w.kind !== 'protection').map((w) => `  WARNING    ${w.text}`),
+    ]),
   ].join('\n');
 
 /** The archive against storage.objects, naming the objects that disagree. */
@@ -79,6 +101,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
     ].join('\n'),
   exportRecoveryKey: (r) => `Recovery key of ${r.recipient} written to ${r.file} (readable by you only). Keep it offline: it opens every backup of the project.`,
   importRecoveryKey: (r) => `Recovery key of ${r.recipient} is in this workstation's keychain again.`,
+  getStatus: (report) => red(report.ok, statusText(report)),
   listRuns: (runs) =>
     runs.map((r) => `${r.startedAt}  ${r.status.padEnd(11)} ${r.items.filter((i) => i.state === 'passed').length}/${r.items.length}  ${r.projectName} / ${r.name}  ${r.id}`).join('\n') || 'No runs yet.',
   getRun: (r) =>

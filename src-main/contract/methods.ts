@@ -8,6 +8,7 @@ export const ipcMethods = [
   'testConnection',
   'exportRecoveryKey',
   'importRecoveryKey',
+  'getStatus',
   'listRuns',
   'getRun',
   'pickFolder',

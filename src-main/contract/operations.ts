@@ -9,6 +9,7 @@ import { runViewSchema } from './runs';
 import { evidenceSchemas } from './evidence';
 import { settingsPatchSchema, settingsViewSchema } from './settings';
 import { reviewResultSchema } from './review';
+import { statusReportSchema, statusRequestSchema } from './status';
 import { storageBackupResultSchema } from './storage';
 import { agentKeySchema, signatureVerdictSchema, signOffRequestSchema, signOffSchema } from './signoff';
 import { rehearsalReportSchema, rehearsalTargetSchema, verifyReportSchema } from './verify';
@@ -190,6 +191,13 @@ export const operations = {
     output: z.object({ recipient: z.string() }),
     cli: { command: 'key import', args: [projectArg('projectId')], flags: { 'key-stdin': { to: 'identity', read: 'stdin-secret' } } },
     audit: ['key.imported', 'key.import-refused'],
+  },
+  getStatus: {
+    summary:
+      'state at a glance: per project the last verified backup, the newest run’s next step, warnings, and the retention watch — exits 1 when a run’s migration window is no longer covered by its platform backup (for cron or CI)',
+    input: statusRequestSchema.optional(),
+    output: statusReportSchema,
+    cli: { command: 'status', flags: { project: { to: 'projectId', meta: 'PROJECT', project: true }, at: { to: 'at', meta: 'ISO' } } },
   },
   listRuns: {
     summary: 'list backup runs, newest first',

@@ -5,6 +5,7 @@ import { renderAuditExport } from '../core/audit/auditExport';
 import { detectPgTools } from '../core/pgtools/discovery';
 import { WardenError } from '../core/errors';
 import { listRunViews, runView } from '../core/runs/runView';
+import { statusReport } from '../core/watch/projectStatus';
 import { writeFileAtomic } from '../core/util/atomicFile';
 import type { Warden } from '../core/warden';
 import { identitiesIn } from '../core/crypto/identityText';
@@ -55,6 +56,7 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     testConnection: ({ id, confirmTables }) => projects.testConnection(id, { confirmTables }),
     exportRecoveryKey: ({ projectId, folder, format }) => warden.keyEscrow.export(projectId, shell.folder(folder), format),
     importRecoveryKey: ({ projectId, identity }) => warden.keyEscrow.import(projectId, identity),
+    getStatus: (input) => statusReport(warden, input?.at ? new Date(input.at) : new Date(), input?.projectId),
     listRuns: ({ projectId }) => listRunViews(warden, projectId),
     getRun: ({ runId }) => runView(warden, runId),
     pickFolder: ({ purpose }) => shell.pickFolder(purpose),

@@ -1,16 +1,17 @@
 import { useCallback, useState } from 'react';
 import { AuditScreen } from './screens/AuditScreen';
+import { DashboardScreen } from './screens/DashboardScreen';
 import { ProjectsScreen } from './screens/ProjectsScreen';
 import { RunScreen } from './screens/RunScreen';
 import { ReviewScreen } from './screens/ReviewScreen';
 import { RunsScreen } from './screens/RunsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 
-const screens = { projects: 'Projects', runs: 'Backup runs', review: 'Review as verifier', audit: 'Audit trail', settings: 'Settings' } as const;
+const screens = { dashboard: 'Dashboard', projects: 'Projects', runs: 'Backup runs', review: 'Review as verifier', audit: 'Audit trail', settings: 'Settings' } as const;
 type Screen = keyof typeof screens;
 
 export function App() {
-  const [screen, setScreen] = useState<Screen>('projects');
+  const [screen, setScreen] = useState<Screen>('dashboard');
   const [runId, setRunId] = useState<string | null>(null);
   const go = (next: Screen) => {
     setRunId(null);
@@ -33,6 +34,7 @@ export function App() {
         </nav>
       </header>
       <main>
+        {screen === 'dashboard' && <DashboardScreen onOpenRun={openRun} onProjects={() => go('projects')} />}
         {screen === 'projects' && <ProjectsScreen onOpenRun={openRun} />}
         {screen === 'runs' && (runId ? <RunScreen runId={runId} onBack={() => setRunId(null)} /> : <RunsScreen onOpen={openRun} />)}
         {screen === 'review' && <ReviewScreen />}

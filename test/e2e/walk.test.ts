@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import { sshVerify } from '../helpers/sshVerify';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
+import { axeFindings, type AxeFinding } from './axe';
 import { installWardenShim, startBridge, type Bridge } from './bridge';
 
 // The renderer, built as shipped, in Debian's Chromium; behind window.warden the real IPC router,
@@ -38,7 +39,12 @@ const bob = verifierKey();
 
 const item = (title: string): Locator => page.locator('li.item', { has: page.getByRole('heading', { name: title, exact: true }) });
 const passed = (title: string, timeout = 60_000) => item(title).locator('.card-head .state-passed').waitFor({ timeout });
-const shot = (name: string) => page.screenshot({ path: join(shots, name), fullPage: true });
+/** What axe-core found on each screen the walk photographs (test-output/accessibility.json). */
+const accessibility: AxeFinding[] = [];
+const shot = async (name: string) => {
+  await page.screenshot({ path: join(shots, name), fullPage: true });
+  accessibility.push(...(await axeFindings(page, name.replace(/\.png$/, ''))));
+};
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
@@ -116,7 +122,11 @@ describe('renderer end to end (Chromium, real core)', () => {
       await shot('failure.png');
     });
     const password = cluster.target.password;
+    // The dashboard is the first screen: with no project yet, it leads to adding one.
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await page.getByText('No projects yet').waitFor();
+    await page.getByRole('button', { name: 'Add a project' }).click();
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
 
     // A Supabase project's connection forms, read through the Management API with a token typed once.
     await page.getByRole('button', { name: 'New project' }).click();
@@ -301,6 +311,18 @@ describe('renderer end to end (Chromium, real core)', () => {
     await item('Prerequisites checked').getByRole('button', { name: 'Attest platform backup' }).click();
     await passed('Prerequisites checked');
 
+    // The dashboard mid-run: the last verified backup, how far the run is, who still signs, the next step as one button.
+    await page.getByRole('button', { name: 'Dashboard' }).click();
+    const practiceCard = page.locator('li.card', { has: page.getByRole('heading', { name: 'Practice production', exact: true }) });
+    await practiceCard.getByText(/e2e-baseline\s*running · \d of 9 items passed/).waitFor();
+    const glance = await practiceCard.innerText();
+    expect(glance).toMatch(/Last verified backup\s+e2e-baseline, taken less than an hour ago/);
+    expect(glance).toContain('still to sign: creator and verifier');
+    expect(glance).toMatch(/Covered\. The platform backup lasts until \d{4}-\d\d-\d\d \d\d:\d\d UTC, after the window ends/);
+    await shot('10-dashboard.png');
+    await practiceCard.getByRole('button', { name: /^Continue: / }).click();
+    await page.getByRole('heading', { name: /e2e-baseline/ }).waitFor();
+
     // Two-person sign-off, each with their own key: the same person or the same key cannot verify.
     const signOff = item('Two-person sign-off');
     await signOff.getByLabel('Creator’s full name').fill('Alice Creator');
@@ -483,10 +505,32 @@ describe('renderer end to end (Chromium, real core)', () => {
     await platformRollback.scrollIntoViewIfNeeded();
     await shot('09-rollback-platform.png');
 
+    // The retention watch: the next migration of staging is planned for tomorrow, but its platform backup
+    // (Pro: 7 days, taken 5 days ago) expires in the middle of the window — the dashboard shows the overlap.
+    const nextMigration = await t.warden.backups.run({ projectId: stagingProject.id, name: 'e2e-next-migration' }, { outputDir: backupDir });
+    const nowMs = Date.now();
+    t.warden.platform.attest(nextMigration.runId, {
+      backupId: 'daily-staging', status: 'COMPLETED', insertedAt: new Date(nowMs - 5 * 86_400_000).toISOString(), plan: 'pro',
+      migrationWindow: { start: new Date(nowMs + 86_400_000).toISOString(), end: new Date(nowMs + 3 * 86_400_000).toISOString() }, attestedBy: 'Alice Creator',
+    });
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.getByRole('button', { name: 'Dashboard' }).click();
+    await page.getByRole('alert').filter({ hasText: 'A migration window is no longer covered by its platform backup' }).waitFor();
+    const stagingCard = page.locator('li.card', { has: page.getByRole('heading', { name: 'Staging', exact: true }) });
+    await stagingCard.getByRole('img', { name: /^e2e-next-migration: platform backup from .* the platform backup expires before the window ends\.$/ }).waitFor();
+    expect(await stagingCard.locator('figcaption').innerText()).toMatch(/^At risk\. The platform backup daily-staging expires .* \(7-day retention\), during the migration window/);
+    expect(await stagingCard.getByText('not covered by the platform backup').count()).toBe(1);
+    await stagingCard.scrollIntoViewIfNeeded();
+    await stagingCard.screenshot({ path: join(shots, '11-retention-watch.png') });
+
+    // Accessibility: no serious or critical axe-core violation on any screen photographed above.
+    writeFileSync(join(shots, '../accessibility.json'), JSON.stringify(accessibility, null, 2));
+    expect(accessibility.filter((f) => f.impact === 'serious' || f.impact === 'critical')).toEqual([]);
+
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check', '03d-storage-choice', '03d-storage']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check', '03d-storage-choice', '03d-storage', '10-dashboard', '11-retention-watch']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

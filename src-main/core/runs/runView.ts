@@ -6,7 +6,7 @@ import type { ChecklistItem, RunStore } from './runStore';
 import type { RestoreRecord } from '../../contract/restore';
 
 /** What a run view is read from (the Warden has all of it; runs/ does not depend on the Warden). */
-interface Sources {
+export interface RunViewSources {
   artifacts: Pick<ArtifactStore, 'backupPath' | 'storage'>;
   runs: RunStore;
   projects: Pick<ProjectService, 'get'>;
@@ -15,7 +15,7 @@ interface Sources {
 }
 
 /** A run as the UI shows it: status, checklist with evidence, sign-offs, the backup file. */
-export function runView(w: Sources, runId: string): RunView {
+export function runView(w: RunViewSources, runId: string): RunView {
   const run = w.runs.get(runId);
   return {
     id: run.id,
@@ -39,7 +39,7 @@ export function runView(w: Sources, runId: string): RunView {
 const storageSummary = (s: ReturnType<ArtifactStore['storage']>): RunView['storage'] =>
   s && { archiveFile: s.path, buckets: s.manifest.buckets, excludedBuckets: s.manifest.excludedBuckets, objects: s.manifest.totals.objects, bytes: s.manifest.totals.bytes, ciphertextSha256: s.manifest.archive.ciphertextSha256, finishedAt: s.manifest.timings.finishedAt, consistency: s.manifest.consistency };
 
-export function listRunViews(w: Sources, projectId?: string): RunView[] {
+export function listRunViews(w: RunViewSources, projectId?: string): RunView[] {
   return w.runs.list(projectId).map((r) => runView(w, r.id));
 }
 
