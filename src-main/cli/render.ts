@@ -1,6 +1,7 @@
 import type { IpcOutput, IpcParsedInput } from '../contract/ipc';
 import type { IpcMethod } from '../contract/methods';
 import { unverifiedSslModes } from '../contract/constants';
+import { auditSentence } from '../contract/auditSentence';
 import { isFailure } from '../contract/evidence';
 import { formatBytes } from '../contract/format';
 import type { StatusReport } from '../contract/status';
@@ -193,7 +194,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
   },
   notifyTeam: (r, input) =>
     input.mode === 'send' ? `Webhook answered ${r.status}; team notified.` : input.mode === 'confirm' ? 'Notification recorded as sent.' : r.message,
-  listAudit: (entries) => entries.map((e) => `${e.seq}\t${e.at}\t${e.actor}\t${e.action}${e.runId ? `\trun ${e.runId}` : ''}`).join('\n') || 'No entries.',
+  listAudit: (entries) => entries.map((e) => `${e.seq}\t${e.at}\t${e.action}\t${auditSentence(e)}${e.runId ? `\trun ${e.runId}` : ''}`).join('\n') || 'No entries.',
   verifyAudit: (v) => red(v.ok, v.ok ? `Audit chain intact: ${v.rows} entries, head ${v.headHash}.` : `Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.reason}.`),
   exportAudit: (r) => `Wrote ${r.entries} entries to ${r.file}.`,
   lookupSupabase: (l) =>

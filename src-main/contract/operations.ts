@@ -520,16 +520,38 @@ export const operations = {
     audit: ['notify.sent', 'notify.failed', 'notify.attested'],
   },
   listAudit: {
-    summary: 'list audit trail entries',
+    summary: 'list audit trail entries, one sentence each: oldest first after a sequence number, or newest first; narrowed by run, project, action, time and text',
     input: z
       .object({
         afterSeq: z.number().int().min(0).optional(),
+        beforeSeq: z.number().int().min(1).optional(),
         limit: z.number().int().min(1).max(1000).default(100),
         runId: runId.optional(),
+        projectId: projectIdSchema.optional(),
+        /** An action (backup.completed) or its family (backup). */
+        action: z.string().trim().regex(/^[a-z][a-z-]*(\.[a-z-]+)?$/, 'must be an action such as backup.completed, or a family such as backup').optional(),
+        since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+        until: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+        text: z.string().trim().min(1).max(200).optional(),
+        newestFirst: z.boolean().optional(),
       })
       .strict(),
     output: z.array(auditEntrySchema),
-    cli: { command: 'audit list', flags: { run: { to: 'runId', meta: 'RUN' }, after: { to: 'afterSeq', meta: 'SEQ' }, limit: { to: 'limit', meta: 'N' } } },
+    cli: {
+      command: 'audit list',
+      flags: {
+        run: { to: 'runId', meta: 'RUN' },
+        project: { to: 'projectId', meta: 'PROJECT', project: true },
+        action: { to: 'action', meta: 'ACTION|FAMILY' },
+        since: { to: 'since', meta: 'ISO' },
+        until: { to: 'until', meta: 'ISO' },
+        search: { to: 'text', meta: 'TEXT' },
+        newest: { to: 'newestFirst', value: true },
+        after: { to: 'afterSeq', meta: 'SEQ' },
+        before: { to: 'beforeSeq', meta: 'SEQ' },
+        limit: { to: 'limit', meta: 'N' },
+      },
+    },
   },
   verifyAudit: {
     summary: 'check the hash chain of the audit trail (and, with a head, that it still holds the head a signed log recorded)',

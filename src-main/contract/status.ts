@@ -54,6 +54,8 @@ export const projectStatusSchema = z.object({
     })
     .nullable(),
   watch: z.array(watchedRunSchema),
+  /** The encrypted size of each backup of the project (the latest 12), oldest first: growth at a glance. */
+  sizes: z.array(z.object({ runId: z.string(), name: z.string(), takenAt: z.string(), bytes: z.number() })),
   warnings: z.array(statusWarningSchema),
   /** The one next action for the project. */
   next: z.object({ action: z.enum(['start-backup', 'open-run']), label: z.string(), runId: z.string().nullable() }),

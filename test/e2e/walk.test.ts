@@ -288,6 +288,10 @@ describe('renderer end to end (Chromium, real core)', () => {
     const [, expected, restored] = usersRow.split('\t');
     expect(Number(expected!.replace(/,/g, ''))).toBeGreaterThan(0);
     expect(restored).toBe(expected);
+    // The comparison as a picture too: every public table, backup against restored, all equal here.
+    const chart = item('Restore rehearsed').getByRole('img', { name: /^Row counts of \d+ tables, backup against restored: all equal\.$/ });
+    await chart.scrollIntoViewIfNeeded();
+    await chart.screenshot({ path: join(shots, '03e-rehearsal-chart.png') });
     await item('Restore rehearsed').scrollIntoViewIfNeeded();
     await shot('03-rehearsal.png');
 
@@ -322,6 +326,19 @@ describe('renderer end to end (Chromium, real core)', () => {
     await shot('10-dashboard.png');
     await practiceCard.getByRole('button', { name: /^Continue: / }).click();
     await page.getByRole('heading', { name: /e2e-baseline/ }).waitFor();
+    // The run as a stepper mid-run: the summary stays in view, the next step is marked, finished steps are one line each.
+    const summary = page.getByRole('region', { name: 'Run summary' });
+    expect(await summary.innerText()).toMatch(/6 of 9 items passed[\s\S]*Acceptance gate green[\s\S]*To sign: creator, verifier[\s\S]*Next: Backup log filled in/);
+    expect(await page.locator('li.item[aria-current="step"] h3').innerText()).toBe('Backup log filled in');
+    expect(await item('Integrity verified').locator('.evidence-line').innerText()).toMatch(/^\d+ of \d+ checks passed\.$/);
+    expect(await item('Backup created and encrypted').locator('.evidence-line').innerText()).toMatch(/^31 tables in public, \d+ in all, [\d,]+ rows; [\d.]+ MiB encrypted with age\.$/);
+    await summary.getByRole('button', { name: 'Next: Backup log filled in' }).click();
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Backup log filled in');
+    await item('Integrity verified').getByRole('button', { name: 'Show details' }).click();
+    await item('Integrity verified').getByRole('button', { name: 'Check again' }).waitFor();
+    await item('Integrity verified').getByRole('button', { name: 'Hide details' }).click();
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shot('04c-stepper-mid-run.png');
 
     // Two-person sign-off, each with their own key: the same person or the same key cannot verify.
     const signOff = item('Two-person sign-off');
@@ -416,9 +433,21 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.getByRole('heading', { name: 'Backup runs' }).waitFor();
     await page.getByRole('button', { name: 'Audit trail' }).click();
     const chain = await page.getByRole('status').innerText();
-    expect(chain).toMatch(/Chain intact: \d+ entries/);
-    expect(await page.locator('table').innerText()).toContain('log.exported');
+    expect(chain).toMatch(/Chain intact: (\d+) entries, each hashed with the one before\. Head \1:[0-9a-f]{64}/);
+    // One sentence per entry, newest first; the raw details only on demand.
+    const trail = page.getByRole('list', { name: 'Audit entries, newest first' });
+    await trail.getByText(/^operator exported the signed backup log$/).first().waitFor();
+    expect(await trail.innerText()).not.toMatch(/[{[]"/); // no raw JSON until Details is opened
     await shot('06-audit.png');
+    // Narrowed to sign-offs and searched for Bob: his sentence, its details when asked for.
+    await page.getByLabel('Action').selectOption('signoff');
+    await page.getByLabel('Search').fill('bob');
+    await trail.getByText('Alice Creator signed as creator').waitFor({ state: 'detached' });
+    expect(await trail.locator('.audit-sentence').allInnerTexts()).toEqual(['Bob Verifier signed as verifier', "Bob Verifier's sign-off as verifier was refused: same key as the creator"]);
+    await trail.getByText('Details').first().click();
+    expect(await trail.locator('dd.mono').first().innerText()).toBe('signoff.verifier');
+    await shot('06a-audit-filtered.png');
+    await page.getByRole('button', { name: 'Clear' }).click();
     bridge.nextFolders.push(exportDir);
     await page.getByRole('button', { name: 'Export CSV…' }).click();
     await page.getByText(/Exported \d+ entries to/).waitFor();
@@ -445,6 +474,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     // The same backup rehearsed with that folder: partial, not green, with the extension, its table and what to do.
     await page.getByRole('button', { name: 'Backup runs' }).click();
     await page.getByRole('button', { name: 'e2e-baseline' }).click();
+    await item('Restore rehearsed').getByRole('button', { name: 'Show details' }).click();
     await item('Restore rehearsed').getByRole('button', { name: 'Rehearse again' }).click();
     await item('Restore rehearsed').getByText(/Rehearsal PARTIAL/).waitFor({ timeout: 120_000 });
     t.warden.settings.update({ pgToolsDir: null });
@@ -518,8 +548,10 @@ describe('renderer end to end (Chromium, real core)', () => {
     await page.getByRole('alert').filter({ hasText: 'A migration window is no longer covered by its platform backup' }).waitFor();
     const stagingCard = page.locator('li.card', { has: page.getByRole('heading', { name: 'Staging', exact: true }) });
     await stagingCard.getByRole('img', { name: /^e2e-next-migration: platform backup from .* the platform backup expires before the window ends\.$/ }).waitFor();
-    expect(await stagingCard.locator('figcaption').innerText()).toMatch(/^At risk\. The platform backup daily-staging expires .* \(7-day retention\), during the migration window/);
+    expect(await stagingCard.locator('.timeline figcaption').innerText()).toMatch(/^At risk\. The platform backup daily-staging expires .* \(7-day retention\), during the migration window/);
     expect(await stagingCard.getByText('not covered by the platform backup').count()).toBe(1);
+    // Its backups by size: the safety backup the rollback took, then this one.
+    await stagingCard.getByRole('img', { name: /^Backup sizes, 2 backups from safety-before-restore-.* to e2e-next-migration/ }).waitFor();
     await stagingCard.scrollIntoViewIfNeeded();
     await stagingCard.screenshot({ path: join(shots, '11-retention-watch.png') });
 
@@ -530,7 +562,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check', '03d-storage-choice', '03d-storage', '10-dashboard', '11-retention-watch']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check', '03d-storage-choice', '03d-storage', '10-dashboard', '11-retention-watch', '06a-audit-filtered', '03e-rehearsal-chart', '04c-stepper-mid-run']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

@@ -170,7 +170,10 @@ describe('backup-warden CLI: the whole job', () => {
     const audit = await json(['audit', 'list', '--limit', '1000']) as unknown as { action: string; details: Record<string, unknown> }[];
     expect(audit.at(-1)).toMatchObject({ action: 'audit.exported', details: { file: csvFile, format: 'csv' } });
     const text = await cli(['audit', 'list', '--run', runId], { dataDir });
-    expect(text.stdout).toMatch(/^\d+\t\S+\t\S+\tbackup\.started\trun /m);
+    expect(text.stdout).toMatch(/^\d+\t\S+\tbackup\.started\t.+ started the backup "cli-baseline"\trun /m);
+    // Narrowed and newest first, one sentence each: who signed, as what.
+    const signed = await cli(['audit', 'list', '--action', 'signoff', '--newest', '--search', 'bob'], { dataDir });
+    expect(signed.stdout.trim().split('\n').map((l) => l.split('\t')[3])).toEqual(['Bob Verifier signed as verifier']);
 
     // Runs and their checklists.
     const runs = await json(['runs', 'list']) as unknown as { id: string; status: string }[];

@@ -101,6 +101,8 @@ describe('backup-warden status: the retention watch', () => {
     expect(p.current!.gateLeft).toEqual(['Restore rehearsed']);
     expect(p.next).toEqual({ action: 'open-run', label: 'Continue: Backup opens without this workstation', runId: safe.runId });
     expect(p.warnings.map((w) => w.kind)).toContain('key-not-escrowed');
+    expect(p.sizes).toEqual([{ runId: safe.runId, name: 'safe', takenAt: expect.any(String), bytes: expect.any(Number) }]);
+    expect(p.sizes[0]!.bytes).toBeGreaterThan(10_000);
     const text = await status('--project', 'Safe profile', '--at', iso(now + DAY));
     expect(text.stdout).toMatch(/next +Backup opens without this workstation — Open the backup with the escrowed recovery key/);
     expect(text.stdout).toMatch(/sign-off waits for Restore rehearsed; to sign: creator, verifier/);

@@ -103,3 +103,25 @@ describe('audit trail', () => {
     expect(audit.verify()).toMatchObject({ ok: true, rows: 2000 });
   });
 });
+
+describe('audit trail queries', () => {
+  it('narrows by project, action family or exact action, time and text, and pages newest first', () => {
+    let clock = Date.parse('2026-11-20T10:00:00Z');
+    const timed = new AuditTrail(db, () => new Date((clock += 3_600_000)));
+    const add = (action: string, projectId: string | null, details: Record<string, unknown>) => timed.append({ actor: 'alice', action, projectId, details });
+    add('backup.started', 'p1', { name: 'first' }); // 11:00
+    add('backup.completed', 'p1', {}); // 12:00
+    add('signoff.verifier', 'p1', { name: 'Bob Verifier' }); // 13:00
+    add('backup.started', 'p2', { name: 'other' }); // 14:00
+    add('backupx.odd', 'p2', {}); // 15:00 — not of the backup family
+    const actions = (q: Parameters<AuditTrail['list']>[0]) => timed.list(q).map((e) => e.action);
+    expect(actions({ projectId: 'p1' })).toEqual(['backup.started', 'backup.completed', 'signoff.verifier']);
+    expect(actions({ action: 'backup' })).toEqual(['backup.started', 'backup.completed', 'backup.started']);
+    expect(actions({ action: 'backup.completed' })).toEqual(['backup.completed']);
+    expect(actions({ since: '2026-11-20T12:00:00Z', until: '2026-11-20T14:00:00+00:00' })).toEqual(['backup.completed', 'signoff.verifier', 'backup.started']);
+    expect(actions({ text: 'BOB' })).toEqual(['signoff.verifier']);
+    const newest = timed.list({ newestFirst: true, limit: 2 });
+    expect(newest.map((e) => e.action)).toEqual(['backupx.odd', 'backup.started']);
+    expect(actions({ newestFirst: true, beforeSeq: newest.at(-1)!.seq, limit: 2 })).toEqual(['signoff.verifier', 'backup.completed']);
+  });
+});

@@ -42,6 +42,19 @@ export function auditRowHash(prevHash: string, row: Omit<AuditEntry, 'prevHash' 
 }
 
 /** Append-only, hash-chained audit trail (the triggers in migration 001 reject UPDATE and DELETE). */
+export interface AuditQuery {
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit?: number;
+  runId?: string;
+  projectId?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+  text?: string;
+  newestFirst?: boolean;
+}
+
 export class AuditTrail {
   constructor(
     private readonly db: Db,
@@ -83,12 +96,34 @@ export class AuditTrail {
       .immediate();
   }
 
-  list(options: { afterSeq?: number; limit?: number; runId?: string } = {}): AuditEntry[] {
+  /**
+   * Entries, oldest first from afterSeq, or newest first before beforeSeq; narrowed by run, project, action
+   * (exact, or a family: "backup" is every backup.*), time (ISO, inclusive) and text found in actor, action or details.
+   */
+  list(options: AuditQuery = {}): AuditEntry[] {
+    const newestFirst = options.newestFirst === true;
     const rows = this.db
       .prepare(
-        `SELECT * FROM audit_log WHERE seq > @after AND (@run IS NULL OR run_id = @run) ORDER BY seq LIMIT @limit`,
+        `SELECT * FROM audit_log
+          WHERE seq > @after AND (@before IS NULL OR seq < @before)
+            AND (@run IS NULL OR run_id = @run) AND (@project IS NULL OR project_id = @project)
+            AND (@action IS NULL OR action = @action OR substr(action, 1, length(@action) + 1) = @action || '.')
+            AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at <= @until)
+            AND (@text IS NULL OR instr(lower(actor || ' ' || action || ' ' || details), lower(@text)) > 0)
+          ORDER BY seq ${newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`,
       )
-      .all({ after: options.afterSeq ?? 0, run: options.runId ?? null, limit: options.limit ?? 500 }) as AuditDbRow[];
+      .all({
+        after: options.afterSeq ?? 0,
+        before: options.beforeSeq ?? null,
+        run: options.runId ?? null,
+        project: options.projectId ?? null,
+        action: options.action ?? null,
+        // Stored as toISOString(): the same form compares as text.
+        since: options.since ? new Date(options.since).toISOString() : null,
+        until: options.until ? new Date(options.until).toISOString() : null,
+        text: options.text?.trim() || null,
+        limit: options.limit ?? 500,
+      }) as AuditDbRow[];
     return rows.map(fromDbRow);
   }
 

@@ -15,6 +15,7 @@ const HOUR = 3_600_000;
 const STALE_BEFORE_WINDOW_HOURS = 24;
 /** A platform backup expiring this soon is worth a warning even when the window ends first. */
 const EXPIRY_SOON_HOURS = 48;
+const SIZE_HISTORY = 12;
 
 /** A moment as people read it in a notice, the same on every workstation: 2026-11-28 05:19 UTC. */
 const utc = (ms: number | string) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -86,6 +87,13 @@ export function projectStatus(project: ProjectView, runs: RunView[], at: Date): 
     lastVerified: verified && verifiedAt ? { runId: verified.id, name: verified.name, takenAt: verifiedAt, ageHours: Math.max(0, (now - Date.parse(verifiedAt)) / HOUR) } : null,
     current: progress,
     watch,
+    sizes: runs
+      .flatMap((r) => {
+        const backup = item(r, 'backup');
+        return backup?.state === 'passed' && backup.evidence && 'ciphertextBytes' in backup.evidence ? [{ runId: r.id, name: r.name, takenAt: backup.updatedAt, bytes: backup.evidence.ciphertextBytes }] : [];
+      })
+      .slice(0, SIZE_HISTORY)
+      .reverse(),
     warnings,
     next:
       usable && progress

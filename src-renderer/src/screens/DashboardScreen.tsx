@@ -4,6 +4,7 @@ import type { ProjectStatus, StatusReport } from '../../../src-main/contract/sta
 import { api, unwrap } from '../api';
 import { ErrorBanner, messageOf } from '../ErrorBanner';
 import { RetentionTimeline } from '../ui/RetentionTimeline';
+import { SizeHistory } from '../ui/SizeHistory';
 import { StateBadge } from '../ui/StateBadge';
 import { BackupDialog } from './BackupDialog';
 
@@ -97,6 +98,7 @@ export function DashboardScreen({ onOpenRun, onProjects }: { onOpenRun: (runId: 
                   ))}
               </ul>
             )}
+            <SizeHistory sizes={p.sizes} />
             {p.watch.map((w) => (
               <div key={w.runId} className="watch">
                 <h4>Retention watch: {w.runName}</h4>

@@ -1,8 +1,10 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { signOffGate } from '../../../src-main/contract/constants';
 import type { ProjectView } from '../../../src-main/contract/project';
 import type { ChecklistItemView, RunView } from '../../../src-main/contract/runs';
 import { ErrorBanner } from '../ErrorBanner';
 import { useRun } from '../useRun';
+import { evidenceLine } from '../ui/evidenceLine';
 import { StateBadge } from '../ui/StateBadge';
 import { BackupEvidence } from './run/BackupEvidence';
 import { IntegrityPanel } from './run/IntegrityPanel';
@@ -46,9 +48,22 @@ function provenance(item: ChecklistItemView): string {
   return `${item.mode === 'verified' ? 'verified by the app' : 'attested'} · ${new Date(item.updatedAt).toLocaleString()}`;
 }
 
-/** One backup run as its checklist: every item with its evidence and the action that moves it on. */
+/**
+ * Which steps are open: every unfinished one (its action is there), the one finished last (its result),
+ * and any the operator opened; other finished steps are their evidence line.
+ */
+function useOpenSteps(run: RunView | null) {
+  const [toggled, setToggled] = useState<Record<string, boolean>>({});
+  const latest = run?.items.filter((i) => i.state !== 'pending').reduce<ChecklistItemView | null>((a, i) => (!a || i.updatedAt > a.updatedAt ? i : a), null);
+  const isOpen = (item: ChecklistItemView) => toggled[item.key] ?? (item.state !== 'passed' || item.key === latest?.key);
+  const toggle = (item: ChecklistItemView) => setToggled((t) => ({ ...t, [item.key]: !isOpen(item) }));
+  return { isOpen, toggle };
+}
+
+/** One backup run as a stepper: a summary that stays in view, the next step marked, finished steps as one line each. */
 export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void }) {
   const { run, project, error } = useRun(runId);
+  const steps = useOpenSteps(run);
   // Keyboard and screen-reader users land on the run they opened, not on the top of the page.
   const heading = useRef<HTMLHeadingElement>(null);
   const loaded = run !== null && project !== null;
@@ -66,6 +81,11 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
     );
   }
   const green = run.items.filter((i) => i.state === 'passed').length;
+  const current = run.items.find((i) => i.state !== 'passed') ?? null;
+  const gateLeft = run.items.filter((i) => (signOffGate as readonly string[]).includes(i.key) && i.state !== 'passed');
+  const signed = new Set(run.signOffs.map((s) => s.role));
+  const toSign = (['creator', 'verifier'] as const).filter((r) => !signed.has(r));
+  const goTo = (key: string) => document.getElementById(`item-${key}`)?.focus();
   return (
     <section aria-labelledby="run-title">
       <button className="link" onClick={onBack}>
@@ -75,9 +95,21 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
         <h2 id="run-title" ref={heading} tabIndex={-1}>
           {run.name} <StateBadge state={run.status} />
         </h2>
-        <span className="muted" aria-label="Checklist progress">
+      </div>
+      <div className="run-summary" role="region" aria-label="Run summary">
+        <span className="summary-count" aria-label="Checklist progress">
           {green} of {run.items.length} items passed
         </span>
+        <span className="progress slim" role="progressbar" aria-label="Checklist" aria-valuemin={0} aria-valuemax={run.items.length} aria-valuenow={green}>
+          <span className="progress-fill" style={{ width: `${(100 * green) / run.items.length}%` }} />
+        </span>
+        <span>{gateLeft.length ? `Sign-off waits for: ${gateLeft.map((i) => i.title).join(', ')}` : 'Acceptance gate green'}</span>
+        <span>{toSign.length ? `To sign: ${toSign.join(', ')}` : 'Signed by both'}</span>
+        {current && (
+          <button className="link" onClick={() => goTo(current.key)}>
+            Next: {current.title}
+          </button>
+        )}
       </div>
       <dl className="facts">
         <dt>Project</dt>
@@ -104,19 +136,37 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
       <ErrorBanner error={error} />
       <ol className="checklist">
         {run.items.map((item) => {
+          const open = steps.isOpen(item);
+          const isCurrent = item.key === current?.key;
           return (
-            <li key={item.key} className={`card item item-${item.state}`} aria-labelledby={`item-${item.key}`}>
+            <li key={item.key} className={`card item item-${item.state}${isCurrent ? ' item-current' : ''}`} aria-labelledby={`item-${item.key}`} aria-current={isCurrent ? 'step' : undefined}>
               <div className="card-head">
-                <h3 id={`item-${item.key}`}>{item.title}</h3>
+                <h3 id={`item-${item.key}`} tabIndex={-1}>
+                  {item.title}
+                </h3>
                 <StateBadge state={item.state} />
+                {isCurrent && <span className="badge next">next</span>}
                 <span className="muted small">{provenance(item)}</span>
+                {item.state === 'passed' && (
+                  <button className="link push-right" aria-expanded={open} aria-controls={`panel-${item.key}`} onClick={() => steps.toggle(item)}>
+                    {open ? 'Hide details' : 'Show details'}
+                  </button>
+                )}
               </div>
               {item.state === 'running' && item.key !== 'backup' && (
                 <div className="progress indeterminate" role="progressbar" aria-label={`${item.title}: in progress`} aria-busy="true">
                   <div className="progress-fill" />
                 </div>
               )}
-              <ItemPanel run={run} project={project} item={item} />
+              {open ? (
+                <div id={`panel-${item.key}`}>
+                  <ItemPanel run={run} project={project} item={item} />
+                </div>
+              ) : (
+                <p className="evidence-line" id={`panel-${item.key}`}>
+                  {evidenceLine(item)}
+                </p>
+              )}
             </li>
           );
         })}

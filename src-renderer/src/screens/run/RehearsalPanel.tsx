@@ -6,6 +6,7 @@ import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { CancelCheck } from '../../ui/CancelCheck';
 import { ChecksList } from '../../ui/ChecksList';
+import { RowCountChart } from '../../ui/RowCountChart';
 import { useAction } from '../../useAsync';
 import type { PanelProps } from './panelProps';
 
@@ -113,6 +114,7 @@ export function RehearsalPanel({ run, item }: PanelProps<'rehearsal'>) {
         <>
           <Findings report={report} />
           <ChecksList checks={report.checks} />
+          <RowCountChart tables={tables} />
           <table className="grid compact" aria-label="Row counts: backup against restored database">
             <thead>
               <tr>
