@@ -52,6 +52,8 @@ export const runViewSchema = z.object({
   storage: z
     .object({ archiveFile: z.string(), buckets: z.array(z.string()), excludedBuckets: z.array(z.string()), objects: z.number().int(), bytes: z.number(), ciphertextSha256: z.string(), finishedAt: z.string(), consistency: storageConsistencySchema.nullable() })
     .nullable(),
+  /** How long each timed step took, in checklist order (steps not done or not timed are absent). */
+  durations: z.array(z.object({ key: z.enum(['backup', 'storage', 'integrity', 'rehearsal']), ms: z.number() })),
   /** Restores of this run's backup into a project (rollbacks), oldest first. */
   restores: z.array(restoreRecordSchema),
 });

@@ -330,6 +330,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     const summary = page.getByRole('region', { name: 'Run summary' });
     expect(await summary.innerText()).toMatch(/6 of 9 items passed[\s\S]*Acceptance gate green[\s\S]*To sign: creator, verifier[\s\S]*Next: Backup log filled in/);
     expect(await page.locator('li.item[aria-current="step"] h3').innerText()).toBe('Backup log filled in');
+    await page.getByRole('img', { name: /^Time per step: Backup created and encrypted [\d.]+ s, Storage objects backed up [\d.]+ s, Integrity verified [\d.]+ s, Restore rehearsed [\d.]+ s\.$/ }).waitFor();
     expect(await item('Integrity verified').locator('.evidence-line').innerText()).toMatch(/^\d+ of \d+ checks passed\.$/);
     expect(await item('Backup created and encrypted').locator('.evidence-line').innerText()).toMatch(/^31 tables in public, \d+ in all, [\d,]+ rows; [\d.]+ MiB encrypted with age\.$/);
     await summary.getByRole('button', { name: 'Next: Backup log filled in' }).click();
@@ -554,6 +555,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await stagingCard.getByRole('img', { name: /^Backup sizes, 2 backups from safety-before-restore-.* to e2e-next-migration/ }).waitFor();
     await stagingCard.scrollIntoViewIfNeeded();
     await stagingCard.screenshot({ path: join(shots, '11-retention-watch.png') });
+    await shot('11a-dashboard-at-risk.png');
 
     // Accessibility: no serious or critical axe-core violation on any screen photographed above.
     writeFileSync(join(shots, '../accessibility.json'), JSON.stringify(accessibility, null, 2));
@@ -562,7 +564,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     // The secret never reached the page after it was typed; no script error or CSP violation happened.
     expect(await page.content()).not.toContain(password);
     expect(pageErrors).toEqual([]);
-    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check', '03d-storage-choice', '03d-storage', '10-dashboard', '11-retention-watch', '06a-audit-filtered', '03e-rehearsal-chart', '04c-stepper-mid-run']) {
+    for (const name of ['01-projects', '02-backup-progress', '03-rehearsal', '03a-rehearsal-cancelled', '03b-rehearsal-staging', '04-run-checklist', '05-history', '06-audit', '07-rehearsal-partial', '08-settings', '01a-project-form-tls', '01b-tables-proposal', '01c-supabase-lookup', '09-rollback-preview', '09-rollback-done', '09-rollback-platform', '03c-recovery-check', '03d-storage-choice', '03d-storage', '10-dashboard', '11-retention-watch', '06a-audit-filtered', '03e-rehearsal-chart', '04c-stepper-mid-run', '11a-dashboard-at-risk']) {
       expect(statSync(join(shots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

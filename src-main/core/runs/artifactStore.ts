@@ -102,6 +102,12 @@ export class ArtifactStore {
     return this.db.prepare(`SELECT 1 FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) !== undefined;
   }
 
+  /** How long the backup took (its manifest's total), without parsing the whole manifest; null without a backup. */
+  backupMs(runId: string): number | null {
+    const row = this.db.prepare(`SELECT json_extract(manifest, '$.timings.totalMs') AS ms FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) as { ms: number | null } | undefined;
+    return row?.ms ?? null;
+  }
+
   backup(runId: string): BackupRecord {
     const row = this.db
       .prepare(`SELECT a.id, a.path, a.manifest, r.project_id FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE a.run_id = ? AND a.kind = 'backup'`)

@@ -1,3 +1,4 @@
+import { isFailure } from '../../contract/evidence';
 import { checklistItemViewSchema, type ChecklistItemView, type RunView } from '../../contract/runs';
 import type { ArtifactStore } from './artifactStore';
 import type { ProjectService } from '../projects/projectService';
@@ -7,7 +8,7 @@ import type { RestoreRecord } from '../../contract/restore';
 
 /** What a run view is read from (the Warden has all of it; runs/ does not depend on the Warden). */
 export interface RunViewSources {
-  artifacts: Pick<ArtifactStore, 'backupPath' | 'storage'>;
+  artifacts: Pick<ArtifactStore, 'backupPath' | 'storage' | 'backupMs'>;
   runs: RunStore;
   projects: Pick<ProjectService, 'get'>;
   signOffs: Pick<SignOffService, 'list'>;
@@ -17,6 +18,8 @@ export interface RunViewSources {
 /** A run as the UI shows it: status, checklist with evidence, sign-offs, the backup file. */
 export function runView(w: RunViewSources, runId: string): RunView {
   const run = w.runs.get(runId);
+  const items = w.runs.items(runId).map(typedItem);
+  const storage = w.artifacts.storage(runId);
   return {
     id: run.id,
     projectId: run.project_id,
@@ -28,16 +31,29 @@ export function runView(w: RunViewSources, runId: string): RunView {
     startedAt: run.started_at,
     finishedAt: run.finished_at,
     error: run.error,
-    items: w.runs.items(runId).map(typedItem),
+    items,
     signOffs: w.signOffs.list(runId),
     backupFile: w.artifacts.backupPath(runId),
-    storage: storageSummary(w.artifacts.storage(runId)),
+    storage: storageSummary(storage),
+    durations: durations(items, w.artifacts.backupMs(runId), storage?.manifest.timings.totalMs ?? null),
     restores: w.restores.list(runId),
   };
 }
 
 const storageSummary = (s: ReturnType<ArtifactStore['storage']>): RunView['storage'] =>
   s && { archiveFile: s.path, buckets: s.manifest.buckets, excludedBuckets: s.manifest.excludedBuckets, objects: s.manifest.totals.objects, bytes: s.manifest.totals.bytes, ciphertextSha256: s.manifest.archive.ciphertextSha256, finishedAt: s.manifest.timings.finishedAt, consistency: s.manifest.consistency };
+
+function durations(items: ChecklistItemView[], backupMs: number | null, storageMs: number | null): RunView['durations'] {
+  const out: RunView['durations'] = [];
+  if (backupMs !== null) out.push({ key: 'backup', ms: backupMs });
+  if (storageMs !== null) out.push({ key: 'storage', ms: storageMs });
+  for (const item of items) {
+    if (!item.evidence || isFailure(item.evidence)) continue;
+    if (item.key === 'integrity') out.push({ key: 'integrity', ms: item.evidence.durationMs });
+    if (item.key === 'rehearsal') out.push({ key: 'rehearsal', ms: item.evidence.timings.totalMs });
+  }
+  return out;
+}
 
 export function listRunViews(w: RunViewSources, projectId?: string): RunView[] {
   return w.runs.list(projectId).map((r) => runView(w, r.id));

@@ -6,6 +6,7 @@ import { ErrorBanner } from '../ErrorBanner';
 import { useRun } from '../useRun';
 import { evidenceLine } from '../ui/evidenceLine';
 import { StateBadge } from '../ui/StateBadge';
+import { StepDurations } from '../ui/StepDurations';
 import { BackupEvidence } from './run/BackupEvidence';
 import { IntegrityPanel } from './run/IntegrityPanel';
 import { LogPanel } from './run/LogPanel';
@@ -133,6 +134,7 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
           </>
         )}
       </dl>
+      <StepDurations durations={run.durations} />
       <ErrorBanner error={error} />
       <ol className="checklist">
         {run.items.map((item) => {
