@@ -61,6 +61,7 @@ function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' |
         emit: (event, payload) => {
           if (event === 'backupProgress') out.progress((payload as { progress: Parameters<Output['progress']>[0] }).progress);
           if (event === 'storageProgress') out.storageProgress((payload as { progress: Parameters<Output['storageProgress']>[0] }).progress);
+          if (event === 'checkProgress') out.checkProgress((payload as { progress: Parameters<Output['checkProgress']>[0] }).progress);
         },
       });
       const value = await (bound[method] as (i: unknown, e: unknown) => Promise<unknown>)(input, { signal, ...built.extra });

@@ -1,4 +1,5 @@
 import type { BackupProgress } from '../contract/backup';
+import type { CheckProgress } from '../contract/runs';
 import { formatBytes } from '../contract/format';
 import type { StorageProgress } from '../contract/storage';
 
@@ -9,7 +10,11 @@ export class Output {
     private readonly tty = process.stderr.isTTY === true,
   ) {}
 
+  /** A progress line is on the terminal: cleared before anything else is printed. */
+  private lineOpen = false;
+
   result(value: unknown, text: string): void {
+    this.closeLine();
     process.stdout.write(this.json ? JSON.stringify(value, null, 2) + '\n' : text.endsWith('\n') ? text : text + '\n');
   }
 
@@ -28,7 +33,20 @@ export class Output {
     if (p.phase === 'archiving') process.stderr.write('\n');
   }
 
+  checkProgress(p: CheckProgress): void {
+    if (this.json || !this.tty) return;
+    const eta = p.etaMs === null ? '' : `, about ${Math.ceil(p.etaMs / 1000)} s left`;
+    process.stderr.write(`\r\x1b[2K${p.activity} step ${p.step}/${p.steps}: ${p.phase} — ${Math.round(p.fraction * 100)}%${eta}`);
+    this.lineOpen = true;
+  }
+
+  private closeLine(): void {
+    if (this.lineOpen) process.stderr.write('\r\x1b[2K');
+    this.lineOpen = false;
+  }
+
   note(text: string): void {
+    this.closeLine();
     if (!this.json) process.stderr.write(text + '\n');
   }
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Result } from './errors';
 import type { IpcEvent, IpcMethod } from './methods';
 import { operations } from './operations';
-import { backupProgressEventSchema, runChangedEventSchema, storageProgressEventSchema } from './runs';
+import { backupProgressEventSchema, checkProgressEventSchema, runChangedEventSchema, storageProgressEventSchema } from './runs';
 
 /**
  * The one IPC contract, derived from the operations catalog. Main validates every input against it;
@@ -14,6 +14,7 @@ export const ipcContract: { [M in IpcMethod]: { input: (typeof operations)[M]['i
 export const ipcEventContract = {
   backupProgress: backupProgressEventSchema,
   storageProgress: storageProgressEventSchema,
+  checkProgress: checkProgressEventSchema,
   runChanged: runChangedEventSchema,
 } satisfies Record<IpcEvent, z.ZodType>;
 

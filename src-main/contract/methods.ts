@@ -47,7 +47,7 @@ export type IpcMethod = (typeof ipcMethods)[number];
 export const ipcChannel = (method: IpcMethod): string => `warden:${method}`;
 
 /** Main → renderer events. */
-export const ipcEvents = ['backupProgress', 'storageProgress', 'runChanged'] as const;
+export const ipcEvents = ['backupProgress', 'storageProgress', 'checkProgress', 'runChanged'] as const;
 export type IpcEvent = (typeof ipcEvents)[number];
 export const ipcEventChannel = (event: IpcEvent): string => `warden-event:${event}`;
 /** The preload's subscription function for an event: backupProgress → onBackupProgress. */

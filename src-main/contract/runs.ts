@@ -59,6 +59,19 @@ export const runViewSchema = z.object({
 });
 export type RunView = z.infer<typeof runViewSchema>;
 
+/** A long check (integrity, rehearsal) as it runs: its phase, how far overall, and an estimate of what is left. */
+export const checkProgressSchema = z.object({
+  activity: z.enum(['integrity', 'rehearsal']),
+  phase: z.string(),
+  step: z.number().int(),
+  steps: z.number().int(),
+  fraction: z.number().min(0).max(1),
+  elapsedMs: z.number(),
+  etaMs: z.number().nullable(),
+});
+export type CheckProgress = z.infer<typeof checkProgressSchema>;
+export const checkProgressEventSchema = z.object({ runId: z.string(), progress: checkProgressSchema });
+
 export const backupProgressEventSchema = z.object({ projectId: z.string(), runId: z.string(), progress: backupProgressSchema });
 export const storageProgressEventSchema = z.object({ runId: z.string(), progress: storageProgressSchema });
 /** A run's state changed (an action started or finished): views of it reload. */

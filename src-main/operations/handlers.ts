@@ -86,8 +86,8 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
       }
     },
     cancelBackup: ({ projectId }, call) => call.cancel('backup', projectId),
-    checkIntegrity: ({ runId }, { signal, identities }) => warden.integrity.verify(runId, { signal, identities }),
-    rehearse: ({ runId, amcheck, target }, { signal, identities }) => warden.rehearsal.rehearse(runId, { amcheck, target, signal, identities }),
+    checkIntegrity: ({ runId }, { signal, identities }) => warden.integrity.verify(runId, { signal, identities, onProgress: (progress) => shell.emit('checkProgress', { runId, progress }) }),
+    rehearse: ({ runId, amcheck, target }, { signal, identities }) => warden.rehearsal.rehearse(runId, { amcheck, target, signal, identities, onProgress: (progress) => shell.emit('checkProgress', { runId, progress }) }),
     checkRecovery: ({ runId, key }, { signal }) => warden.recovery.check(runId, key, signal),
     cancelCheck: ({ runId }, call) => call.cancel('check', runId),
     previewRestore: ({ runId, targetProjectId }, { signal }) => warden.rollback.preview(runId, targetProjectId, signal),

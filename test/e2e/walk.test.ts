@@ -273,6 +273,10 @@ describe('renderer end to end (Chromium, real core)', () => {
     expect(await item('Integrity verified').innerText()).not.toContain('FAIL');
     // A rehearsal cancelled while it runs: the UI says so, the core removed what it made at once.
     await item('Restore rehearsed').getByRole('button', { name: 'Rehearse restore' }).click();
+    // Where it runs: its phase, how far, and cancel.
+    await item('Restore rehearsed').getByRole('progressbar', { name: 'Restore rehearsed: progress' }).waitFor();
+    expect(await item('Restore rehearsed').locator('.progress-text').innerText()).toMatch(/^Step [123] of 3: (Starting a scratch server and decrypting the backup|Restoring|Counting rows and comparing) · \d+%/);
+    await item('Restore rehearsed').screenshot({ path: join(shots, '03f-rehearsal-progress.png') });
     await item('Restore rehearsed').getByRole('button', { name: 'Cancel rehearsal' }).click();
     await item('Restore rehearsed').getByText('The rehearsal was cancelled by the operator; nothing it made was kept').first().waitFor({ timeout: 60_000 });
     await item('Restore rehearsed').scrollIntoViewIfNeeded();
@@ -440,7 +444,8 @@ describe('renderer end to end (Chromium, real core)', () => {
     await trail.getByText(/^operator exported the signed backup log$/).first().waitFor();
     expect(await trail.innerText()).not.toMatch(/[{[]"/); // no raw JSON until Details is opened
     await shot('06-audit.png');
-    // Narrowed to sign-offs and searched for Bob: his sentence, its details when asked for.
+    // Narrowed to one run's sign-offs and searched for Bob: his sentence, its details when asked for.
+    await page.getByRole('combobox', { name: /^Run/ }).selectOption({ label: 'e2e-baseline' });
     await page.getByLabel('Action').selectOption('signoff');
     await page.getByLabel('Search').fill('bob');
     await trail.getByText('Alice Creator signed as creator').waitFor({ state: 'detached' });

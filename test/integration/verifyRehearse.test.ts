@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckProgress } from '../../src-main/contract/runs';
 import type { VerifyReport } from '../../src-main/contract/verify';
 import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { withCorruptedFile } from '../helpers/corrupt';
@@ -63,7 +64,12 @@ afterAll(async () => {
 
 describe('integrity verification', () => {
   it('passes every check on a good backup and stores them as evidence', async () => {
-    const report = await warden.integrity.verify(runId);
+    const progress: CheckProgress[] = [];
+    const report = await warden.integrity.verify(runId, { onProgress: (p) => progress.push(p) });
+    // Its progress: the decryption pass, measured by the bytes read, never going back.
+    expect(progress[0]).toMatchObject({ activity: 'integrity', phase: 'Reading, decrypting and hashing the backup', step: 1, steps: 1, fraction: 0 });
+    expect(progress.map((p) => p.fraction)).toEqual([...progress.map((p) => p.fraction)].sort((a, b) => a - b));
+    expect(progress.at(-1)!.fraction).toBe(0.99); // the whole file read (the last 1% is the verdict)
     expect(statusOf(report)).toEqual({
       'file-present': 'passed',
       'manifest-match': 'passed',
@@ -87,7 +93,12 @@ describe('integrity verification', () => {
 describe('restore rehearsal', () => {
   it('restores into an embedded PostgreSQL, matches every count and fingerprint, runs sample checks, measures RTO and tears down', async () => {
     const before = scratchDirs();
-    const report = await warden.rehearsal.rehearse(runId, { amcheck: true });
+    const progress: CheckProgress[] = [];
+    const report = await warden.rehearsal.rehearse(runId, { amcheck: true, onProgress: (p) => progress.push(p) });
+    // Its progress: three phases in order; the restore's share grows from pg_restore's own reports (--verbose).
+    expect([...new Set(progress.map((p) => `${p.step}/${p.steps} ${p.phase}`))]).toEqual(['1/3 Starting a scratch server and decrypting the backup', '2/3 Restoring', '3/3 Counting rows and comparing']);
+    expect(progress.map((p) => p.fraction)).toEqual([...progress.map((p) => p.fraction)].sort((a, b) => a - b));
+    expect(Math.max(...progress.filter((p) => p.phase === 'Restoring').map((p) => p.fraction))).toBeCloseTo(0.9, 5); // every table's data reported done
     expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.key)).toEqual(['restore', 'extensions', 'tables-match', 'row-counts', 'schema-fingerprint', 'sample:students exist', 'sample:four subscription plans', 'amcheck']);

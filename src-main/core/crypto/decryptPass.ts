@@ -21,9 +21,10 @@ export interface DecryptPass {
  * whole file's ciphertext hash (so a swapped or altered file is named as such); a cancel throws.
  * `{ zstdInto: fd }` (a backup whose plaintext is a zstd stream): `zstd -d` after the plaintext hash writes
  * the archive into that file itself — the decompressed bytes never pass through this process.
+ * `onBytes`: the ciphertext read so far (progress).
  */
-export async function decryptAndHash(path: string, identities: string[], sink: Writable | { zstdInto: number }, signal?: AbortSignal): Promise<DecryptPass> {
-  const cipher = new HashStream();
+export async function decryptAndHash(path: string, identities: string[], sink: Writable | { zstdInto: number }, signal?: AbortSignal, onBytes?: (read: number) => void): Promise<DecryptPass> {
+  const cipher = new HashStream(onBytes);
   const plain = new HashStream();
   const zstd = 'zstdInto' in sink ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: sink.zstdInto, signal }) : null;
   try {

@@ -6,6 +6,8 @@ import type { CheckResult, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { ArtifactStore, BackupRecord } from '../runs/artifactStore';
 import { decryptAndHash } from '../crypto/decryptPass';
+import type { CheckProgress } from '../../contract/runs';
+import { PhasedProgress } from '../runs/phasedProgress';
 import { openSealedText } from '../crypto/sealedText';
 import { cancelledError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
@@ -54,7 +56,12 @@ export interface IntegrityOptions {
   pgToolsDir?: string;
   /** Cancels the check: the read, decryption and pg_restore --list stop at once. */
   signal?: AbortSignal;
+  /** Its phases and how far it is, with an estimate of the time left. */
+  onProgress?: (progress: CheckProgress) => void;
 }
+
+const DECRYPTING = 'Reading, decrypting and hashing the backup';
+const STORAGE = 'Reading the Storage archive';
 
 interface DecryptPass {
   ciphertextSha256: string;
@@ -109,7 +116,11 @@ export class IntegrityService {
       for (const [key, title] of PASS_CHECKS) add(key, title, null, 'Not run: the backup file is missing.');
     } else {
       const identities = options.identities ?? [(await projects.backupKey(project.id, { create: false })).identity];
-      const pass = await this.decryptPass(backup.path, identities, manifest, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, options.signal);
+      const storage = this.deps.artifacts.storage(runId);
+      const progress = options.onProgress && new PhasedProgress('integrity', [{ name: DECRYPTING, weight: manifest.files.dump.ciphertextBytes }, ...(storage ? [{ name: STORAGE, weight: storage.manifest.archive.ciphertextBytes }] : [])], options.onProgress);
+      progress?.phase(DECRYPTING);
+      const onBytes = progress && ((read: number) => progress.advance(read / Math.max(1, manifest.files.dump.ciphertextBytes)));
+      const pass = await this.decryptPass(backup.path, identities, manifest, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, options.signal, onBytes);
       const cipherOk = pass.ciphertextSha256 === manifest.files.dump.ciphertextSha256;
       add('ciphertext-sha256', 'Ciphertext SHA-256 matches', cipherOk,
         cipherOk ? `sha256 ${pass.ciphertextSha256}` : `sha256 is ${pass.ciphertextSha256}, recorded ${manifest.files.dump.ciphertextSha256}: the file's bytes changed since the backup.`,
@@ -125,7 +136,7 @@ export class IntegrityService {
       }
       if (manifest.format === 'backup-warden/manifest@3') add('sealed-manifest', 'Encrypted full manifest matches the recorded one', ...(await sealedManifestMatches(backup.path, manifest, identities)));
       this.archiveChecks(pass, manifest, project.expectedTables, add);
-      const storage = this.deps.artifacts.storage(runId);
+      progress?.phase(STORAGE);
       if (storage) add('storage-archive', 'Storage archive decrypts and matches its object manifest', ...(await storageArchiveMatches(storage, identities, options.signal)));
     }
     this.sizeCheck(manifest, add);
@@ -144,7 +155,7 @@ export class IntegrityService {
   }
 
   /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
-  private async decryptPass(path: string, identities: string[], manifest: Manifest, tools: { dir?: string; prefer: string[] }, signal?: AbortSignal): Promise<DecryptPass> {
+  private async decryptPass(path: string, identities: string[], manifest: Manifest, tools: { dir?: string; prefer: string[] }, signal?: AbortSignal, onBytes?: (read: number) => void): Promise<DecryptPass> {
     const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), ...tools });
     // A zstd-stream archive: zstd -d feeds pg_restore --list through an OS pipe and stops once the table of
     // contents is read (the plaintext hash vouches for the rest); the decompressed bytes never pass through here.
@@ -155,7 +166,7 @@ export class IntegrityService {
     list.stdout!.on('data', (b: Buffer) => out.push(b));
     let pass;
     try {
-      pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!), signal);
+      pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!), signal, onBytes);
     } finally {
       // They wait for input that will not come.
       if (!pass || pass.decryptError) {

@@ -12,6 +12,8 @@ import {
   type RestoreErrorGroup,
 } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
+import type { CheckProgress } from '../../contract/runs';
+import { PhasedProgress } from '../runs/phasedProgress';
 import type { ArtifactStore, BackupRecord } from '../runs/artifactStore';
 import { readTables } from '../backup/catalog';
 import { cancelledError, WardenError } from '../errors';
@@ -43,7 +45,16 @@ export interface RehearsalOptions {
   afterRestore?: (target: PgTarget) => Promise<void>;
   /** Cancels the rehearsal: pg_restore and the scratch server are stopped and the decrypted copy deleted at once. */
   signal?: AbortSignal;
+  /** Its phases and how far it is, with an estimate of the time left. */
+  onProgress?: (progress: CheckProgress) => void;
 }
+
+/** The rehearsal's phases and their share of its time (measured on 1 GiB: decrypting ~1 s, restoring ~7 s, comparing under 1 s). */
+const PHASES = [
+  { name: 'Starting a scratch server and decrypting the backup', weight: 15 },
+  { name: 'Restoring', weight: 75 },
+  { name: 'Counting rows and comparing', weight: 10 },
+] as const;
 
 /** Where a rehearsal restores, prepared: the connection pg_restore and the comparison use, and what the preparation found. */
 interface PreparedTarget {
@@ -91,7 +102,6 @@ export class RehearsalService {
     const backup = this.deps.artifacts.backup(runId);
     const { manifest } = backup;
     const target = parseOrThrow(rehearsalTargetSchema, options.target ?? { kind: 'embedded' }, 'rehearsal target');
-    const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: backup.projectId, runId, details });
 
     // A staging target is checked before anything changes: a refusal leaves the last rehearsal's evidence as it was.
@@ -111,12 +121,16 @@ export class RehearsalService {
     let where = 'embedded PostgreSQL';
     let teardown = async () => {};
     let archive: PlainArchive | undefined;
+    const progress = options.onProgress && new PhasedProgress('rehearsal', PHASES, options.onProgress);
     try {
+      progress?.phase(PHASES[0].name);
+      // After the item turned running (nothing awaited before it): a view that reloads now sees it running.
+      const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
       const captured = await readCapturedRoles(backup, identities);
       // The scratch server starts (and is prepared) while the archive is checked and decrypted: neither waits for the other.
       const [targetInfo, prepared] = await Promise.allSettled([
         this.rehearsalTarget(backup, staging, captured, options, activity),
-        prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), options.signal),
+        prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), options.signal, progress && ((f) => progress.advance(f))),
       ]);
       if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
       if (prepared.status === 'fulfilled') archive = prepared.value;
@@ -128,12 +142,14 @@ export class RehearsalService {
 
       const prepareMs = performance.now() - started;
       const t0 = performance.now();
-      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal });
+      progress?.phase(PHASES[1].name);
+      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) });
       archive!.dispose();
       // RTO as an operator lives it: checking and decrypting the file, then restoring it. A failed restore has none.
       const rtoMs = restore.ok ? archive!.ms + (performance.now() - t0) : null;
       await options.afterRestore?.(prep.target);
 
+      progress?.phase(PHASES[2].name);
       const project = projects.get(backup.projectId);
       const { restored, samples } = await compareRestored(prep.target, [...manifest.dump.excludedSchemas], project.sampleChecks, options.signal);
       const extensions = prep.extensions ?? (await extensionsOn(prep.target, manifest, options.signal));

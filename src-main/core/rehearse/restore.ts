@@ -12,6 +12,7 @@ import { redact } from '../util/redact';
 import { runTool, spawnTool, toolFailure } from '../util/runTool';
 import { groupRestoreErrors } from './restoreErrors';
 import { restoreList, type TocSkips } from './restoreList';
+import { restoreProgress } from './restoreProgress';
 
 export interface RestoreResult {
   ok: boolean;
@@ -33,7 +34,8 @@ export interface PlainArchive {
  * read that also hashes the ciphertext and the plaintext; a damaged, swapped or wrongly keyed file is
  * refused, and its temp file deleted, before anything reaches a target. The caller disposes of the file.
  */
-export async function prepareArchive(path: string, identities: string[], manifest: Manifest, onTempDir?: (dir: string) => void, signal?: AbortSignal): Promise<PlainArchive> {
+export async function prepareArchive(path: string, identities: string[], manifest: Manifest, onTempDir?: (dir: string) => void, signal?: AbortSignal, onFraction?: (fraction: number) => void): Promise<PlainArchive> {
+  const onBytes = onFraction && ((read: number) => onFraction(read / Math.max(1, manifest.files.dump.ciphertextBytes)));
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));
   onTempDir?.(dir);
@@ -45,12 +47,12 @@ export async function prepareArchive(path: string, identities: string[], manifes
       // zstd -d writes the archive itself: the decompressed bytes never pass through this process.
       const fd = openSync(archive, 'wx', 0o600);
       try {
-        pass = await decryptAndHash(path, identities, { zstdInto: fd }, signal);
+        pass = await decryptAndHash(path, identities, { zstdInto: fd }, signal, onBytes);
       } finally {
         closeSync(fd);
       }
     } else {
-      pass = await decryptAndHash(path, identities, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), signal);
+      pass = await decryptAndHash(path, identities, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), signal, onBytes);
     }
     if (pass.ciphertext.sha256 !== manifest.files.dump.ciphertextSha256) {
       throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${pass.ciphertext.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
@@ -78,15 +80,16 @@ export async function restoreArchive(
   archive: string,
   target: PgTarget,
   manifest: Manifest,
-  options: { clean?: boolean; pgToolsDir?: string; toolDirs?: string[]; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean; signal?: AbortSignal } = {},
+  options: { clean?: boolean; pgToolsDir?: string; toolDirs?: string[]; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean; signal?: AbortSignal; onFraction?: (fraction: number) => void } = {},
 ): Promise<RestoreResult> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
   const jobs = options.jobs ?? Math.min(4, availableParallelism());
   let skipped: string[] = [];
   const listArgs: string[] = [];
+  let toc = '';
+  if (options.skips || options.onFraction) toc = (await runTool(pgRestore.path, ['--list', archive], { timeoutMs: 600_000, signal: options.signal })).stdout;
   if (options.skips) {
     // The list lives beside the decrypted archive (same private directory, removed with it).
-    const toc = (await runTool(pgRestore.path, ['--list', archive], { timeoutMs: 600_000, signal: options.signal })).stdout;
     const filtered = restoreList(toc, options.skips);
     skipped = filtered.skipped;
     const listFile = join(dirname(archive), 'restore.list');
@@ -104,10 +107,13 @@ export async function restoreArchive(
     // A rehearsal never connects out (subscriptions) nor needs the source's tablespaces.
     ...(options.rehearsal ? ['--no-subscriptions', '--no-tablespaces'] : []),
     ...listArgs,
+    // Progress comes from its --verbose lines (errors are still told apart by "pg_restore: error:").
+    ...(options.onFraction ? ['--verbose'] : []),
     archive,
   ];
+  const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, jobs, options.onFraction);
   return withLibpqEnv(target, pgRestore.major, async (env) => {
-    const exit = await spawnTool(pgRestore.path, args, { env, stdout: 'ignore', signal: options.signal, killSignal: 'SIGTERM' }).exited;
+    const exit = await spawnTool(pgRestore.path, args, { env, stdout: 'ignore', signal: options.signal, killSignal: 'SIGTERM', onStderrLine }).exited;
     if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
     const errors = groupRestoreErrors(exit.stderr);
     const failed = exit.code !== 0 && errors.length === 0 ? [{ kind: 'other' as const, title: 'pg_restore failed', action: "Read pg_restore's exit status and rehearse again.", count: 1, examples: [`pg_restore exited with code ${exit.code}`] }] : [];

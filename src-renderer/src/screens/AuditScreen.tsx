@@ -11,12 +11,13 @@ const families = ['project', 'key', 'backup', 'storage', 'verify', 'recovery', '
 
 interface Filters {
   projectId: string;
+  runId: string;
   action: string;
   since: string;
   until: string;
   text: string;
 }
-const noFilters: Filters = { projectId: '', action: '', since: '', until: '', text: '' };
+const noFilters: Filters = { projectId: '', runId: '', action: '', since: '', until: '', text: '' };
 
 /** A datetime-local value (the operator's local time) as ISO 8601, or undefined when empty. */
 const isoOf = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -27,7 +28,7 @@ export function AuditScreen() {
   const [more, setMore] = useState(false);
   const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
   const [projects, setProjects] = useState<ProjectView[]>([]);
-  const [runNames, setRunNames] = useState<Record<string, string>>({});
+  const [runs, setRuns] = useState<{ id: string; name: string; projectId: string }[]>([]);
   const [filters, setFilters] = useState<Filters>(noFilters);
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -46,7 +47,7 @@ export function AuditScreen() {
       ([chain, list, runs]) => {
         setVerdict(chain);
         setProjects(list);
-        setRunNames(Object.fromEntries(runs.map((r) => [r.id, r.name])));
+        setRuns(runs.map((r) => ({ id: r.id, name: r.name, projectId: r.projectId })));
       },
       (e: unknown) => setError(messageOf(e)),
     );
@@ -62,6 +63,7 @@ export function AuditScreen() {
       newestFirst: true,
       limit: PAGE,
       projectId: filters.projectId || undefined,
+      runId: filters.runId || undefined,
       action: filters.action || undefined,
       since: isoOf(filters.since),
       until: isoOf(filters.until),
@@ -84,6 +86,7 @@ export function AuditScreen() {
       setEntries((e) => [...e, ...list]);
       setMore(list.length === PAGE);
     });
+  const runName = (id: string) => runs.find((r) => r.id === id)?.name ?? 'a run';
   const projectName = (id: string | null) => (id ? (projects.find((p) => p.id === id)?.name ?? 'a removed project') : '');
   const set = (key: keyof Filters) => (e: { target: { value: string } }) => setFilters((f) => ({ ...f, [key]: e.target.value }));
 
@@ -118,13 +121,26 @@ export function AuditScreen() {
       <form className="filters" aria-label="Filter the audit trail" onSubmit={(e) => e.preventDefault()}>
         <label>
           Project
-          <select value={filters.projectId} onChange={set('projectId')}>
+          <select value={filters.projectId} onChange={(e) => setFilters((f) => ({ ...f, projectId: e.target.value, runId: '' }))}>
             <option value="">all projects</option>
             {projects.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
               </option>
             ))}
+          </select>
+        </label>
+        <label>
+          Run
+          <select value={filters.runId} onChange={set('runId')}>
+            <option value="">all runs</option>
+            {runs
+              .filter((r) => !filters.projectId || r.projectId === filters.projectId)
+              .map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
           </select>
         </label>
         <label>
@@ -170,7 +186,7 @@ export function AuditScreen() {
                 {new Date(e.at).toLocaleString()}
               </time>
               <span className="audit-sentence">{auditSentence(e)}</span>
-              <span className="muted small">{[projectName(e.projectId), e.runId ? (runNames[e.runId] ?? 'a run') : ''].filter(Boolean).join(' / ')}</span>
+              <span className="muted small">{[projectName(e.projectId), e.runId ? runName(e.runId) : ''].filter(Boolean).join(' / ')}</span>
             </div>
             <details>
               <summary>Details</summary>

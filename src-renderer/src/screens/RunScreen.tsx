@@ -7,6 +7,7 @@ import { useRun } from '../useRun';
 import { evidenceLine } from '../ui/evidenceLine';
 import { StateBadge } from '../ui/StateBadge';
 import { StepDurations } from '../ui/StepDurations';
+import { CheckProgressBar } from '../ui/ProgressBar';
 import { BackupEvidence } from './run/BackupEvidence';
 import { IntegrityPanel } from './run/IntegrityPanel';
 import { LogPanel } from './run/LogPanel';
@@ -155,7 +156,8 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
                   </button>
                 )}
               </div>
-              {item.state === 'running' && item.key !== 'backup' && (
+              {item.state === 'running' && (item.key === 'integrity' || item.key === 'rehearsal') && <CheckProgressBar runId={run.id} title={item.title} activity={item.key} />}
+              {item.state === 'running' && !['backup', 'integrity', 'rehearsal'].includes(item.key) && (
                 <div className="progress indeterminate" role="progressbar" aria-label={`${item.title}: in progress`} aria-busy="true">
                   <div className="progress-fill" />
                 </div>
