@@ -25,16 +25,16 @@ export const backupRequestSchema = z
   .strict();
 export type BackupRequest = z.input<typeof backupRequestSchema>;
 
-export const backupProgressSchema = z.object({
+/** How far a long activity is, and an estimate of the time it still needs (null until the pace is known). */
+export const progressPace = z.object({ fraction: z.number().min(0).max(1), elapsedMs: z.number(), etaMs: z.number().nullable() });
+
+export const backupProgressSchema = progressPace.extend({
   phase: z.enum(['preparing', 'dumping', 'roles', 'finalizing']),
   bytesDumped: z.number(),
   bytesWritten: z.number(),
   currentTable: z.string().nullable(),
   tablesDone: z.number().int(),
   tablesTotal: z.number().int(),
-  fraction: z.number().min(0).max(1),
-  elapsedMs: z.number(),
-  etaMs: z.number().nullable(),
 });
 export type BackupProgress = z.infer<typeof backupProgressSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backupProgressSchema } from './backup';
+import { backupProgressSchema, progressPace } from './backup';
 import { storageConsistencySchema, storageProgressSchema } from './storage';
 import type { ChecklistKey } from './checklist';
 import { itemEvidenceSchema } from './evidence';
@@ -60,14 +60,11 @@ export const runViewSchema = z.object({
 export type RunView = z.infer<typeof runViewSchema>;
 
 /** A long check (integrity, rehearsal) as it runs: its phase, how far overall, and an estimate of what is left. */
-export const checkProgressSchema = z.object({
+export const checkProgressSchema = progressPace.extend({
   activity: z.enum(['integrity', 'rehearsal']),
   phase: z.string(),
   step: z.number().int(),
   steps: z.number().int(),
-  fraction: z.number().min(0).max(1),
-  elapsedMs: z.number(),
-  etaMs: z.number().nullable(),
 });
 export type CheckProgress = z.infer<typeof checkProgressSchema>;
 export const checkProgressEventSchema = z.object({ runId: z.string(), progress: checkProgressSchema });
