@@ -59,9 +59,14 @@ app
 function watchRetention(core: Warden): void {
   let shown = '';
   const check = () => {
-    const alert = protectionAlert(statusReport(core, new Date()));
-    if (alert && alert.body !== shown && Notification.isSupported()) new Notification(alert).show();
-    shown = alert?.body ?? '';
+    try {
+      const alert = protectionAlert(statusReport(core, new Date()));
+      if (alert && alert.body !== shown && Notification.isSupported()) new Notification(alert).show();
+      shown = alert?.body ?? '';
+    } catch (error) {
+      // The dashboard shows the same state; a failed check must not take the app down.
+      console.error(`[retention watch] ${toErrorShape(error).message}`);
+    }
   };
   check();
   setInterval(check, 3_600_000).unref();

@@ -130,7 +130,7 @@ export class RehearsalService {
       // The scratch server starts (and is prepared) while the archive is checked and decrypted: neither waits for the other.
       const [targetInfo, prepared] = await Promise.allSettled([
         this.rehearsalTarget(backup, staging, captured, options, activity),
-        prepareArchive(backup.path, identities, manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), options.signal, progress && ((f) => progress.advance(f))),
+        prepareArchive(backup.path, identities, manifest, { onTempDir: (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) }),
       ]);
       if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
       if (prepared.status === 'fulfilled') archive = prepared.value;
@@ -265,7 +265,7 @@ export class RehearsalService {
     const activity = this.deps.activities.start('restore', targetProject.id, runId);
     try {
       const target = await projects.target(targetProject.id);
-      const archive = await prepareArchive(backup.path, identities, backup.manifest, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), options.signal);
+      const archive = await prepareArchive(backup.path, identities, backup.manifest, { onTempDir: (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), signal: options.signal });
       let result;
       try {
         const prepared = await prepareTarget(target, backup.manifest, await readCapturedRoles(backup, identities), options.signal);

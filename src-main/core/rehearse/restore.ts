@@ -34,7 +34,12 @@ export interface PlainArchive {
  * read that also hashes the ciphertext and the plaintext; a damaged, swapped or wrongly keyed file is
  * refused, and its temp file deleted, before anything reaches a target. The caller disposes of the file.
  */
-export async function prepareArchive(path: string, identities: string[], manifest: Manifest, onTempDir?: (dir: string) => void, signal?: AbortSignal, onFraction?: (fraction: number) => void): Promise<PlainArchive> {
+export async function prepareArchive(
+  path: string,
+  identities: string[],
+  manifest: Manifest,
+  { onTempDir, signal, onFraction }: { onTempDir?: (dir: string) => void; signal?: AbortSignal; onFraction?: (fraction: number) => void } = {},
+): Promise<PlainArchive> {
   const onBytes = onFraction && ((read: number) => onFraction(read / Math.max(1, manifest.files.dump.ciphertextBytes)));
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));

@@ -65,7 +65,7 @@ export function projectStatus(project: ProjectView, runs: RunView[], at: Date): 
   }
   if (current) {
     const window = platformOf(current)?.migrationWindow;
-    const takenAt = backupTime(current) ?? (verified === current ? verifiedAt : null);
+    const takenAt = backupTime(current);
     if (window && takenAt && Date.parse(window.start) - Date.parse(takenAt) > STALE_BEFORE_WINDOW_HOURS * HOUR && now < Date.parse(window.end)) {
       const hours = Math.round((Date.parse(window.start) - Date.parse(takenAt)) / HOUR);
       warnings.push({ kind: 'backup-older-than-window', text: `${current.name}: its backup is ${hours} h older than the migration window's start; back up again close to the migration.` });
