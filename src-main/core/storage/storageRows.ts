@@ -48,8 +48,12 @@ export function storageRowsRecorder(db: Db, runId: string): { add(rows: StorageR
   const hash = createHash('sha256');
   return {
     add: (rows) => {
-      insert.run(runId, JSON.stringify(rows.map((r) => [r.bucket, r.path, r.size])));
-      hash.update(rows.map((r) => `${r.bucket}\0${r.path}\0${r.size ?? ''}\n`).join(''));
+      // A thousand rows per statement: most of the gain, without strings large enough to raise the backup's peak memory.
+      for (let i = 0; i < rows.length; i += 1000) {
+        const slice = rows.slice(i, i + 1000);
+        insert.run(runId, JSON.stringify(slice.map((r) => [r.bucket, r.path, r.size])));
+        hash.update(slice.map((r) => `${r.bucket}\0${r.path}\0${r.size ?? ''}\n`).join(''));
+      }
     },
     sha256: () => hash.digest('hex'),
   };
