@@ -41,7 +41,7 @@ export function auditRowHash(prevHash: string, row: Omit<AuditEntry, 'prevHash' 
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 
-/** Append-only, hash-chained audit trail (the triggers in migration 001 reject UPDATE and DELETE). */
+/** What AuditTrail.list narrows the trail by (see there). */
 export interface AuditQuery {
   afterSeq?: number;
   beforeSeq?: number;
@@ -55,6 +55,7 @@ export interface AuditQuery {
   newestFirst?: boolean;
 }
 
+/** Append-only, hash-chained audit trail (the triggers in migration 001 reject UPDATE and DELETE). */
 export class AuditTrail {
   constructor(
     private readonly db: Db,

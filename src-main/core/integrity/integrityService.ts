@@ -136,8 +136,10 @@ export class IntegrityService {
       }
       if (manifest.format === 'backup-warden/manifest@3') add('sealed-manifest', 'Encrypted full manifest matches the recorded one', ...(await sealedManifestMatches(backup.path, manifest, identities)));
       this.archiveChecks(pass, manifest, project.expectedTables, add);
-      progress?.phase(STORAGE);
-      if (storage) add('storage-archive', 'Storage archive decrypts and matches its object manifest', ...(await storageArchiveMatches(storage, identities, options.signal)));
+      if (storage) {
+        progress?.phase(STORAGE);
+        add('storage-archive', 'Storage archive decrypts and matches its object manifest', ...(await storageArchiveMatches(storage, identities, options.signal)));
+      }
     }
     this.sizeCheck(manifest, add);
 

@@ -144,6 +144,9 @@ export class RehearsalService {
       const t0 = performance.now();
       progress?.phase(PHASES[1].name);
       const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) });
+      // pg_restore's end is the phase's end: its lines need not name every table (in parallel mode, items the
+      // leader restores after the workers, as "missed items", are never reported "finished").
+      progress?.advance(1);
       archive!.dispose();
       // RTO as an operator lives it: checking and decrypting the file, then restoring it. A failed restore has none.
       const rtoMs = restore.ok ? archive!.ms + (performance.now() - t0) : null;

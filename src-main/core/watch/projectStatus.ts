@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { signOffGate } from '../../contract/constants';
 import type { ProjectView } from '../../contract/project';
+import { runProgress } from '../../contract/runProgress';
 import type { ProjectService } from '../projects/projectService';
 import { listRunViews, type RunViewSources } from '../runs/runView';
 import type { ChecklistItemView, RunView } from '../../contract/runs';
@@ -16,6 +16,8 @@ const STALE_BEFORE_WINDOW_HOURS = 24;
 /** A platform backup expiring this soon is worth a warning even when the window ends first. */
 const EXPIRY_SOON_HOURS = 48;
 const SIZE_HISTORY = 12;
+/** A run in one of these states goes no further: the next action is a new backup. */
+const ENDED: readonly RunView['status'][] = ['failed', 'interrupted', 'cancelled'];
 
 /** A moment as people read it in a notice, the same on every workstation: 2026-11-28 05:19 UTC. */
 const utc = (ms: number | string) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -73,13 +75,13 @@ export function projectStatus(project: ProjectView, runs: RunView[], at: Date): 
     if (item(current, 'rehearsal')?.state === 'partial') {
       warnings.push({ kind: 'rehearsal-partial', text: `${current.name}: the restore rehearsal was partial (part of the backup could not be restored); read its findings before the migration.` });
     }
-    if (current.status === 'failed' || current.status === 'interrupted' || current.status === 'cancelled') {
+    if (ENDED.includes(current.status)) {
       warnings.push({ kind: 'run-failed', text: `${current.name}: the run ${current.status}${current.error ? ` (${current.error})` : ''}; start a new backup.` });
     }
   }
 
   const progress = current && currentRun(current);
-  const usable = current && !['failed', 'interrupted', 'cancelled'].includes(current.status);
+  const usable = current && !ENDED.includes(current.status);
   return {
     projectId: project.id,
     projectName: project.name,
@@ -103,26 +105,25 @@ export function projectStatus(project: ProjectView, runs: RunView[], at: Date): 
 }
 
 function currentRun(run: RunView): NonNullable<ProjectStatus['current']> {
-  const open = run.items.find((i) => i.state !== 'passed');
-  const signed = new Set(run.signOffs.map((s) => s.role));
+  const { passed, total, next, gateLeft, signersLeft } = runProgress(run);
   return {
     runId: run.id,
     name: run.name,
     status: run.status,
-    passed: run.items.filter((i) => i.state === 'passed').length,
-    total: run.items.length,
-    gateLeft: run.items.filter((i) => (signOffGate as readonly string[]).includes(i.key) && i.state !== 'passed').map((i) => i.title),
-    signersLeft: (['creator', 'verifier'] as const).filter((r) => !signed.has(r)),
-    next: open ? { key: open.key, title: open.title, state: open.state, hint: NEXT_HINTS[open.key] } : null,
+    passed,
+    total,
+    gateLeft: gateLeft.map((i) => i.title),
+    signersLeft,
+    next: next ? { key: next.key, title: next.title, state: next.state, hint: NEXT_HINTS[next.key] } : null,
   };
 }
 
 /** A run under watch: one whose platform check recorded a migration window that has not ended at `now`. */
 function watchedRun(run: RunView, now: number): WatchedRun | null {
   const platform = platformOf(run);
-  if (!platform || now >= Date.parse(platform.migrationWindow.end)) return null;
+  const windowEnd = platform ? Date.parse(platform.migrationWindow.end) : 0;
+  if (!platform || now >= windowEnd) return null;
   const expires = Date.parse(platform.expiresAt);
-  const windowEnd = Date.parse(platform.migrationWindow.end);
   const takenAt = backupTime(run);
   const present = run.backupFile !== null && existsSync(run.backupFile);
   const reasons: string[] = [];

@@ -19,6 +19,23 @@ interface Filters {
 }
 const noFilters: Filters = { projectId: '', runId: '', action: '', since: '', until: '', text: '' };
 
+/** One filter's choice: everything, or one of `options` ([value, label]). */
+function FilterSelect({ label, all, value, options, onChange }: { label: string; all: string; value: string; options: [string, string][]; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{all}</option>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** A datetime-local value (the operator's local time) as ISO 8601, or undefined when empty. */
 const isoOf = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
@@ -88,7 +105,7 @@ export function AuditScreen() {
     });
   const runName = (id: string) => runs.find((r) => r.id === id)?.name ?? 'a run';
   const projectName = (id: string | null) => (id ? (projects.find((p) => p.id === id)?.name ?? 'a removed project') : '');
-  const set = (key: keyof Filters) => (e: { target: { value: string } }) => setFilters((f) => ({ ...f, [key]: e.target.value }));
+  const set = (key: keyof Filters) => (value: string) => setFilters((f) => ({ ...f, [key]: value }));
 
   return (
     <section aria-labelledby="audit-title">
@@ -119,48 +136,22 @@ export function AuditScreen() {
         </div>
       )}
       <form className="filters" aria-label="Filter the audit trail" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Project
-          <select value={filters.projectId} onChange={(e) => setFilters((f) => ({ ...f, projectId: e.target.value, runId: '' }))}>
-            <option value="">all projects</option>
-            {projects.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Run
-          <select value={filters.runId} onChange={set('runId')}>
-            <option value="">all runs</option>
-            {runs
-              .filter((r) => !filters.projectId || r.projectId === filters.projectId)
-              .map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          Action
-          <select value={filters.action} onChange={set('action')}>
-            <option value="">all actions</option>
-            {families.map((f) => (
-              <option key={f} value={f}>
-                {f}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Project" all="all projects" value={filters.projectId} options={projects.map((p) => [p.id, p.name])} onChange={(projectId) => setFilters((f) => ({ ...f, projectId, runId: '' }))} />
+        <FilterSelect
+          label="Run"
+          all="all runs"
+          value={filters.runId}
+          options={runs.filter((r) => !filters.projectId || r.projectId === filters.projectId).map((r) => [r.id, r.name])}
+          onChange={set('runId')}
+        />
+        <FilterSelect label="Action" all="all actions" value={filters.action} options={families.map((f) => [f, f])} onChange={set('action')} />
         <label>
           From
-          <input type="datetime-local" value={filters.since} onChange={set('since')} />
+          <input type="datetime-local" value={filters.since} onChange={(e) => set('since')(e.target.value)} />
         </label>
         <label>
           Until
-          <input type="datetime-local" value={filters.until} onChange={set('until')} />
+          <input type="datetime-local" value={filters.until} onChange={(e) => set('until')(e.target.value)} />
         </label>
         <label className="grow">
           Search

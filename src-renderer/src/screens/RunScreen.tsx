@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { signOffGate } from '../../../src-main/contract/constants';
+import { runProgress } from '../../../src-main/contract/runProgress';
 import type { ProjectView } from '../../../src-main/contract/project';
 import type { ChecklistItemView, RunView } from '../../../src-main/contract/runs';
 import { ErrorBanner } from '../ErrorBanner';
@@ -82,11 +82,7 @@ export function RunScreen({ runId, onBack }: { runId: string; onBack: () => void
       </section>
     );
   }
-  const green = run.items.filter((i) => i.state === 'passed').length;
-  const current = run.items.find((i) => i.state !== 'passed') ?? null;
-  const gateLeft = run.items.filter((i) => (signOffGate as readonly string[]).includes(i.key) && i.state !== 'passed');
-  const signed = new Set(run.signOffs.map((s) => s.role));
-  const toSign = (['creator', 'verifier'] as const).filter((r) => !signed.has(r));
+  const { passed: green, next: current, gateLeft, signersLeft: toSign } = runProgress(run);
   const goTo = (key: string) => document.getElementById(`item-${key}`)?.focus();
   return (
     <section aria-labelledby="run-title">
