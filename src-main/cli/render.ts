@@ -42,6 +42,7 @@ export const statusText = (report: StatusReport): string =>
             `  next                  ${p.current.next ? `${p.current.next.title} — ${p.current.next.hint}` : 'nothing: every item passed'}`,
           ]
         : ['  newest run            none: start a backup']),
+      ...(p.sizes.length ? [`  backup sizes          ${p.sizes.map((b) => formatBytes(b.bytes)).join(' → ')} (oldest to newest)`] : []),
       ...p.watch.map((w) => `  ${w.state.toUpperCase().padEnd(10)} ${w.runName}: window ${w.window.start} – ${w.window.end}; platform backup until ${w.platformBackup.expiresAt}. ${w.reasons.join(' ')}`),
       ...p.warnings.filter((w) => w.kind !== 'protection').map((w) => `  WARNING    ${w.text}`),
     ]),
@@ -114,6 +115,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
         (s) =>
           `signed   ${s.role} ${s.name} (${s.osUser}) ${s.signedAt}${s.principal ? `, ${s.principal} key ${s.fingerprint}` : ''}${s.checkedOn === 'another workstation' ? ', checked on another workstation' : ''}${s.overrideReason ? ` — override: ${s.overrideReason}` : ''}`,
       ),
+      ...(r.durations.length ? [`took     ${r.durations.map((d) => `${d.key} ${(d.ms / 1000).toFixed(1)} s`).join(', ')}`] : []),
     ].join('\n'),
   startBackup: (r) => `Backup written: ${r.dumpFile}\nrun ${r.runId}\n${r.publicTables} public tables, ${r.rows} rows, ${r.ciphertextBytes} bytes, sha256 ${r.ciphertextSha256}`,
   checkIntegrity: (report) => red(report.ok, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`),

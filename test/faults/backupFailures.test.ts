@@ -49,16 +49,19 @@ describe('backup failures', () => {
     const admin = new pg.Client({ ...cluster.target, database: 'postgres' });
     await admin.connect();
     let terminated = 0;
+    // The backup can fail (its sessions ended) before the terminating query's own answer is read: awaited below.
+    let terminating: Promise<unknown> | undefined;
     const onProgress = (p: BackupProgress) => {
       if (terminated === 0 && p.phase === 'dumping' && p.currentTable !== null) {
         terminated = -1;
-        void admin
+        terminating = admin
           .query(`SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'practice' AND ${which}) t`)
           .then((r) => (terminated = (r.rows[0] as { n: number }).n));
       }
     };
     try {
       await expect(warden.backups.run({ projectId, name: 'terminated' }, { outputDir: out, onProgress })).rejects.toMatchObject({ code: 'CONNECTION', message: expect.stringMatching(message) });
+      await terminating;
     } finally {
       await admin.end();
     }

@@ -181,6 +181,7 @@ describe('backup-warden CLI: the whole job', () => {
     const shown = await cli(['runs', 'show', runId], { dataDir });
     expect(shown.stdout).toMatch(/^cli-baseline \(CLI practice\) — succeeded/);
     expect(shown.stdout).toMatch(/^passed {3}Restore rehearsed$/m);
+    expect(shown.stdout).toMatch(/^took {5}backup [\d.]+ s, storage [\d.]+ s, integrity [\d.]+ s, rehearsal [\d.]+ s$/m);
     expect(shown.stdout).toMatch(/^signed {3}verifier Bob Verifier/m);
   });
 

@@ -106,6 +106,7 @@ describe('backup-warden status: the retention watch', () => {
     const text = await status('--project', 'Safe profile', '--at', iso(now + DAY));
     expect(text.stdout).toMatch(/next +Backup opens without this workstation — Open the backup with the escrowed recovery key/);
     expect(text.stdout).toMatch(/sign-off waits for Restore rehearsed; to sign: creator, verifier/);
+    expect(text.stdout).toMatch(/^ {2}backup sizes {10}[\d.]+ (KiB|MiB) \(oldest to newest\)$/m);
   });
 
   it('a run whose local backup file is gone has lapsed, even when the platform backup covers the window', async () => {
