@@ -61,6 +61,16 @@ const filesHolding = (dir: string, text: string): string[] =>
       }
     });
 const tempLeftovers = () => readdirSync(childTmp).filter((d) => d.startsWith('bw-scratch-') || d.startsWith('bw-restore-'));
+/** The scratch server folder a rehearsal of runId registered as its leftover: in memory or in the temp folder (scratchPlacement). */
+function scratchOf(runId: string): string | undefined {
+  const db = openDatabase(join(dataDir, 'warden.sqlite'));
+  try {
+    const row = db.prepare(`SELECT leftovers FROM activities WHERE run_id = ? AND kind = 'rehearsal'`).get(runId) as { leftovers: string } | undefined;
+    return (JSON.parse(row?.leftovers ?? '[]') as { kind: string; path: string }[]).find((l) => l.kind === 'scratch-cluster')?.path;
+  } finally {
+    db.close();
+  }
+}
 
 beforeAll(async () => {
   mkdirSync(out);
@@ -131,7 +141,7 @@ describe('interrupted work', () => {
     const db = openDatabase(join(dataDir, 'warden.sqlite'));
     await until('the rehearsal to start restoring', () => db.prepare(`SELECT 1 FROM audit_log WHERE run_id = ? AND action = 'rehearsal.started'`).get(runId) !== undefined);
     db.close();
-    const scratch = join(childTmp, readdirSync(childTmp).find((d) => d.startsWith('bw-scratch-'))!);
+    const scratch = scratchOf(runId)!;
     const postmaster = Number(readFileSync(join(scratch, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
     child.kill('SIGKILL');
     await done;
@@ -143,6 +153,7 @@ describe('interrupted work', () => {
       expect(again.recovered).toMatchObject([{ kind: 'rehearsal', runId, pid: child.pid }]);
       expect(again.recovered[0]!.removed).toContain(scratch);
       expect(tempLeftovers()).toEqual([]);
+      expect(existsSync(scratch)).toBe(false);
       await until('the orphaned postmaster to exit', () => gone(postmaster), 10_000);
       expect(again.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'failed', evidence: { error: expect.stringMatching(/^Interrupted: process \d+/) } });
       expect(again.audit.list({ runId }).at(-1)).toMatchObject({ action: 'rehearsal.interrupted' });
@@ -163,7 +174,7 @@ describe('interrupted work', () => {
     const { child, done } = spawnCli(['rehearse', runId], { dataDir, env });
     await until('the rehearsal to start restoring', () => startedCount() > before);
     db.close();
-    const scratch = join(childTmp, readdirSync(childTmp).find((d) => d.startsWith('bw-scratch-'))!);
+    const scratch = scratchOf(runId)!;
     const postmaster = Number(readFileSync(join(scratch, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
     child.kill('SIGINT');
     const result = await done;
@@ -172,7 +183,8 @@ describe('interrupted work', () => {
     expect(result.stderr).toMatch(/error \(CANCELLED\): The rehearsal was cancelled by the operator/);
     // Nothing waits for the next start: no scratch folder, no decrypted archive, no new passfile, no server.
     expect(readdirSync(childTmp).filter((d) => /^bw-(scratch|restore|pass)-/.test(d) && !earlier.includes(d))).toEqual([]);
-    // pg_ctl stop waited for the shutdown; the process itself is gone a moment later.
+    expect(existsSync(scratch)).toBe(false);
+    // The stop waited for the server to remove its pid file; the process itself is gone a moment later.
     await until('the scratch server to exit', () => gone(postmaster), 10_000);
     const again = open();
     try {
@@ -220,9 +232,12 @@ describe('interrupted work', () => {
       const dispatch = createIpcRouter(createHandlers(w, { pickFolder: async () => null, pickFile: async () => null, emit: () => undefined }), () => true);
       const rehearsal = dispatch('rehearse', { runId }, 'app://warden');
       await until('the rehearsal to start restoring', () => w.audit.list({ runId }).at(-1)?.action === 'rehearsal.started' && tempLeftovers().length > 0);
+      const scratch = scratchOf(runId)!;
+      expect(existsSync(scratch)).toBe(true);
       expect(await dispatch('cancelCheck', { runId }, 'app://warden')).toEqual({ ok: true, value: true });
       expect(await rehearsal).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
       expect(tempLeftovers()).toEqual([]);
+      expect(existsSync(scratch)).toBe(false);
       expect(w.audit.list({ runId }).at(-1)).toMatchObject({ action: 'rehearsal.cancelled' });
       expect(await dispatch('cancelCheck', { runId }, 'app://warden')).toEqual({ ok: true, value: false });
     } finally {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBubblewrap } from '../../src-main/core/rehearse/osSandbox';
@@ -10,33 +10,54 @@ import { SANDBOX_ACCOUNT, startScratchCluster, type ScratchCluster } from '../..
 // does) sees no network, none of /tmp (passfiles, decrypted archives), no home folders and no /run
 // (the session bus that reaches the keychain), and cannot leave a file outside its own folder.
 const bwrap = await findBubblewrap(process.getuid?.() === 0 ? SANDBOX_ACCOUNT : null);
-let cluster: ScratchCluster;
 const marker = join(tmpdir(), `bw-sandbox-marker-${process.pid}`);
+// Other work's files in the memory file system, where a small rehearsal's server keeps its own.
+const shmMarker = `/dev/shm/bw-sandbox-marker-${process.pid}`;
+const hasShm = process.platform === 'linux' && existsSync('/dev/shm');
 
-beforeAll(async () => {
+beforeAll(() => {
   writeFileSync(marker, 'a secret left in /tmp by other work', { mode: 0o644 });
-  cluster = await startScratchCluster();
+  if (hasShm) writeFileSync(shmMarker, 'a secret left in /dev/shm by other work', { mode: 0o644 });
 });
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(marker, { force: true });
-  rmSync(`${marker}-from-inside`, { force: true });
+afterAll(() => {
+  for (const f of [marker, `${marker}-from-inside`, shmMarker]) rmSync(f, { force: true });
 });
 
-async function superuserQuery(text: string): Promise<unknown[]> {
-  const client = new pg.Client(cluster.target);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows.map((r: Record<string, unknown>) => Object.values(r)[0]);
-  } finally {
-    await client.end();
+describe.each([
+  { placement: 'on disk', expectedBytes: undefined },
+  // A rehearsal of a small backup: its server's files in memory (scratchPlacement).
+  ...(hasShm ? [{ placement: 'in memory', expectedBytes: 1 }] : []),
+])('scratch server isolation, its files $placement', ({ placement, expectedBytes }) => {
+  let cluster: ScratchCluster;
+  beforeAll(async () => {
+    cluster = await startScratchCluster({ expectedBytes });
+  });
+  afterAll(async () => {
+    const base = cluster ? dirname(cluster.dataDir) : null;
+    await cluster?.stop();
+    if (base) expect(existsSync(base)).toBe(false);
+  });
+
+  async function superuserQuery(text: string): Promise<unknown[]> {
+    const client = new pg.Client(cluster.target);
+    await client.connect();
+    try {
+      return (await client.query(text)).rows.map((r: Record<string, unknown>) => Object.values(r)[0]);
+    } finally {
+      await client.end();
+    }
   }
-}
 
-describe('scratch server isolation', () => {
-  it('listens on a private socket folder only', () => {
+  it('listens on a private socket folder only, its files where the placement says', () => {
     expect(cluster.target.host).toMatch(/\/socket$/);
     expect(cluster.isolation).toContain('a private 0700 socket folder, no TCP');
+    if (placement === 'in memory') {
+      expect(cluster.dataDir.startsWith('/dev/shm/bw-scratch-')).toBe(true);
+      expect(cluster.isolation).toContain('its files in memory (tmpfs), gone when it stops');
+    } else {
+      expect(cluster.dataDir.startsWith(join(tmpdir(), 'bw-scratch-'))).toBe(true);
+      expect(cluster.isolation).not.toContain('in memory');
+    }
   });
 
   describe.skipIf(!bwrap)(`inside bubblewrap (${bwrap ? 'available' : 'not available on this machine: install bubblewrap and allow user namespaces'})`, () => {
@@ -52,8 +73,9 @@ describe('scratch server isolation', () => {
       expect(host.length).toBeGreaterThan(1); // the check above can fail: this machine has more than loopback
     });
 
-    it('sees none of /tmp, home folders or /run, and writes nothing outside its folder', async () => {
+    it('sees none of /tmp, other files in /dev/shm, home folders or /run, and writes nothing outside its folder', async () => {
       await expect(superuserQuery(`SELECT pg_read_file('${marker}')`)).rejects.toThrow(/could not open file|No such file/);
+      if (hasShm) await expect(superuserQuery(`SELECT pg_read_file('${shmMarker}')`)).rejects.toThrow(/could not open file|No such file/);
       expect(await superuserQuery(`SELECT pg_ls_dir('/run')`)).toEqual([]);
       expect(await superuserQuery(`SELECT pg_ls_dir('/root')`)).toEqual([]);
       await superuserQuery(`COPY (SELECT 1) TO PROGRAM 'touch ${marker}-from-inside'`);

@@ -10,7 +10,7 @@ import { ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
 import { sealText } from '../crypto/sealedText';
 import type { Db } from '../db/database';
-import { readStorageRows, storageRowsRecorder, type StorageRow } from '../storage/storageRows';
+import { readStorageRows, storageRowsRecorder } from '../storage/storageRows';
 import { WardenError } from '../errors';
 import { withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
@@ -117,7 +117,7 @@ export class BackupService {
         target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now,
         storageRows: {
           add: (page) => {
-            storageRows! += page.length;
+            storageRows! += page.rows;
             rows.add(page);
           },
           none: () => (storageRows = null),
@@ -216,7 +216,7 @@ export class BackupService {
     toolDirs: string[];
     now: () => Date;
     /** Receives the storage.objects rows, read in the dump's snapshot; none() when there is no Storage schema. */
-    storageRows: { add(rows: StorageRow[]): void; none(): void };
+    storageRows: { add(page: { json: string; rows: number }): void; none(): void };
   }): Promise<Omit<Manifest, 'backupId' | 'runId' | 'name' | 'description' | 'project' | 'source'>> {
     const { target, recipients, paths, options, excludeSchemas, toolDirs, now } = args;
     const startedAt = now();

@@ -224,7 +224,13 @@ export class RehearsalService {
         teardown: async () => {},
       };
     }
-    const cluster = await startScratchCluster({ minMajor: Math.floor(backup.manifest.server.versionNum / 10000), binDir: options.pgToolsDir, prefer: this.deps.projects.toolDirs(backup.projectId), signal: options.signal });
+    const cluster = await startScratchCluster({
+      minMajor: Math.floor(backup.manifest.server.versionNum / 10000),
+      binDir: options.pgToolsDir,
+      prefer: this.deps.projects.toolDirs(backup.projectId),
+      signal: options.signal,
+      expectedBytes: backup.manifest.server.databaseSizeBytes,
+    });
     this.deps.activities.addLeftover(activity, { kind: 'scratch-cluster', path: dirname(cluster.dataDir) });
     try {
       const sandbox = await prepareSandbox(cluster.target, backup.manifest, captured, { amcheck: options.amcheck === true, serverMajor: cluster.major, signal: options.signal });

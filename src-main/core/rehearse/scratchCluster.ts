@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chownSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, chownSync, constants, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { freemem, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { WardenError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
-import { killPostmaster } from '../pgtools/postmaster';
+import { killPostmaster, quitPostmaster } from '../pgtools/postmaster';
 import { runTool } from '../util/runTool';
 import { bubblewrapPrefix, findBubblewrap } from './osSandbox';
 import type { PgTarget } from '../pg/connect';
@@ -37,6 +37,8 @@ export interface ScratchOptions {
   tcp?: boolean;
   /** Stops the start-up; the half-made server is removed. */
   signal?: AbortSignal;
+  /** About how much data a rehearsal will restore: when it fits in memory with room to spare, the server's files live there (scratchPlacement). */
+  expectedBytes?: number;
   /** OS user to run the server as when this process is root (postgres refuses root); created when missing. */
   rootRunAs?: string;
 }
@@ -51,7 +53,10 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   const runAs = process.getuid?.() === 0 ? (options.rootRunAs ?? SANDBOX_ACCOUNT) : null;
   const owner = runAs ? await ensureAccount(runAs) : null;
 
-  const base = mkdtempSync(join(tmpdir(), 'bw-scratch-'));
+  const tcp = options.tcp === true || !UNIX_SOCKETS;
+  // A server that plays production stays on disk; a rehearsal's throwaway data goes to memory when it fits.
+  const inMemory = !tcp && options.expectedBytes !== undefined && scratchPlacement(options.expectedBytes, memoryRoom()) === 'memory';
+  const base = mkdtempSync(join(inMemory ? MEMORY_FS : tmpdir(), 'bw-scratch-'));
   const dataDir = join(base, 'data');
   const socketDir = join(base, 'socket');
   const superuser = options.superuser ?? `bw_admin_${randomBytes(6).toString('hex')}`;
@@ -61,7 +66,8 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   const stop = async (): Promise<void> => {
     if (started) {
       started = false;
-      await runTool(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '60'], { runAs }).catch(() => killPostmaster(dataDir));
+      if (UNIX_SOCKETS) await quitPostmaster(dataDir);
+      else await runTool(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '60'], { runAs }).catch(() => killPostmaster(dataDir));
     }
     rmSync(base, { recursive: true, force: true });
   };
@@ -83,7 +89,6 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
 
     // The socket directory is private (0700, this account's or the sandbox account's): no TCP port for
     // other local users to reach. The port number then only names the socket file.
-    const tcp = options.tcp === true || !UNIX_SOCKETS;
     const port = tcp ? await freePort() : 5432;
     // Scratch data is disposable: trade durability for speed. No autovacuum: nothing of the restored
     // content runs in the background while the rehearsal compares it. A rehearsal server also takes
@@ -101,7 +106,8 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
         'fsync = off',
         'synchronous_commit = off',
         'full_page_writes = off',
-        'max_wal_size = 4GB',
+        // In memory, the WAL counts against the room scratchPlacement keeps.
+        `max_wal_size = ${inMemory ? '1GB' : '4GB'}`,
         'logging_collector = off',
         ...(tcp ? [] : ['wal_level = minimal', 'max_wal_senders = 0', 'shared_buffers = 256MB', 'maintenance_work_mem = 256MB']),
         '',
@@ -116,6 +122,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
       tcp ? 'TCP on 127.0.0.1' : 'a private 0700 socket folder, no TCP',
       runAs ? `OS account ${runAs}` : "the operator's OS account",
       bwrap ? 'bubblewrap: no network, no /tmp, home folders or /run' : 'no OS sandbox (bubblewrap not available)',
+      ...(inMemory ? ['its files in memory (tmpfs), gone when it stops'] : []),
     ].join('; ');
     return {
       target: { host: tcp ? '127.0.0.1' : socketDir, port, database: 'postgres', user: superuser, password, sslmode: 'disable' },
@@ -129,6 +136,36 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     await stop();
     if (error instanceof WardenError && (error.code === 'TOOL_MISSING' || error.code === 'CANCELLED')) throw error;
     throw new WardenError('INTERNAL', `Could not start a scratch PostgreSQL: ${error instanceof Error ? error.message : String(error)}${log}`, { cause: error });
+  }
+}
+
+/** Linux's memory-backed file system for throwaway files. */
+const MEMORY_FS = '/dev/shm';
+/** Beyond the restored data: catalogs, the WAL (max_wal_size 1GB there) and the server's working files. */
+const MEMORY_MARGIN = 1.5 * 1024 ** 3;
+
+/**
+ * Where a rehearsal server keeps its files: in memory when the restored data (about `bytes`, indexes
+ * included; half again for what a restore writes besides) and the margin take at most half of what is
+ * free both in memory and in the memory file system; on disk otherwise. This machine's disk makes
+ * initdb's thousand files slow (0.9–1.3 s, 0.36 s in memory): a rehearsal of a 1 GiB backup ends
+ * about 1.2 s sooner there (measured).
+ */
+export function scratchPlacement(bytes: number, room: { memory: number; fileSystem: number } | null): 'memory' | 'disk' {
+  if (!room) return 'disk';
+  const need = bytes * 1.5 + MEMORY_MARGIN;
+  return need <= room.memory / 2 && need <= room.fileSystem / 2 ? 'memory' : 'disk';
+}
+
+/** Free memory and free space in the memory file system; null where there is none this process can write. */
+function memoryRoom(): { memory: number; fileSystem: number } | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    accessSync(MEMORY_FS, constants.W_OK);
+    const fs = statfsSync(MEMORY_FS);
+    return { memory: freemem(), fileSystem: fs.bavail * fs.bsize };
+  } catch {
+    return null;
   }
 }
 
