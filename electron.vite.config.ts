@@ -11,6 +11,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
           // Worker threads are separate entries, started by core/util/worker.ts from beside index.js.
           ageWorker: resolve(import.meta.dirname, 'src-main/core/crypto/ageWorker.ts'),
+          hashWorker: resolve(import.meta.dirname, 'src-main/core/crypto/hashWorker.ts'),
         },
       },
     },

@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
 await build({
-  entryPoints: { 'backup-warden': 'src-main/cli/main.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts' },
+  entryPoints: { 'backup-warden': 'src-main/cli/main.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts', hashWorker: 'src-main/core/crypto/hashWorker.ts' },
   outdir: 'out/cli',
   bundle: true,
   platform: 'node',

@@ -36,7 +36,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 // Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
-await build({ entryPoints: { child: 'test/bench/child.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts' }, outdir: 'out/bench', bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+await build({ entryPoints: { child: 'test/bench/child.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts', hashWorker: 'src-main/core/crypto/hashWorker.ts' }, outdir: 'out/bench', bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
 
 const rows: string[] = [];
 const pgDump = await choosePgTool('pg_dump');

@@ -6,7 +6,8 @@ import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
 import { redact } from '../util/redact';
 import { spawnTool } from '../util/runTool';
 import { ageDecryptStream } from './ageStream';
-import { HashStream, READ_CHUNK, sha256File } from './hashStream';
+import { READ_CHUNK, sha256File } from './hashStream';
+import { OffThreadSha256 } from './offThreadHash';
 
 export interface DecryptPass {
   ciphertext: { sha256: string; bytes: number };
@@ -24,8 +25,10 @@ export interface DecryptPass {
  * `onBytes`: the ciphertext read so far (progress).
  */
 export async function decryptAndHash(path: string, identities: string[], sink: Writable | { zstdInto: number }, signal?: AbortSignal, onBytes?: (read: number) => void): Promise<DecryptPass> {
-  const cipher = new HashStream(onBytes);
-  const plain = new HashStream();
+  // This thread decrypts; the two digests are taken on another.
+  const hashes = new OffThreadSha256();
+  const cipher = hashes.stream(onBytes);
+  const plain = hashes.stream();
   const zstd = 'zstdInto' in sink ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: sink.zstdInto, signal }) : null;
   try {
     await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable), { signal });
@@ -33,6 +36,8 @@ export async function decryptAndHash(path: string, identities: string[], sink: W
     zstd?.child.kill();
     if (signal?.aborted) throw cancelledError('Decrypting the backup', error);
     return { ciphertext: await sha256File(path), plaintext: null, decryptError: error };
+  } finally {
+    void hashes.close();
   }
   const exit = await zstd?.exited;
   if (exit && exit.code !== 0) {
