@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 /** A person's own SSH key as ssh-keygen makes it (no passphrase unless given): the file they sign with. */
 export interface PersonalKey {
@@ -11,7 +12,8 @@ export interface PersonalKey {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-people-keys-'));
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+// Per test file (vitest's forks end by signal, without an 'exit' event).
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 export function personalKey(name: string, options: { type?: 'ed25519' | 'ecdsa' | 'rsa'; passphrase?: string } = {}): PersonalKey {
   const keyFile = join(dir, `${name}-${Math.random().toString(36).slice(2, 8)}`);

@@ -64,6 +64,7 @@ export class ExportService {
   /** The review document as this creator signs it, from the run's chain-checked evidence. */
   compose(runId: string, creator: DocumentSigner, auditHead: { seq: number; hash: string } | null): { markdown: string; json: string } {
     const { name, osUser, signedAt, overrideReason, principal } = creator;
+    this.checkEvidence(runId);
     const data = this.collect(runId, signedAt, { name, osUser, signedAt, overrideReason, principal }, auditHead);
     return { markdown: renderLogMarkdown(data), json: renderLogJson(data) };
   }
@@ -196,9 +197,9 @@ export class ExportService {
     checkFacts(db, runId, [...runs.facts(runId), ...signOffs.facts(runId), ...artifacts.facts(runId)]);
   }
 
+  /** The log's data; after checkEvidence. */
   private collect(runId: string, generatedAt: string, creator: DocumentSigner | null, auditHead: { seq: number; hash: string } | null): LogData {
     const { projects, runs } = this.deps;
-    this.checkEvidence(runId);
     const run = runs.get(runId);
     const backup = this.deps.artifacts.backup(runId);
     const items = runs.items(runId);

@@ -185,10 +185,10 @@ export class PlatformService {
 
   /** auth.users in the run's backup against Supabase Auth's live total: only with a backup and a stored service-role key. */
   private async authUsers(runId: string, project: { id: string; supabaseRef: string | null; apiUrl: string | null }): Promise<{ counts?: { inBackup: number | null; live: number }; unreadable?: string }> {
-    if (!this.deps.artifacts.hasBackup(runId)) return {};
+    const manifest = this.deps.artifacts.findBackup(runId)?.manifest;
+    if (!manifest) return {};
     const key = await this.deps.projects.serviceRoleKey(project.id);
     if (!key) return {};
-    const manifest = this.deps.artifacts.backup(runId).manifest;
     try {
       const live = await liveAuthUsers(project.apiUrl ?? `https://${project.supabaseRef}.supabase.co`, key);
       return { counts: { inBackup: manifest.tables.find((t) => t.schema === 'auth' && t.name === 'users')?.rows ?? null, live } };

@@ -81,7 +81,8 @@ interface Held extends PracticeObject {
 export async function startPracticeStorage(seed: PracticeObject[], options: { serviceKey?: string; hooks?: PracticeStorageHooks; authUsers?: number } = {}): Promise<PracticeStorage> {
   const serviceKey = options.serviceKey ?? `sb_secret_practice${randomBytes(16).toString('hex')}`;
   const hooks = options.hooks ?? {};
-  const uploadsDir = mkdtempSync(join(tmpdir(), 'bw-practice-storage-'));
+  // Made at the first upload: a server that is only read (most of them) leaves no folder behind.
+  let uploadsDir: string | null = null;
   const held = new Map<string, Held>(seed.map((o) => [`${o.bucket}/${o.path}`, { ...o, updatedAt: STAMP }]));
   const buckets = new Set(seed.map((o) => o.bucket));
   const downloads = new Map<string, number>();
@@ -161,6 +162,7 @@ export async function startPracticeStorage(seed: PracticeObject[], options: { se
         const exists = held.has(key);
         if (req.method === 'POST' && exists && req.headers['x-upsert'] !== 'true') return json(res, 400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
         if (req.method === 'PUT' && !exists) return notFound(res, 'Object not found');
+        uploadsDir ??= mkdtempSync(join(tmpdir(), 'bw-practice-storage-'));
         const file = join(uploadsDir, `${++uploadSeq}`);
         await pipeline(req, createWriteStream(file));
         const size = statSync(file).size;
@@ -208,12 +210,12 @@ export async function startPracticeStorage(seed: PracticeObject[], options: { se
       if (o?.file) rmSync(o.file, { force: true });
       held.delete(`${bucket}/${path}`);
     },
-    close: () =>
-      new Promise((resolve) =>
-        server.close(() => {
-          rmSync(uploadsDir, { recursive: true, force: true });
-          resolve();
-        }),
-      ),
+    close: async () => {
+      // supabase-js keeps its sockets alive: they would hold close() open (and the uploads folder with it).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      if (uploadsDir) rmSync(uploadsDir, { recursive: true, force: true });
+    },
   };
 }

@@ -97,26 +97,26 @@ export class ArtifactStore {
     return (this.db.prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) as { path: string } | undefined)?.path ?? null;
   }
 
-  /** The backup a run produced, from the app database (not from the folder, which anyone may edit). */
-  hasBackup(runId: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) !== undefined;
-  }
-
   /** How long the backup took (its manifest's total), without parsing the whole manifest; null without a backup. */
   backupMs(runId: string): number | null {
     const row = this.db.prepare(`SELECT json_extract(manifest, '$.timings.totalMs') AS ms FROM artifacts WHERE run_id = ? AND kind = 'backup'`).get(runId) as { ms: number | null } | undefined;
     return row?.ms ?? null;
   }
 
+  /** The backup a run produced, from the app database (not from the folder, which anyone may edit). */
   backup(runId: string): BackupRecord {
+    const found = this.findBackup(runId);
+    if (found) return found;
+    const run = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string } | undefined;
+    if (!run) throw new WardenError('NOT_FOUND', `No backup run with id ${runId}.`);
+    throw new WardenError('NOT_FOUND', `Run ${runId} has no finished backup (it is ${run.status}). Create the backup first.`);
+  }
+
+  /** As backup(), null before the run has one. */
+  findBackup(runId: string): BackupRecord | null {
     const row = this.db
       .prepare(`SELECT a.id, a.path, a.manifest, r.project_id FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE a.run_id = ? AND a.kind = 'backup'`)
       .get(runId) as { id: string; path: string; manifest: string; project_id: string } | undefined;
-    if (!row) {
-      const run = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string } | undefined;
-      if (!run) throw new WardenError('NOT_FOUND', `No backup run with id ${runId}.`);
-      throw new WardenError('NOT_FOUND', `Run ${runId} has no finished backup (it is ${run.status}). Create the backup first.`);
-    }
-    return { runId, projectId: row.project_id, backupId: row.id, path: row.path, manifest: manifestSchema.parse(JSON.parse(row.manifest)) };
+    return row ? { runId, projectId: row.project_id, backupId: row.id, path: row.path, manifest: manifestSchema.parse(JSON.parse(row.manifest)) } : null;
   }
 }
