@@ -106,7 +106,9 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
         await withPgClient(cluster.target, async (client) => void (await client.query(`DROP DATABASE ${database}`)));
         const rehearsal = await child('rehearse', result.runId);
         m.rehearsal.push(rehearsal);
-        rto.push((JSON.parse(rehearsal.stdout) as { rtoMs: number }).rtoMs);
+        const figures = JSON.parse(rehearsal.stdout) as { rtoMs: number; prepareMs: number; isolation: string };
+        rto.push(figures.rtoMs);
+        process.stderr.write(`${dataset}: rehearsal ${secs(rehearsal.wallMs)} (prepared in ${secs(figures.prepareMs)}, RTO ${secs(figures.rtoMs)}); ${figures.isolation}\n`);
         for (const f of ['raw.dump', 'expert.dump.zst.age']) rmSync(join(dir, f), { force: true });
       }
     } finally {

@@ -20,7 +20,7 @@ try {
   } else if (op === 'rehearse') {
     const report = await warden.rehearsal.rehearse(rest[0]!);
     if (!report.ok) throw new Error(`rehearsal failed: ${JSON.stringify(report.checks.filter((c) => c.status !== 'passed'))}`);
-    figures = report.timings;
+    figures = { ...report.timings, isolation: report.isolation };
   } else {
     throw new Error(`unknown operation ${op}`);
   }

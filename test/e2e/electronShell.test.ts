@@ -20,16 +20,18 @@ function electronBinary(): string | null {
 const binary = electronBinary();
 const why = binary ? '' : ' (skipped: no Electron binary on this machine; its install step downloads one, which this network blocks)';
 if (!binary) console.warn(`Electron shell smoke test${why}`);
-const data = tempDir('bw-electron-');
+// Made by the test itself: a skipped file runs no afterAll, which would leave the folder behind.
+let data: ReturnType<typeof tempDir> | undefined;
 let app: ElectronApplication | undefined;
 
 afterAll(async () => {
   await app?.close();
-  data.cleanup();
+  data?.cleanup();
 });
 
 describe('Electron shell', () => {
   it.skipIf(!binary)(`opens one hardened window whose page reaches the core only through window.warden${why}`, async () => {
+    data = tempDir('bw-electron-');
     app = await _electron.launch({
       executablePath: binary!,
       args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), join(import.meta.dirname, '../../out/main/index.js')],
