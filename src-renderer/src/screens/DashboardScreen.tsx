@@ -87,17 +87,7 @@ export function DashboardScreen({ onOpenRun, onProjects }: { onOpenRun: (runId: 
                 </>
               )}
             </dl>
-            {p.warnings.filter((w) => w.kind !== 'protection').length > 0 && (
-              <ul className="plain" aria-label={`Warnings for ${p.projectName}`}>
-                {p.warnings
-                  .filter((w) => w.kind !== 'protection')
-                  .map((w) => (
-                    <li key={w.kind + w.text} className="warning">
-                      {w.text}
-                    </li>
-                  ))}
-              </ul>
-            )}
+            <Warnings project={p} />
             <SizeHistory sizes={p.sizes} />
             {p.watch.map((w) => (
               <div key={w.runId} className="watch">
@@ -109,5 +99,20 @@ export function DashboardScreen({ onOpenRun, onProjects }: { onOpenRun: (runId: 
         ))}
       </ul>
     </section>
+  );
+}
+
+/** A project's warnings but protection: the retention watch below shows that one as a timeline. */
+function Warnings({ project }: { project: ProjectStatus }) {
+  const shown = project.warnings.filter((w) => w.kind !== 'protection');
+  if (!shown.length) return null;
+  return (
+    <ul className="plain" aria-label={`Warnings for ${project.projectName}`}>
+      {shown.map((w) => (
+        <li key={w.kind + w.text} className="warning">
+          {w.text}
+        </li>
+      ))}
+    </ul>
   );
 }
