@@ -234,6 +234,20 @@ describe('Storage backup', () => {
     }
   });
 
+  it('a database without a Storage schema needs no Storage backup: the item passes, saying so, and the backup vouches for no rows', async () => {
+    const admin = new pg.Client({ ...cluster.target, database: 'postgres' });
+    await admin.connect();
+    await admin.query('CREATE DATABASE no_storage');
+    await admin.end();
+    const plain = await t.warden.projects.create({
+      name: 'No Storage', environment: 'local', host: cluster.target.host, port: cluster.target.port, database: 'no_storage',
+      user: cluster.target.user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password },
+    });
+    const run = await t.warden.backups.run({ projectId: plain.id, name: 'no-storage-schema' }, { outputDir: out.dir });
+    expect(t.warden.runs.items(run.runId).find((i) => i.key === 'storage')).toMatchObject({ state: 'passed', mode: 'verified', evidence: { scope: 'none', reason: 'The database has no Supabase Storage schema (storage.objects).' } });
+    expect(t.warden.audit.list({ runId: run.runId }).find((e) => e.action === 'backup.completed')!.details.storageRows).toBeNull();
+  });
+
   it('the rows kept with the run are the ones the backup recorded: one edited behind the app is refused', () => {
     const recorded = t.warden.audit.list({ runId }).find((e) => e.action === 'backup.completed')!.details.storageRows as { count: number; sha256: string };
     const db = openDatabase(join(t.dataDir, 'warden.sqlite'));

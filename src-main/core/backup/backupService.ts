@@ -112,15 +112,13 @@ export class BackupService {
       const recipients = [...new Set([key.recipient, ...project.extraRecipients, ...request.extraRecipients])];
       if (onlyThisKeychain(project, request)) log('backup.single-key-acknowledged', { recipient: key.recipient });
       const rows = storageRowsRecorder(this.deps.db, run.id);
-      let storageRows: number | null = 0;
+      // How many storage.objects rows the snapshot held; null without a Storage schema.
+      let storageRows: number | null = null;
       const manifest = await this.backup({
         target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now,
         storageRows: {
-          add: (page) => {
-            storageRows! += page.rows;
-            rows.add(page);
-          },
-          none: () => (storageRows = null),
+          add: rows.add,
+          read: (total) => (storageRows = total),
         },
       });
       const full: Manifest = {
@@ -215,8 +213,8 @@ export class BackupService {
     excludeSchemas: string[];
     toolDirs: string[];
     now: () => Date;
-    /** Receives the storage.objects rows, read in the dump's snapshot; none() when there is no Storage schema. */
-    storageRows: { add(page: { json: string; rows: number }): void; none(): void };
+    /** Receives the storage.objects rows, read in the dump's snapshot, page by page, then their number (null: no Storage schema). */
+    storageRows: { add(page: string): void; read(total: number | null): void };
   }): Promise<Omit<Manifest, 'backupId' | 'runId' | 'name' | 'description' | 'project' | 'source'>> {
     const { target, recipients, paths, options, excludeSchemas, toolDirs, now } = args;
     const startedAt = now();
@@ -252,7 +250,7 @@ export class BackupService {
       // Counting runs beside the dump, on this connection, in the same snapshot.
       const counted = countRows(client, tables).then(async (facts) => {
         // Then what storage.objects says exists, in the same snapshot: the Storage backup is checked against it.
-        if ((await readStorageRows(client, (page) => args.storageRows.add(page))) === null) args.storageRows.none();
+        args.storageRows.read(await readStorageRows(client, args.storageRows.add));
         return facts;
       });
       const [dumpResult, countedTables] = await Promise.all([dumping, counted]);
