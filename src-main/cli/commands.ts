@@ -8,7 +8,7 @@ import { bindOperations } from '../operations/runtime';
 import { runDemo } from './demo';
 import { buildInput, parseArgsOptions, parseInput, usageLine } from './flags';
 import type { Output } from './output';
-import { render } from './render';
+import { render, type CliMethod } from './render';
 
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 /** A command's help line comes from the operations catalog (contract/operations). */
@@ -45,7 +45,7 @@ export function findProject(w: Warden, key: string): ProjectView {
  * An operation's command, derived from its catalog entry: flags parsed into its input, validated by its
  * input schema, run through the same handlers and runtime as the app, printed by its renderer.
  */
-function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore' | 'cancelStorage'>, door: CliDoor, op: Operation): Command {
+function operationCommand(method: CliMethod, door: CliDoor, op: Operation): Command {
   return {
     usage: usageLine(door, op.input),
     options: parseArgsOptions(door, op.input),
@@ -75,7 +75,7 @@ function operationCommand(method: Exclude<IpcMethod, 'pickFolder' | 'pickFile' |
 
 const doors = Object.fromEntries(
   Object.entries(operations as Record<IpcMethod, Operation>).flatMap(([method, op]) =>
-    op.cli ? [[op.cli.command, operationCommand(method as Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore' | 'cancelStorage'>, op.cli, op)]] : [],
+    op.cli ? [[op.cli.command, operationCommand(method as CliMethod, op.cli, op)]] : [],
   ),
 );
 

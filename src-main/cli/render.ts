@@ -10,7 +10,7 @@ import type { RestorePreview } from '../contract/restore';
 import { rehearsalFindings, rehearsalHeadline } from '../core/rehearse/summary';
 
 /** A CLI door's methods: those the catalog gives a command. */
-type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'pickFile' | 'cancelBackup' | 'cancelCheck' | 'cancelRestore' | 'cancelStorage'>;
+export type CliMethod = Exclude<IpcMethod, 'pickFolder' | 'pickFile'>;
 
 /** What a command prints for people (--json prints the operation's output itself), and its exit code when not 0. */
 type Render<M extends CliMethod> = (value: IpcOutput<M>, input: IpcParsedInput<M>) => string | { text: string; exit: number };
@@ -117,6 +117,11 @@ export const render: { [M in CliMethod]: Render<M> } = {
       ),
       ...(r.durations.length ? [`took     ${r.durations.map((d) => `${d.key} ${(d.ms / 1000).toFixed(1)} s`).join(', ')}`] : []),
     ].join('\n'),
+  cancelBackup: (stopped) => (stopped ? 'The backup has stopped and removed its partial files; its run says cancelled.' : 'No backup of this project was running.'),
+  cancelCheck: (stopped) => (stopped ? 'The check has stopped and removed what it made (decrypted copy, scratch server); its item says cancelled.' : 'No integrity check or rehearsal of this run was running.'),
+  cancelRestore: (stopped) =>
+    stopped ? 'The restore has stopped and removed its decrypted copy. Look at the target with "runs show": if it was changed, the safety backup is the way back.' : 'No restore into this project was running.',
+  cancelStorage: (stopped) => (stopped ? 'The Storage backup has stopped; finished objects are kept, encrypted: running it again resumes.' : 'No Storage backup of this run was running.'),
   startBackup: (r) => `Backup written: ${r.dumpFile}\nrun ${r.runId}\n${r.publicTables} public tables, ${r.rows} rows, ${r.ciphertextBytes} bytes, sha256 ${r.ciphertextSha256}`,
   checkIntegrity: (report) => red(report.ok, `${checksText(report.checks)}\n${report.ok ? 'Integrity verified.' : 'Integrity check FAILED.'}`),
   rehearse: (report) => {

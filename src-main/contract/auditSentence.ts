@@ -80,6 +80,8 @@ const sentences: Record<string, (d: Details, actor: string) => string> = {
   'restore.failed': (d) => `The restore failed${because(d.error)}`,
   'restore.cancelled': () => 'The restore was cancelled',
   'restore.interrupted': () => 'A restore was found interrupted and cleaned up',
+  'cancel.requested': (d, a) =>
+    `${a} asked the ${({ verify: 'integrity check', storage: 'Storage backup' } as Record<string, string>)[text(d.kind)] ?? (text(d.kind) || 'work')} running in process ${text(d.pid)}${text(d.host) ? ` on ${text(d.host)}` : ''} to stop`,
   'pitr.requested': (d, a) => `${a} asked Supabase for a point-in-time restore of ${text(d.ref)} to ${text(d.recoveryTime)}`,
   'pitr.refused': (d) => `A point-in-time restore was refused${because(d.reason)}`,
   'pitr.started': (d) => `Supabase started the point-in-time restore of ${text(d.ref)}`,

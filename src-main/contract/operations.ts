@@ -33,7 +33,7 @@ export interface Operation {
   changesRun?: true;
   /**
    * A long activity: at most one per lock (backups per project, checks per run), stopped by the app's
-   * Cancel or the CLI's Ctrl-C / SIGTERM, removing what it made.
+   * Cancel, the CLI's Ctrl-C / SIGTERM or a `cancel` from another process, removing what it made.
    */
   activity?: ActivityLock;
   /** It cancels the activity holding this lock. */
@@ -120,6 +120,9 @@ const windowFlags = (to: 'request' | 'attestation') =>
     'window-start': { to: `${to}.migrationWindow.start`, meta: 'ISO' },
     'window-end': { to: `${to}.migrationWindow.end`, meta: 'ISO' },
   }) as const satisfies Record<string, CliField>;
+
+/** A cancel's answer: true once the work has stopped and removed what it made, false when none was running. */
+const cancelled = z.boolean();
 
 /** A production restore's second person: the run's verifier by name, or an override with its reason. */
 const secondPerson = {
@@ -250,12 +253,12 @@ export const operations = {
     audit: ['backup.started', 'backup.single-key-acknowledged', 'backup.completed', 'backup.failed', 'backup.cancelled'],
   },
   cancelBackup: {
-    summary: 'cancel a running backup',
+    summary: 'cancel a running backup of a project, whichever process runs it (Ctrl-C or SIGTERM cancels the command itself)',
     input: z.object({ projectId: projectIdSchema }).strict(),
-    output: z.boolean(),
-    cli: null,
-    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    output: cancelled,
+    cli: { command: 'cancel backup', args: [projectArg('projectId')] },
     cancels: { lock: 'backup', key: 'projectId' },
+    audit: ['cancel.requested'],
   },
   checkIntegrity: {
     summary: 'integrity check: hashes, full decrypt, archive listing, expected tables',
@@ -276,12 +279,12 @@ export const operations = {
     audit: ['recovery.passed', 'recovery.failed'],
   },
   cancelCheck: {
-    summary: 'cancel a running integrity check or rehearsal',
+    summary: 'cancel a running integrity check or rehearsal of a run, whichever process runs it',
     input: byRun,
-    output: z.boolean(),
-    cli: null,
-    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    output: cancelled,
+    cli: { command: 'cancel check', args: [runArg] },
     cancels: { lock: 'check', key: 'runId' },
+    audit: ['cancel.requested'],
   },
   rehearse: {
     summary: 'restore into a sandboxed scratch PostgreSQL (or a staging project) and compare with the manifest',
@@ -354,12 +357,12 @@ export const operations = {
     audit: ['pitr.refused', 'pitr.requested', 'pitr.started', 'pitr.failed'],
   },
   cancelRestore: {
-    summary: 'cancel a running restore',
+    summary: 'cancel a running restore into a project, in whichever phase and process it is',
     input: z.object({ targetProjectId: projectIdSchema }).strict(),
-    output: z.boolean(),
-    cli: null,
-    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    output: cancelled,
+    cli: { command: 'cancel restore', args: [{ name: 'target', to: 'targetProjectId', project: true }] },
     cancels: { lock: 'restore', key: 'targetProjectId' },
+    audit: ['cancel.requested'],
   },
   checkPlatform: {
     summary: 'read the Supabase platform backup and its expiry (Management API)',
@@ -430,12 +433,12 @@ export const operations = {
     audit: ['storage.out-of-scope'],
   },
   cancelStorage: {
-    summary: 'cancel a running Storage backup (finished objects are kept, encrypted, for the next attempt)',
+    summary: 'cancel a running Storage backup of a run (finished objects are kept, encrypted, for the next attempt)',
     input: byRun,
-    output: z.boolean(),
-    cli: null,
-    noCli: 'Ctrl-C or SIGTERM cancels the running command',
+    output: cancelled,
+    cli: { command: 'cancel storage', args: [runArg] },
     cancels: { lock: 'storage', key: 'runId' },
+    audit: ['cancel.requested'],
   },
   listAgentKeys: {
     summary: 'the keys ssh-agent offers for signing (hardware tokens included)',

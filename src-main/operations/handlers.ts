@@ -29,8 +29,8 @@ export interface Call {
   signal: AbortSignal;
   /** age identities the operator gave to open the backup (CLI --identity), instead of the keychain's key. */
   identities?: string[];
-  /** Cancels the activity holding a lock (src-main/operations/runtime). */
-  cancel(lock: 'backup' | 'check' | 'restore' | 'storage', key: string): boolean;
+  /** Cancels the activity holding a lock, in this process or another; true once it has stopped, false when none ran (src-main/operations/runtime). */
+  cancel(lock: 'backup' | 'check' | 'restore' | 'storage', key: string): Promise<boolean>;
 }
 
 export type OperationHandlers = {

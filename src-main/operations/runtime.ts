@@ -2,6 +2,7 @@ import type { IpcMethod } from '../contract/methods';
 import type { IpcOutput, IpcParsedInput } from '../contract/ipc';
 import { operations, type ActivityLock, type Operation } from '../contract/operations';
 import { WardenError } from '../core/errors';
+import type { ActivityKind } from '../core/runs/activities';
 import type { Warden } from '../core/warden';
 import { operationHandlers, type Call, type Shell } from './handlers';
 
@@ -9,6 +10,11 @@ import { operationHandlers, type Call, type Shell } from './handlers';
 export type BoundOperations = {
   [M in IpcMethod]: (input: IpcParsedInput<M>, extra?: { signal?: AbortSignal; identities?: string[] }) => Promise<IpcOutput<M>>;
 };
+
+/** The core's activities each lock covers (a check is an integrity check or a rehearsal). */
+const KINDS: Record<ActivityLock['lock'], readonly ActivityKind[]> = { backup: ['backup'], check: ['verify', 'rehearsal'], restore: ['restore'], storage: ['storage'] };
+/** How long a cancel waits for the work to have stopped and removed what it made (a scratch server's stop included). */
+const STOP_WAIT_MS = 120_000;
 
 const BUSY: Record<ActivityLock['lock'], string> = {
   backup: 'A backup of this project is already running',
@@ -26,10 +32,24 @@ export function bindOperations(warden: Warden, shell: Shell): BoundOperations {
   const handlers = operationHandlers(warden, shell);
   const running = new Map<string, AbortController>();
   const lockKey = (lock: ActivityLock['lock'], key: string) => `${lock}:${key}`;
-  const cancel = (lock: ActivityLock['lock'], key: string): boolean => {
-    const controller = running.get(lockKey(lock, key));
-    controller?.abort();
-    return controller !== undefined;
+  /**
+   * Stops the activity holding a lock: at once when it runs in this process; in another process (the CLI,
+   * the app) through a request written on it, which it watches. Resolves once it has stopped.
+   */
+  const cancel = async (lock: ActivityLock['lock'], key: string): Promise<boolean> => {
+    const here = running.get(lockKey(lock, key));
+    here?.abort();
+    const asked = warden.activities.requestCancel(KINDS[lock], key);
+    if (!here && asked.length === 0) return false;
+    const end = Date.now() + STOP_WAIT_MS;
+    while (warden.activities.isRunning(KINDS[lock], key)) {
+      if (Date.now() > end) {
+        const who = asked.map((a) => `process ${a.pid} on ${a.host}`).join(', ');
+        throw new WardenError('BUSY', `Asked the ${KINDS[lock].join(' or ')} to stop${who ? ` (${who})` : ''}, but it is still running after ${STOP_WAIT_MS / 1000} s; it stops at its next step. Look again with "runs show".`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return true;
   };
   const announce = (runId: string) => shell.emit('runChanged', { runId });
 

@@ -20,5 +20,12 @@ export function useRun(runId: string): { run: RunView | null; project: ProjectVi
   useEffect(load, [load]);
   // Actions (here, or still running after a screen change) announce changes; the view follows.
   useEffect(() => api().onRunChanged((e) => e.runId === runId && load()), [runId, load]);
+  // Work another process runs on this run (the command line, another window) announces nothing here: the
+  // view looks again every two seconds while anything runs, every ten otherwise (to see such work start).
+  const busy = run !== null && (run.items.some((i) => i.state === 'running') || run.restores.some((r) => r.state === 'running'));
+  useEffect(() => {
+    const timer = setInterval(load, busy ? 2000 : 10_000);
+    return () => clearInterval(timer);
+  }, [busy, load]);
   return { run, project, error };
 }

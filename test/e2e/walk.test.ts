@@ -9,6 +9,7 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import { startFakeSupabase, type FakeSupabase } from '../helpers/fakeSupabase';
 import { startFakeStorage, type FakeStorage } from '../helpers/fakeStorage';
 import { postgresWithout } from '../helpers/pgWithout';
+import { spawnCli } from '../helpers/cli';
 import { sshVerify } from '../helpers/sshVerify';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { tempDir } from '../helpers/tmp';
@@ -91,7 +92,8 @@ beforeAll(async () => {
   await storageAdmin.end();
   withoutCitext = await postgresWithout(['citext']);
   supabase = await startFakeSupabase(SUPABASE_TOKEN);
-  t = openTestWarden('operator', { managementApiUrl: supabase.url });
+  // The app's keychain service: the CLI, started below on the same data folder, finds the same secrets.
+  t = openTestWarden('operator', { managementApiUrl: supabase.url, sharedKeychain: true });
   bridge = await startBridge(t.warden);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -205,6 +207,34 @@ describe('renderer end to end (Chromium, real core)', () => {
     await item('Backup created and encrypted').getByRole('button', { name: 'Cancel backup' }).click();
     await page.getByRole('heading', { name: /e2e-cancelled cancelled/ }).waitFor({ timeout: 30_000 });
     expect(readdirSync(backupDir)).toEqual([]);
+
+    // Work another process runs shows here, and Cancel reaches it there: a backup started on the command
+    // line waits behind a migration's lock on public.users; the operator cancels it from the app.
+    const migration = new pg.Client({ ...cluster.target, database: 'practice' });
+    await migration.connect();
+    await migration.query('BEGIN; LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE');
+    const cliBackup = spawnCli(['backup', 'Practice production', '--out', backupDir, '--name', 'e2e-cli-blocked'], { dataDir: t.dataDir });
+    await expect
+      .poll(() => {
+        const run = t.warden.runs.list().find((r) => r.name === 'e2e-cli-blocked');
+        return run && t.warden.runs.items(run.id).find((i) => i.key === 'backup')!.state;
+      }, { timeout: 60_000 })
+      .toBe('running');
+    await page.getByRole('button', { name: 'Backup runs' }).click();
+    await page.getByRole('button', { name: 'e2e-cli-blocked' }).click();
+    await page.getByRole('heading', { name: /e2e-cli-blocked/ }).waitFor();
+    await item('Backup created and encrypted').getByText(/^No progress reaches this window: the backup runs in another process/).waitFor({ timeout: 15_000 });
+    await shot('02a-backup-elsewhere.png');
+    await item('Backup created and encrypted').getByRole('button', { name: 'Cancel backup' }).click();
+    const cancelledThere = await cliBackup.done;
+    expect(cancelledThere.code, cancelledThere.stderr).toBe(130);
+    expect(cancelledThere.stderr).toContain('error (CANCELLED): Backup "e2e-cli-blocked" was cancelled; no backup file was kept.');
+    await page.getByRole('heading', { name: /e2e-cli-blocked cancelled/ }).waitFor({ timeout: 30_000 });
+    await migration.query('ROLLBACK');
+    await migration.end();
+    expect(readdirSync(backupDir)).toEqual([]);
+    const cliRun = t.warden.runs.list().find((r) => r.name === 'e2e-cli-blocked')!;
+    expect(t.warden.audit.list({ runId: cliRun.id }).map((e) => e.action)).toEqual(expect.arrayContaining(['cancel.requested', 'backup.cancelled']));
 
     // The real backup: the run view shows it live (progress, ETA) into the folder the picker hands out.
     await page.getByRole('button', { name: 'Projects' }).click();

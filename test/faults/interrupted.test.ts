@@ -199,6 +199,32 @@ describe('interrupted work', () => {
     }
   });
 
+  it('the app’s Cancel reaches a rehearsal the command line runs (the request is written on its activity): the same clean stop', async () => {
+    const w = open();
+    try {
+      const runId = w.runs.list(projectId).find((r) => r.name === 'killed' && r.status === 'running')!.id;
+      const started = () => w.audit.list({ runId }).filter((e) => e.action === 'rehearsal.started').length;
+      const before = started();
+      const earlier = readdirSync(childTmp);
+      const { child, done } = spawnCli(['rehearse', runId], { dataDir, env });
+      await until('the rehearsal to start restoring', () => started() > before);
+      const scratch = scratchOf(runId)!;
+      const dispatch = createIpcRouter(createHandlers(w, { pickFolder: async () => null, pickFile: async () => null, emit: () => undefined }), () => true);
+      // Resolves once the other process has stopped and removed what it made.
+      expect(await dispatch('cancelCheck', { runId }, 'app://warden')).toEqual({ ok: true, value: true });
+      expect(existsSync(scratch)).toBe(false);
+      const result = await done;
+      expect(result.code, result.stderr).toBe(130);
+      expect(result.stderr).toMatch(/error \(CANCELLED\): The rehearsal was cancelled by the operator/);
+      expect(readdirSync(childTmp).filter((d) => /^bw-(scratch|restore|pass)-/.test(d) && !earlier.includes(d))).toEqual([]);
+      const trail = w.audit.list({ runId });
+      expect(trail.filter((e) => e.action === 'cancel.requested').at(-1)).toMatchObject({ actor: 'tester', details: { kind: 'rehearsal', pid: child.pid } });
+      expect(trail.at(-1)).toMatchObject({ action: 'rehearsal.cancelled' });
+    } finally {
+      w.close();
+    }
+  });
+
   it('SIGTERM mid-backup (CLI): the partial file and the passfile are removed at once, the run is cancelled, exit 130', async () => {
     const partial = join(out, 'terminated.dump.age.partial');
     // (A process killed with -9 above may have left one; issue #15 removes those on the next start.)
@@ -256,10 +282,10 @@ describe('interrupted work', () => {
     writeFileSync(join(decrypted, 'archive.dump'), 'plaintext of the database');
     const w = open();
     try {
-      const id = w.activities.start('restore', projectId);
-      w.activities.addLeftover(id, { kind: 'temp-dir', path: decrypted });
+      const activity = w.activities.start('restore', projectId);
+      w.activities.addLeftover(activity, { kind: 'temp-dir', path: decrypted });
       const db = openDatabase(join(dataDir, 'warden.sqlite'));
-      db.prepare('UPDATE activities SET pid = ?, proc_start = NULL WHERE id = ?').run(gone.pid, id);
+      db.prepare('UPDATE activities SET pid = ?, proc_start = NULL WHERE id = ?').run(gone.pid, activity.id);
       db.close();
       expect(w.activities.recover()).toEqual([{ kind: 'restore', runId: null, pid: gone.pid, removed: [decrypted] }]);
       expect(existsSync(decrypted)).toBe(false);

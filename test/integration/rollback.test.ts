@@ -223,6 +223,44 @@ describe('rollback (guarded restore)', () => {
   });
 });
 
+describe('cancelled from another process', () => {
+  it('"cancel restore" reaches a restore the command line runs, in any phase: here its safety backup, waiting behind a lock, so nothing changed', async () => {
+    const childTmp = mkdtempSync(join(tmpdir(), 'bw-rollback-cancel-'));
+    const env = { ...process.env, TMPDIR: childTmp };
+    // A migration still holds a lock in the target: the safety backup waits behind it.
+    const migration = new pg.Client({ ...cluster.target, database: 'rollback_prod' });
+    await migration.connect();
+    await migration.query('BEGIN; LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE');
+    const before = await sql('SELECT count(*)::int AS n FROM public.forum_comments', 'rollback_prod');
+    const restoresBefore = warden.restores.list(runId).length;
+    try {
+      const { done } = spawnCli(['restore', runId, '--target', 'Production after migration', '--confirm-database', 'rollback_prod', '--confirmed-by', 'Bob Verifier'], { dataDir: t.dataDir, env });
+      const safetyRun = () => warden.runs.list(targetId).find((r) => r.name.startsWith('safety-before-restore-') && r.status === 'running');
+      await until(() => warden.restores.list(runId).length > restoresBefore && safetyRun() !== undefined);
+      const safetyId = safetyRun()!.id;
+      const cancel = await spawnCli(['cancel', 'restore', 'Production after migration'], { dataDir: t.dataDir, env }).done;
+      expect(cancel.code, cancel.stderr).toBe(0);
+      expect(cancel.stdout).toMatch(/^The restore has stopped and removed its decrypted copy\./m);
+      const restoring = await done;
+      expect(restoring.code, restoring.stderr).toBe(130);
+      expect(restoring.stderr).toMatch(/error \(CANCELLED\): The restore was cancelled by the operator/);
+      expect(warden.restores.list(runId).at(-1)).toMatchObject({ state: 'cancelled', phase: 'done', error: expect.stringContaining('Nothing was changed in the target.') });
+      expect(warden.runs.list(targetId).find((r) => r.id === safetyId)).toMatchObject({ status: 'cancelled' });
+      const requested = warden.audit.list({ limit: 10_000 }).filter((e) => e.action === 'cancel.requested').at(-1);
+      expect(requested).toMatchObject({ projectId: targetId, runId, details: { kind: 'restore' } });
+      expect(readdirSync(childTmp).filter((d) => /^bw-(restore|pass)-/.test(d))).toEqual([]);
+      // Nothing is running any more: a second cancel says so.
+      const again = await spawnCli(['cancel', 'restore', 'Production after migration'], { dataDir: t.dataDir, env }).done;
+      expect(again.stdout).toContain('No restore into this project was running.');
+    } finally {
+      await migration.query('ROLLBACK');
+      await migration.end();
+      rmSync(childTmp, { recursive: true, force: true });
+    }
+    expect(await sql('SELECT count(*)::int AS n FROM public.forum_comments', 'rollback_prod')).toMatchObject({ rows: before.rows });
+  });
+});
+
 describe('the integrity check cancels too', () => {
   it('Ctrl-C from the CLI mid-check: exit 130, the item says cancelled, nothing decrypted left; Cancel in the app the same', async () => {
     const childTmp = mkdtempSync(join(tmpdir(), 'bw-verify-cli-'));

@@ -18,7 +18,7 @@ import { choosePgTool } from '../pgtools/discovery';
 import { recoveryDetailsFile, recoveryDocument } from './recoveryDocument';
 import type { ProjectView } from '../../contract/project';
 import type { ProjectService } from '../projects/projectService';
-import type { ActivityStore } from '../runs/activities';
+import type { Activity, ActivityStore } from '../runs/activities';
 import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
@@ -39,6 +39,8 @@ export interface BackupOptions {
   onStarted?: (runId: string) => void;
   onProgress?: (progress: BackupProgress) => void;
   signal?: AbortSignal;
+  /** The activity this backup is part of (a rollback's safety backup): its lock does not refuse this one. */
+  within?: Activity;
   /** PostgreSQL tools directory override (settings). */
   pgToolsDir?: string;
   now?: () => Date;
@@ -85,15 +87,15 @@ export class BackupService {
       );
     }
     // One backup per project at a time, across every process that shares this data directory.
-    const activity = activities.start('backup', project.id);
+    const activity = activities.start('backup', project.id, null, { signal: options.signal, within: options.within });
     try {
-      return await this.runExclusive(request, project, options, activity);
+      return await this.runExclusive(request, project, { ...options, signal: activity.signal }, activity);
     } finally {
       activities.finish(activity);
     }
   }
 
-  private async runExclusive(request: z.output<typeof backupRequestSchema>, project: ProjectView, options: BackupOptions, activity: string): Promise<BackupResult> {
+  private async runExclusive(request: z.output<typeof backupRequestSchema>, project: ProjectView, options: BackupOptions, activity: Activity): Promise<BackupResult> {
     const { audit, projects, runs, activities, actor } = this.deps;
     const now = options.now ?? (() => new Date());
     const name = request.name ?? defaultBackupName(now());
@@ -246,14 +248,22 @@ export class BackupService {
         ...(snapshot ? [`--snapshot=${snapshot}`] : []),
         ...excludeSchemas.map((s) => `--exclude-schema=${s}`),
       ];
-      const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, zstd, recipients, paths.dump, tracker, options.signal));
+      // A failed count stops the dump too; either way both settle before the backup goes on or fails, so
+      // a stopped pg_dump has removed its passfile and partial file by then.
+      const countFailed = new AbortController();
+      const dumpSignal = options.signal ? AbortSignal.any([options.signal, countFailed.signal]) : countFailed.signal;
+      const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, zstd, recipients, paths.dump, tracker, dumpSignal));
       // Counting runs beside the dump, on this connection, in the same snapshot.
       const counted = countRows(client, tables).then(async (facts) => {
         // Then what storage.objects says exists, in the same snapshot: the Storage backup is checked against it.
         args.storageRows.read(await readStorageRows(client, args.storageRows.add));
         return facts;
       });
-      const [dumpResult, countedTables] = await Promise.all([dumping, counted]);
+      counted.catch(() => countFailed.abort());
+      const [dumped, countedOut] = await Promise.allSettled([dumping, counted]);
+      if (countedOut.status === 'rejected') throw countedOut.reason;
+      if (dumped.status === 'rejected') throw dumped.reason;
+      const [dumpResult, countedTables] = [dumped.value, countedOut.value];
       await client.query('COMMIT');
       const dumpMs = Math.round(performance.now() - t0);
 
@@ -282,7 +292,7 @@ export class BackupService {
         encryption: { scheme: 'age-x25519' as const, recipients },
         timings: { startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), dumpMs, totalMs: Math.round(performance.now() - t0) },
       };
-    });
+    }, options.signal);
   }
 
   /** pg_dump [→ zstd -T0] → SHA-256 (plaintext) → age → SHA-256 (ciphertext) → .partial. Fails unless pg_dump (and zstd) exit 0. */

@@ -9,7 +9,6 @@ import { decryptAndHash } from '../crypto/decryptPass';
 import type { CheckProgress } from '../../contract/runs';
 import { PhasedProgress } from '../runs/phasedProgress';
 import { openSealedText } from '../crypto/sealedText';
-import { cancelledError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
@@ -77,22 +76,12 @@ export class IntegrityService {
   constructor(private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; artifacts: ArtifactStore; actor: string }) {}
 
   async verify(runId: string, options: IntegrityOptions = {}): Promise<VerifyReport> {
-    const { audit, runs, activities, actor } = this.deps;
     const backup = this.deps.artifacts.backup(runId);
-    const activity = activities.start('verify', backup.projectId, runId);
-    try {
-      return await this.check(runId, backup, options);
-    } catch (error) {
-      // Checks report what they find; landing here means the check itself could not run (keychain, tools) or was cancelled.
-      const cancelled = options.signal?.aborted === true;
-      const failure = cancelled ? cancelledError('The integrity check', error) : error;
-      const message = redact(failure instanceof Error ? failure.message : String(failure));
-      runs.setItem(runId, 'integrity', 'failed', { error: message });
-      audit.append({ actor, action: cancelled ? 'verify.cancelled' : 'verify.failed', projectId: backup.projectId, runId, details: { backupId: backup.backupId, error: message } });
-      throw failure;
-    } finally {
-      activities.finish(activity);
-    }
+    // Checks report what they find; a failure here means the check itself could not run (keychain, tools) or was cancelled.
+    return this.deps.activities.run(
+      { kind: 'verify', projectId: backup.projectId, runId, item: 'integrity', what: 'The integrity check', signal: options.signal, details: () => ({ backupId: backup.backupId }) },
+      (activity) => this.check(runId, backup, { ...options, signal: activity.signal }),
+    );
   }
 
   private async check(runId: string, backup: BackupRecord, options: IntegrityOptions): Promise<VerifyReport> {
@@ -100,7 +89,6 @@ export class IntegrityService {
     const started = performance.now();
     const { manifest } = backup;
     const project = projects.get(backup.projectId);
-    runs.setItem(runId, 'integrity', 'running');
     const checks: CheckResult[] = [];
     const add = (key: string, title: string, ok: boolean | null, detail: string, numbers: CheckResult['numbers'] = {}) =>
       checks.push({ key, title, status: ok === null ? 'not-run' : ok ? 'passed' : 'failed', detail, numbers });

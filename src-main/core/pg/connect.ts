@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { connect as connectSocket, isIP } from 'node:net';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import type { sslModes } from '../../contract/constants';
@@ -78,6 +78,27 @@ class ScramOnlyClient extends pg.Client {
   }
 }
 
+/**
+ * Asks the server to cancel the statement a session is running, as psql's Ctrl-C does: a query waiting
+ * behind a migration's lock would otherwise hold the session (and a closing client) until its timeout.
+ * The CancelRequest carries only the session's id and key and is read before any TLS or authentication;
+ * a server or pooler that ignores it leaves the statement to its timeout, nothing worse.
+ */
+function sendCancelRequest(target: PgTarget, client: pg.Client): void {
+  // An idle session ignores it; the connection is closing either way.
+  const session = client as unknown as { processID: number | null; secretKey: number | null };
+  if (session.processID === null || session.secretKey === null) return;
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(80877102, 4); // the CancelRequest code
+  packet.writeInt32BE(session.processID, 8);
+  packet.writeInt32BE(session.secretKey, 12);
+  const socket = target.host.startsWith('/') ? connectSocket(`${target.host}/.s.PGSQL.${target.port}`) : connectSocket(target.port, target.host);
+  socket.setTimeout(5000, () => socket.destroy());
+  socket.on('error', () => undefined);
+  socket.on('connect', () => socket.end(packet));
+}
+
 export function describeTarget(t: Pick<PgTarget, 'host' | 'port' | 'database' | 'user'>): string {
   return `${t.user}@${t.host}:${t.port}/${t.database}`;
 }
@@ -109,7 +130,10 @@ export async function withPgClient<T>(target: PgTarget, fn: (client: pg.Client) 
       if (i < attempts.length - 1 && isSslNegotiationError(error)) continue;
       throw describePgError(error, target);
     }
-    const onAbort = () => void client.end().catch(() => undefined);
+    const onAbort = () => {
+      sendCancelRequest(target, client);
+      void client.end().catch(() => undefined);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await fn(client);

@@ -21,7 +21,7 @@ import { describeTarget, withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import type { ProjectService } from '../projects/projectService';
-import type { ActivityStore } from '../runs/activities';
+import type { Activity, ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import { redact } from '../util/redact';
 import { runTool } from '../util/runTool';
@@ -115,90 +115,86 @@ export class RehearsalService {
       }
     }
     // Registered so that a kill -9 leaves nothing behind: the next start removes the scratch server and the decrypted temp file.
-    // Taken before the item turns running: a check already running on this backup refuses it and keeps its state.
-    const activity = this.deps.activities.start('rehearsal', backup.projectId, runId);
-    runs.setItem(runId, 'rehearsal', 'running');
     let where = 'embedded PostgreSQL';
-    let teardown = async () => {};
-    let archive: PlainArchive | undefined;
-    const progress = options.onProgress && new PhasedProgress('rehearsal', PHASES, options.onProgress);
-    try {
-      progress?.phase(PHASES[0].name);
-      // After the item turned running (nothing awaited before it): a view that reloads now sees it running.
-      const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
-      const captured = await readCapturedRoles(backup, identities);
-      // The scratch server starts (and is prepared) while the archive is checked and decrypted: neither waits for the other.
-      const [targetInfo, prepared] = await Promise.allSettled([
-        this.rehearsalTarget(backup, staging, captured, options, activity),
-        prepareArchive(backup.path, identities, manifest, { onTempDir: (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) }),
-      ]);
-      if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
-      if (prepared.status === 'fulfilled') archive = prepared.value;
-      if (targetInfo.status === 'rejected') throw targetInfo.reason;
-      if (prepared.status === 'rejected') throw prepared.reason;
-      const prep = targetInfo.value;
-      where = prep.where;
-      log('rehearsal.started', { backupId: backup.backupId, target: where, restoredAs: prep.restoredAs });
+    return this.deps.activities.run(
+      { kind: 'rehearsal', projectId: backup.projectId, runId, item: 'rehearsal', what: 'The rehearsal', signal: options.signal, details: () => ({ backupId: backup.backupId, target: where }) },
+      async (activity) => {
+        options = { ...options, signal: activity.signal };
+        let teardown = async () => {};
+        let archive: PlainArchive | undefined;
+        const progress = options.onProgress && new PhasedProgress('rehearsal', PHASES, options.onProgress);
+        try {
+          progress?.phase(PHASES[0].name);
+          // After the item turned running (nothing awaited before it): a view that reloads now sees it running.
+          const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
+          const captured = await readCapturedRoles(backup, identities);
+          // The scratch server starts (and is prepared) while the archive is checked and decrypted: neither waits for the other.
+          const [targetInfo, prepared] = await Promise.allSettled([
+            this.rehearsalTarget(backup, staging, captured, options, activity),
+            prepareArchive(backup.path, identities, manifest, { onTempDir: (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) }),
+          ]);
+          if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
+          if (prepared.status === 'fulfilled') archive = prepared.value;
+          if (targetInfo.status === 'rejected') throw targetInfo.reason;
+          if (prepared.status === 'rejected') throw prepared.reason;
+          const prep = targetInfo.value;
+          where = prep.where;
+          log('rehearsal.started', { backupId: backup.backupId, target: where, restoredAs: prep.restoredAs });
 
-      const prepareMs = performance.now() - started;
-      const t0 = performance.now();
-      progress?.phase(PHASES[1].name);
-      const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) });
-      // pg_restore's end is the phase's end: its lines need not name every table (in parallel mode, items the
-      // leader restores after the workers, as "missed items", are never reported "finished").
-      progress?.advance(1);
-      archive!.dispose();
-      // RTO as an operator lives it: checking and decrypting the file, then restoring it. A failed restore has none.
-      const rtoMs = restore.ok ? archive!.ms + (performance.now() - t0) : null;
-      await options.afterRestore?.(prep.target);
+          const prepareMs = performance.now() - started;
+          const t0 = performance.now();
+          progress?.phase(PHASES[1].name);
+          const restore = await restoreArchive(archive!.file, prep.target, manifest, { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) });
+          // pg_restore's end is the phase's end: its lines need not name every table (in parallel mode, items the
+          // leader restores after the workers, as "missed items", are never reported "finished").
+          progress?.advance(1);
+          archive!.dispose();
+          // RTO as an operator lives it: checking and decrypting the file, then restoring it. A failed restore has none.
+          const rtoMs = restore.ok ? archive!.ms + (performance.now() - t0) : null;
+          await options.afterRestore?.(prep.target);
 
-      progress?.phase(PHASES[2].name);
-      const project = projects.get(backup.projectId);
-      const { restored, samples } = await compareRestored(prep.target, [...manifest.dump.excludedSchemas], project.sampleChecks, options.signal);
-      const extensions = prep.extensions ?? (await extensionsOn(prep.target, manifest, options.signal));
-      const extraChecks = [...samples];
-      if (options.amcheck) extraChecks.push(await amcheck(prep.target, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, options.signal));
-      const aclsLeftOut = restore.skipped.filter((e) => e.startsWith('ACL ')).length;
-      const notes = aclsLeftOut ? [...prep.notes, `Privileges on ${aclsLeftOut} extension objects were not carried over (they belong to the extension's owner, not to the restoring role).`] : prep.notes;
-      const verdict = judgeRehearsal({ manifest, restored, restore, extensions, restoredAs: prep.restoredAs, notes, extraChecks });
-      const report: RehearsalReport = {
-        runId,
-        backupId: backup.backupId,
-        ok: verdict.outcome === 'passed',
-        outcome: verdict.outcome,
-        target: where,
-        isolation: prep.isolation,
-        checks: verdict.checks,
-        diff: verdict.diff,
-        tables: verdict.tables,
-        totals: verdict.totals,
-        restoreErrors: restore.errors,
-        extensions,
-        refused: prep.refused,
-        timings: { prepareMs: Math.round(prepareMs), rtoMs: rtoMs === null ? null : Math.round(rtoMs), totalMs: Math.round(performance.now() - started) },
-      };
-      runs.setItem(runId, 'rehearsal', verdict.outcome, report);
-      log(`rehearsal.${verdict.outcome}`, {
-        backupId: backup.backupId,
-        target: where,
-        rtoMs: report.timings.rtoMs,
-        totals: report.totals,
-        refused: report.refused,
-        failed: verdict.checks.filter((c) => c.status !== 'passed').map((c) => `${c.key}: ${c.status}`),
-      });
-      return report;
-    } catch (error) {
-      const failure = options.signal?.aborted ? cancelledError('The rehearsal', error) : error;
-      const message = redact(failure instanceof Error ? failure.message : String(failure));
-      runs.setItem(runId, 'rehearsal', 'failed', { error: message });
-      log(options.signal?.aborted ? 'rehearsal.cancelled' : 'rehearsal.failed', { backupId: backup.backupId, target: where, error: message });
-      throw failure;
-    } finally {
-      // At once, also when cancelled: the decrypted copy and the scratch server never wait for the next start.
-      archive?.dispose();
-      await teardown();
-      this.deps.activities.finish(activity);
-    }
+          progress?.phase(PHASES[2].name);
+          const project = projects.get(backup.projectId);
+          const { restored, samples } = await compareRestored(prep.target, [...manifest.dump.excludedSchemas], project.sampleChecks, options.signal);
+          const extensions = prep.extensions ?? (await extensionsOn(prep.target, manifest, options.signal));
+          const extraChecks = [...samples];
+          if (options.amcheck) extraChecks.push(await amcheck(prep.target, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, options.signal));
+          const aclsLeftOut = restore.skipped.filter((e) => e.startsWith('ACL ')).length;
+          const notes = aclsLeftOut ? [...prep.notes, `Privileges on ${aclsLeftOut} extension objects were not carried over (they belong to the extension's owner, not to the restoring role).`] : prep.notes;
+          const verdict = judgeRehearsal({ manifest, restored, restore, extensions, restoredAs: prep.restoredAs, notes, extraChecks });
+          const report: RehearsalReport = {
+            runId,
+            backupId: backup.backupId,
+            ok: verdict.outcome === 'passed',
+            outcome: verdict.outcome,
+            target: where,
+            isolation: prep.isolation,
+            checks: verdict.checks,
+            diff: verdict.diff,
+            tables: verdict.tables,
+            totals: verdict.totals,
+            restoreErrors: restore.errors,
+            extensions,
+            refused: prep.refused,
+            timings: { prepareMs: Math.round(prepareMs), rtoMs: rtoMs === null ? null : Math.round(rtoMs), totalMs: Math.round(performance.now() - started) },
+          };
+          runs.setItem(runId, 'rehearsal', verdict.outcome, report);
+          log(`rehearsal.${verdict.outcome}`, {
+            backupId: backup.backupId,
+            target: where,
+            rtoMs: report.timings.rtoMs,
+            totals: report.totals,
+            refused: report.refused,
+            failed: verdict.checks.filter((c) => c.status !== 'passed').map((c) => `${c.key}: ${c.status}`),
+          });
+          return report;
+        } finally {
+          // At once, also when cancelled: the decrypted copy and the scratch server never wait for the next start.
+          archive?.dispose();
+          await teardown();
+        }
+      },
+    );
   }
 
   private async rehearsalTarget(
@@ -206,7 +202,7 @@ export class RehearsalService {
     staging: Staging | null,
     captured: CapturedRole[] | null,
     options: RehearsalOptions,
-    activity: string,
+    activity: Activity,
   ): Promise<PreparedTarget> {
     if (staging) {
       const prepared = await prepareTarget(staging.target, backup.manifest, captured, options.signal);
@@ -257,7 +253,7 @@ export class RehearsalService {
    * The rollback plan: restore this backup into a chosen project's database. The operator confirms by
    * typing that database's name; every request, refusal and outcome is in the audit trail.
    */
-  async restoreTo(runId: string, request: { targetProjectId: string; confirmDatabase: string; clean?: boolean }, options: { identities?: string[]; pgToolsDir?: string; signal?: AbortSignal } = {}): Promise<{ ok: boolean; errors: RestoreErrorGroup[]; durationMs: number }> {
+  async restoreTo(runId: string, request: { targetProjectId: string; confirmDatabase: string; clean?: boolean }, options: { identities?: string[]; pgToolsDir?: string; signal?: AbortSignal; activity?: Activity } = {}): Promise<{ ok: boolean; errors: RestoreErrorGroup[]; durationMs: number }> {
     const { audit, projects, actor } = this.deps;
     const backup = this.deps.artifacts.backup(runId);
     const targetProject = projects.get(request.targetProjectId);
@@ -270,8 +266,10 @@ export class RehearsalService {
     const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
     log('restore.started', { backupId: backup.backupId, target: where, clean: request.clean === true });
     const started = performance.now();
-    // Registered so that a kill -9 leaves no decrypted copy behind: the next start deletes it.
-    const activity = this.deps.activities.start('restore', targetProject.id, runId);
+    // Registered so that a kill -9 leaves no decrypted copy behind: the next start deletes it. A rollback
+    // holds the restore activity through all its phases; this step then runs as that activity.
+    const activity = options.activity ?? this.deps.activities.start('restore', targetProject.id, runId, { signal: options.signal });
+    options = { ...options, signal: activity.signal };
     try {
       const target = await projects.target(targetProject.id);
       const archive = await prepareArchive(backup.path, identities, backup.manifest, { onTempDir: (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir }), signal: options.signal });
@@ -290,7 +288,7 @@ export class RehearsalService {
       log(options.signal?.aborted ? 'restore.cancelled' : 'restore.failed', { backupId: backup.backupId, target: where, error: redact(failure instanceof Error ? failure.message : String(failure)) });
       throw failure;
     } finally {
-      this.deps.activities.finish(activity);
+      if (!options.activity) this.deps.activities.finish(activity);
     }
   }
 

@@ -9,6 +9,7 @@ import type { ProjectService } from '../projects/projectService';
 import { countRestored, diffTables } from '../rehearse/compare';
 import type { RehearsalService } from '../rehearse/rehearsalService';
 import type { ArtifactStore } from '../runs/artifactStore';
+import type { Activity, ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import type { SignOffService } from '../signoff/signoffService';
 import { redact } from '../util/redact';
@@ -47,6 +48,7 @@ export class RollbackService {
       runs: RunStore;
       artifacts: ArtifactStore;
       restores: RestoreStore;
+      activities: ActivityStore;
       backups: BackupService;
       integrity: IntegrityService;
       rehearsal: RehearsalService;
@@ -112,26 +114,30 @@ export class RollbackService {
           .then(async (source) => (await source.bucketIds(options.signal), source))
           .catch((error: unknown) => refuse('VALIDATION', `${redact(error instanceof Error ? error.message : String(error))} Nothing was changed.`))
       : null;
+    // The restore lock is held through every phase: a cancel (from this process or another) reaches each of
+    // them, and a crash in any of them leaves the target marked as the next start finds it.
+    const activity = this.deps.activities.start('restore', project.id, runId, { signal: options.signal });
+    const signal = activity.signal;
     const id = restores.start({ runId, targetProjectId: project.id, endpoint, requestedBy: actor, confirmedBy, overrideReason: confirmedBy ? null : override });
     log('restore.requested', { restoreId: id, backupId: backup.backupId, confirmedBy, overrideReason: confirmedBy ? null : override, withStorage: archive !== null });
     let phase: RestoreRecord['phase'] = 'safety-backup';
     let safety: { runId: string; file: string } | null = null;
     try {
-      safety = await this.safetyBackup(project.id, dirname(backup.path), options.signal);
+      safety = await this.safetyBackup(project.id, dirname(backup.path), activity);
       // The target's Storage too, before any object is replaced: the safety run holds its archive.
-      if (archive) await this.deps.storage.backup(safety.runId, { signal: options.signal });
+      if (archive) await this.deps.storage.backup(safety.runId, { signal });
       restores.update(id, { safetyRunId: safety.runId, safetyFile: safety.file, phase: (phase = 'restoring') });
       options.onPhase?.(phase);
-      const restored = await this.deps.rehearsal.restoreTo(runId, { targetProjectId: project.id, confirmDatabase: request.confirmDatabase, clean: true }, options);
+      const restored = await this.deps.rehearsal.restoreTo(runId, { targetProjectId: project.id, confirmDatabase: request.confirmDatabase, clean: true }, { ...options, activity });
       let storage: StorageRestoreResult | null = null;
       if (archive && storageTarget) {
         const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
-        storage = await uploadStorageArchive({ archive: archive.path, manifest: archive.manifest, identities, target: storageTarget, signal: options.signal, onProgress: options.onStorageProgress });
+        storage = await uploadStorageArchive({ archive: archive.path, manifest: archive.manifest, identities, target: storageTarget, signal, onProgress: options.onStorageProgress });
         log('restore.storage-uploaded', { restoreId: id, objects: storage.objects, bytes: storage.bytes, createdBuckets: storage.createdBuckets, mismatches: storage.mismatches.length });
       }
       restores.update(id, { phase: (phase = 'verifying') });
       options.onPhase?.(phase);
-      const facts = await countRestored(await projects.target(project.id), [...backup.manifest.dump.excludedSchemas], options.signal);
+      const facts = await countRestored(await projects.target(project.id), [...backup.manifest.dump.excludedSchemas], signal);
       const diff = diffTables(backup.manifest.tables, facts);
       const mismatches = [
         ...diff.missing.map((t) => `${t} is missing`),
@@ -149,7 +155,7 @@ export class RollbackService {
       restores.finish(id, ok ? 'restored' : 'partially-restored', { verified, error });
       log(ok ? 'restore.verified' : 'restore.partial', { restoreId: id, safetyRunId: safety.runId, mismatches: mismatches.slice(0, 50) });
     } catch (error) {
-      const cancelled = options.signal?.aborted === true;
+      const cancelled = signal.aborted;
       const failure = cancelled ? cancelledError('The restore', error) : error;
       const changed = phase !== 'safety-backup';
       const message = redact(failure instanceof Error ? failure.message : String(failure));
@@ -158,6 +164,8 @@ export class RollbackService {
       restores.finish(id, state, { error: `${message}${way}` });
       log(`restore.${state}`, { restoreId: id, phase, error: message, safetyRunId: safety?.runId ?? null });
       throw failure;
+    } finally {
+      this.deps.activities.finish(activity);
     }
     return this.deps.restores.list(runId).find((r) => r.id === id)!;
   }
@@ -232,12 +240,13 @@ export class RollbackService {
   }
 
   /** A normal backup of the target, beside the backup being restored, whose file must check out. */
-  private async safetyBackup(projectId: string, outputDir: string, signal?: AbortSignal): Promise<{ runId: string; file: string }> {
+  private async safetyBackup(projectId: string, outputDir: string, within: Activity): Promise<{ runId: string; file: string }> {
+    const { signal } = within;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     // Acknowledged for the operator: the restore itself was confirmed, and the safety copy must not block the way back.
     const run = await this.deps.backups.run(
       { projectId, name: `safety-before-restore-${stamp}`, description: 'Safety backup taken before a restore replaced this database.', acknowledgeSingleKey: true },
-      { outputDir, signal },
+      { outputDir, signal, within },
     );
     const report = await this.deps.integrity.verify(run.runId, { signal });
     // The file's own checks: the target's expected-table list may be unconfirmed.

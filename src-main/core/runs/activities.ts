@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import type { ChecklistKey } from '../../contract/checklist';
+import type { FailureEvidence } from '../../contract/evidence';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { Db } from '../db/database';
-import { WardenError } from '../errors';
+import { cancelledError, WardenError } from '../errors';
+import { redact } from '../util/redact';
 import { removeOrphanedCluster } from '../pgtools/postmaster';
 import { currentProcess, isAlive } from './processIdentity';
 import type { RunStore } from './runStore';
@@ -26,7 +28,28 @@ interface ActivityRow {
   proc_start: string | null;
   started_at: string;
   leftovers: string;
+  cancel_requested: string | null;
 }
+
+/**
+ * A running activity: its id, and the signal its work listens to — aborted by the caller's own signal
+ * (Ctrl-C, the app's Cancel in this process), by a cancel another process writes on the activity, or
+ * with the activity it runs within.
+ */
+export interface Activity {
+  readonly id: string;
+  readonly signal: AbortSignal;
+}
+
+/** A cancel written on a live activity, for the requester to report and wait on. */
+export interface CancelRequested {
+  kind: ActivityKind;
+  pid: number;
+  host: string;
+}
+
+/** How often a running activity looks for a cancel written by another process. */
+const CANCEL_POLL_MS = 200;
 
 export interface Recovered {
   kind: ActivityKind;
@@ -66,14 +89,19 @@ export class ActivityStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Registers an activity; refuses while a live one holds the lock it needs (LOCKS). */
-  start(kind: ActivityKind, projectId: string, runId: string | null = null): string {
+  private readonly watches = new Map<string, ReturnType<typeof setInterval>>();
+
+  /**
+   * Registers an activity; refuses while a live one holds the lock it needs (LOCKS). Work within another
+   * activity (a rollback's safety backup and restore) is not refused by the lock its parent holds.
+   */
+  start(kind: ActivityKind, projectId: string, runId: string | null = null, options: { signal?: AbortSignal; within?: Activity } = {}): Activity {
     const { db } = this.deps;
     const me = currentProcess();
     const id = randomUUID();
     db.transaction(() => {
       this.recover();
-      const busy = this.holder(kind, projectId, runId);
+      const busy = this.holder(kind, projectId, runId, options.within?.id);
       if (busy) {
         const who = busy.pid === me.pid && busy.host === me.host ? '' : ` by process ${busy.pid} on ${busy.host}`;
         throw new WardenError('BUSY', `${LOCKS[kind].busy(busy.kind)} (started ${busy.started_at}${who}). Wait for it to finish or cancel it first.`);
@@ -82,31 +110,118 @@ export class ActivityStore {
         id, kind, projectId, runId, me.pid, me.host, me.start, this.now().toISOString(),
       );
     }).immediate();
-    return id;
+    const requested = new AbortController();
+    const watch = setInterval(() => {
+      let row: { cancel_requested: string | null } | undefined;
+      try {
+        row = db.prepare('SELECT cancel_requested FROM activities WHERE id = ?').get(id) as typeof row;
+      } catch {
+        row = undefined; // the database was closed under the work: nothing can ask any more
+      }
+      if (row?.cancel_requested) requested.abort();
+      if (!row || requested.signal.aborted) clearInterval(watch);
+    }, CANCEL_POLL_MS);
+    watch.unref();
+    this.watches.set(id, watch);
+    const signals = [requested.signal, options.signal, options.within?.signal].filter((s): s is AbortSignal => s !== undefined);
+    return { id, signal: AbortSignal.any(signals) };
   }
 
-  /** A live activity holding the lock `kind` needs: the same scope (project or run), a conflicting kind. */
-  private holder(kind: ActivityKind, projectId: string, runId: string | null): ActivityRow | undefined {
+  /**
+   * A check on a run's checklist item, run the same way for each (integrity check, rehearsal, Storage
+   * backup): its lock, the item marked running, the work given a signal that the caller and a cancel from
+   * another process both abort; on failure, once the work has cleaned up, the item failed with the
+   * redacted reason, the audit entry `<kind>.failed` or `<kind>.cancelled`, and the error rethrown.
+   */
+  async run<T>(
+    spec: {
+      kind: ActivityKind;
+      projectId: string;
+      runId: string;
+      /** The item it works on; none for a run made before the item existed. */
+      item?: ChecklistKey;
+      /** "The rehearsal": the subject of the cancelled message. */
+      what: string;
+      signal?: AbortSignal;
+      /** What the failed item's evidence says, given the reason (default: the reason). */
+      failedEvidence?: (message: string) => FailureEvidence;
+      /** What the failure's audit entry records besides the reason (read when it fails). */
+      details?: () => Record<string, unknown>;
+    },
+    work: (activity: Activity) => Promise<T>,
+  ): Promise<T> {
+    const { audit, runs, actor } = this.deps;
+    // Taken before the item turns running: a check already running on this run refuses it and keeps its state.
+    const activity = this.start(spec.kind, spec.projectId, spec.runId, { signal: spec.signal });
+    try {
+      if (spec.item) runs.setItem(spec.runId, spec.item, 'running');
+      return await work(activity);
+    } catch (error) {
+      const cancelled = activity.signal.aborted;
+      const failure = cancelled ? cancelledError(spec.what, error) : error;
+      const message = redact(failure instanceof Error ? failure.message : String(failure));
+      if (spec.item) runs.setItem(spec.runId, spec.item, 'failed', spec.failedEvidence?.(message) ?? { error: message });
+      audit.append({ actor, action: `${spec.kind}.${cancelled ? 'cancelled' : 'failed'}`, projectId: spec.projectId, runId: spec.runId, details: { ...spec.details?.(), error: message } });
+      throw failure;
+    } finally {
+      this.finish(activity);
+    }
+  }
+
+  /** A live activity holding the lock `kind` needs: the same scope (project or run), a conflicting kind, not the one it runs within. */
+  private holder(kind: ActivityKind, projectId: string, runId: string | null, parent = ''): ActivityRow | undefined {
     const { scope, excludes } = LOCKS[kind];
     const key = scope === 'project' ? 'project_id' : 'run_id';
     const value = scope === 'project' ? projectId : runId;
     if (value === null) return undefined;
     return this.deps.db
-      .prepare(`SELECT * FROM activities WHERE ${key} = ? AND kind IN (${excludes.map(() => '?').join(', ')}) ORDER BY started_at LIMIT 1`)
-      .get(value, ...excludes) as ActivityRow | undefined;
+      .prepare(`SELECT * FROM activities WHERE ${key} = ? AND id <> ? AND kind IN (${excludes.map(() => '?').join(', ')}) ORDER BY started_at LIMIT 1`)
+      .get(value, parent, ...excludes) as ActivityRow | undefined;
   }
 
-  attachRun(id: string, runId: string): void {
-    this.deps.db.prepare('UPDATE activities SET run_id = ? WHERE id = ?').run(runId, id);
+  attachRun(activity: Activity, runId: string): void {
+    this.deps.db.prepare('UPDATE activities SET run_id = ? WHERE id = ?').run(runId, activity.id);
   }
 
   /** Records something this activity creates that must not outlive a crash. */
-  addLeftover(id: string, leftover: Leftover): void {
-    this.deps.db.prepare(`UPDATE activities SET leftovers = json_insert(leftovers, '$[#]', json(?)) WHERE id = ?`).run(JSON.stringify(leftover), id);
+  addLeftover(activity: Activity, leftover: Leftover): void {
+    this.deps.db.prepare(`UPDATE activities SET leftovers = json_insert(leftovers, '$[#]', json(?)) WHERE id = ?`).run(JSON.stringify(leftover), activity.id);
   }
 
-  finish(id: string): void {
-    this.deps.db.prepare('DELETE FROM activities WHERE id = ?').run(id);
+  finish(activity: Activity): void {
+    clearInterval(this.watches.get(activity.id));
+    this.watches.delete(activity.id);
+    this.deps.db.prepare('DELETE FROM activities WHERE id = ?').run(activity.id);
+  }
+
+  /**
+   * Asks the live activities of these kinds on `key` (a project or a run, by each kind's lock scope) to
+   * stop, whichever process runs them; each request is in the audit trail with who made it.
+   */
+  requestCancel(kinds: readonly ActivityKind[], key: string): CancelRequested[] {
+    const { db, audit, actor } = this.deps;
+    return db.transaction(() => {
+      this.recover();
+      const live = this.onKey(kinds, key).filter((a) => a.cancel_requested === null);
+      const at = this.now().toISOString();
+      for (const a of live) {
+        db.prepare('UPDATE activities SET cancel_requested = ? WHERE id = ?').run(JSON.stringify({ by: actor, at }), a.id);
+        audit.append({ actor, action: 'cancel.requested', projectId: a.project_id, runId: a.run_id, details: { kind: a.kind, pid: a.pid, host: a.host, startedAt: a.started_at } });
+      }
+      return live.map((a) => ({ kind: a.kind, pid: a.pid, host: a.host }));
+    }).immediate();
+  }
+
+  /** Whether live activities of these kinds run on `key`; those whose process died are cleaned up first. */
+  isRunning(kinds: readonly ActivityKind[], key: string): boolean {
+    this.recover();
+    return this.onKey(kinds, key).length > 0;
+  }
+
+  private onKey(kinds: readonly ActivityKind[], key: string): ActivityRow[] {
+    return (this.deps.db.prepare(`SELECT * FROM activities WHERE kind IN (${kinds.map(() => '?').join(', ')})`).all(...kinds) as ActivityRow[]).filter(
+      (a) => (LOCKS[a.kind].scope === 'project' ? a.project_id : a.run_id) === key,
+    );
   }
 
   /** Finds activities whose process is gone and cleans up after them. Safe to call from any process at any time. */

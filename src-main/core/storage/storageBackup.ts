@@ -10,14 +10,13 @@ import { ageDecryptStream, ageEncryptStream } from '../crypto/ageStream';
 import { HashStream } from '../crypto/hashStream';
 import { sealText } from '../crypto/sealedText';
 import type { Db } from '../db/database';
-import { cancelledError, WardenError } from '../errors';
+import { WardenError } from '../errors';
 import { ManagementApi } from '../platform/managementApi';
 import type { ProjectService } from '../projects/projectService';
-import type { ActivityStore } from '../runs/activities';
+import type { Activity, ActivityStore } from '../runs/activities';
 import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
-import { redact } from '../util/redact';
 import { StorageSource } from './storageSource';
 import { storageRecoveryDocument } from './storageRecoveryDocument';
 import { storageConsistency } from './storageRows';
@@ -84,30 +83,26 @@ export class StorageBackupService {
     if (!project.apiUrl && !project.supabaseRef) {
       throw new WardenError('VALIDATION', `Storage belongs to a Supabase project: set the Supabase project ref (or, self-hosted, the API URL) of "${project.name}" first — or mark Storage out of scope for this run, with the reason.`);
     }
-    const activity = activities.start('storage', project.id, runId);
     // Runs made before Storage was on the checklist have no item: their Storage backup is evidence of its own.
     const item = runs.item(runId, 'storage') !== undefined;
     const log = (action: string, details: Record<string, unknown>) => audit.append({ actor, action, projectId: project.id, runId, details });
-    try {
-      if (item) runs.setItem(runId, 'storage', 'running');
-      const result = await this.run(runId, backup.path, backup.manifest.encryption.recipients, project.id, project.excludeBuckets, activity, options, log);
-      if (item) {
-        const { archiveFile, buckets, objects, bytes, ciphertextSha256, consistency } = result;
-        runs.setItem(runId, 'storage', consistency === null || consistency.ok ? 'passed' : 'failed', {
-          scope: 'backed-up', archiveFile, buckets, excludedBuckets: project.excludeBuckets, objects, bytes, ciphertextSha256, consistency,
-        });
-      }
-      return result;
-    } catch (error) {
-      const cancelled = options.signal?.aborted === true;
-      const failure = cancelled ? cancelledError('The Storage backup', error) : error;
-      const message = redact(failure instanceof Error ? failure.message : String(failure));
-      if (item) runs.setItem(runId, 'storage', 'failed', { error: `${message} Finished objects are kept (encrypted): running it again resumes.` });
-      log(cancelled ? 'storage.cancelled' : 'storage.failed', { error: message, resumable: 'finished objects are kept (encrypted) for the next attempt' });
-      throw failure;
-    } finally {
-      activities.finish(activity);
-    }
+    return activities.run(
+      {
+        kind: 'storage', projectId: project.id, runId, item: item ? 'storage' : undefined, what: 'The Storage backup', signal: options.signal,
+        failedEvidence: (message) => ({ error: `${message} Finished objects are kept (encrypted): running it again resumes.` }),
+        details: () => ({ resumable: 'finished objects are kept (encrypted) for the next attempt' }),
+      },
+      async (activity) => {
+        const result = await this.run(runId, backup.path, backup.manifest.encryption.recipients, project.id, project.excludeBuckets, activity, { ...options, signal: activity.signal }, log);
+        if (item) {
+          const { archiveFile, buckets, objects, bytes, ciphertextSha256, consistency } = result;
+          runs.setItem(runId, 'storage', consistency === null || consistency.ok ? 'passed' : 'failed', {
+            scope: 'backed-up', archiveFile, buckets, excludedBuckets: project.excludeBuckets, objects, bytes, ciphertextSha256, consistency,
+          });
+        }
+        return result;
+      },
+    );
   }
 
   /**
@@ -132,7 +127,7 @@ export class StorageBackupService {
   }
 
   private async run(
-    runId: string, dumpFile: string, recipients: string[], projectId: string, excluded: string[], activity: string,
+    runId: string, dumpFile: string, recipients: string[], projectId: string, excluded: string[], activity: Activity,
     options: StorageBackupOptions, log: (action: string, details: Record<string, unknown>) => void,
   ): Promise<StorageBackupResult> {
     const { db, projects, activities, artifacts } = this.deps;
@@ -170,7 +165,7 @@ export class StorageBackupService {
       const stagedFile = stagedName(o);
       const target = join(paths.staging, stagedFile);
       // The whole download is retried after a failure mid-stream: a staged file is complete or absent.
-      const sha256 = await source.retrying(`download ${o.bucket}/${o.path}`, async () => {
+      const sha256 = await source.retrying(`download ${o.bucket}/${o.path}`, async (attempt) => {
         // This download's share of the progress (downloads run side by side), taken back if it fails.
         let mine = 0;
         const hash = new HashStream((n) => {
@@ -179,7 +174,7 @@ export class StorageBackupService {
         });
         try {
           // Every object streams through age, never whole in memory.
-          await pipeline(await source.open(o, options.signal), hash, ageEncryptStream([key.recipient]), createWriteStream(target + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
+          await pipeline(await source.open(o, attempt), hash, ageEncryptStream([key.recipient]), createWriteStream(target + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: attempt });
         } catch (error) {
           bytesDone -= mine;
           rmSync(target + PARTIAL_SUFFIX, { force: true });

@@ -102,8 +102,8 @@ export class StorageSource {
 
   private async listFolder(bucket: string, prefix: string, into: StorageObjectFacts[], signal?: AbortSignal): Promise<void> {
     for (let offset = 0; ; offset += PAGE) {
-      const page = await this.retrying(`list ${bucket}/${prefix}`, async () => {
-        const { data, error } = await this.storage.from(bucket).list(prefix, { limit: PAGE, offset, sortBy: { column: 'name', order: 'asc' } }, { signal });
+      const page = await this.retrying(`list ${bucket}/${prefix}`, async (attempt) => {
+        const { data, error } = await this.storage.from(bucket).list(prefix, { limit: PAGE, offset, sortBy: { column: 'name', order: 'asc' } }, { signal: attempt });
         if (error) throw error;
         return data as ListedEntry[];
       }, signal);
@@ -119,24 +119,35 @@ export class StorageSource {
 
   /** The object's bytes as a stream (never the whole object in memory). */
   open(object: StorageObjectFacts, signal?: AbortSignal): Promise<Readable> {
-    return this.retrying(`download ${object.bucket}/${object.path}`, async () => {
-      const { data, error } = await this.storage.from(object.bucket).download(object.path, {}, { signal }).asStream();
+    return this.retrying(`download ${object.bucket}/${object.path}`, async (attempt) => {
+      const { data, error } = await this.storage.from(object.bucket).download(object.path, {}, { signal: attempt }).asStream();
       if (error) throw error;
       return Readable.fromWeb(data as WebReadableStream<Uint8Array>, { highWaterMark: 64 * 1024 });
     }, signal);
   }
 
-  /** Runs fn again after 429/5xx/network failures, waiting as the answer asks (or with exponential back-off). */
-  async retrying<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs fn again after 429/5xx/network failures, waiting as the answer asks (or with exponential back-off).
+   * Each attempt gets a signal of its own, tied to `signal` only while it runs: fetch keeps a listener on
+   * the signal it is given until the request is garbage-collected, so one long-lived signal handed to every
+   * request of a large bucket gathers thousands.
+   */
+  async retrying<T>(what: string, fn: (signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const maxRetries = this.options.maxRetries ?? 5;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     for (let attempt = 0; ; attempt++) {
+      const own = signal && new AbortController();
+      const follow = () => own?.abort(signal?.reason);
+      if (signal?.aborted) follow();
+      signal?.addEventListener('abort', follow, { once: true });
       try {
-        return await fn();
+        return await fn(own?.signal);
       } catch (error) {
         if (signal?.aborted) throw cancelledError(this.work, error);
         if (!retryable(error) || attempt >= maxRetries) throw describe(what, error, this.apiUrl, attempt + 1, this.options.work);
         await sleep(retryDelay(null, attempt) / 4);
+      } finally {
+        signal?.removeEventListener('abort', follow);
       }
     }
   }

@@ -10,6 +10,7 @@ import { sql as restores } from './009_restores';
 import { sql as keyEscrow } from './010_key_escrow';
 import { sql as personalSignatures } from './011_personal_signatures';
 import { sql as storage } from './012_storage';
+import { sql as cancelRequests } from './013_cancel_requests';
 
 export interface Migration {
   readonly version: number;
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: 'key escrow', sql: keyEscrow },
   { version: 11, name: 'personal signatures', sql: personalSignatures },
   { version: 12, name: 'storage', sql: storage },
+  { version: 13, name: 'cancel requests', sql: cancelRequests },
 ];

@@ -11,6 +11,13 @@ export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
   const [progress, setProgress] = useState<BackupProgress | null>(null);
   const [cancelling, setCancelling] = useState(false);
   useEffect(() => api().onBackupProgress((e) => e.runId === run.id && setProgress(e.progress)), [run.id]);
+  // No progress for a while: the backup runs in another process, or waits on the database.
+  const [quiet, setQuiet] = useState(false);
+  useEffect(() => {
+    if (item.state !== 'running' || progress) return;
+    const timer = setTimeout(() => setQuiet(true), 5000);
+    return () => clearTimeout(timer);
+  }, [item.state, progress]);
   const e = item.evidence;
   if (item.state === 'running') {
     const cancel = () => {
@@ -19,7 +26,15 @@ export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
     };
     return (
       <div>
-        {progress ? <ProgressBar progress={progress} /> : <p className="muted">Connecting and reading the catalog…</p>}
+        {progress ? (
+          <ProgressBar progress={progress} />
+        ) : quiet ? (
+          <p className="muted" role="status">
+            No progress reaches this window: the backup runs in another process (the command line or another window, which shows its progress), or it waits on the database — a lock a migration still holds, for instance. Cancel stops it either way.
+          </p>
+        ) : (
+          <p className="muted">Connecting and reading the catalog…</p>
+        )}
         <div className="actions">
           <button onClick={cancel} disabled={cancelling}>
             {cancelling ? 'Cancelling…' : 'Cancel backup'}

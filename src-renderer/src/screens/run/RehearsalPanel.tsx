@@ -5,6 +5,7 @@ import type { RehearsalReport, RehearsalTarget } from '../../../../src-main/cont
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { CancelCheck } from '../../ui/CancelCheck';
+import { RunningElsewhere } from '../../ui/RunningElsewhere';
 import { ChecksList } from '../../ui/ChecksList';
 import { RowCountChart } from '../../ui/RowCountChart';
 import { useAction } from '../../useAsync';
@@ -140,6 +141,7 @@ export function RehearsalPanel({ run, item }: PanelProps<'rehearsal'>) {
       )}
       {/* The item's own error already says it (a failed or cancelled rehearsal): no second banner. */}
       <ErrorBanner error={action.error === failure ? null : action.error} />
+      {item.state === 'running' && !action.busy && <RunningElsewhere what="rehearsal" cancel={() => api().cancelCheck({ runId: run.id })} />}
       <div className="actions">
         <label className="inline">
           Restore into{' '}

@@ -5,6 +5,7 @@ import type { RunView } from '../../../../src-main/contract/runs';
 import type { StorageProgress } from '../../../../src-main/contract/storage';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
+import { RunningElsewhere } from '../../ui/RunningElsewhere';
 import { useAction } from '../../useAsync';
 import type { PanelProps } from './panelProps';
 
@@ -57,6 +58,7 @@ export function StoragePanel({ run, project, item }: PanelProps<'storage'>) {
         </p>
       )}
       <ErrorBanner error={action.error} />
+      {item.state === 'running' && !action.busy && <RunningElsewhere what="Storage backup" cancel={() => api().cancelStorage({ runId: run.id })} />}
       {!s && run.backupFile && item.state !== 'running' && (
         <div className="actions">
           {reachable && (
