@@ -40,6 +40,8 @@ const sentences: Record<string, (d: Details, actor: string) => string> = {
   'verify.interrupted': () => 'An integrity check was found interrupted and cleaned up',
   'recovery.passed': (d) => `The backup opened without this workstation, with ${text(d.keyKind) || 'a key the operator gave'}`,
   'recovery.failed': (d) => `The backup did not open without this workstation${because(d.error)}`,
+  'recovery.cancelled': () => 'The recovery check was cancelled',
+  'recovery.interrupted': () => 'A recovery check was found interrupted and cleaned up',
   'rehearsal.started': (d) => `A restore rehearsal started${text(d.target) ? ` into ${text(d.target)}` : ''}`,
   'rehearsal.passed': (d) => `The restore rehearsal passed${typeof d.rtoMs === 'number' ? ` (RTO ${(d.rtoMs / 1000).toFixed(1)} s)` : ''}`,
   'rehearsal.partial': () => 'The restore rehearsal was partial: part of the backup could not be restored',

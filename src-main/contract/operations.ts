@@ -276,7 +276,7 @@ export const operations = {
     cli: { command: 'recovery check', args: [runArg], flags: { key: { to: 'key', meta: 'KEY-FILE', read: 'text-file' } } },
     changesRun: true,
     activity: { lock: 'check', key: 'runId' },
-    audit: ['recovery.passed', 'recovery.failed'],
+    audit: ['recovery.passed', 'recovery.failed', 'recovery.cancelled'],
   },
   cancelCheck: {
     summary: 'cancel a running integrity check or rehearsal of a run, whichever process runs it',

@@ -11,8 +11,8 @@ export type BoundOperations = {
   [M in IpcMethod]: (input: IpcParsedInput<M>, extra?: { signal?: AbortSignal; identities?: string[] }) => Promise<IpcOutput<M>>;
 };
 
-/** The core's activities each lock covers (a check is an integrity check or a rehearsal). */
-const KINDS: Record<ActivityLock['lock'], readonly ActivityKind[]> = { backup: ['backup'], check: ['verify', 'rehearsal'], restore: ['restore'], storage: ['storage'] };
+/** The core's activities each lock covers (a check is an integrity check, a rehearsal or a recovery check). */
+const KINDS: Record<ActivityLock['lock'], readonly ActivityKind[]> = { backup: ['backup'], check: ['verify', 'rehearsal', 'recovery'], restore: ['restore'], storage: ['storage'] };
 /** How long a cancel waits for the work to have stopped and removed what it made (a scratch server's stop included). */
 const STOP_WAIT_MS = 120_000;
 

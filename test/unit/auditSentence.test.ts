@@ -16,7 +16,8 @@ const templated = [
   ...['passed', 'partial', 'failed'].map((o) => `rehearsal.${o}`),
   ...['creator', 'verifier'].map((r) => `signoff.${r}`),
   ...['partially-restored', 'failed', 'cancelled'].map((s) => `restore.${s}`),
-  ...['backup', 'verify', 'rehearsal', 'restore', 'storage'].map((k) => `${k}.interrupted`),
+  ...['backup', 'verify', 'rehearsal', 'recovery', 'restore', 'storage'].map((k) => `${k}.interrupted`),
+  ...['failed', 'cancelled'].flatMap((o) => ['verify', 'rehearsal', 'recovery', 'storage'].map((k) => `${k}.${o}`)),
 ];
 
 describe('audit sentences', () => {

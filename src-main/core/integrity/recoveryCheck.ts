@@ -3,8 +3,9 @@ import { Writable } from 'node:stream';
 import type { Evidence } from '../../contract/evidence';
 import type { AuditTrail } from '../audit/auditTrail';
 import { decryptAndHash } from '../crypto/decryptPass';
-import { cancelledError, WardenError } from '../errors';
+import { WardenError } from '../errors';
 import type { ProjectService } from '../projects/projectService';
+import type { ActivityStore } from '../runs/activities';
 import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { redact, registerSecret } from '../util/redact';
@@ -16,7 +17,7 @@ import { identitiesIn } from '../crypto/identityText';
  * Nothing is written: the plaintext is hashed and compared with the manifest, then dropped.
  */
 export class RecoveryCheck {
-  constructor(private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; artifacts: ArtifactStore; actor: string }) {}
+  constructor(private readonly deps: { audit: AuditTrail; projects: ProjectService; runs: RunStore; activities: ActivityStore; artifacts: ArtifactStore; actor: string }) {}
 
   async check(runId: string, keyText: string, signal?: AbortSignal): Promise<Evidence<'recovery'>> {
     const { audit, runs, actor } = this.deps;
@@ -28,8 +29,7 @@ export class RecoveryCheck {
     const recipients = await Promise.all(identities.map((i) => identityToRecipient(i).catch(() => null)));
     const project = this.deps.projects.get(backup.projectId);
     const matching = recipients.find((r): r is string => r !== null && backup.manifest.encryption.recipients.includes(r));
-    runs.setItem(runId, 'recovery', 'running');
-    try {
+    return this.deps.activities.run({ kind: 'recovery', projectId: backup.projectId, runId, item: 'recovery', what: 'The recovery check', signal, audit: 'recovery' }, async ({ signal }) => {
       if (!matching) throw new WardenError('FORBIDDEN', `None of the given keys is among the backup's recipients (${backup.manifest.encryption.recipients.join(', ')}): this key would not open it.`);
       const pass = await decryptAndHash(backup.path, identities, new Writable({ write: (_chunk, _enc, done) => done() }), signal);
       if (!pass.plaintext) throw new WardenError('CONFLICT', `The backup did not decrypt with that key: ${redact(String((pass.decryptError as Error)?.message ?? pass.decryptError))}. Run the integrity check.`);
@@ -44,12 +44,6 @@ export class RecoveryCheck {
       runs.setItem(runId, 'recovery', 'passed', evidence);
       log('recovery.passed', { keyKind: evidence.keyKind, recipient: matching });
       return evidence;
-    } catch (error) {
-      const failure = signal?.aborted ? cancelledError('The recovery check', error) : error;
-      const message = redact(failure instanceof Error ? failure.message : String(failure));
-      runs.setItem(runId, 'recovery', 'failed', { error: message });
-      log('recovery.failed', { error: message });
-      throw failure;
-    }
+    });
   }
 }

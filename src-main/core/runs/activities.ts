@@ -10,7 +10,7 @@ import { removeOrphanedCluster } from '../pgtools/postmaster';
 import { currentProcess, isAlive } from './processIdentity';
 import type { RunStore } from './runStore';
 
-export type ActivityKind = 'backup' | 'verify' | 'rehearsal' | 'restore' | 'storage';
+export type ActivityKind = 'backup' | 'verify' | 'rehearsal' | 'recovery' | 'restore' | 'storage';
 
 /** What a crashed activity may leave behind: an incomplete file, a private temp dir (decrypted data), a running scratch server. */
 export interface Leftover {
@@ -62,21 +62,25 @@ export interface Recovered {
 export const describeRecovered = (r: Recovered): string =>
   `a ${r.kind}${r.runId ? ` of run ${r.runId}` : ''} was interrupted (process ${r.pid} is gone)${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}`;
 
+/** The checks on a run's backup: one at a time, since each reads the whole backup and writes the run. */
+const CHECKS: ActivityKind[] = ['verify', 'rehearsal', 'recovery'];
+const CHECK_NAMES: Partial<Record<ActivityKind, string>> = { verify: 'integrity check', rehearsal: 'rehearsal', recovery: 'recovery check' };
+
 /**
  * The lock each activity takes, declared once and held across every process sharing the data directory:
- * one backup per project; one check (integrity or rehearsal) per run, since both read the same decrypted
- * backup and write the same run; a restore excludes backups of its target and other restores into it.
+ * one backup per project; one check (integrity, rehearsal or recovery check) per run (CHECKS); a restore excludes backups of its target and other restores into it.
  */
 const LOCKS: Record<ActivityKind, { scope: 'project' | 'run'; excludes: ActivityKind[]; busy: (holder: ActivityKind) => string }> = {
   backup: { scope: 'project', excludes: ['backup', 'restore'], busy: (h) => (h === 'backup' ? 'A backup of this project is already running' : 'A restore into this project is running') },
-  verify: { scope: 'run', excludes: ['verify', 'rehearsal'], busy: (h) => `A ${h === 'verify' ? 'integrity check' : 'rehearsal'} is already running on this backup` },
-  rehearsal: { scope: 'run', excludes: ['verify', 'rehearsal'], busy: (h) => `A ${h === 'verify' ? 'integrity check' : 'rehearsal'} is already running on this backup` },
+  verify: { scope: 'run', excludes: CHECKS, busy: (h) => `A ${CHECK_NAMES[h]} is already running on this backup` },
+  rehearsal: { scope: 'run', excludes: CHECKS, busy: (h) => `A ${CHECK_NAMES[h]} is already running on this backup` },
+  recovery: { scope: 'run', excludes: CHECKS, busy: (h) => `A ${CHECK_NAMES[h]} is already running on this backup` },
   restore: { scope: 'project', excludes: ['backup', 'restore'], busy: (h) => (h === 'backup' ? 'A backup of the target project is running' : 'A restore into the target project is already running') },
   storage: { scope: 'run', excludes: ['storage'], busy: () => 'A Storage backup of this run is already running' },
 };
 
 /** The checklist item an activity works on; a restore into another database has none. */
-const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal', storage: 'storage' };
+const itemOf: Partial<Record<ActivityKind, ChecklistKey>> = { backup: 'backup', verify: 'integrity', rehearsal: 'rehearsal', recovery: 'recovery', storage: 'storage' };
 
 /**
  * Long operations in progress, in SQLite so every process sharing the data directory sees them. One
@@ -147,6 +151,8 @@ export class ActivityStore {
       failedEvidence?: (message: string) => FailureEvidence;
       /** What the failure's audit entry records besides the reason (read when it fails). */
       details?: () => Record<string, unknown>;
+      /** The audit actions' prefix, when not the kind's ("recovery.failed"). */
+      audit?: string;
     },
     work: (activity: Activity) => Promise<T>,
   ): Promise<T> {
@@ -161,7 +167,7 @@ export class ActivityStore {
       const failure = cancelled ? cancelledError(spec.what, error) : error;
       const message = redact(failure instanceof Error ? failure.message : String(failure));
       if (spec.item) runs.setItem(spec.runId, spec.item, 'failed', spec.failedEvidence?.(message) ?? { error: message });
-      audit.append({ actor, action: `${spec.kind}.${cancelled ? 'cancelled' : 'failed'}`, projectId: spec.projectId, runId: spec.runId, details: { ...spec.details?.(), error: message } });
+      audit.append({ actor, action: `${spec.audit ?? spec.kind}.${cancelled ? 'cancelled' : 'failed'}`, projectId: spec.projectId, runId: spec.runId, details: { ...spec.details?.(), error: message } });
       throw failure;
     } finally {
       this.finish(activity);

@@ -2,6 +2,7 @@ import { isFailure } from '../../../../src-main/contract/evidence';
 import { api, unwrap } from '../../api';
 import { ErrorBanner } from '../../ErrorBanner';
 import { CancelCheck } from '../../ui/CancelCheck';
+import { RunningElsewhere } from '../../ui/RunningElsewhere';
 import { useAction } from '../../useAsync';
 import type { PanelProps } from './panelProps';
 
@@ -27,6 +28,7 @@ export function RecoveryPanel({ run, project, item }: PanelProps<'recovery'>) {
         <p className="muted">The recovery key has not been escrowed yet: export it from the project (Projects → Export recovery key…), then check with that file here.</p>
       )}
       <ErrorBanner error={action.error} />
+      {item.state === 'running' && !action.busy && <RunningElsewhere what="recovery check" cancel={() => api().cancelCheck({ runId: run.id })} />}
       <div className="actions">
         <label className={`file-button${item.state === 'passed' ? '' : ' primary'}`} aria-disabled={action.busy || !run.backupFile}>
           {action.busy ? 'Decrypting with that key…' : item.state === 'passed' ? 'Check with another key file…' : 'Check with the recovery key file…'}
