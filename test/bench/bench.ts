@@ -72,7 +72,10 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     writeFileSync(identityFile, identity + '\n', { mode: 0o600 });
     const recipient = await identityToRecipient(identity);
     // Our backup runs as the CLI does (the node flags of its #! line).
-    const child = (...args: string[]) => measure(process.execPath, ['--max-semi-space-size=2', 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)]);
+    // Every measured command starts on a server at rest: a checkpoint writes out what the one before left
+    // dirty (a restore's gigabytes, a dropped database), which the server would otherwise write during it.
+    const settle = () => (process.env.BW_BENCH_SETTLE === '0' ? Promise.resolve() : withPgClient(cluster.target, async (client) => void (await client.query('CHECKPOINT'))));
+    const child = async (...args: string[]) => (await settle(), measure(process.execPath, ['--max-semi-space-size=2', 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)]));
     const dumpArgs = [...connectionArgs(source), '--dbname', source.database].map(q).join(' ');
 
     // What the backup reads beside the dump, alone: exact row counts (a second scan of every table) and storage.objects.
@@ -88,7 +91,9 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
         const dir = join(work.dir, `run-${i}`);
         mkdirSync(dir);
         await withLibpqEnv(source, pgDump.major, async (env) => {
+          await settle();
           m.raw.push(await measure(pgDump.path, [...connectionArgs(source), '--dbname', source.database, '-Fc', '-f', join(dir, 'raw.dump')], env));
+          await settle();
           m.expert.push(await measurePipeline(`${q(pgDump.path)} ${dumpArgs} -Fc -Z0 | zstd -1 -T0 -q | age -r ${recipient} > ${q(join(dir, 'expert.dump.zst.age'))}`, env));
         });
         sizes.raw = statSync(join(dir, 'raw.dump')).size;
@@ -101,6 +106,7 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
         const database = `raw_restore_${i}`;
         await withPgClient(cluster.target, async (client) => void (await client.query(`CREATE DATABASE ${database}`)));
         const restoreTarget: PgTarget = { ...cluster.target, database };
+        await settle();
         m.restore.push(await withLibpqEnv(restoreTarget, pgRestore.major, (env) =>
           measurePipeline(`age -d -i ${q(identityFile)} ${q(join(dir, `bench-${i}.dump.age`))} | ${result.stream === 'zstd' ? 'zstd -d -q | ' : ''}${q(pgRestore.path)} ${[...connectionArgs(restoreTarget), '--dbname', database].map(q).join(' ')}`, env)));
         await withPgClient(cluster.target, async (client) => void (await client.query(`DROP DATABASE ${database}`)));
