@@ -118,7 +118,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
       ...(r.durations.length ? [`took     ${r.durations.map((d) => `${d.key} ${(d.ms / 1000).toFixed(1)} s`).join(', ')}`] : []),
     ].join('\n'),
   cancelBackup: (stopped) => (stopped ? 'The backup has stopped and removed its partial files; its run says cancelled.' : 'No backup of this project was running.'),
-  cancelCheck: (stopped) => (stopped ? 'The check has stopped and removed what it made (decrypted copy, scratch server); its item says cancelled.' : 'No integrity check or rehearsal of this run was running.'),
+  cancelCheck: (stopped) => (stopped ? 'The check has stopped and removed what it made (decrypted copy, scratch server); its item says cancelled.' : 'No integrity check, recovery check or rehearsal of this run was running.'),
   cancelRestore: (stopped) =>
     stopped ? 'The restore has stopped and removed its decrypted copy. Look at the target with "runs show": if it was changed, the safety backup is the way back.' : 'No restore into this project was running.',
   cancelStorage: (stopped) => (stopped ? 'The Storage backup has stopped; finished objects are kept, encrypted: running it again resumes.' : 'No Storage backup of this run was running.'),

@@ -279,7 +279,7 @@ export const operations = {
     audit: ['recovery.passed', 'recovery.failed', 'recovery.cancelled'],
   },
   cancelCheck: {
-    summary: 'cancel a running integrity check or rehearsal of a run, whichever process runs it',
+    summary: 'cancel a running integrity check, recovery check or rehearsal of a run, whichever process runs it',
     input: byRun,
     output: cancelled,
     cli: { command: 'cancel check', args: [runArg] },

@@ -40,6 +40,8 @@ export type OperationHandlers = {
 /** Each operation of the catalog on the core, once, for both shells. */
 export function operationHandlers(warden: Warden, shell: Shell): OperationHandlers {
   const { projects, audit } = warden;
+  // A cancel naming an unknown run or project is an error (NOT_FOUND), not "nothing was running".
+  const known = { run: (id: string) => warden.runs.get(id), project: (id: string) => projects.get(id) };
   return {
     listProjects: () => projects.list(),
     getProject: ({ id }) => projects.get(id),
@@ -85,17 +87,17 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
         if (runId) shell.emit('runChanged', { runId });
       }
     },
-    cancelBackup: ({ projectId }, call) => call.cancel('backup', projectId),
+    cancelBackup: ({ projectId }, call) => (known.project(projectId), call.cancel('backup', projectId)),
     checkIntegrity: ({ runId }, { signal, identities }) => warden.integrity.verify(runId, { signal, identities, onProgress: (progress) => shell.emit('checkProgress', { runId, progress }) }),
     rehearse: ({ runId, amcheck, target }, { signal, identities }) => warden.rehearsal.rehearse(runId, { amcheck, target, signal, identities, onProgress: (progress) => shell.emit('checkProgress', { runId, progress }) }),
     checkRecovery: ({ runId, key }, { signal }) => warden.recovery.check(runId, key, signal),
-    cancelCheck: ({ runId }, call) => call.cancel('check', runId),
+    cancelCheck: ({ runId }, call) => (known.run(runId), call.cancel('check', runId)),
     previewRestore: ({ runId, targetProjectId }, { signal }) => warden.rollback.preview(runId, targetProjectId, signal),
     // Each phase (safety backup, restoring, verifying) shows in the run view as it begins.
     restore: ({ runId, ...request }, { signal, identities }) =>
       warden.rollback.restore(runId, request, { signal, identities, onPhase: () => shell.emit('runChanged', { runId }), onStorageProgress: (progress) => shell.emit('storageProgress', { runId, progress }) }),
     restorePlatform: ({ runId, ...request }) => warden.rollback.restorePlatform(runId, request),
-    cancelRestore: ({ targetProjectId }, call) => call.cancel('restore', targetProjectId),
+    cancelRestore: ({ targetProjectId }, call) => (known.project(targetProjectId), call.cancel('restore', targetProjectId)),
     checkPlatform: ({ runId, request }) => warden.platform.check(runId, request),
     attestPlatform: ({ runId, attestation }) => warden.platform.attest(runId, attestation),
     signOff: ({ runId, request }, { signal }) =>
@@ -111,7 +113,7 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
       ),
     backupStorage: ({ runId }, { signal }) => warden.storage.backup(runId, { signal, onProgress: (progress) => shell.emit('storageProgress', { runId, progress }) }),
     leaveStorageOut: ({ runId, by, reason }) => warden.storage.outOfScope(runId, by, reason),
-    cancelStorage: ({ runId }, call) => call.cancel('storage', runId),
+    cancelStorage: ({ runId }, call) => (known.run(runId), call.cancel('storage', runId)),
     listAgentKeys: () => listAgentKeys(),
     exportReview: ({ runId, folder }) => warden.reviews.exportBundle(runId, shell.folder(folder)),
     signReview: ({ bundle, backupFile, name, keyFile, agentKey, identity }, { signal }) =>

@@ -45,7 +45,7 @@ describe('backup-warden CLI: bad input', () => {
   it('prints every command with --help and exits 0', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['project add', 'backup <project>', 'verify <run>', 'rehearse <run>', 'log export', 'signoff <run>', 'verify-signature <file>', 'audit verify', 'audit export', 'demo']) {
+    for (const c of ['project add', 'backup <project>', 'verify <run>', 'rehearse <run>', 'cancel check <run>', 'cancel restore <target>', 'log export', 'signoff <run>', 'verify-signature <file>', 'audit verify', 'audit export', 'demo']) {
       expect(r.stdout).toContain(c);
     }
   });
@@ -64,6 +64,8 @@ describe('backup-warden CLI: bad input', () => {
     [['project', 'add', '--name', 'X', '--env', 'production'], 2, /--host is required/],
     [[...add, '--password-stdin'], 2, /No database password arrived on standard input/],
     [['verify', '00000000-0000-4000-8000-000000000000'], 1, /error \(NOT_FOUND\): No backup run with id 00000000-0000-4000-8000-000000000000/],
+    [['cancel', 'check', '00000000-0000-4000-8000-000000000000'], 1, /error \(NOT_FOUND\): No backup run with id 00000000-0000-4000-8000-000000000000/],
+    [['cancel', 'restore', 'nope'], 1, /error \(NOT_FOUND\): No project "nope"/],
     [['project', 'test', 'nope'], 1, /error \(NOT_FOUND\): No project "nope"\. Known projects: none yet \(add one with "project add"\)/],
     [['audit', 'export', '--format', 'xml'], 2, /--format must be csv or json/],
     [['audit', 'verify', '--head', '12'], 2, /--head must be SEQ:HASH as printed in the signed log/],
