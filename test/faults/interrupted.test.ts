@@ -132,7 +132,7 @@ describe('interrupted work', () => {
     }
   });
 
-  it('kill -9 mid-rehearsal: the next start stops the orphaned scratch server and deletes the decrypted temp file', async () => {
+  it('kill -9 mid-rehearsal: the next start stops the orphaned scratch server and deletes its temp files', async () => {
     const w = open();
     const runId = w.runs.list(projectId).find((r) => r.name === 'killed' && r.status === 'running')!.id;
     w.close();

@@ -96,7 +96,7 @@ describe('restore rehearsal', () => {
     const progress: CheckProgress[] = [];
     const report = await warden.rehearsal.rehearse(runId, { amcheck: true, onProgress: (p) => progress.push(p) });
     // Its progress: three phases in order; the restore's share grows from pg_restore's own reports (--verbose).
-    expect([...new Set(progress.map((p) => `${p.step}/${p.steps} ${p.phase}`))]).toEqual(['1/3 Starting a scratch server and decrypting the backup', '2/3 Restoring', '3/3 Counting rows and comparing']);
+    expect([...new Set(progress.map((p) => `${p.step}/${p.steps} ${p.phase}`))]).toEqual(['1/3 Starting a scratch server and opening the backup', '2/3 Restoring', '3/3 Counting rows and comparing']);
     expect(progress.map((p) => p.fraction)).toEqual([...progress.map((p) => p.fraction)].sort((a, b) => a - b));
     expect(Math.max(...progress.filter((p) => p.phase === 'Restoring').map((p) => p.fraction))).toBeCloseTo(0.9, 5); // the restore's end is told
     expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
@@ -113,6 +113,8 @@ describe('restore rehearsal', () => {
     expect(report.tables.find((r) => r.table === 'public.chat_messages')!.restored).toBeGreaterThan(10_000);
     expect(report.timings.rtoMs).toBeGreaterThan(0);
     expect(report.outcome).toBe("passed");
+    // Data spread over many tables, a small file: decrypted first, restored with parallel jobs (streamingPaysOff).
+    expect(report.checks.find((c) => c.key === 'restore')!.detail).toMatch(/^Restored with \d+ parallel jobs as a restricted role/);
     expect(report.timings.totalMs).toBeGreaterThan(report.timings.rtoMs! + report.timings.prepareMs);
     expect(report.target).toBe(`embedded PostgreSQL ${testPgMajor} (private socket)`);
     expect(warden.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'passed' });
@@ -120,6 +122,54 @@ describe('restore rehearsal', () => {
     // Postmasters carry their data directory in argv: only the practice cluster's may remain.
     const postmasters = findProcesses('postgres').filter((p) => p.argv.join(' ').includes(process.env.TMPDIR!));
     expect(postmasters.map((p) => p.argv.join(' '))).toEqual([expect.stringContaining(cluster.dataDir)]);
+  });
+
+  it('one large table of incompressible bytes restores as it is decrypted, in one transaction, leaving no decrypted copy; an error there rolls it back and the file path reports it', async () => {
+    // Uploads kept in the database: one table of random bytes holds nearly everything, the file is as large as the data.
+    await sql('CREATE DATABASE uploads', 'postgres');
+    await sql(`CREATE TABLE public.blobs (id int PRIMARY KEY, body bytea NOT NULL);
+      INSERT INTO public.blobs SELECT g, extensions.gen_random_bytes(1024) FROM generate_series(1, 24000) g;
+      CREATE TABLE public.owners (id int PRIMARY KEY, name text); INSERT INTO public.owners VALUES (1, 'a'), (2, 'b');`, 'uploads').catch(async () => {
+      await sql('CREATE EXTENSION pgcrypto WITH SCHEMA public', 'uploads');
+      await sql(`CREATE TABLE public.blobs (id int PRIMARY KEY, body bytea NOT NULL);
+        INSERT INTO public.blobs SELECT g, public.gen_random_bytes(1024) FROM generate_series(1, 24000) g;
+        CREATE TABLE public.owners (id int PRIMARY KEY, name text); INSERT INTO public.owners VALUES (1, 'a'), (2, 'b');`, 'uploads');
+    });
+    const uploads = await warden.projects.create({
+      name: 'Uploads', environment: 'staging', host: cluster.target.host, port: cluster.target.port,
+      database: 'uploads', user: cluster.target.user, sslmode: 'disable', secrets: { dbPassword: cluster.target.password }, expectedTables: ['blobs', 'owners'],
+    });
+    const first = await warden.backups.run({ projectId: uploads.id, name: 'uploads' }, { outputDir: out.dir });
+    const before = scratchDirs();
+    const streamed = await warden.rehearsal.rehearse(first.runId);
+    expect(streamed.ok, JSON.stringify(streamed.checks)).toBe(true);
+    expect(streamed.checks.find((c) => c.key === 'restore')!.detail).toMatch(/^Restored as it was decrypted, in one transaction \(no decrypted copy written\), as a restricted role/);
+    expect(streamed.tables.find((r) => r.table === 'public.blobs')).toMatchObject({ expected: 24000, restored: 24000 });
+    expect(scratchDirs()).toEqual(before);
+
+    // Cancelled while the stream runs: pg_restore, zstd and the scratch server stop, nothing is left.
+    const controller = new AbortController();
+    const watcher = setInterval(() => findProcesses('pg_restore').some((p) => p.argv.includes('--single-transaction')) && controller.abort(), 10);
+    try {
+      await expect(warden.rehearsal.rehearse(first.runId, { signal: controller.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    } finally {
+      clearInterval(watcher);
+    }
+    expect(findProcesses('pg_restore')).toEqual([]);
+    expect(scratchDirs()).toEqual(before);
+
+    // A CHECK that reads a server file: the restricted role may not, so the load fails inside the one
+    // transaction, which rolls back; restored again from a decrypted file, entry by entry, the error is named.
+    await sql(`CREATE FUNCTION public.reads_server_file(bytea) RETURNS boolean LANGUAGE sql AS $$ SELECT length(pg_read_file('PG_VERSION')) > 0 $$;
+      ALTER TABLE public.owners ADD CONSTRAINT reads CHECK (public.reads_server_file(name::bytea));`, 'uploads');
+    const second = await warden.backups.run({ projectId: uploads.id, name: 'uploads-trap' }, { outputDir: out.dir });
+    const fallback = await warden.rehearsal.rehearse(second.runId);
+    expect(fallback.ok).toBe(false);
+    expect(fallback.checks.find((c) => c.key === 'restore')!.detail).toMatch(/restore errors\. .*\(First tried as the backup was decrypted, in one transaction, which rolled back at the first error; then restored from a decrypted copy, entry by entry, to name every error\.\)$/s);
+    expect(fallback.restoreErrors.flatMap((g) => g.examples).join('\n')).toMatch(/pg_read_file|permission denied/);
+    expect(fallback.checks.find((c) => c.key === 'restore')!.status).toBe('failed');
+    expect(fallback.tables.find((r) => r.table === 'public.blobs')).toMatchObject({ expected: 24000, restored: 24000 });
+    expect(scratchDirs()).toEqual(before);
   });
 
   it('reports a row deleted before the comparison with its table and both counts', async () => {

@@ -26,6 +26,9 @@ export function diffTables(expected: readonly TableFacts[], actual: readonly Tab
   return diff;
 }
 
+/** Said of a restore that ran from a decrypted file because the streamed one rolled back at an error. */
+const AFTER_STREAM = (restore: RestoreResult) =>
+  restore.afterStream ? ' (First tried as the backup was decrypted, in one transaction, which rolled back at the first error; then restored from a decrypted copy, entry by entry, to name every error.)' : '';
 const list = (names: readonly string[], max = 12) => (names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', '));
 
 export interface Judgement {
@@ -72,8 +75,8 @@ export function judgeRehearsal(args: {
     title: 'pg_restore completed without errors',
     status: restoreStatus,
     detail: restore.ok
-      ? `Restored with ${restore.jobs} parallel jobs as ${args.restoredAs}; the decrypted archive matches the manifest's SHA-256. ${args.notes.join(' ')}`.trim()
-      : `${restore.errors.reduce((n, g) => n + g.count, 0)} restore errors. ${describeErrorGroups(restore.errors)}`,
+      ? `${restore.streamed ? 'Restored as it was decrypted, in one transaction (no decrypted copy written),' : `Restored with ${restore.jobs} parallel jobs`} as ${args.restoredAs}; the decrypted archive matches the manifest's SHA-256.${AFTER_STREAM(restore)} ${args.notes.join(' ')}`.trim()
+      : `${restore.errors.reduce((n, g) => n + g.count, 0)} restore errors. ${describeErrorGroups(restore.errors)}${AFTER_STREAM(restore)}`,
     numbers: { jobs: restore.jobs, errors: restore.errors.reduce((n, g) => n + g.count, 0) },
   });
   if (extensions.length) {

@@ -1,9 +1,14 @@
-import { closeSync, createWriteStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Manifest } from '../../contract/backup';
 import type { RestoreErrorGroup } from '../../contract/verify';
-import { decryptAndHash } from '../crypto/decryptPass';
+import { pipeline } from 'node:stream/promises';
+import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
+import { ageDecryptStream } from '../crypto/ageStream';
+import { decryptAndHash, type DecryptPass } from '../crypto/decryptPass';
+import { READ_CHUNK } from '../crypto/hashStream';
+import { ChildStdinSink } from '../util/childSink';
 import { WardenError } from '../errors';
 import type { PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
@@ -18,6 +23,10 @@ export interface RestoreResult {
   ok: boolean;
   errors: RestoreErrorGroup[];
   jobs: number;
+  /** Restored from the decrypting stream, not from a decrypted file (streamRestore). */
+  streamed?: boolean;
+  /** Restored from a decrypted file after the streamed restore rolled back at an error. */
+  afterStream?: boolean;
   /** TOC entries left out because the restore prepared them itself (or refuses them). */
   skipped: string[];
 }
@@ -42,9 +51,7 @@ export async function prepareArchive(
 ): Promise<PlainArchive> {
   const onBytes = onFraction && ((read: number) => onFraction(read / Math.max(1, manifest.files.dump.ciphertextBytes)));
   const started = performance.now();
-  const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));
-  onTempDir?.(dir);
-  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  const { dir, dispose } = restoreDir(onTempDir);
   try {
     const archive = join(dir, 'archive.dump');
     let pass;
@@ -59,21 +66,139 @@ export async function prepareArchive(
     } else {
       pass = await decryptAndHash(path, identities, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), signal, onBytes);
     }
-    if (pass.ciphertext.sha256 !== manifest.files.dump.ciphertextSha256) {
-      throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${pass.ciphertext.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
-    }
-    if (pass.decryptError) {
-      const message = pass.decryptError instanceof Error ? pass.decryptError.message : String(pass.decryptError);
-      throw new WardenError('INTERNAL', `Could not decrypt ${path}: ${/no identity matched/i.test(message) ? "none of the keys used matches the backup's recipients" : redact(message)}. Nothing was restored; run the integrity check for details.`, { cause: pass.decryptError });
-    }
-    if (pass.plaintext!.sha256 !== manifest.files.dump.plaintextSha256) {
-      throw new WardenError('CONFLICT', `The decrypted archive's SHA-256 (${pass.plaintext!.sha256}) differs from the manifest (${manifest.files.dump.plaintextSha256}); nothing was restored.`);
-    }
+    checkPass(pass, path, manifest);
     return { file: archive, ms: performance.now() - started, dispose };
   } catch (error) {
     dispose();
     throw error;
   }
+}
+
+/** A private folder for a restore's files (the decrypted archive, the restore list), registered before anything is written to it. */
+export function restoreDir(onTempDir?: (dir: string) => void): { dir: string; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-restore-'));
+  onTempDir?.(dir);
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Refuses a read of the backup that was not the recorded file, or did not decrypt to the recorded archive. */
+function checkPass(pass: DecryptPass, path: string, manifest: Manifest): void {
+  if (pass.ciphertext.sha256 !== manifest.files.dump.ciphertextSha256) {
+    throw new WardenError('CONFLICT', `${path} is not the recorded backup: its SHA-256 is ${pass.ciphertext.sha256}, the manifest says ${manifest.files.dump.ciphertextSha256}. Nothing was restored; run the integrity check.`);
+  }
+  if (pass.decryptError) {
+    const message = pass.decryptError instanceof Error ? pass.decryptError.message : String(pass.decryptError);
+    throw new WardenError('INTERNAL', `Could not decrypt ${path}: ${/no identity matched/i.test(message) ? "none of the keys used matches the backup's recipients" : redact(message)}. Nothing was restored; run the integrity check for details.`, { cause: pass.decryptError });
+  }
+  if (pass.plaintext!.sha256 !== manifest.files.dump.plaintextSha256) {
+    throw new WardenError('CONFLICT', `The decrypted archive's SHA-256 (${pass.plaintext!.sha256}) differs from the manifest (${manifest.files.dump.plaintextSha256}); nothing was restored.`);
+  }
+}
+
+/**
+ * The archive's table of contents, for the restore list: decrypted from the start of the file until
+ * `pg_restore --list` has read it (the contents come first in a custom-format archive), then the read stops.
+ */
+export async function readArchiveToc(path: string, identities: string[], manifest: Manifest, options: { pgToolsDir?: string; toolDirs?: string[]; signal?: AbortSignal } = {}): Promise<string> {
+  const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
+  const enough = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, enough.signal]) : enough.signal;
+  const zstd = manifest.dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal }) : null;
+  const list = spawnTool(pgRestore.path, ['--list'], { stdin: zstd ? zstd.stdout! : 'pipe', signal: options.signal });
+  zstd?.stdout!.destroy();
+  const out: Buffer[] = [];
+  list.stdout!.on('data', (b: Buffer) => out.push(b));
+  const listed = list.exited.then((exit) => (enough.abort(), exit));
+  try {
+    await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), ageDecryptStream(identities), new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!), { signal });
+  } catch (error) {
+    if (!enough.signal.aborted) {
+      list.child.kill();
+      zstd?.child.kill();
+      throw error;
+    }
+  }
+  zstd?.child.kill();
+  const exit = await listed;
+  if (exit.cancelled) throw toolFailure(pgRestore.path, exit);
+  if (exit.code !== 0) throw new WardenError('CONFLICT', `pg_restore could not read the archive's table of contents: ${redact(exit.stderr.trim().split('\n').slice(-2).join(' '))}`);
+  return Buffer.concat(out).toString('utf8');
+}
+
+interface RestoreOptions {
+  clean?: boolean;
+  pgToolsDir?: string;
+  toolDirs?: string[];
+  jobs?: number;
+  skips?: TocSkips;
+  rehearsal?: boolean;
+  noOwner?: boolean;
+  signal?: AbortSignal;
+  onFraction?: (fraction: number) => void;
+}
+
+/** pg_restore's arguments but the archive's: the target, and what every restore of ours leaves out or adds. */
+function restoreArgs(target: PgTarget, options: RestoreOptions, extra: string[]): string[] {
+  return [
+    ...connectionArgs(target),
+    '--dbname',
+    target.database,
+    ...extra,
+    ...(options.clean ? ['--clean', '--if-exists'] : []),
+    // Into a database we do not control, objects belong to the role that restores them.
+    ...(options.noOwner ? ['--no-owner'] : []),
+    // A rehearsal never connects out (subscriptions) nor needs the source's tablespaces.
+    ...(options.rehearsal ? ['--no-subscriptions', '--no-tablespaces'] : []),
+    // Progress comes from its --verbose lines (errors are still told apart by "pg_restore: error:").
+    ...(options.onFraction ? ['--verbose'] : []),
+  ];
+}
+
+/**
+ * A rehearsal's restore while the backup is decrypted, into the scratch server: the stream goes from age
+ * (and zstd) straight into `pg_restore --single-transaction`, so no decrypted copy is written and the
+ * restore does not wait for the decryption; its tables are created in the same transaction as their
+ * COPY, which under `wal_level=minimal` writes no WAL. Any error rolls everything back, and so does a file
+ * that turns out not to be the recorded one: then the answer is null, and the caller restores from a
+ * decrypted file, which reports what went wrong as before.
+ */
+export async function streamRestore(
+  path: string,
+  identities: string[],
+  target: PgTarget,
+  manifest: Manifest,
+  toc: string,
+  options: RestoreOptions & { listDir: string; onRead?: (fraction: number) => void },
+): Promise<(RestoreResult & { ms: number }) | null> {
+  const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
+  const started = performance.now();
+  const filtered = options.skips ? restoreList(toc, options.skips) : { list: toc, skipped: [] };
+  const listFile = join(options.listDir, 'restore.list');
+  writeFileSync(listFile, filtered.list, { mode: 0o600 });
+  const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, 1, options.onFraction);
+  return withLibpqEnv(target, pgRestore.major, async (env) => {
+    const zstd = manifest.dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal: options.signal }) : null;
+    const restore = spawnTool(pgRestore.path, restoreArgs(target, options, ['--single-transaction', '--use-list', listFile]), {
+      stdin: zstd ? zstd.stdout! : 'pipe', stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine,
+    });
+    zstd?.stdout!.destroy();
+    const bytes = manifest.files.dump.ciphertextBytes;
+    const pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : restore.stdin!), options.signal, options.onRead && ((read) => options.onRead!(read / Math.max(1, bytes))));
+    if (pass.decryptError) {
+      restore.child.kill('SIGTERM');
+      zstd?.child.kill();
+    }
+    await zstd?.exited;
+    const exit = await restore.exited;
+    if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
+    try {
+      checkPass(pass, path, manifest);
+    } catch {
+      return null;
+    }
+    if (exit.code !== 0) return null;
+    return { ok: true, errors: [], jobs: 1, streamed: true, skipped: filtered.skipped, ms: performance.now() - started };
+  });
 }
 
 /**
@@ -85,7 +210,7 @@ export async function restoreArchive(
   archive: string,
   target: PgTarget,
   manifest: Manifest,
-  options: { clean?: boolean; pgToolsDir?: string; toolDirs?: string[]; jobs?: number; skips?: TocSkips; rehearsal?: boolean; noOwner?: boolean; signal?: AbortSignal; onFraction?: (fraction: number) => void } = {},
+  options: RestoreOptions = {},
 ): Promise<RestoreResult> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
   const jobs = options.jobs ?? Math.min(4, availableParallelism());
@@ -101,21 +226,7 @@ export async function restoreArchive(
     writeFileSync(listFile, filtered.list, { mode: 0o600 });
     listArgs.push('--use-list', listFile);
   }
-  const args = [
-    ...connectionArgs(target),
-    '--dbname',
-    target.database,
-    `--jobs=${jobs}`,
-    ...(options.clean ? ['--clean', '--if-exists'] : []),
-    // Into a database we do not control, objects belong to the role that restores them.
-    ...(options.noOwner ? ['--no-owner'] : []),
-    // A rehearsal never connects out (subscriptions) nor needs the source's tablespaces.
-    ...(options.rehearsal ? ['--no-subscriptions', '--no-tablespaces'] : []),
-    ...listArgs,
-    // Progress comes from its --verbose lines (errors are still told apart by "pg_restore: error:").
-    ...(options.onFraction ? ['--verbose'] : []),
-    archive,
-  ];
+  const args = [...restoreArgs(target, options, [`--jobs=${jobs}`, ...listArgs]), archive];
   const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, jobs, options.onFraction);
   return withLibpqEnv(target, pgRestore.major, async (env) => {
     const exit = await spawnTool(pgRestore.path, args, { env, stdout: 'ignore', signal: options.signal, killSignal: 'SIGTERM', onStderrLine }).exited;
