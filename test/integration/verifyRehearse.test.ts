@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -145,6 +145,16 @@ describe('restore rehearsal', () => {
     expect(streamed.ok, JSON.stringify(streamed.checks)).toBe(true);
     expect(streamed.checks.find((c) => c.key === 'restore')!.detail).toMatch(/^Restored as it was decrypted, in one transaction \(no decrypted copy written\), as a restricted role/);
     expect(streamed.tables.find((r) => r.table === 'public.blobs')).toMatchObject({ expected: 24000, restored: 24000 });
+    expect(scratchDirs()).toEqual(before);
+
+    // A byte changed at the start of the file: its contents cannot be read, and the file path refuses it in its words.
+    await withCorruptedFile(first.dumpFile, (f) => {
+      const fd = openSync(f, 'r+');
+      writeSync(fd, Buffer.from([0x42]), 0, 1, 300);
+      closeSync(fd);
+    }, async () => {
+      await expect(warden.rehearsal.rehearse(first.runId)).rejects.toThrow(/is not the recorded backup: its SHA-256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\. Nothing was restored/);
+    });
     expect(scratchDirs()).toEqual(before);
 
     // Cancelled while the stream runs: pg_restore, zstd and the scratch server stop, nothing is left.

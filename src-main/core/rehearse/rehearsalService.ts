@@ -152,13 +152,23 @@ export class RehearsalService {
           const tocStarted = performance.now();
           const [targetInfo, prepared] = await Promise.allSettled([
             this.rehearsalTarget(backup, staging, captured, options, activity),
-            !streaming ? decryptToFile() : readArchiveToc(backup.path, identities, manifest, tools).then((toc) => ({ toc, ms: performance.now() - tocStarted })),
+            !streaming
+              ? decryptToFile()
+              : // A file whose contents cannot be read this way (damaged, swapped, another key) takes the file path, which says what is wrong.
+                readArchiveToc(backup.path, identities, manifest, tools).then(
+                  (toc) => ({ toc, ms: performance.now() - tocStarted }),
+                  (error: unknown) => {
+                    if (options.signal?.aborted) throw error;
+                    return null;
+                  },
+                ),
           ]);
           if (targetInfo.status === 'fulfilled') teardown = targetInfo.value.teardown;
-          if (prepared.status === 'fulfilled' && 'file' in prepared.value) archive = prepared.value;
+          if (prepared.status === 'fulfilled' && prepared.value && 'file' in prepared.value) archive = prepared.value;
           if (targetInfo.status === 'rejected') throw targetInfo.reason;
           if (prepared.status === 'rejected') throw prepared.reason;
           const prep = targetInfo.value;
+          const contents = prepared.value && 'toc' in prepared.value ? prepared.value : null;
           where = prep.where;
           log('rehearsal.started', { backupId: backup.backupId, target: where, restoredAs: prep.restoredAs });
 
@@ -167,23 +177,23 @@ export class RehearsalService {
           progress?.phase(PHASES[1].name);
           const restoreOptions = { ...tools, skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, onFraction: progress && ((f: number) => progress.advance(f)) };
           let streamed = null;
-          if ('toc' in prepared.value) {
+          if (contents) {
             const listDir = restoreDir(onTempDir);
             try {
-              streamed = await streamRestore(backup.path, identities, prep.target, manifest, prepared.value.toc, { ...restoreOptions, listDir: listDir.dir });
+              streamed = await streamRestore(backup.path, identities, prep.target, manifest, contents.toc, { ...restoreOptions, listDir: listDir.dir });
             } finally {
               listDir.dispose();
             }
           }
           // Not streamed (a staging target), or the stream met an error and rolled back: from the file, which says what.
           archive ??= streamed ? undefined : await decryptToFile();
-          const restore = streamed ?? { ...(await restoreArchive(archive!.file, prep.target, manifest, restoreOptions)), afterStream: streaming };
+          const restore = streamed ?? { ...(await restoreArchive(archive!.file, prep.target, manifest, restoreOptions)), afterStream: contents !== null };
           // pg_restore's end is the phase's end: its lines need not name every table (in parallel mode, items the
           // leader restores after the workers, as "missed items", are never reported "finished").
           progress?.advance(1);
           archive?.dispose();
           // RTO as an operator lives it: checking and decrypting the file, then restoring it — or both at once. A failed restore has none.
-          const rtoMs = !restore.ok ? null : streamed && 'toc' in prepared.value ? prepared.value.ms + streamed.ms : archive!.ms + (performance.now() - t0);
+          const rtoMs = !restore.ok ? null : streamed && contents ? contents.ms + streamed.ms : archive!.ms + (performance.now() - t0);
           await options.afterRestore?.(prep.target);
 
           progress?.phase(PHASES[2].name);
