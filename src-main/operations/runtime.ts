@@ -2,7 +2,7 @@ import type { IpcMethod } from '../contract/methods';
 import type { IpcOutput, IpcParsedInput } from '../contract/ipc';
 import { operations, type ActivityLock, type Operation } from '../contract/operations';
 import { WardenError } from '../core/errors';
-import type { ActivityKind } from '../core/runs/activities';
+import { CHECKS, type ActivityKind } from '../core/runs/activities';
 import type { Warden } from '../core/warden';
 import { operationHandlers, type Call, type Shell } from './handlers';
 
@@ -11,8 +11,8 @@ export type BoundOperations = {
   [M in IpcMethod]: (input: IpcParsedInput<M>, extra?: { signal?: AbortSignal; identities?: string[] }) => Promise<IpcOutput<M>>;
 };
 
-/** The core's activities each lock covers (a check is an integrity check, a rehearsal or a recovery check). */
-const KINDS: Record<ActivityLock['lock'], readonly ActivityKind[]> = { backup: ['backup'], check: ['verify', 'rehearsal', 'recovery'], restore: ['restore'], storage: ['storage'] };
+/** The core's activities each lock covers (a check: the integrity check, rehearsal or recovery check — the core's CHECKS). */
+const KINDS: Record<ActivityLock['lock'], readonly ActivityKind[]> = { backup: ['backup'], check: CHECKS, restore: ['restore'], storage: ['storage'] };
 /** How long a cancel waits for the work to have stopped and removed what it made (a scratch server's stop included). */
 const STOP_WAIT_MS = 120_000;
 

@@ -14,13 +14,10 @@ import type { ProjectService } from '../projects/projectService';
 import type { ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import { canonicalJson } from '../util/canonicalJson';
-import { ChildStdinSink } from '../util/childSink';
 import { redact } from '../util/redact';
-import { spawnTool } from '../util/runTool';
-import { parseToc, type TocEntry } from './archiveToc';
+import { parseToc, spawnArchiveList, type TocEntry } from './archiveToc';
 import type { StorageManifest } from '../../contract/storage';
 import { readStorageArchive } from '../storage/storageArchive';
-import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
 
 /** The run's Storage archive read in full: its recorded hash, every object's size and SHA-256, none missing. */
 async function storageArchiveMatches(storage: { path: string; manifest: StorageManifest }, identities: string[], signal?: AbortSignal): Promise<[boolean, string]> {
@@ -147,33 +144,25 @@ export class IntegrityService {
   /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
   private async decryptPass(path: string, identities: string[], manifest: Manifest, tools: { dir?: string; prefer: string[] }, signal?: AbortSignal, onBytes?: (read: number) => void): Promise<DecryptPass> {
     const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), ...tools });
-    // A zstd-stream archive: zstd -d feeds pg_restore --list through an OS pipe and stops once the table of
-    // contents is read (the plaintext hash vouches for the rest); the decompressed bytes never pass through here.
-    const zstd = manifest.dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe' }) : null;
-    const list = spawnTool(pgRestore.path, ['--list'], { stdin: zstd ? zstd.stdout! : 'pipe' });
-    zstd?.stdout!.destroy();
-    const out: Buffer[] = [];
-    list.stdout!.on('data', (b: Buffer) => out.push(b));
+    // pg_restore --list stops once the table of contents is read; the plaintext hash vouches for the rest.
+    const lister = spawnArchiveList(pgRestore.path, manifest.dump.stream === 'zstd');
     let pass;
     try {
-      pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!), signal, onBytes);
+      pass = await decryptAndHash(path, identities, lister.sink, signal, onBytes);
     } finally {
       // They wait for input that will not come.
-      if (!pass || pass.decryptError) {
-        list.child.kill();
-        zstd?.child.kill();
-      }
+      if (!pass || pass.decryptError) lister.kill();
     }
-    await zstd?.exited;
+    await lister.zstdExited;
     const decryptError = pass.decryptError ? describeDecryptError(pass.decryptError, manifest) : null;
-    const { code, stderr } = await list.exited;
+    const { code, stderr, stdout } = await lister.listing;
     return {
       ciphertextSha256: pass.ciphertext.sha256,
       ciphertextBytes: pass.ciphertext.bytes,
       plaintextSha256: pass.plaintext?.sha256 ?? null,
       plaintextBytes: pass.plaintext?.bytes ?? 0,
       decryptError,
-      toc: decryptError === null && code === 0 ? parseToc(Buffer.concat(out).toString('utf8')) : null,
+      toc: decryptError === null && code === 0 ? parseToc(stdout) : null,
       listError: decryptError !== null ? null : code === 0 ? null : redact(stderr.trim().split('\n').slice(-3).join(' ')) || `pg_restore exited with ${code}`,
     };
   }

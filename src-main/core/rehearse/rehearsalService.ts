@@ -49,7 +49,6 @@ export interface RehearsalOptions {
   onProgress?: (progress: CheckProgress) => void;
 }
 
-/** The rehearsal's phases and their share of its time (measured on 1 GiB: decrypting ~1 s, restoring ~7 s, comparing under 1 s). */
 /**
  * Whether a rehearsal restores as it decrypts (one transaction, no parallel jobs) rather than from a decrypted
  * file with parallel jobs: when everything but the largest table — what parallel jobs restore beside it — is
@@ -63,6 +62,7 @@ export function streamingPaysOff(manifest: { tables: readonly { bytes: number }[
   return rest < manifest.files.dump.ciphertextBytes / 2;
 }
 
+/** The rehearsal's phases and their share of its time (measured on 1 GiB: decrypting ~1 s, restoring ~7 s, comparing under 1 s). */
 const PHASES = [
   { name: 'Starting a scratch server and opening the backup', weight: 15 },
   { name: 'Restoring', weight: 75 },
@@ -148,12 +148,12 @@ export class RehearsalService {
           const streaming = staging === null && streamingPaysOff(manifest);
           const tools = { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), signal: options.signal };
           const onTempDir = (dir: string) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir });
-          const decryptToFile = () => prepareArchive(backup.path, identities, manifest, { onTempDir, signal: options.signal, onFraction: progress && ((f) => progress.advance(f)) });
+          const decryptToFile = (onFraction?: (f: number) => void) => prepareArchive(backup.path, identities, manifest, { onTempDir, signal: options.signal, onFraction });
           const tocStarted = performance.now();
           const [targetInfo, prepared] = await Promise.allSettled([
             this.rehearsalTarget(backup, staging, captured, options, activity),
             !streaming
-              ? decryptToFile()
+              ? decryptToFile(progress && ((f) => progress.advance(f)))
               : // A file whose contents cannot be read this way (damaged, swapped, another key) takes the file path, which says what is wrong.
                 readArchiveToc(backup.path, identities, manifest, tools).then(
                   (toc) => ({ toc, ms: performance.now() - tocStarted }),
@@ -185,7 +185,8 @@ export class RehearsalService {
               listDir.dispose();
             }
           }
-          // Not streamed (a staging target), or the stream met an error and rolled back: from the file, which says what.
+          // Not streamed (a staging target), or the stream met an error and rolled back: from the file, which says what
+          // (its decryption, now inside the restoring phase, reports no progress of its own).
           archive ??= streamed ? undefined : await decryptToFile();
           const restore = streamed ?? { ...(await restoreArchive(archive!.file, prep.target, manifest, restoreOptions)), afterStream: contents !== null };
           // pg_restore's end is the phase's end: its lines need not name every table (in parallel mode, items the

@@ -8,6 +8,7 @@ import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
 import { ageDecryptStream } from '../crypto/ageStream';
 import { decryptAndHash, type DecryptPass } from '../crypto/decryptPass';
 import { READ_CHUNK } from '../crypto/hashStream';
+import { spawnArchiveList } from '../integrity/archiveToc';
 import { ChildStdinSink } from '../util/childSink';
 import { WardenError } from '../errors';
 import type { PgTarget } from '../pg/connect';
@@ -101,28 +102,34 @@ function checkPass(pass: DecryptPass, path: string, manifest: Manifest): void {
  */
 export async function readArchiveToc(path: string, identities: string[], manifest: Manifest, options: { pgToolsDir?: string; toolDirs?: string[]; signal?: AbortSignal } = {}): Promise<string> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
+  const lister = spawnArchiveList(pgRestore.path, manifest.dump.stream === 'zstd', options.signal);
+  // Once pg_restore has the contents, the read stops.
   const enough = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, enough.signal]) : enough.signal;
-  const zstd = manifest.dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal }) : null;
-  const list = spawnTool(pgRestore.path, ['--list'], { stdin: zstd ? zstd.stdout! : 'pipe', signal: options.signal });
-  zstd?.stdout!.destroy();
-  const out: Buffer[] = [];
-  list.stdout!.on('data', (b: Buffer) => out.push(b));
-  const listed = list.exited.then((exit) => (enough.abort(), exit));
+  const listed = lister.listing.then((listing) => (enough.abort(), listing));
   try {
-    await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), ageDecryptStream(identities), new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!), { signal });
+    await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), ageDecryptStream(identities), lister.sink, { signal: options.signal ? AbortSignal.any([options.signal, enough.signal]) : enough.signal });
   } catch (error) {
     if (!enough.signal.aborted) {
-      list.child.kill();
-      zstd?.child.kill();
+      lister.kill();
       throw error;
     }
   }
-  zstd?.child.kill();
-  const exit = await listed;
-  if (exit.cancelled) throw toolFailure(pgRestore.path, exit);
-  if (exit.code !== 0) throw new WardenError('CONFLICT', `pg_restore could not read the archive's table of contents: ${redact(exit.stderr.trim().split('\n').slice(-2).join(' '))}`);
-  return Buffer.concat(out).toString('utf8');
+  lister.kill(); // zstd still waits for input that will not come
+  const listing = await listed;
+  if (listing.cancelled) throw toolFailure(pgRestore.path, listing);
+  if (listing.code !== 0) throw new WardenError('CONFLICT', `pg_restore could not read the archive's table of contents: ${redact(listing.stderr.trim().split('\n').slice(-2).join(' '))}`);
+  return listing.stdout;
+}
+
+/**
+ * Writes the restore list (pg_restore -L) into dir, with the entries the restore prepared itself or
+ * refuses commented out; returns pg_restore's arguments for it and what was left out.
+ */
+function useList(toc: string, skips: TocSkips, dir: string): { args: string[]; skipped: string[] } {
+  const filtered = restoreList(toc, skips);
+  const listFile = join(dir, 'restore.list');
+  writeFileSync(listFile, filtered.list, { mode: 0o600 });
+  return { args: ['--use-list', listFile], skipped: filtered.skipped };
 }
 
 interface RestoreOptions {
@@ -168,22 +175,19 @@ export async function streamRestore(
   target: PgTarget,
   manifest: Manifest,
   toc: string,
-  options: RestoreOptions & { listDir: string; onRead?: (fraction: number) => void },
+  options: RestoreOptions & { listDir: string },
 ): Promise<(RestoreResult & { ms: number }) | null> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
   const started = performance.now();
-  const filtered = options.skips ? restoreList(toc, options.skips) : { list: toc, skipped: [] };
-  const listFile = join(options.listDir, 'restore.list');
-  writeFileSync(listFile, filtered.list, { mode: 0o600 });
+  const list = options.skips ? useList(toc, options.skips, options.listDir) : { args: [], skipped: [] };
   const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, 1, options.onFraction);
   return withLibpqEnv(target, pgRestore.major, async (env) => {
     const zstd = manifest.dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal: options.signal }) : null;
-    const restore = spawnTool(pgRestore.path, restoreArgs(target, options, ['--single-transaction', '--use-list', listFile]), {
+    const restore = spawnTool(pgRestore.path, restoreArgs(target, options, ['--single-transaction', ...list.args]), {
       stdin: zstd ? zstd.stdout! : 'pipe', stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine,
     });
     zstd?.stdout!.destroy();
-    const bytes = manifest.files.dump.ciphertextBytes;
-    const pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : restore.stdin!), options.signal, options.onRead && ((read) => options.onRead!(read / Math.max(1, bytes))));
+    const pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : restore.stdin!), options.signal);
     if (pass.decryptError) {
       restore.child.kill('SIGTERM');
       zstd?.child.kill();
@@ -197,7 +201,7 @@ export async function streamRestore(
       return null;
     }
     if (exit.code !== 0) return null;
-    return { ok: true, errors: [], jobs: 1, streamed: true, skipped: filtered.skipped, ms: performance.now() - started };
+    return { ok: true, errors: [], jobs: 1, streamed: true, skipped: list.skipped, ms: performance.now() - started };
   });
 }
 
@@ -214,25 +218,17 @@ export async function restoreArchive(
 ): Promise<RestoreResult> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
   const jobs = options.jobs ?? Math.min(4, availableParallelism());
-  let skipped: string[] = [];
-  const listArgs: string[] = [];
   let toc = '';
   if (options.skips || options.onFraction) toc = (await runTool(pgRestore.path, ['--list', archive], { timeoutMs: 600_000, signal: options.signal })).stdout;
-  if (options.skips) {
-    // The list lives beside the decrypted archive (same private directory, removed with it).
-    const filtered = restoreList(toc, options.skips);
-    skipped = filtered.skipped;
-    const listFile = join(dirname(archive), 'restore.list');
-    writeFileSync(listFile, filtered.list, { mode: 0o600 });
-    listArgs.push('--use-list', listFile);
-  }
-  const args = [...restoreArgs(target, options, [`--jobs=${jobs}`, ...listArgs]), archive];
+  // The list lives beside the decrypted archive (same private directory, removed with it).
+  const list = options.skips ? useList(toc, options.skips, dirname(archive)) : { args: [], skipped: [] };
+  const args = [...restoreArgs(target, options, [`--jobs=${jobs}`, ...list.args]), archive];
   const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, jobs, options.onFraction);
   return withLibpqEnv(target, pgRestore.major, async (env) => {
     const exit = await spawnTool(pgRestore.path, args, { env, stdout: 'ignore', signal: options.signal, killSignal: 'SIGTERM', onStderrLine }).exited;
     if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
     const errors = groupRestoreErrors(exit.stderr);
     const failed = exit.code !== 0 && errors.length === 0 ? [{ kind: 'other' as const, title: 'pg_restore failed', action: "Read pg_restore's exit status and rehearse again.", count: 1, examples: [`pg_restore exited with code ${exit.code}`] }] : [];
-    return { ok: exit.code === 0, errors: [...errors, ...failed], jobs, skipped };
+    return { ok: exit.code === 0, errors: [...errors, ...failed], jobs, skipped: list.skipped };
   });
 }

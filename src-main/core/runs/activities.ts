@@ -63,14 +63,14 @@ export const describeRecovered = (r: Recovered): string =>
   `a ${r.kind}${r.runId ? ` of run ${r.runId}` : ''} was interrupted (process ${r.pid} is gone)${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}`;
 
 /** The checks on a run's backup: one at a time, since each reads the whole backup and writes the run. */
-const CHECKS: ActivityKind[] = ['verify', 'rehearsal', 'recovery'];
+export const CHECKS: readonly ActivityKind[] = ['verify', 'rehearsal', 'recovery'];
 const CHECK_NAMES: Partial<Record<ActivityKind, string>> = { verify: 'integrity check', rehearsal: 'rehearsal', recovery: 'recovery check' };
 
 /**
  * The lock each activity takes, declared once and held across every process sharing the data directory:
  * one backup per project; one check (integrity, rehearsal or recovery check) per run (CHECKS); a restore excludes backups of its target and other restores into it.
  */
-const LOCKS: Record<ActivityKind, { scope: 'project' | 'run'; excludes: ActivityKind[]; busy: (holder: ActivityKind) => string }> = {
+const LOCKS: Record<ActivityKind, { scope: 'project' | 'run'; excludes: readonly ActivityKind[]; busy: (holder: ActivityKind) => string }> = {
   backup: { scope: 'project', excludes: ['backup', 'restore'], busy: (h) => (h === 'backup' ? 'A backup of this project is already running' : 'A restore into this project is running') },
   verify: { scope: 'run', excludes: CHECKS, busy: (h) => `A ${CHECK_NAMES[h]} is already running on this backup` },
   rehearsal: { scope: 'run', excludes: CHECKS, busy: (h) => `A ${CHECK_NAMES[h]} is already running on this backup` },
