@@ -233,9 +233,11 @@ describe('cancelled from another process', () => {
     await migration.query('BEGIN; LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE');
     const before = await sql('SELECT count(*)::int AS n FROM public.forum_comments', 'rollback_prod');
     const restoresBefore = warden.restores.list(runId).length;
+    const safetyBefore = new Set(warden.runs.list(targetId).map((r) => r.id));
     try {
       const { done } = spawnCli(['restore', runId, '--target', 'Production after migration', '--confirm-database', 'rollback_prod', '--confirmed-by', 'Bob Verifier'], { dataDir: t.dataDir, env });
-      const safetyRun = () => warden.runs.list(targetId).find((r) => r.name.startsWith('safety-before-restore-') && r.status === 'running');
+      // This restore's own safety run: an earlier restore's stays open (its checklist is not complete).
+      const safetyRun = () => warden.runs.list(targetId).find((r) => r.name.startsWith('safety-before-restore-') && r.status === 'running' && !safetyBefore.has(r.id));
       await until(() => warden.restores.list(runId).length > restoresBefore && safetyRun() !== undefined);
       const safetyId = safetyRun()!.id;
       const cancel = await spawnCli(['cancel', 'restore', 'Production after migration'], { dataDir: t.dataDir, env }).done;
