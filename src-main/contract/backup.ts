@@ -8,6 +8,9 @@ export const backupNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1–100 letters, digits, . _ - (no spaces or path separators), starting with a letter or digit')
   .refine((n) => !n.includes('..'), { message: 'must not contain ".."' });
 
+/** Parallel dump jobs at most: each holds a server session, and a workstation rarely has more cores. */
+export const MAX_BACKUP_JOBS = 16;
+
 export const backupRequestSchema = z
   .object({
     projectId: projectIdSchema,
@@ -21,6 +24,11 @@ export const backupRequestSchema = z
      * recovery key, no other recipient): the operator's explicit, recorded acknowledgement.
      */
     acknowledgeSingleKey: z.boolean().default(false),
+    /**
+     * pg_dump processes (and server sessions) reading tables at once: above 1, a directory archive (`pg_dump
+     * -Fd -j`) written to a private temporary folder, then packed (tar) and encrypted into the one backup file.
+     */
+    jobs: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_BACKUP_JOBS, `must be at most ${MAX_BACKUP_JOBS}`).default(1),
   })
   .strict();
 export type BackupRequest = z.input<typeof backupRequestSchema>;
@@ -119,10 +127,15 @@ export const manifestSchema = z.object({
   server: z.object({ version: z.string(), versionNum: z.number().int(), databaseSizeBytes: z.number() }),
   tools: z.object({ pgDump: z.string(), pgDumpDir: z.string() }),
   dump: z.object({
-    format: z.literal('custom'),
+    /** custom: the file holds a pg_dump custom archive; directory: a tar of a pg_dump directory archive, toc.dat first. */
+    format: z.enum(['custom', 'directory']),
+    /** pg_dump's parallel jobs (directory archives only). */
+    jobs: z.number().int().min(1).default(1),
     compression: z.string(),
-    /** zstd: the encrypted file holds a zstd stream of the archive (pg_dump ≤ 15, compressed by zstd -T0 outside it). */
+    /** zstd: the encrypted file holds a zstd stream of the archive or its tar (pg_dump ≤ 15, compressed by zstd -T0 outside it). */
     stream: z.enum(['zstd']).nullable().default(null),
+    /** directory: the archive's files as packed, toc.dat first — all an unpack takes. */
+    files: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).refine((n) => n !== '.' && n !== '..')).optional(),
     excludedSchemas: z.array(z.string()),
     /** Exported snapshot shared by pg_dump and the row counts; null when the server could not export one. */
     snapshot: z.string().nullable(),

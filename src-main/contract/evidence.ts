@@ -21,6 +21,8 @@ export const backupEvidenceSchema = z.object({
   roles: z.enum(['captured', 'skipped']),
   pgDump: z.string(),
   serverVersion: z.string(),
+  /** pg_dump's parallel jobs: above 1, a directory archive packed with tar (absent before parallel backups). */
+  jobs: z.number().int().min(1).default(1),
 });
 export type BackupEvidence = z.infer<typeof backupEvidenceSchema>;
 

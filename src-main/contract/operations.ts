@@ -232,6 +232,7 @@ export const operations = {
         description: z.string().max(2000).default(''),
         extraRecipients: backupRequestSchema.shape.extraRecipients,
         acknowledgeSingleKey: backupRequestSchema.shape.acknowledgeSingleKey,
+        jobs: backupRequestSchema.shape.jobs,
         outputDir: folder,
       })
       .strict(),
@@ -247,6 +248,7 @@ export const operations = {
         description: { to: 'description', meta: 'TEXT' },
         recipient: { to: 'extraRecipients', meta: 'age1…' },
         'acknowledge-single-key': { to: 'acknowledgeSingleKey', value: true },
+        jobs: { to: 'jobs', meta: 'N' },
       },
     },
     activity: { lock: 'backup', key: 'projectId' },

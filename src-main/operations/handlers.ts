@@ -63,11 +63,11 @@ export function operationHandlers(warden: Warden, shell: Shell): OperationHandle
     getRun: ({ runId }) => runView(warden, runId),
     pickFolder: ({ purpose }) => shell.pickFolder(purpose),
     pickFile: ({ purpose }) => shell.pickFile(purpose),
-    startBackup: async ({ projectId, name, description, extraRecipients, acknowledgeSingleKey, outputDir }, { signal }) => {
+    startBackup: async ({ projectId, name, description, extraRecipients, acknowledgeSingleKey, jobs, outputDir }, { signal }) => {
       let runId: string | undefined;
       try {
         const r = await warden.backups.run(
-          { projectId, name, description, extraRecipients, acknowledgeSingleKey },
+          { projectId, name, description, extraRecipients, acknowledgeSingleKey, jobs },
           {
             outputDir: shell.folder(outputDir),
             signal,

@@ -8,6 +8,7 @@
 //   BW_BENCH_RUNS     runs per measurement (default 3)
 //   BW_BENCH_DATASETS practice,incompressible (default both)
 //   BW_BENCH_BUSY     cores kept busy by a spinning process during every measurement (default 0): a busy workstation
+//   BW_BENCH_JOBS     parallel backups measured against ours with one job, and their rehearsals (default 2; 0: none)
 import { identityToRecipient } from 'age-encryption';
 import { build } from 'esbuild';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,6 +31,7 @@ import { measure, measurePipeline, median, type Measured } from './measure';
 const targetBytes = Number(process.env.BW_BENCH_BYTES ?? 1024 ** 3);
 const runs = Math.max(1, Number(process.env.BW_BENCH_RUNS ?? 3));
 const busy = Math.max(0, Number(process.env.BW_BENCH_BUSY ?? 0));
+const parallelJobs = (process.env.BW_BENCH_JOBS ?? '2').split(',').map(Number).filter((n) => n > 1);
 const datasets = (process.env.BW_BENCH_DATASETS ?? 'practice,incompressible').split(',') as ('practice' | 'incompressible')[];
 const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -83,6 +85,7 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     for (let i = 0; i < runs; i++) sideReads.push(await timeSideReads(source));
     const m: Record<'raw' | 'expert' | 'ours' | 'verify' | 'restore' | 'rehearsal', Measured[]> = { raw: [], expert: [], ours: [], verify: [], restore: [], rehearsal: [] };
     const sizes = { raw: 0, expert: 0, ours: 0 };
+    const parallel = new Map(parallelJobs.map((n) => [n, { backup: [] as Measured[], rehearsal: [] as Measured[] }]));
     let rto: number[] = [];
     const spinners = startLoad(busy);
     try {
@@ -115,7 +118,14 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
         const figures = JSON.parse(rehearsal.stdout) as { rtoMs: number; prepareMs: number; isolation: string };
         rto.push(figures.rtoMs);
         process.stderr.write(`${dataset}: rehearsal ${secs(rehearsal.wallMs)} (prepared in ${secs(figures.prepareMs)}, RTO ${secs(figures.rtoMs)}); ${figures.isolation}\n`);
-        for (const f of ['raw.dump', 'expert.dump.zst.age']) rmSync(join(dir, f), { force: true });
+        for (const f of ['raw.dump', 'expert.dump.zst.age', `bench-${i}.dump.age`]) rmSync(join(dir, f), { force: true });
+        // The same database with N pg_dump jobs (a directory archive packed with tar), and its rehearsal.
+        for (const [n, measured] of parallel) {
+          const backup = await child('backup', project.id, dir, `bench-${i}-j${n}`, String(n));
+          measured.backup.push(backup);
+          measured.rehearsal.push(await child('rehearse', (JSON.parse(backup.stdout) as { runId: string }).runId));
+          rmSync(join(dir, `bench-${i}-j${n}.dump.age`), { force: true });
+        }
       }
     } finally {
       for (const spinner of spinners) spinner.kill();
@@ -133,6 +143,13 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
       `| ${label} | backup vs the same pipeline (CPU) | ${cpu('ours').toFixed(1)} CPU-s | ${cpu('expert').toFixed(1)} CPU-s | ${ratio(cpu('ours'), cpu('expert'), '≤ 1.5')} |`,
       `| ${label} | verify vs backup (wall) | ${secs(wall('verify'))} | ${secs(wall('ours'))} | ${ratio(wall('verify'), wall('ours'), '≤ 0.3')} |`,
       `| ${label} | rehearsal vs \`age -d \\| [zstd -d \\|] pg_restore\` into a fresh database (wall) | ${secs(wall('rehearsal'))}, RTO ${secs(rto[0]!)} | ${secs(wall('restore'))} | ${ratio(wall('rehearsal'), wall('restore'), '≤ 1.0')} |`,
+      ...[...parallel].flatMap(([n, p]) => {
+        const [backup, rehearsal] = [median(p.backup.map((x) => x.wallMs)), median(p.rehearsal.map((x) => x.wallMs))];
+        return [
+          `| ${label} | backup with ${n} parallel jobs vs with 1 (wall) | ${secs(backup)}, ${median(p.backup.map((x) => x.cpuS)).toFixed(1)} CPU-s | ${secs(wall('ours'))}, ${cpu('ours').toFixed(1)} CPU-s | ${ratio(backup, wall('ours'), 'scales with cores')} |`,
+          `| ${label} | rehearsal of the ${n}-job backup vs of the 1-job backup (wall) | ${secs(rehearsal)} | ${secs(wall('rehearsal'))} | ${ratio(rehearsal, wall('rehearsal'), '—')} |`,
+        ];
+      }),
       `| ${label} | peak RSS of our process (backup / verify / rehearsal) | ${mib(rss('ours', 'node'))} / ${mib(rss('verify', 'node'))} / ${mib(rss('rehearsal', 'node'))} | pg_dump ${mib(rss('raw', 'pg_dump'))} | (< 200 MiB, flat) |`,
     ];
   } finally {

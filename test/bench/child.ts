@@ -1,5 +1,5 @@
 // Child process for the benchmark: one operation through the real core, figures as JSON on stdout.
-//   child.js backup   <dataDir> <service> <projectId> <outputDir> <name>
+//   child.js backup   <dataDir> <service> <projectId> <outputDir> <name> [jobs]
 //   child.js verify   <dataDir> <service> <runId>
 //   child.js rehearse <dataDir> <service> <runId>
 import { KeychainVault } from '../../src-main/core/vault/vault';
@@ -10,8 +10,8 @@ const warden = openWarden({ dataDir, vault: new KeychainVault(service), actor: '
 try {
   let figures: Record<string, unknown>;
   if (op === 'backup') {
-    const [projectId, outputDir, name] = rest as [string, string, string];
-    const result = await warden.backups.run({ projectId, name }, { outputDir });
+    const [projectId, outputDir, name, jobs = '1'] = rest as [string, string, string, string?];
+    const result = await warden.backups.run({ projectId, name, jobs: Number(jobs) }, { outputDir });
     figures = { runId: result.runId, ciphertextBytes: result.manifest.files.dump.ciphertextBytes, stream: result.manifest.dump.stream, rows: result.manifest.totals.rows, ...result.manifest.timings };
   } else if (op === 'verify') {
     const report = await warden.integrity.verify(rest[0]!);

@@ -244,9 +244,13 @@ describe('renderer end to end (Chromium, real core)', () => {
     // A break-glass key for this backup only (an offline key kept in a safe).
     const breakGlass = await identityToRecipient(await generateX25519Identity());
     await page.getByLabel(/Extra recipients for this backup only/).fill(breakGlass);
+    // Two parallel jobs: every step after this one (checks, rehearsal, sign-off, rollback) works on a directory archive.
+    await page.getByLabel('Parallel jobs').fill('2');
+    await page.getByText(/^2 pg_dump jobs read tables at once \(3 database sessions\)/).waitFor();
     bridge.nextFolders.push(backupDir);
     await page.getByRole('button', { name: 'Choose folder…' }).click();
     await page.getByText(backupDir).waitFor();
+    await shot('02b-backup-parallel.png');
     await page.getByRole('button', { name: 'Start backup' }).click();
     await page.getByRole('heading', { name: /e2e-baseline/ }).waitFor({ timeout: 30_000 });
     await item('Backup created and encrypted').getByRole('progressbar', { name: 'Backup progress' }).waitFor({ timeout: 30_000 });
@@ -265,6 +269,7 @@ describe('renderer end to end (Chromium, real core)', () => {
     await passed('Backup created and encrypted', 120_000);
     expect(await item('Backup created and encrypted').innerText()).toMatch(/31 tables in public, \d+ in all, [\d,]+ rows/);
     expect(await item('Backup created and encrypted').innerText()).toContain(`without Backup Warden: ${join(backupDir, 'e2e-baseline.RECOVERY.md')}`);
+    expect(await item('Backup created and encrypted').innerText()).toContain('2 parallel jobs (directory archive, packed with tar)');
     expect(readdirSync(backupDir).sort()).toEqual(['e2e-baseline.RECOVERY-DETAILS.md.age', 'e2e-baseline.RECOVERY.md', 'e2e-baseline.dump.age', 'e2e-baseline.manifest.json', 'e2e-baseline.manifest.json.age', 'e2e-baseline.roles.json.age']);
     expect((JSON.parse(readFileSync(join(backupDir, 'e2e-baseline.manifest.json'), 'utf8')) as { encryption: { recipients: string[] } }).encryption.recipients).toContain(breakGlass);
 

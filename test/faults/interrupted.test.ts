@@ -132,6 +132,28 @@ describe('interrupted work', () => {
     }
   });
 
+  it('kill -9 mid-parallel-backup: pg_dump and its workers stop (their output goes nowhere), the next start removes the unencrypted dump folder', async () => {
+    const dumpDirs = () => readdirSync(childTmp).filter((d) => d.startsWith('bw-dump-'));
+    const { child, done } = spawnCli(['backup', projectId, '--out', out, '--name', 'killed-parallel', '--jobs', '2'], { dataDir, env });
+    const folder = await until('pg_dump to write table data unencrypted', () => {
+      const dir = dumpDirs()[0];
+      const archive = dir && join(childTmp, dir, 'archive');
+      return archive && existsSync(archive) && readdirSync(archive).some((f) => f.endsWith('.dat') && partialBytes(join(archive, f)) > 0) && join(childTmp, dir);
+    });
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    await until('pg_dump to exit', () => findProcesses('pg_dump').every((p) => !p.argv.includes('--jobs=2')), 30_000);
+    expect(existsSync(folder)).toBe(true); // what the crash left, until a start cleans up
+    const w = open();
+    try {
+      expect(w.recovered).toEqual([{ kind: 'backup', runId: expect.any(String), pid: child.pid, removed: expect.arrayContaining([folder]) }]);
+      expect(dumpDirs()).toEqual([]);
+      expect(w.runs.get(w.recovered[0]!.runId!)).toMatchObject({ status: 'interrupted' });
+    } finally {
+      w.close();
+    }
+  });
+
   it('kill -9 mid-rehearsal: the next start stops the orphaned scratch server and deletes its temp files', async () => {
     const w = open();
     const runId = w.runs.list(projectId).find((r) => r.name === 'killed' && r.status === 'running')!.id;

@@ -40,6 +40,8 @@ beforeAll(async () => {
   doc = readFileSync(join(backupDir, 'documented.RECOVERY.md'), 'utf8');
   expect(backup.dumpFile).toBe(join(backupDir, 'documented.dump.age'));
   runId = backup.runId;
+  // A parallel backup: a tar of a directory archive inside the encrypted file.
+  await t.warden.backups.run({ projectId, name: 'documented-parallel', jobs: 2 }, { outputDir: backupDir });
 });
 
 afterAll(async () => {
@@ -51,35 +53,41 @@ afterAll(async () => {
 const blocksOf = (text: string) => [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('the recovery document', () => {
-  it('restores the practice backup with only age and pg_restore, as written, and its check finds every row', async () => {
+  it.each([
+    ['documented', 'age and pg_restore'],
+    ['documented-parallel', 'age, tar and pg_restore (a parallel backup)'],
+  ])('restores the practice backup %s with only %s, as written, and its check finds every row', async (name) => {
+    const database = name.replace(/-/g, '_');
+    const owner = `${database}_owner`;
     const admin = new pg.Client({ ...cluster.target, database: 'postgres' });
     await admin.connect();
-    await admin.query(`CREATE ROLE recovery_owner LOGIN PASSWORD '${cluster.target.password}'`);
-    await admin.query('CREATE DATABASE recovered OWNER recovery_owner');
+    await admin.query(`CREATE ROLE ${owner} LOGIN PASSWORD '${cluster.target.password}'`);
+    await admin.query(`CREATE DATABASE ${database} OWNER ${owner}`);
     await admin.end();
-    const work = join(out.dir, 'work');
+    const work = join(out.dir, `work-${name}`);
     mkdirSync(work, { mode: 0o700 });
     const env = {
       PATH: process.env.PATH, HOME: out.dir,
       RECOVERY_KEY: keyFile, BACKUP_DIR: backupDir, WORK: work,
-      PGHOST: cluster.target.host, PGPORT: String(cluster.target.port), TARGET_DB: 'recovered',
-      ADMIN_USER: cluster.target.user, OWNER: 'recovery_owner', PGPASSWORD: cluster.target.password,
+      PGHOST: cluster.target.host, PGPORT: String(cluster.target.port), TARGET_DB: database,
+      ADMIN_USER: cluster.target.user, OWNER: owner, PGPASSWORD: cluster.target.password,
     };
     const run = (block: string) => execFileSync('bash', ['-euo', 'pipefail', '-c', block], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     // The plain half: check the file, open the sealed details with the recovery key.
-    const first = blocksOf(doc);
+    const first = blocksOf(readFileSync(join(backupDir, `${name}.RECOVERY.md`), 'utf8'));
     expect(first).toHaveLength(2);
-    expect(run(first[0]!)).toMatch(/documented\.dump\.age: OK/);
+    expect(run(first[0]!)).toMatch(new RegExp(`${name}\\.dump\\.age: OK`));
     run(first[1]!);
-    details = readFileSync(join(work, 'documented.RECOVERY-DETAILS.md'), 'utf8');
-    const rest = blocksOf(details);
+    const opened = readFileSync(join(work, `${name}.RECOVERY-DETAILS.md`), 'utf8');
+    if (name === 'documented') details = opened;
+    const rest = blocksOf(opened);
     expect(rest).toHaveLength(3);
     const outputs = rest.map(run);
     // Step 5 prints the tables whose rows differ from the backup's record: none.
     expect(outputs[2]).toBe('');
     // The decrypted dump and the opened details are gone again; the hostile name was restored as a name, not run.
     expect(execFileSync('ls', ['-A', work], { encoding: 'utf8' })).toBe('');
-    const check = new pg.Client({ ...cluster.target, database: 'recovered' });
+    const check = new pg.Client({ ...cluster.target, database });
     await check.connect();
     expect((await check.query(`SELECT count(*)::int AS n FROM public."evil""; DROP TABLE public.users; --\nSQL"`)).rows[0].n).toBe(2);
     expect((await check.query('SELECT count(*)::int AS n FROM public.users')).rows[0].n).toBeGreaterThan(0);
@@ -87,7 +95,7 @@ describe('the recovery document', () => {
   });
 
   it('says what the backup holds only under seal: the plain half names the file and its hash, the sealed one the tables, rows and roles', () => {
-    const manifest = t.warden.artifacts.backup(t.warden.runs.list()[0]!.id).manifest;
+    const manifest = t.warden.artifacts.backup(runId).manifest;
     expect(doc).toContain(`echo "${manifest.files.dump.ciphertextSha256}  $BACKUP_DIR/documented.dump.age" | sha256sum -c -`);
     for (const secretish of [manifest.source.host, `${manifest.source.user}@`, 'public.users', 'authenticated', `${manifest.totals.rows} rows`]) expect(doc).not.toContain(secretish);
     expect(details).toContain(`${manifest.totals.tables} tables, ${manifest.totals.rows} rows.`);

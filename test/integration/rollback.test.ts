@@ -14,6 +14,7 @@ import { openTestWarden } from '../helpers/warden';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
 import { startFakeStorage, type FakeStorage } from '../helpers/fakeStorage';
 import type { PracticeStorage } from '../../src-main/core/practice/practiceStorage';
+import { until } from '../helpers/until';
 
 // Issue 14, rollback: a verified backup restored into a live database, with the loss shown first, a
 // typed confirmation, the run's verifier for production, a verified safety backup, a check of every
@@ -293,11 +294,3 @@ describe('the integrity check cancels too', () => {
     }
   });
 });
-
-async function until(ready: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

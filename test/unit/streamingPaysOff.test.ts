@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { streamingPaysOff } from '../../src-main/core/rehearse/rehearsalService';
 
-const manifest = (tables: number[], ciphertextBytes: number) => ({ tables: tables.map((bytes) => ({ bytes })), files: { dump: { ciphertextBytes } } });
+const manifest = (tables: number[], ciphertextBytes: number, format: 'custom' | 'directory' = 'custom') => ({ dump: { format }, tables: tables.map((bytes) => ({ bytes })), files: { dump: { ciphertextBytes } } });
 const MB = 1e6;
 
 describe('streamingPaysOff', () => {
@@ -14,5 +14,8 @@ describe('streamingPaysOff', () => {
   it('weighs what parallel jobs would restore beside the largest table against the file', () => {
     expect(streamingPaysOff(manifest([600 * MB, 300 * MB], 700 * MB))).toBe(true);
     expect(streamingPaysOff(manifest([600 * MB, 300 * MB], 500 * MB))).toBe(false);
+  });
+  it('never streams a directory archive (a parallel backup): pg_restore reads its unpacked folder', () => {
+    expect(streamingPaysOff(manifest([1080 * MB, 4 * MB], 983 * MB, 'directory'))).toBe(false);
   });
 });

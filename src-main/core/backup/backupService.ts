@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import type { z } from 'zod';
@@ -12,7 +14,7 @@ import { sealText } from '../crypto/sealedText';
 import type { Db } from '../db/database';
 import { readStorageRows, storageRowsRecorder } from '../storage/storageRows';
 import { WardenError } from '../errors';
-import { withPgClient, type PgTarget } from '../pg/connect';
+import { cancelStatement, withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import { recoveryDetailsFile, recoveryDocument } from './recoveryDocument';
@@ -27,9 +29,10 @@ import { supabaseEndpoint } from '../supabase/connection';
 import { parseOrThrow } from '../util/validation';
 import { countRows, readTables, schemaFingerprint, serverFacts, summarize } from './catalog';
 import { readCatalogFacts, readRoles } from './catalogFacts';
-import { spawnPgDump } from './pgDumpProcess';
+import { spawnPgDump, type DumpExit } from './pgDumpProcess';
+import { directoryNames, packDirectory } from './directoryArchive';
 import { findZstd, ZSTD_COMPRESS } from './zstd';
-import { spawnTool } from '../util/runTool';
+import { spawnTool, type ToolExit } from '../util/runTool';
 import { ProgressTracker } from './progress';
 
 export interface BackupOptions {
@@ -48,6 +51,9 @@ export interface BackupOptions {
 
 /** What libpq and the server print when a session dies under pg_dump (terminated, restarted, network gone). */
 const CONNECTION_LOST = /server closed the connection|terminating connection|could not receive data from server|connection to server .* failed|SSL SYSCALL error|no connection to the server/i;
+
+/** What pg_dump's parallel jobs print when a table's lock (taken with NOWAIT) is refused. */
+const LOCK_REFUSED = /could not obtain lock on relation/;
 
 export const defaultBackupName = (date: Date): string => `pre-migration-baseline-${date.toISOString().slice(0, 10)}`;
 
@@ -108,16 +114,23 @@ export class BackupService {
     runs.setItem(run.id, 'backup', 'running');
     options.onStarted?.(run.id);
 
+    let tempDir: string | null = null;
     try {
       const target = await projects.target(project.id);
       const key = await projects.backupKey(project.id);
       const recipients = [...new Set([key.recipient, ...project.extraRecipients, ...request.extraRecipients])];
       if (onlyThisKeychain(project, request)) log('backup.single-key-acknowledged', { recipient: key.recipient });
+      // A parallel dump is written to disk first, unencrypted: in a private folder, removed once packed, after a crash at the next start.
+      if (request.jobs > 1) {
+        tempDir = mkdtempSync(join(tmpdir(), 'bw-dump-'));
+        activities.addLeftover(activity, { kind: 'temp-dir', path: tempDir });
+      }
       const rows = storageRowsRecorder(this.deps.db, run.id);
       // How many storage.objects rows the snapshot held; null without a Storage schema.
       let storageRows: number | null = null;
       const manifest = await this.backup({
         target, recipients, paths, options, excludeSchemas: project.excludeSchemas, toolDirs: projects.toolDirs(project.id), now,
+        parallel: tempDir ? { jobs: request.jobs, dir: tempDir } : null,
         storageRows: {
           add: rows.add,
           read: (total) => (storageRows = total),
@@ -153,6 +166,7 @@ export class BackupService {
         roles: full.files.roles.status,
         pgDump: full.tools.pgDump,
         serverVersion: full.server.version,
+        jobs: full.dump.jobs,
       };
       runs.setItem(run.id, 'backup', 'passed', evidence);
       log('backup.completed', {
@@ -178,6 +192,8 @@ export class BackupService {
       log(cancelled ? 'backup.cancelled' : 'backup.failed', { error: message });
       if (cancelled) throw new WardenError('CANCELLED', `Backup "${name}" was cancelled; no backup file was kept.`, { cause: error });
       throw error;
+    } finally {
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     }
   }
 
@@ -215,16 +231,21 @@ export class BackupService {
     excludeSchemas: string[];
     toolDirs: string[];
     now: () => Date;
+    /** A directory archive by `jobs` pg_dump processes, written into `dir` (private, the caller removes it). */
+    parallel: { jobs: number; dir: string } | null;
     /** Receives the storage.objects rows, read in the dump's snapshot, page by page, then their number (null: no Storage schema). */
     storageRows: { add(page: string): void; read(total: number | null): void };
   }): Promise<Omit<Manifest, 'backupId' | 'runId' | 'name' | 'description' | 'project' | 'source'>> {
-    const { target, recipients, paths, options, excludeSchemas, toolDirs, now } = args;
+    const { target, recipients, paths, options, excludeSchemas, toolDirs, now, parallel } = args;
     const startedAt = now();
     const t0 = performance.now();
     return withPgClient(target, async (client) => {
       // One snapshot for everything: pg_dump imports it, and the row counts read it, so the manifest
       // describes exactly the data in the dump even while production keeps writing.
       const snapshot = await beginWithExportedSnapshot(client);
+      if (parallel && !snapshot) {
+        throw new WardenError('VALIDATION', `A parallel backup's ${parallel.jobs} jobs must share one snapshot, and this server could not export one (a standby or a transaction pooler): back up with 1 job.`);
+      }
       const server = await serverFacts(client);
       const pgDump = await choosePgTool('pg_dump', { minMajor: server.major, dir: options.pgToolsDir, prefer: toolDirs });
       const tables = await readTables(client, excludeSchemas);
@@ -238,31 +259,34 @@ export class BackupService {
       // then zstd -T0 compresses the uncompressed archive outside it, on every core (gzip:1 without zstd).
       const zstd = pgDump.major >= 16 ? null : findZstd();
       const compression = pgDump.major >= 16 ? 'zstd:1' : zstd ? '0' : '1';
+      const archiveDir = parallel && join(parallel.dir, 'archive');
       const dumpArgs = [
         ...connectionArgs(target),
         '--dbname',
         target.database,
-        '--format=custom',
+        ...(parallel ? ['--format=directory', `--jobs=${parallel.jobs}`, `--file=${archiveDir}`] : ['--format=custom']),
         `--compress=${compression}`,
         '--verbose',
         ...(snapshot ? [`--snapshot=${snapshot}`] : []),
         ...excludeSchemas.map((s) => `--exclude-schema=${s}`),
       ];
-      // A failed count stops the dump too; either way both settle before the backup goes on or fails, so
-      // a stopped pg_dump has removed its passfile and partial file by then.
+      // A failed count stops the dump, and a failed dump the count (which may wait on a lock that outlives
+      // the dump); both settle before the backup goes on or fails, so a stopped pg_dump has removed its
+      // passfile and partial file by then. The first failure is the one reported.
       const countFailed = new AbortController();
       const dumpSignal = options.signal ? AbortSignal.any([options.signal, countFailed.signal]) : countFailed.signal;
-      const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, zstd, recipients, paths.dump, tracker, dumpSignal));
+      const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, zstd, recipients, paths.dump, tracker, dumpSignal, archiveDir));
       // Counting runs beside the dump, on this connection, in the same snapshot.
       const counted = countRows(client, tables).then(async (facts) => {
         // Then what storage.objects says exists, in the same snapshot: the Storage backup is checked against it.
         args.storageRows.read(await readStorageRows(client, args.storageRows.add));
         return facts;
       });
-      counted.catch(() => countFailed.abort());
+      const failures: unknown[] = [];
+      counted.catch((error: unknown) => (failures.push(error), countFailed.abort()));
+      dumping.catch((error: unknown) => (failures.push(error), cancelStatement(target, client)));
       const [dumped, countedOut] = await Promise.allSettled([dumping, counted]);
-      if (countedOut.status === 'rejected') throw countedOut.reason;
-      if (dumped.status === 'rejected') throw dumped.reason;
+      if (dumped.status === 'rejected' || countedOut.status === 'rejected') throw failures[0];
       const [dumpResult, countedTables] = [dumped.value, countedOut.value];
       await client.query('COMMIT');
       const dumpMs = Math.round(performance.now() - t0);
@@ -279,14 +303,14 @@ export class BackupService {
         format: 'backup-warden/manifest@3' as const,
         server: { version: server.version, versionNum: server.versionNum, databaseSizeBytes: server.databaseSizeBytes },
         tools: { pgDump: pgDump.version, pgDumpDir: pgDump.dir },
-        dump: { format: 'custom' as const, compression: compression === '1' ? 'gzip:1' : compression === '0' ? 'none (zstd -1 outside the archive)' : compression, stream: zstd ? ('zstd' as const) : null, excludedSchemas: excludeSchemas, snapshot },
+        dump: { format: parallel ? ('directory' as const) : ('custom' as const), jobs: parallel?.jobs ?? 1, compression: compression === '1' ? 'gzip:1' : compression === '0' ? 'none (zstd -1 outside the archive)' : compression, stream: zstd ? ('zstd' as const) : null, ...(dumpResult.directoryFiles && { files: dumpResult.directoryFiles }), excludedSchemas: excludeSchemas, snapshot },
         schemas,
         tables: countedTables,
         totals,
         schemaFingerprint: schemaFingerprint(countedTables),
         catalog,
         files: {
-          dump: { file: basename(paths.dump), ...dumpResult },
+          dump: { file: basename(paths.dump), ...dumpResult.file },
           roles,
         },
         encryption: { scheme: 'age-x25519' as const, recipients },
@@ -295,7 +319,11 @@ export class BackupService {
     }, options.signal);
   }
 
-  /** pg_dump [→ zstd -T0] → SHA-256 (plaintext) → age → SHA-256 (ciphertext) → .partial. Fails unless pg_dump (and zstd) exit 0. */
+  /**
+   * pg_dump [→ zstd -T0] → SHA-256 (plaintext) → age → SHA-256 (ciphertext) → .partial. With `archiveDir`,
+   * pg_dump writes a directory archive there first, and tar (toc.dat first) feeds the same pipeline. Fails
+   * unless pg_dump, tar and zstd exit 0.
+   */
   private async dumpToFile(
     pgDumpPath: string,
     args: string[],
@@ -305,17 +333,31 @@ export class BackupService {
     finalPath: string,
     tracker: ProgressTracker,
     signal: AbortSignal | undefined,
-  ): Promise<{ plaintextBytes: number; plaintextSha256: string; ciphertextBytes: number; ciphertextSha256: string }> {
+    archiveDir: string | null,
+  ): Promise<{ file: { plaintextBytes: number; plaintextSha256: string; ciphertextBytes: number; ciphertextSha256: string }; directoryFiles: string[] | null }> {
     signal?.throwIfAborted();
     tracker.phase = 'dumping';
     const proc = spawnPgDump(pgDumpPath, args, env, (table) => tracker.tableStarted(table));
-    // pg_dump's output goes to zstd through an OS pipe: the uncompressed archive never passes through this process.
-    const zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: proc.stdout, stdout: 'pipe' }) : null;
-    if (zstd) proc.stdout.destroy(); // zstd holds the read end now
+    let directoryFiles: string[] | null = null;
+    let archive: { stdout: Readable; exited: Promise<DumpExit | ToolExit>; kill(): void } = proc;
+    const stopDump = () => proc.kill();
+    signal?.addEventListener('abort', stopDump, { once: true });
+    if (archiveDir) {
+      proc.stdout.resume();
+      const exit = await proc.exited;
+      signal?.removeEventListener('abort', stopDump);
+      signal?.throwIfAborted();
+      throwIfDumpFailed(exit);
+      archive = packDirectory(archiveDir, (directoryFiles = directoryNames(archiveDir)));
+    }
+    // The archive goes to zstd through an OS pipe: the uncompressed bytes never pass through this process.
+    const zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: archive.stdout, stdout: 'pipe' }) : null;
+    if (zstd) archive.stdout.destroy(); // zstd holds the read end now
     const onAbort = () => {
-      proc.kill();
+      archive.kill();
       zstd?.child.kill();
     };
+    signal?.removeEventListener('abort', stopDump);
     signal?.addEventListener('abort', onAbort, { once: true });
     const plain = new HashStream((n) => {
       tracker.bytesDumped = n;
@@ -324,11 +366,11 @@ export class BackupService {
     const cipher = new HashStream((n) => (tracker.bytesWritten = n));
     const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
     try {
-      const written = pipeline(zstd ? zstd.stdout! : proc.stdout, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
+      const written = pipeline(zstd ? zstd.stdout! : archive.stdout, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
         onAbort(); // a failing consumer (disk full) must not leave pg_dump running
         throw error;
       });
-      const [piped, exit, compressed] = await Promise.allSettled([written, proc.exited, zstd?.exited]);
+      const [piped, exit, compressed] = await Promise.allSettled([written, archive.exited, zstd?.exited]);
       signal?.throwIfAborted();
       // A failed write (disk full) is the root cause even though pg_dump was then stopped for it.
       if (piped.status === 'rejected') {
@@ -340,24 +382,40 @@ export class BackupService {
           { cause: piped.reason },
         );
       }
-      // pg_dump's exit status decides: a dump that ended early still closes stdout "cleanly".
-      if (exit.status === 'fulfilled' && exit.value.code !== 0) {
-        const tail = exit.value.errorTail ? `\n${exit.value.errorTail}` : '';
-        if (CONNECTION_LOST.test(exit.value.errorTail)) {
-          throw new WardenError('CONNECTION', `The database connection was lost during the dump; the backup is incomplete and was discarded. Check that the database is up and reachable, then run the backup again.${tail}`);
+      // pg_dump's (or tar's) exit status decides: a dump that ended early still closes stdout "cleanly".
+      if (exit.status === 'fulfilled') {
+        if ('errorTail' in exit.value) throwIfDumpFailed(exit.value);
+        else if (exit.value.code !== 0) {
+          throw new WardenError('INTERNAL', `tar exited with code ${exit.value.code} while packing the directory archive; the backup is incomplete and was discarded. ${redact(exit.value.stderr.trim().split('\n').slice(-2).join(' '))}`);
         }
-        const how = exit.value.signal ? `was killed (${exit.value.signal})` : `exited with code ${exit.value.code}`;
-        throw new WardenError('INTERNAL', `pg_dump ${how}; the backup is incomplete and was discarded.${tail}`);
       }
       if (compressed.status === 'fulfilled' && compressed.value && compressed.value.code !== 0) {
         throw new WardenError('INTERNAL', `zstd exited with code ${compressed.value.code} while compressing the dump; the backup is incomplete and was discarded. ${redact(compressed.value.stderr.trim().split('\n').slice(-2).join(' '))}`);
       }
       tracker.tablesFinished();
-      return { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 };
+      return { file: { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 }, directoryFiles };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** pg_dump's exit status: a dump that ended early still closes its output "cleanly". */
+function throwIfDumpFailed(exit: DumpExit): void {
+  if (exit.code === 0) return;
+  const tail = exit.errorTail ? `\n${exit.errorTail}` : '';
+  if (CONNECTION_LOST.test(exit.errorTail)) {
+    throw new WardenError('CONNECTION', `The database connection was lost during the dump; the backup is incomplete and was discarded. Check that the database is up and reachable, then run the backup again.${tail}`);
+  }
+  // A parallel dump's jobs take each table's lock without waiting: an exclusive lock asked for meanwhile (a migration) stops the dump.
+  if (LOCK_REFUSED.test(exit.errorTail)) {
+    throw new WardenError(
+      'CONFLICT',
+      `Another session asked for an exclusive lock on a table while the parallel dump ran (a migration, VACUUM FULL, ALTER TABLE), and pg_dump's jobs do not wait for locks; the backup is incomplete and was discarded. Back up again once that session is done, or with 1 job, which waits for locks instead.${tail}`,
+    );
+  }
+  const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+  throw new WardenError('INTERNAL', `pg_dump ${how}; the backup is incomplete and was discarded.${tail}`);
 }
 
 /** The roles as data (rolesFileSchema), age-encrypted to the backup's recipients, written atomically. */

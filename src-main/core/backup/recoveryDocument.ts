@@ -25,6 +25,7 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
   const sealed = basename(recoveryDetailsFile(dumpFile));
   const opened = sealed.replace(/\.age$/, '');
   const major = Math.floor(manifest.server.versionNum / 10_000);
+  const directory = manifest.dump.format === 'directory';
   const body = [manifest.tables.map((t) => `${t.schema}.${t.name}`).join('\n'), ...(manifest.catalog?.roles ?? []), ...(manifest.catalog?.extensions ?? []).map((e) => e.schema)].join('\n');
   let marker = '';
   do marker = `BW_${randomBytes(6).toString('hex').toUpperCase()}`;
@@ -68,7 +69,7 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
     'or a break-glass key among those opens it. What it holds — the database, its roles and tables — is named only in',
     `\`${sealed}\`, sealed to the same keys.`,
     '',
-    `You need \`age\`${manifest.dump.stream === 'zstd' ? ', `zstd`' : ''}, and PostgreSQL's client tools (\`psql\`, \`pg_restore\`) of major ${manifest.tools.pgDump.split('.')[0]} or newer, and a server on PostgreSQL ${major} or newer`,
+    `You need \`age\`${manifest.dump.stream === 'zstd' ? ', `zstd`' : ''}${directory ? ', `tar`' : ''}, and PostgreSQL's client tools (\`psql\`, \`pg_restore\`) of major ${manifest.tools.pgDump.split('.')[0]} or newer, and a server on PostgreSQL ${major} or newer`,
     'with an empty database owned by a role that is **not** a superuser (the backup holds functions written in production:',
     'run them with no more rights than that database needs). Set these variables, then run the blocks in order:',
     '',
@@ -112,7 +113,7 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
     'step 5 tells whether the data is complete.',
     '',
     '```sh',
-    ...(manifest.dump.stream === 'zstd'
+    ...(directory ? unpackSteps(manifest, file, plain) : manifest.dump.stream === 'zstd'
       ? [
           // The decrypted file is a zstd stream of the archive (compressed outside pg_dump, on every core).
           `age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}.zst" "$BACKUP_DIR/${file}"`,
@@ -120,8 +121,8 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
           `zstd -d -q --rm -o "$WORK/${plain}" "$WORK/${plain}.zst"`,
         ]
       : [`age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}" "$BACKUP_DIR/${file}"`, `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}" | sha256sum -c -`]),
-    `pg_restore --no-owner --no-privileges -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" "$WORK/${plain}" || echo "pg_restore reported errors (above); step 5 checks the data"`,
-    `rm -f "$WORK/${plain}"`,
+    `pg_restore${directory ? ` --jobs=${manifest.dump.jobs}` : ''} --no-owner --no-privileges -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" "$WORK/${plain}" || echo "pg_restore reported errors (above); step 5 checks the data"`,
+    `rm -${directory ? 'rf' : 'f'} "$WORK/${plain}"`,
     '```',
     '',
     `## 5. Every table holds the rows the backup recorded (${counted.length} tables, ${manifest.totals.rows} rows)`,
@@ -137,4 +138,16 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
     '',
   ].join('\n');
   return { plain: intro, details };
+}
+
+/** A parallel backup's decrypted file is a tar (of a zstd stream) of pg_dump's directory archive: unpacked into $WORK/<plain>. */
+function unpackSteps(manifest: Manifest, file: string, plain: string): string[] {
+  const tar = `${plain}.tar${manifest.dump.stream === 'zstd' ? '.zst' : ''}`;
+  return [
+    `age -d -i "$RECOVERY_KEY" -o "$WORK/${tar}" "$BACKUP_DIR/${file}"`,
+    `echo "${manifest.files.dump.plaintextSha256}  $WORK/${tar}" | sha256sum -c -`,
+    `mkdir -m 700 "$WORK/${plain}"`,
+    manifest.dump.stream === 'zstd' ? `zstd -d -q -c "$WORK/${tar}" | tar -x -f - -C "$WORK/${plain}"` : `tar -x -f "$WORK/${tar}" -C "$WORK/${plain}"`,
+    `rm -f "$WORK/${tar}"`,
+  ];
 }

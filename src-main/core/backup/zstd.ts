@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { WardenError } from '../errors';
+import { findSystemTool } from '../util/systemTool';
 
 // zstd, the standard tool: with pg_dump ≤ 15 (whose custom format compresses only with gzip, in its one
 // thread) the backup asks pg_dump for an uncompressed archive and compresses it with `zstd -1 -T0` on
@@ -8,19 +7,7 @@ import { WardenError } from '../errors';
 // archive: `age -d … | zstd -d` gives back what pg_restore reads.
 
 /** zstd on PATH (or where package managers put it); null when this workstation has none. */
-export function findZstd(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin', '/opt/homebrew/bin'];
-  for (const dir of dirs) {
-    const path = join(dir, process.platform === 'win32' ? 'zstd.exe' : 'zstd');
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+export const findZstd = (): string | null => findSystemTool('zstd');
 
 export function requireZstd(): string {
   const path = findZstd();

@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import type { Manifest } from '../../contract/backup';
+import { spawnUnpack } from '../backup/directoryArchive';
 import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
 import { ChildStdinSink } from '../util/childSink';
-import { spawnTool, type ToolExit } from '../util/runTool';
+import { spawnTool, type ToolExit, type ToolProcess } from '../util/runTool';
 
 /** One line of `pg_restore --list`: "3421; 0 16530 TABLE DATA public users postgres". */
 export interface TocEntry {
@@ -28,27 +33,50 @@ export function parseToc(listing: string): TocEntry[] {
 
 /**
  * `pg_restore --list` fed with a backup's plaintext as it is decrypted — through `zstd -d` (an OS pipe, the
- * decompressed bytes never pass through this process) for a zstd-stream archive. It reads only the table of
- * contents; `sink` drops what comes after. `listing` settles once it has ended, `kill()` stops both tools.
+ * decompressed bytes never pass through this process) for a zstd stream. It reads only the table of
+ * contents; `sink` drops what comes after. A directory archive's toc.dat is unpacked from its tar into a
+ * private folder (`onTempDir`, removed once listed) and listed there. `listing` settles once it has ended,
+ * `kill()` stops the tools.
  */
-export function spawnArchiveList(pgRestore: string, zstdStream: boolean, signal?: AbortSignal): {
+export function spawnArchiveList(pgRestore: string, dump: Pick<Manifest['dump'], 'format' | 'stream'>, options: { signal?: AbortSignal; onTempDir?: (dir: string) => void } = {}): {
   sink: Writable;
   listing: Promise<ToolExit & { stdout: string }>;
   zstdExited: Promise<unknown>;
   kill(): void;
 } {
-  const zstd = zstdStream ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal }) : null;
+  const { signal } = options;
+  if (dump.format === 'directory') return listDirectoryToc(pgRestore, dump.stream === 'zstd', options);
+  const zstd = dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal }) : null;
   const list = spawnTool(pgRestore, ['--list'], { stdin: zstd ? zstd.stdout! : 'pipe', signal });
   zstd?.stdout!.destroy();
-  const out: Buffer[] = [];
-  list.stdout!.on('data', (b: Buffer) => out.push(b));
   return {
     sink: new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!),
-    listing: list.exited.then((exit) => ({ ...exit, stdout: Buffer.concat(out).toString('utf8') })),
+    listing: withStdout(list),
     zstdExited: zstd?.exited ?? Promise.resolve(),
     kill: () => {
       list.child.kill();
       zstd?.child.kill();
     },
   };
+}
+
+function listDirectoryToc(pgRestore: string, zstdStream: boolean, { signal, onTempDir }: { signal?: AbortSignal; onTempDir?: (dir: string) => void }): ReturnType<typeof spawnArchiveList> {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-toc-'));
+  onTempDir?.(dir);
+  const archive = join(dir, 'archive');
+  const unpack = spawnUnpack(['toc.dat'], archive, zstdStream, signal);
+  const listing = unpack.done
+    .then(
+      () => withStdout(spawnTool(pgRestore, ['--list', archive], { signal, timeoutMs: 600_000 })),
+      (error: unknown) => ({ code: 1, signal: null, stdout: '', stderr: error instanceof Error ? error.message : String(error), spawnError: null, cancelled: signal?.aborted === true }),
+    )
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
+  return { sink: unpack.sink, listing, zstdExited: unpack.done.catch(() => undefined), kill: unpack.kill };
+}
+
+/** A tool's exit with all it wrote to stdout. */
+function withStdout(tool: ToolProcess): Promise<ToolExit & { stdout: string }> {
+  const out: Buffer[] = [];
+  tool.stdout!.on('data', (b: Buffer) => out.push(b));
+  return tool.exited.then((exit) => ({ ...exit, stdout: Buffer.concat(out).toString('utf8') }));
 }

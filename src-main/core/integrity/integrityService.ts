@@ -77,11 +77,11 @@ export class IntegrityService {
     // Checks report what they find; a failure here means the check itself could not run (keychain, tools) or was cancelled.
     return this.deps.activities.run(
       { kind: 'verify', projectId: backup.projectId, runId, item: 'integrity', what: 'The integrity check', signal: options.signal, details: () => ({ backupId: backup.backupId }) },
-      (activity) => this.check(runId, backup, { ...options, signal: activity.signal }),
+      (activity) => this.check(runId, backup, { ...options, signal: activity.signal }, (dir) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir })),
     );
   }
 
-  private async check(runId: string, backup: BackupRecord, options: IntegrityOptions): Promise<VerifyReport> {
+  private async check(runId: string, backup: BackupRecord, options: IntegrityOptions, onTempDir: (dir: string) => void): Promise<VerifyReport> {
     const { audit, projects, runs, actor } = this.deps;
     const started = performance.now();
     const { manifest } = backup;
@@ -105,7 +105,7 @@ export class IntegrityService {
       const progress = options.onProgress && new PhasedProgress('integrity', [{ name: DECRYPTING, weight: manifest.files.dump.ciphertextBytes }, ...(storage ? [{ name: STORAGE, weight: storage.manifest.archive.ciphertextBytes }] : [])], options.onProgress);
       progress?.phase(DECRYPTING);
       const onBytes = progress && ((read: number) => progress.advance(read / Math.max(1, manifest.files.dump.ciphertextBytes)));
-      const pass = await this.decryptPass(backup.path, identities, manifest, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, options.signal, onBytes);
+      const pass = await this.decryptPass(backup.path, identities, manifest, { dir: options.pgToolsDir, prefer: projects.toolDirs(backup.projectId) }, { signal: options.signal, onBytes, onTempDir });
       const cipherOk = pass.ciphertextSha256 === manifest.files.dump.ciphertextSha256;
       add('ciphertext-sha256', 'Ciphertext SHA-256 matches', cipherOk,
         cipherOk ? `sha256 ${pass.ciphertextSha256}` : `sha256 is ${pass.ciphertextSha256}, recorded ${manifest.files.dump.ciphertextSha256}: the file's bytes changed since the backup.`,
@@ -141,11 +141,17 @@ export class IntegrityService {
     return report;
   }
 
-  /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list. */
-  private async decryptPass(path: string, identities: string[], manifest: Manifest, tools: { dir?: string; prefer: string[] }, signal?: AbortSignal, onBytes?: (read: number) => void): Promise<DecryptPass> {
+  /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list (of toc.dat, unpacked, for a directory archive). */
+  private async decryptPass(
+    path: string,
+    identities: string[],
+    manifest: Manifest,
+    tools: { dir?: string; prefer: string[] },
+    { signal, onBytes, onTempDir }: { signal?: AbortSignal; onBytes?: (read: number) => void; onTempDir: (dir: string) => void },
+  ): Promise<DecryptPass> {
     const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), ...tools });
     // pg_restore --list stops once the table of contents is read; the plaintext hash vouches for the rest.
-    const lister = spawnArchiveList(pgRestore.path, manifest.dump.stream === 'zstd');
+    const lister = spawnArchiveList(pgRestore.path, manifest.dump, { onTempDir });
     let pass;
     try {
       pass = await decryptAndHash(path, identities, lister.sink, signal, onBytes);

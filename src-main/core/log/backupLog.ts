@@ -80,7 +80,7 @@ export function renderLogMarkdown(d: LogData): string {
   row('Backup size', `${formatBytes(m.files.dump.ciphertextBytes)} encrypted (${num(m.files.dump.ciphertextBytes)} bytes); archive ${formatBytes(m.files.dump.plaintextBytes)}`);
   row('Table count', `${m.totals.publicTables} in public (project expects ${d.project.expectedTables.length}); ${m.totals.tables} in all backed-up schemas`);
   row('Record count', `${num(m.totals.rows)} rows (exact counts in the dump's snapshot${m.dump.snapshot ? ` ${m.dump.snapshot}` : ''})`);
-  row('Format', `pg_dump ${m.tools.pgDump} custom format, compression ${m.dump.compression}, age X25519 encryption`);
+  row('Format', `pg_dump ${m.tools.pgDump} ${m.dump.format === 'directory' ? `directory format (${m.dump.jobs} parallel jobs), packed with tar` : 'custom format'}, compression ${m.dump.compression}, age X25519 encryption`);
   row('Encrypted to', m.encryption.recipients.join(', '));
   row('SHA-256 (encrypted file)', m.files.dump.ciphertextSha256);
   row('SHA-256 (archive)', m.files.dump.plaintextSha256);

@@ -84,7 +84,7 @@ class ScramOnlyClient extends pg.Client {
  * The CancelRequest carries only the session's id and key and is read before any TLS or authentication;
  * a server or pooler that ignores it leaves the statement to its timeout, nothing worse.
  */
-function sendCancelRequest(target: PgTarget, client: pg.Client): void {
+export function cancelStatement(target: PgTarget, client: pg.Client): void {
   // An idle session ignores it; the connection is closing either way.
   const session = client as unknown as { processID: number | null; secretKey: number | null };
   if (session.processID === null || session.secretKey === null) return;
@@ -131,7 +131,7 @@ export async function withPgClient<T>(target: PgTarget, fn: (client: pg.Client) 
       throw describePgError(error, target);
     }
     const onAbort = () => {
-      sendCancelRequest(target, client);
+      cancelStatement(target, client);
       void client.end().catch(() => undefined);
     };
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -56,7 +56,9 @@ export interface RehearsalOptions {
  * streamed against 13.7 s from the file (4 s of decryption first); the practice data, its largest table half
  * of it and its file a tenth of it, in 7.7 s from the file against 8.5 s streamed.
  */
-export function streamingPaysOff(manifest: { tables: readonly { bytes: number }[]; files: { dump: { ciphertextBytes: number } } }): boolean {
+export function streamingPaysOff(manifest: { dump: { format: 'custom' | 'directory' }; tables: readonly { bytes: number }[]; files: { dump: { ciphertextBytes: number } } }): boolean {
+  // A directory archive is restored from its unpacked files (pg_restore reads a folder, never a stream).
+  if (manifest.dump.format === 'directory') return false;
   const sizes = manifest.tables.map((t) => t.bytes);
   const rest = sizes.reduce((a, b) => a + b, 0) - Math.max(0, ...sizes);
   return rest < manifest.files.dump.ciphertextBytes / 2;

@@ -9,6 +9,7 @@ import { ageDecryptStream } from '../crypto/ageStream';
 import { decryptAndHash, type DecryptPass } from '../crypto/decryptPass';
 import { READ_CHUNK } from '../crypto/hashStream';
 import { spawnArchiveList } from '../integrity/archiveToc';
+import { spawnUnpack } from '../backup/directoryArchive';
 import { ChildStdinSink } from '../util/childSink';
 import { WardenError } from '../errors';
 import type { PgTarget } from '../pg/connect';
@@ -40,9 +41,10 @@ export interface PlainArchive {
 }
 
 /**
- * Decrypts the backup into a private 0600 temp file (parallel pg_restore needs a seekable file) in one
- * read that also hashes the ciphertext and the plaintext; a damaged, swapped or wrongly keyed file is
- * refused, and its temp file deleted, before anything reaches a target. The caller disposes of the file.
+ * Decrypts the backup into a private 0600 temp file (parallel pg_restore needs a seekable file) — a
+ * directory archive into a private folder — in one read that also hashes the ciphertext and the
+ * plaintext; a damaged, swapped or wrongly keyed file is refused, and its temp file deleted, before
+ * anything reaches a target. The caller disposes of the file.
  */
 export async function prepareArchive(
   path: string,
@@ -54,6 +56,7 @@ export async function prepareArchive(
   const started = performance.now();
   const { dir, dispose } = restoreDir(onTempDir);
   try {
+    if (manifest.dump.format === 'directory') return { file: await unpackDirectory(path, identities, manifest, dir, signal, onBytes), ms: performance.now() - started, dispose };
     const archive = join(dir, 'archive.dump');
     let pass;
     if (manifest.dump.stream === 'zstd') {
@@ -73,6 +76,22 @@ export async function prepareArchive(
     dispose();
     throw error;
   }
+}
+
+/** A directory archive unpacked into dir/archive as it is decrypted, each recorded file a regular file; the digests checked first. */
+async function unpackDirectory(path: string, identities: string[], manifest: Manifest, dir: string, signal?: AbortSignal, onBytes?: (read: number) => void): Promise<string> {
+  const archive = join(dir, 'archive');
+  const unpack = spawnUnpack(manifest.dump.files ?? ['toc.dat'], archive, manifest.dump.stream === 'zstd', signal);
+  const pass = await decryptAndHash(path, identities, unpack.sink, signal, onBytes);
+  try {
+    checkPass(pass, path, manifest);
+  } catch (error) {
+    unpack.kill();
+    await unpack.done.catch(() => undefined);
+    throw error;
+  }
+  await unpack.done;
+  return archive;
 }
 
 /** A private folder for a restore's files (the decrypted archive, the restore list), registered before anything is written to it. */
@@ -102,7 +121,7 @@ function checkPass(pass: DecryptPass, path: string, manifest: Manifest): void {
  */
 export async function readArchiveToc(path: string, identities: string[], manifest: Manifest, options: { pgToolsDir?: string; toolDirs?: string[]; signal?: AbortSignal } = {}): Promise<string> {
   const pgRestore = await choosePgTool('pg_restore', { minMajor: Number.parseInt(manifest.tools.pgDump, 10), dir: options.pgToolsDir, prefer: options.toolDirs });
-  const lister = spawnArchiveList(pgRestore.path, manifest.dump.stream === 'zstd', options.signal);
+  const lister = spawnArchiveList(pgRestore.path, manifest.dump, { signal: options.signal });
   // Once pg_restore has the contents, the read stops.
   const enough = new AbortController();
   const listed = lister.listing.then((listing) => (enough.abort(), listing));

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { MAX_BACKUP_JOBS } from '../../../src-main/contract/backup';
 import type { ProjectView } from '../../../src-main/contract/project';
 import { api, unwrap } from '../api';
 import { ErrorBanner } from '../ErrorBanner';
@@ -12,6 +13,7 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
   const [folder, setFolder] = useState<string | null>(null);
   const [recipients, setRecipients] = useState('');
   const [acknowledged, setAcknowledged] = useState(false);
+  const [jobs, setJobs] = useState(1);
   // Production whose recovery key only this keychain holds: the operator says so knowingly (recorded).
   const singleKey = project.environment === 'production' && !project.keyEscrowedAt && project.extraRecipients.length === 0 && !recipients.trim();
   // As soon as the run exists, its checklist takes over: the backup's progress shows there. Only once:
@@ -38,6 +40,7 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
             description,
             extraRecipients: recipients.split(/\s+/).filter(Boolean),
             acknowledgeSingleKey: singleKey && acknowledged,
+            jobs,
             outputDir: folder!,
           }),
         ),
@@ -49,8 +52,8 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
     <section className="form" aria-labelledby="backup-title">
       <h2 id="backup-title">Back up {project.name}</h2>
       <p className="muted">
-        pg_dump (custom format) of {project.user}@{project.host}:{project.port}/{project.database}, encrypted with the project’s age key, hashed and written
-        atomically; exact row counts in the same snapshot.
+        pg_dump of {project.user}@{project.host}:{project.port}/{project.database}, encrypted with the project’s age key, hashed and written atomically;
+        exact row counts in the same snapshot.
       </p>
       <label>
         Backup name <input value={name} onChange={(e) => setName(e.target.value)} placeholder="pre-migration-baseline-YYYY-MM-DD" disabled={action.busy} />
@@ -62,6 +65,15 @@ export function BackupDialog({ project, onRun, onClose }: { project: ProjectView
         Extra recipients for this backup only (age1…, one per line: e.g. an offline key kept in a safe)
         <textarea rows={2} value={recipients} onChange={(e) => setRecipients(e.target.value)} disabled={action.busy} spellCheck={false} />
       </label>
+      <label>
+        Parallel jobs{' '}
+        <input type="number" min={1} max={MAX_BACKUP_JOBS} value={jobs} onChange={(e) => setJobs(Math.max(1, Math.min(MAX_BACKUP_JOBS, Math.trunc(Number(e.target.value)) || 1)))} disabled={action.busy} />
+      </label>
+      <p className="muted">
+        {jobs === 1
+          ? 'One pg_dump streams straight into the encrypted file: the usual choice.'
+          : `${jobs} pg_dump jobs read tables at once (${jobs + 1} database sessions), for a large database on a workstation with more cores: the dump is first written unencrypted to a private temporary folder on this workstation (as large as the data), then packed with tar and encrypted into one file, and the folder removed.`}
+      </p>
       {singleKey && (
         <div className="warning" role="alert">
           <p>

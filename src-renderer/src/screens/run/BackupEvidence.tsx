@@ -63,10 +63,11 @@ export function BackupEvidence({ run, item }: PanelProps<'backup'>) {
         <dt>Tools</dt>
         <dd>
           pg_dump {e.pgDump} against PostgreSQL {e.serverVersion}
+          {e.jobs > 1 ? `; ${e.jobs} parallel jobs (directory archive, packed with tar)` : ''}
         </dd>
         <dt>Recovery</dt>
         <dd>
-          without Backup Warden: <span className="mono">{e.file.replace(/\.dump\.age$/, '.RECOVERY.md')}</span> (age and pg_restore, step by step)
+          without Backup Warden: <span className="mono">{e.file.replace(/\.dump\.age$/, '.RECOVERY.md')}</span> ({e.jobs > 1 ? 'age, tar' : 'age'} and pg_restore, step by step)
         </dd>
       </dl>
     </>
