@@ -32,7 +32,7 @@ import { readCatalogFacts, readRoles } from './catalogFacts';
 import { spawnPgDump, type DumpExit } from './pgDumpProcess';
 import { directoryNames, packDirectory } from './directoryArchive';
 import { findZstd, ZSTD_COMPRESS } from './zstd';
-import { spawnTool, type ToolExit } from '../util/runTool';
+import { spawnTool, type ToolExit, type ToolProcess } from '../util/runTool';
 import { ProgressTracker } from './progress';
 
 export interface BackupOptions {
@@ -340,34 +340,32 @@ export class BackupService {
     const proc = spawnPgDump(pgDumpPath, args, env, (table) => tracker.tableStarted(table));
     let directoryFiles: string[] | null = null;
     let archive: { stdout: Readable; exited: Promise<DumpExit | ToolExit>; kill(): void } = proc;
-    const stopDump = () => proc.kill();
-    signal?.addEventListener('abort', stopDump, { once: true });
-    if (archiveDir) {
-      proc.stdout.resume();
-      const exit = await proc.exited;
-      signal?.removeEventListener('abort', stopDump);
-      signal?.throwIfAborted();
-      throwIfDumpFailed(exit);
-      archive = packDirectory(archiveDir, (directoryFiles = directoryNames(archiveDir)));
-    }
-    // The archive goes to zstd through an OS pipe: the uncompressed bytes never pass through this process.
-    const zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: archive.stdout, stdout: 'pipe' }) : null;
-    if (zstd) archive.stdout.destroy(); // zstd holds the read end now
-    const onAbort = () => {
+    let zstd: ToolProcess | null = null;
+    // Stops whatever runs at the time: pg_dump, then tar and zstd.
+    const stop = () => {
       archive.kill();
       zstd?.child.kill();
     };
-    signal?.removeEventListener('abort', stopDump);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const plain = new HashStream((n) => {
-      tracker.bytesDumped = n;
-      tracker.report();
-    });
-    const cipher = new HashStream((n) => (tracker.bytesWritten = n));
-    const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
+    signal?.addEventListener('abort', stop, { once: true });
     try {
+      if (archiveDir) {
+        proc.stdout.resume();
+        const exit = await proc.exited;
+        signal?.throwIfAborted();
+        throwIfDumpFailed(exit);
+        archive = packDirectory(archiveDir, (directoryFiles = directoryNames(archiveDir)));
+      }
+      // The archive goes to zstd through an OS pipe: the uncompressed bytes never pass through this process.
+      zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: archive.stdout, stdout: 'pipe' }) : null;
+      if (zstd) archive.stdout.destroy(); // zstd holds the read end now
+      const plain = new HashStream((n) => {
+        tracker.bytesDumped = n;
+        tracker.report();
+      });
+      const cipher = new HashStream((n) => (tracker.bytesWritten = n));
+      const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
       const written = pipeline(zstd ? zstd.stdout! : archive.stdout, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
-        onAbort(); // a failing consumer (disk full) must not leave pg_dump running
+        stop(); // a failing consumer (disk full) must not leave pg_dump running
         throw error;
       });
       const [piped, exit, compressed] = await Promise.allSettled([written, archive.exited, zstd?.exited]);
@@ -395,7 +393,7 @@ export class BackupService {
       tracker.tablesFinished();
       return { file: { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 }, directoryFiles };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', stop);
     }
   }
 }
