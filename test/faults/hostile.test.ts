@@ -7,7 +7,8 @@ import type { RehearsalReport } from '../../src-main/contract/verify';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { practiceProject } from '../helpers/practice';
 import { findProcesses } from '../helpers/proc';
-import { tempDir } from '../helpers/tmp';
+import { sqlOn } from '../helpers/sql';
+import { privateTmpdir, tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 
 // Production is untrusted input. A role that may create tables in production (here: Supabase's
@@ -17,8 +18,7 @@ import { openTestWarden } from '../helpers/warden';
 // newline payload, a superuser and a member of pg_execute_server_program. Backup, integrity check,
 // rehearsal and guarded restore must leave no file and no process behind, and say what they refused.
 
-process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'bw-hostile-tmp-'));
-chmodSync(process.env.TMPDIR, 0o711);
+const privateTmp = privateTmpdir('bw-hostile-tmp-');
 const t = openTestWarden('alice');
 const out = tempDir('bw-hostile-');
 // Writable by every account, the server's included: an attack that ran would leave its file here.
@@ -30,15 +30,7 @@ let runId: string;
 
 const commentPayload = `Reporting role\nALTER ROLE hostile_commenter SUPERUSER;\nCOPY (SELECT 1) TO PROGRAM 'touch ${markers}/comment-program';`;
 
-async function sql(query: string, target: pg.ClientConfig): Promise<pg.QueryResult> {
-  const client = new pg.Client(target);
-  await client.connect();
-  try {
-    return await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (query: string, target: pg.ClientConfig) => sqlOn(target, query);
 const asSuperuser = (database = 'practice') => ({ ...cluster.target, database });
 const asPostgres = () => ({ ...cluster.target, user: 'postgres', database: 'practice' });
 
@@ -97,7 +89,7 @@ afterAll(async () => {
   out.cleanup();
   await cluster?.stop();
   rmSync(markers, { recursive: true, force: true });
-  rmSync(process.env.TMPDIR!, { recursive: true, force: true });
+  privateTmp.cleanup();
 });
 
 describe('a hostile production database', () => {

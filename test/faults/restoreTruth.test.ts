@@ -1,5 +1,3 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +6,7 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import { runCli } from '../helpers/cli';
 import { postgresWithout } from '../helpers/pgWithout';
 import { practiceProject } from '../helpers/practice';
-import { tempDir } from '../helpers/tmp';
+import { privateTmpdir, tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { testPgMajor } from '../helpers/pgMatrix';
 import { PRACTICE_BREAK_GLASS } from '../helpers/practice';
@@ -17,8 +15,7 @@ import { creatorKey } from '../helpers/sshKeys';
 // The rehearsal tells the truth about a database shaped like a real Supabase project (postgres is not
 // a superuser): green when everything restored, failed naming a lost table, and partial — never green —
 // when a table needs an extension (citext, which Supabase offers) that the rehearsal's server lacks.
-process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'bw-ext-tmp-'));
-chmodSync(process.env.TMPDIR, 0o711);
+const privateTmp = privateTmpdir('bw-ext-tmp-');
 const t = openTestWarden('alice');
 const out = tempDir('bw-ext-');
 let cluster: ScratchCluster;
@@ -48,7 +45,7 @@ afterAll(async () => {
   out.cleanup();
   withoutCitext?.cleanup();
   await cluster?.stop();
-  rmSync(process.env.TMPDIR!, { recursive: true, force: true });
+  privateTmp.cleanup();
 });
 
 describe('restore rehearsal on a Supabase-shaped project', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -9,15 +9,14 @@ import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster
 import { runCli } from '../helpers/cli';
 import { findProcesses } from '../helpers/proc';
 import { practiceProject } from '../helpers/practice';
-import { tempDir } from '../helpers/tmp';
+import { sqlOn } from '../helpers/sql';
+import { privateTmpdir, tempDir } from '../helpers/tmp';
 import { until } from '../helpers/until';
 import { openTestWarden } from '../helpers/warden';
 
 // Issue 17: a parallel backup (pg_dump -Fd -j N in one snapshot) is one encrypted file like any other —
 // a tar of the directory archive, toc.dat first — and verifies, rehearses and restores as one.
-// A private TMPDIR (this file runs in its own process): "nothing left behind" is about this file's work only.
-process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'bw-parallel-tmp-'));
-chmodSync(process.env.TMPDIR, 0o711);
+const privateTmp = privateTmpdir('bw-parallel-tmp-');
 
 const t = openTestWarden('alice', { sharedKeychain: true });
 const { warden } = t;
@@ -28,15 +27,7 @@ let backup: BackupResult;
 let practiceDirs: string[] = [];
 const leftovers = () => readdirSync(tmpdir()).filter((d) => /^bw-(dump|toc|restore|scratch)-/.test(d) && !practiceDirs.includes(d));
 
-async function sql(query: string, database = 'practice'): Promise<pg.QueryResult> {
-  const client = new pg.Client({ ...cluster.target, database });
-  await client.connect();
-  try {
-    return await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (query: string, database = 'practice') => sqlOn({ ...cluster.target, database }, query);
 
 beforeAll(async () => {
   ({ cluster, projectId } = await practiceProject(warden));
@@ -57,7 +48,7 @@ afterAll(async () => {
   t.close();
   out.cleanup();
   await cluster?.stop();
-  rmSync(process.env.TMPDIR!, { recursive: true, force: true });
+  privateTmp.cleanup();
 });
 
 describe('a parallel backup', () => {

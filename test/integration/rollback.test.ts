@@ -9,6 +9,7 @@ import { createHandlers } from '../../src-main/app/ipc/handlers';
 import { createIpcRouter } from '../../src-main/app/ipc/router';
 import { spawnCli } from '../helpers/cli';
 import { findProcesses } from '../helpers/proc';
+import { sqlOn } from '../helpers/sql';
 import { tempDir } from '../helpers/tmp';
 import { openTestWarden } from '../helpers/warden';
 import { creatorKey, verifierKey } from '../helpers/sshKeys';
@@ -27,15 +28,7 @@ let runId: string;
 let targetId: string;
 let sourceStorage: PracticeStorage;
 
-async function sql(query: string, database = 'rollback_prod', params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ ...cluster.target, database });
-  await client.connect();
-  try {
-    return await client.query(query, params);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (query: string, database = 'rollback_prod', params?: unknown[]) => sqlOn({ ...cluster.target, database }, query, params);
 const count = async (table: string, database = 'rollback_prod') => (await sql(`SELECT count(*)::int AS n FROM ${table}`, database)).rows[0].n as number;
 const decryptedDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bw-restore-'));
 

@@ -1,6 +1,5 @@
-import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckProgress } from '../../src-main/contract/runs';
@@ -9,14 +8,13 @@ import { startScratchCluster, type ScratchCluster } from '../../src-main/core/re
 import { withCorruptedFile } from '../helpers/corrupt';
 import { practiceProject } from '../helpers/practice';
 import { findProcesses } from '../helpers/proc';
-import { tempDir } from '../helpers/tmp';
+import { sqlOn } from '../helpers/sql';
+import { privateTmpdir, tempDir } from '../helpers/tmp';
 import { testPgMajor } from '../helpers/pgMatrix';
 import { openTestWarden } from '../helpers/warden';
 
-// A private TMPDIR (this file runs in its own process), so "no scratch directory left behind" is
-// not confused by clusters that other test files start at the same time. 0711: postgres must traverse it.
-process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'bw-verify-tmp-'));
-chmodSync(process.env.TMPDIR, 0o711);
+// A private TMPDIR: "no scratch directory left behind" is not confused by clusters that other test files start at the same time.
+const privateTmp = privateTmpdir('bw-verify-tmp-');
 
 const t = openTestWarden('alice');
 const { warden } = t;
@@ -30,15 +28,7 @@ const scratchDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bw-s
 const statusOf = (report: VerifyReport) => Object.fromEntries(report.checks.map((c) => [c.key, c.status]));
 const detailOf = (report: VerifyReport, key: string) => report.checks.find((c) => c.key === key)!.detail;
 
-async function sql(query: string, database = 'practice'): Promise<pg.QueryResult> {
-  const client = new pg.Client({ ...cluster.target, database });
-  await client.connect();
-  try {
-    return await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (query: string, database = 'practice') => sqlOn({ ...cluster.target, database }, query);
 
 beforeAll(async () => {
   ({ cluster, projectId } = await practiceProject(warden));
@@ -59,7 +49,7 @@ afterAll(async () => {
   t.close();
   out.cleanup();
   await cluster?.stop();
-  rmSync(process.env.TMPDIR!, { recursive: true, force: true });
+  privateTmp.cleanup();
 });
 
 describe('integrity verification', () => {

@@ -32,7 +32,7 @@ import { readCatalogFacts, readRoles } from './catalogFacts';
 import { spawnPgDump, type DumpExit } from './pgDumpProcess';
 import { directoryNames, packDirectory } from './directoryArchive';
 import { findZstd, ZSTD_COMPRESS } from './zstd';
-import { spawnTool, type ToolExit, type ToolProcess } from '../util/runTool';
+import { spawnTool, stderrTail, type ToolExit, type ToolProcess } from '../util/runTool';
 import { ProgressTracker } from './progress';
 
 export interface BackupOptions {
@@ -384,11 +384,11 @@ export class BackupService {
       if (exit.status === 'fulfilled') {
         if ('errorTail' in exit.value) throwIfDumpFailed(exit.value);
         else if (exit.value.code !== 0) {
-          throw new WardenError('INTERNAL', `tar exited with code ${exit.value.code} while packing the directory archive; the backup is incomplete and was discarded. ${redact(exit.value.stderr.trim().split('\n').slice(-2).join(' '))}`);
+          throw new WardenError('INTERNAL', `tar exited with code ${exit.value.code} while packing the directory archive; the backup is incomplete and was discarded. ${stderrTail(exit.value.stderr, 2)}`);
         }
       }
       if (compressed.status === 'fulfilled' && compressed.value && compressed.value.code !== 0) {
-        throw new WardenError('INTERNAL', `zstd exited with code ${compressed.value.code} while compressing the dump; the backup is incomplete and was discarded. ${redact(compressed.value.stderr.trim().split('\n').slice(-2).join(' '))}`);
+        throw new WardenError('INTERNAL', `zstd exited with code ${compressed.value.code} while compressing the dump; the backup is incomplete and was discarded. ${stderrTail(compressed.value.stderr, 2)}`);
       }
       tracker.tablesFinished();
       return { file: { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 }, directoryFiles };

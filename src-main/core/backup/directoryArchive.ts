@@ -2,11 +2,9 @@ import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { WardenError } from '../errors';
-import { ChildStdinSink } from '../util/childSink';
-import { redact } from '../util/redact';
-import { spawnTool, type ToolExit } from '../util/runTool';
+import { spawnTool, stderrTail, type ToolExit } from '../util/runTool';
 import { requireTar } from '../util/tar';
-import { requireZstd, ZSTD_DECOMPRESS } from './zstd';
+import { behindZstd } from './zstd';
 
 // A parallel backup's directory archive (pg_dump -Fd -j) travels as one tar stream inside the encrypted
 // file, toc.dat first, so that reading its table of contents need not wait for the data. Unpacking takes
@@ -35,13 +33,11 @@ export function spawnUnpack(names: string[], intoDir: string, zstdStream: boolea
   mkdirSync(intoDir, { mode: 0o700 });
   const list = join(dirname(intoDir), 'unpack.list');
   writeFileSync(list, names.join('\n') + '\n', { mode: 0o600 });
-  const zstd = zstdStream ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal }) : null;
-  const tar = spawnTool(requireTar(), ['-x', '-f', '-', '-C', intoDir, '--no-same-owner', '--no-same-permissions', '-T', list], { stdin: zstd ? zstd.stdout! : 'pipe', stdout: 'ignore', signal });
-  zstd?.stdout!.destroy();
-  const done = tar.exited.then((exit) => {
+  const tar = behindZstd(zstdStream, signal, (stdin) => spawnTool(requireTar(), ['-x', '-f', '-', '-C', intoDir, '--no-same-owner', '--no-same-permissions', '-T', list], { stdin, stdout: 'ignore', signal }));
+  const done = tar.tool.exited.then((exit) => {
     if (exit.cancelled) throw new WardenError('CANCELLED', 'Unpacking the backup was cancelled.');
     if (exit.code !== 0) {
-      throw new WardenError('CONFLICT', `tar could not unpack the backup's directory archive (exit ${exit.code}): ${redact(exit.stderr.trim().split('\n').slice(-2).join(' ')) || 'no message'}. Nothing was restored; run the integrity check.`);
+      throw new WardenError('CONFLICT', `tar could not unpack the backup's directory archive (exit ${exit.code}): ${stderrTail(exit.stderr, 2) || 'no message'}. Nothing was restored; run the integrity check.`);
     }
     const found = readdirSync(intoDir);
     const odd = found.filter((n) => !names.includes(n) || !lstatSync(join(intoDir, n)).isFile());
@@ -50,12 +46,5 @@ export function spawnUnpack(names: string[], intoDir: string, zstdStream: boolea
       throw new WardenError('CONFLICT', `The backup's directory archive is not the one recorded (${[...missing.map((n) => `${n} missing`), ...odd.map((n) => `${n} unexpected`)].slice(0, 5).join(', ')}). Nothing was restored; run the integrity check.`);
     }
   });
-  return {
-    sink: new ChildStdinSink(zstd ? zstd.stdin! : tar.stdin!),
-    done,
-    kill: () => {
-      tar.child.kill();
-      zstd?.child.kill();
-    },
-  };
+  return { sink: tar.sink, done, kill: () => tar.kill() };
 }

@@ -1,4 +1,7 @@
+import type { Readable, Writable } from 'node:stream';
 import { WardenError } from '../errors';
+import { ChildStdinSink } from '../util/childSink';
+import { spawnTool, type ToolProcess } from '../util/runTool';
 import { findSystemTool } from '../util/systemTool';
 
 // zstd, the standard tool: with pg_dump ≤ 15 (whose custom format compresses only with gzip, in its one
@@ -17,3 +20,28 @@ export function requireZstd(): string {
 
 export const ZSTD_COMPRESS = ['-1', '-T0', '-q', '-c'] as const;
 export const ZSTD_DECOMPRESS = ['-d', '-q', '-c'] as const;
+
+/**
+ * A tool that reads a backup's plaintext on stdin, started by `spawn` — behind `zstd -d` (an OS pipe: the
+ * decompressed bytes never pass through this process) when the plaintext is a zstd stream. `sink` takes the
+ * plaintext and drops what comes after the tool stops reading; `kill()` stops both.
+ */
+export function behindZstd(zstdStream: boolean, signal: AbortSignal | undefined, spawn: (stdin: Readable | 'pipe') => ToolProcess): {
+  tool: ToolProcess;
+  zstd: ToolProcess | null;
+  sink: Writable;
+  kill(toolSignal?: NodeJS.Signals): void;
+} {
+  const zstd = zstdStream ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal }) : null;
+  const tool = spawn(zstd ? zstd.stdout! : 'pipe');
+  zstd?.stdout!.destroy(); // the tool holds the read end now
+  return {
+    tool,
+    zstd,
+    sink: new ChildStdinSink(zstd ? zstd.stdin! : tool.stdin!),
+    kill: (toolSignal) => {
+      tool.child.kill(toolSignal);
+      zstd?.child.kill();
+    },
+  };
+}

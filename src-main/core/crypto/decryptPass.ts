@@ -3,8 +3,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cancelledError } from '../errors';
 import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
-import { redact } from '../util/redact';
-import { spawnTool } from '../util/runTool';
+import { spawnTool, stderrTail } from '../util/runTool';
 import { ageDecryptStream } from './ageStream';
 import { READ_CHUNK, sha256File } from './hashStream';
 import { OffThreadSha256 } from './offThreadHash';
@@ -41,7 +40,7 @@ export async function decryptAndHash(path: string, identities: string[], sink: W
   }
   const exit = await zstd?.exited;
   if (exit && exit.code !== 0) {
-    const tail = redact(exit.stderr.trim().split('\n').slice(-2).join(' '));
+    const tail = stderrTail(exit.stderr, 2);
     return { ciphertext: { sha256: cipher.sha256, bytes: cipher.bytes }, plaintext: null, decryptError: new Error(`zstd could not decompress the archive (exit ${exit.code}${tail ? `: ${tail}` : ''})`) };
   }
   return { ciphertext: { sha256: cipher.sha256, bytes: cipher.bytes }, plaintext: { sha256: plain.sha256, bytes: plain.bytes }, decryptError: null };

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Manifest } from '../../contract/backup';
 import { spawnUnpack } from '../backup/directoryArchive';
-import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
-import { ChildStdinSink } from '../util/childSink';
+import { behindZstd } from '../backup/zstd';
 import { spawnTool, type ToolExit, type ToolProcess } from '../util/runTool';
 
 /** One line of `pg_restore --list`: "3421; 0 16530 TABLE DATA public users postgres". */
@@ -46,18 +45,8 @@ export function spawnArchiveList(pgRestore: string, dump: Pick<Manifest['dump'],
 } {
   const { signal } = options;
   if (dump.format === 'directory') return listDirectoryToc(pgRestore, dump.stream === 'zstd', options);
-  const zstd = dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal }) : null;
-  const list = spawnTool(pgRestore, ['--list'], { stdin: zstd ? zstd.stdout! : 'pipe', signal });
-  zstd?.stdout!.destroy();
-  return {
-    sink: new ChildStdinSink(zstd ? zstd.stdin! : list.stdin!),
-    listing: withStdout(list),
-    zstdExited: zstd?.exited ?? Promise.resolve(),
-    kill: () => {
-      list.child.kill();
-      zstd?.child.kill();
-    },
-  };
+  const list = behindZstd(dump.stream === 'zstd', signal, (stdin) => spawnTool(pgRestore, ['--list'], { stdin, signal }));
+  return { sink: list.sink, listing: withStdout(list.tool), zstdExited: list.zstd?.exited ?? Promise.resolve(), kill: () => list.kill() };
 }
 
 function listDirectoryToc(pgRestore: string, zstdStream: boolean, { signal, onTempDir }: { signal?: AbortSignal; onTempDir?: (dir: string) => void }): ReturnType<typeof spawnArchiveList> {

@@ -15,6 +15,7 @@ import type { ActivityStore } from '../runs/activities';
 import type { RunStore } from '../runs/runStore';
 import { canonicalJson } from '../util/canonicalJson';
 import { redact } from '../util/redact';
+import { stderrTail } from '../util/runTool';
 import { parseToc, spawnArchiveList, type TocEntry } from './archiveToc';
 import type { StorageManifest } from '../../contract/storage';
 import { readStorageArchive } from '../storage/storageArchive';
@@ -169,7 +170,7 @@ export class IntegrityService {
       plaintextBytes: pass.plaintext?.bytes ?? 0,
       decryptError,
       toc: decryptError === null && code === 0 ? parseToc(stdout) : null,
-      listError: decryptError !== null ? null : code === 0 ? null : redact(stderr.trim().split('\n').slice(-3).join(' ')) || `pg_restore exited with ${code}`,
+      listError: decryptError !== null ? null : code === 0 ? null : stderrTail(stderr, 3) || `pg_restore exited with ${code}`,
     };
   }
 

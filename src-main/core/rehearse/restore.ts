@@ -4,19 +4,18 @@ import { dirname, join } from 'node:path';
 import type { Manifest } from '../../contract/backup';
 import type { RestoreErrorGroup } from '../../contract/verify';
 import { pipeline } from 'node:stream/promises';
-import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
+import { behindZstd } from '../backup/zstd';
 import { ageDecryptStream } from '../crypto/ageStream';
 import { decryptAndHash, type DecryptPass } from '../crypto/decryptPass';
 import { READ_CHUNK } from '../crypto/hashStream';
 import { spawnArchiveList } from '../integrity/archiveToc';
 import { spawnUnpack } from '../backup/directoryArchive';
-import { ChildStdinSink } from '../util/childSink';
 import { WardenError } from '../errors';
 import type { PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import { redact } from '../util/redact';
-import { runTool, spawnTool, toolFailure } from '../util/runTool';
+import { runTool, spawnTool, stderrTail, toolFailure } from '../util/runTool';
 import { groupRestoreErrors } from './restoreErrors';
 import { restoreList, type TocSkips } from './restoreList';
 import { restoreProgress } from './restoreProgress';
@@ -136,7 +135,7 @@ export async function readArchiveToc(path: string, identities: string[], manifes
   lister.kill(); // zstd still waits for input that will not come
   const listing = await listed;
   if (listing.cancelled) throw toolFailure(pgRestore.path, listing);
-  if (listing.code !== 0) throw new WardenError('CONFLICT', `pg_restore could not read the archive's table of contents: ${redact(listing.stderr.trim().split('\n').slice(-2).join(' '))}`);
+  if (listing.code !== 0) throw new WardenError('CONFLICT', `pg_restore could not read the archive's table of contents: ${stderrTail(listing.stderr, 2)}`);
   return listing.stdout;
 }
 
@@ -201,18 +200,13 @@ export async function streamRestore(
   const list = options.skips ? useList(toc, options.skips, options.listDir) : { args: [], skipped: [] };
   const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, 1, options.onFraction);
   return withLibpqEnv(target, pgRestore.major, async (env) => {
-    const zstd = manifest.dump.stream === 'zstd' ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: 'pipe', signal: options.signal }) : null;
-    const restore = spawnTool(pgRestore.path, restoreArgs(target, options, ['--single-transaction', ...list.args]), {
-      stdin: zstd ? zstd.stdout! : 'pipe', stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine,
-    });
-    zstd?.stdout!.destroy();
-    const pass = await decryptAndHash(path, identities, new ChildStdinSink(zstd ? zstd.stdin! : restore.stdin!), options.signal);
-    if (pass.decryptError) {
-      restore.child.kill('SIGTERM');
-      zstd?.child.kill();
-    }
-    await zstd?.exited;
-    const exit = await restore.exited;
+    const restore = behindZstd(manifest.dump.stream === 'zstd', options.signal, (stdin) =>
+      spawnTool(pgRestore.path, restoreArgs(target, options, ['--single-transaction', ...list.args]), { stdin, stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine }),
+    );
+    const pass = await decryptAndHash(path, identities, restore.sink, options.signal);
+    if (pass.decryptError) restore.kill('SIGTERM');
+    await restore.zstd?.exited;
+    const exit = await restore.tool.exited;
     if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
     try {
       checkPass(pass, path, manifest);

@@ -90,13 +90,16 @@ export function spawnTool(command: string, args: readonly string[], options: Spa
   return { child, stdin: child.stdin, stdout: child.stdout, exited };
 }
 
+/** The last `lines` lines a tool wrote to stderr, redacted, for an error message. */
+export const stderrTail = (stderr: string, lines: number, separator = ' '): string => redact(stderr.trim().split('\n').slice(-lines).join(separator));
+
 /** Why a tool failed, in the operator's terms; CANCELLED when it was stopped on purpose. */
 export function toolFailure(command: string, exit: ToolExit): WardenError {
   if (exit.cancelled) return cancelledError(toolName(command), exit.spawnError ?? undefined);
   if (exit.spawnError?.code === 'ENOENT') return new WardenError('TOOL_MISSING', `${toolName(command)} was not found. Install it or check the configured path.`, { cause: exit.spawnError });
   if (exit.spawnError) return new WardenError('INTERNAL', `${toolName(command)} could not be started: ${redact(exit.spawnError.message)}`, { cause: exit.spawnError });
   const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-  const tail = redact(exit.stderr.trim().split('\n').slice(-5).join('\n'));
+  const tail = stderrTail(exit.stderr, 5, '\n');
   return new WardenError('INTERNAL', `${toolName(command)} ${how}${tail ? `: ${tail}` : ''}`);
 }
 
