@@ -90,6 +90,16 @@ async function peakRss(run: string): Promise<{ r: Awaited<ReturnType<typeof spaw
   return { r, peakMiB: peakKb / 1024 };
 }
 
+/** Edits one kept storage.objects row behind the app, as someone with the database file could. */
+function setSize(db: ReturnType<typeof openDatabase>, path: string, size: number): void {
+  for (const { seq, page } of db.prepare('SELECT seq, page FROM storage_row_pages WHERE run_id = ?').all(runId) as { seq: number; page: string }[]) {
+    const rows = JSON.parse(page) as [string, string, number | null][];
+    if (!rows.some((r) => r[1] === path)) continue;
+    const edited = rows.map((r) => (r[1] === path ? [r[0], r[1], size] : r));
+    db.prepare('UPDATE storage_row_pages SET page = ? WHERE run_id = ? AND seq = ?').run(JSON.stringify(edited), runId, seq);
+  }
+}
+
 describe('Storage backup', () => {
   it('an interrupted backup (cancelled mid-way) keeps what it fetched, encrypted, and nothing that looks finished', async () => {
     const controller = new AbortController();
@@ -253,10 +263,10 @@ describe('Storage backup', () => {
     const db = openDatabase(join(t.dataDir, 'warden.sqlite'));
     try {
       expect(storageConsistency(db, runId, ['cache'], recorded)?.rows).toBe(recorded.count);
-      db.prepare(`UPDATE storage_rows SET size_bytes = 103 WHERE run_id = ? AND path = 'u3.png'`).run(runId);
+      setSize(db, 'u3.png', 103);
       expect(() => storageConsistency(db, runId, ['cache'], recorded)).toThrow(/not the ones the backup recorded/);
     } finally {
-      db.prepare(`UPDATE storage_rows SET size_bytes = 999 WHERE run_id = ? AND path = 'u3.png'`).run(runId);
+      setSize(db, 'u3.png', 999);
       db.close();
     }
   });

@@ -105,7 +105,9 @@ describe('restore rehearsal', () => {
     expect(report.outcome).toBe("passed");
     // Data spread over many tables, a small file: decrypted first, restored with parallel jobs (streamingPaysOff).
     expect(report.checks.find((c) => c.key === 'restore')!.detail).toMatch(/^Restored with \d+ parallel jobs as a restricted role/);
-    expect(report.timings.totalMs).toBeGreaterThan(report.timings.rtoMs! + report.timings.prepareMs);
+    // RTO counts decrypting the file, which runs beside the scratch server's preparation (prepareMs): neither adds up with the other.
+    expect(report.timings.totalMs).toBeGreaterThan(report.timings.rtoMs!);
+    expect(report.timings.totalMs).toBeGreaterThan(report.timings.prepareMs);
     expect(report.target).toBe(`embedded PostgreSQL ${testPgMajor} (private socket)`);
     expect(warden.runs.items(runId).find((i) => i.key === 'rehearsal')).toMatchObject({ state: 'passed' });
     expect(scratchDirs()).toEqual(before);

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, schemaVersion } from '../../src-main/core/db/database';
 import { migrations } from '../../src-main/core/db/migrations';
+import { storageConsistency, storageRowCount } from '../../src-main/core/storage/storageRows';
 import { tempDir } from '../helpers/tmp';
 
 let dir: string;
@@ -36,7 +38,7 @@ describe('migrations', () => {
     const file = join(dir, 'a.sqlite');
     const db = openDatabase(file);
     expect(schemaVersion(db)).toBe(migrations.length);
-    expect(tables(db)).toEqual(['activities', 'artifacts', 'audit_log', 'checklist_items', 'projects', 'restores', 'review_documents', 'runs', 'settings', 'signoffs', 'storage_objects', 'storage_rows']);
+    expect(tables(db)).toEqual(['activities', 'artifacts', 'audit_log', 'checklist_items', 'projects', 'restores', 'review_documents', 'runs', 'settings', 'signoffs', 'storage_objects', 'storage_row_pages']);
     db.close();
     const again = openDatabase(file);
     expect(schemaVersion(again)).toBe(migrations.length);
@@ -62,6 +64,36 @@ describe('migrations', () => {
     expect(() => migrate(db, broken)).toThrow(/no such table/);
     expect(schemaVersion(db)).toBe(migrations.length);
     expect(tables(db)).not.toContain('half_done');
+    db.close();
+  });
+
+  it('keeps the storage.objects rows of runs kept before 014 as pages, in the order they were read: their recorded digest still matches', () => {
+    const db = new Database(join(dir, 'rows.sqlite'));
+    migrate(db, migrations.slice(0, 13));
+    db.exec(`INSERT INTO projects (id, name, environment, db_host, db_port, db_name, db_user, sslmode, expected_tables, created_at, updated_at) VALUES ('p', 'P', 'local', 'h', 5432, 'd', 'u', 'disable', '[]', 'now', 'now');
+             INSERT INTO runs (id, project_id, name, status, created_by, started_at) VALUES ('r1', 'p', 'n', 'running', 'a', 'now'), ('r2', 'p', 'n', 'running', 'a', 'now')`);
+    // Not in bucket/path order (the order they were read is the digest's), sizes unknown and past 2^53 too, 4,500 rows: three pages.
+    const rows = Array.from({ length: 4500 }, (_, i) => ['b' + (i % 3), `${4500 - i}/a "quoted" é.png`, i % 7 === 0 ? null : i === 1 ? 2 ** 60 : i]);
+    const insert = db.prepare('INSERT INTO storage_rows (run_id, bucket, path, size_bytes) VALUES (?, ?, ?, ?)');
+    db.transaction(() => {
+      for (const [b, p, s] of rows) insert.run('r1', b, p, s);
+      insert.run('r2', 'other', 'x', 1);
+    })();
+    const digest = (runId: string) => {
+      const hash = createHash('sha256');
+      for (const [b, p, s] of db.prepare('SELECT bucket, path, size_bytes FROM storage_rows WHERE run_id = ? ORDER BY rowid').raw().all(runId) as [string, string, number | null][]) hash.update(`${b}\0${p}\0${s ?? ''}\n`);
+      return hash.digest('hex');
+    };
+    const before = { r1: digest('r1'), r2: digest('r2') };
+    migrate(db, migrations);
+    expect(tables(db)).not.toContain('storage_rows');
+    expect((db.prepare('SELECT run_id, count(*) AS pages FROM storage_row_pages GROUP BY run_id ORDER BY run_id').all())).toEqual([{ run_id: 'r1', pages: 3 }, { run_id: 'r2', pages: 1 }]);
+    for (const runId of ['r1', 'r2'] as const) {
+      const count = runId === 'r1' ? 4500 : 1;
+      expect(storageRowCount(db, runId)).toBe(count);
+      expect(storageConsistency(db, runId, [], { count, sha256: before[runId] })).toMatchObject({ rows: count, objects: 0 });
+      expect(() => storageConsistency(db, runId, [], { count, sha256: before[runId === 'r1' ? 'r2' : 'r1'] })).toThrow(/not the ones the backup recorded/);
+    }
     db.close();
   });
 

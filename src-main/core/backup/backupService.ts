@@ -172,7 +172,7 @@ export class BackupService {
       log('backup.completed', {
         ...evidence, recipients: full.encryption.recipients, schemaFingerprint: full.schemaFingerprint, dumpMs: full.timings.dumpMs,
         // The storage.objects rows kept with the run, vouched for here: the Storage check recomputes them.
-        storageRows: storageRows === null ? null : { count: storageRows, sha256: rows.sha256() },
+        storageRows: storageRows === null ? null : rows.recorded(storageRows),
       });
       // Storage objects are not in a database backup: with objects, the run needs their backup (or a reason to leave them out).
       if (!storageRows) {
@@ -184,7 +184,7 @@ export class BackupService {
       return { runId: run.id, backupId: full.backupId, dumpFile: paths.dump, manifestFile: paths.manifest, manifest: full };
     } catch (error) {
       for (const file of Object.values(paths)) rmSync(file + PARTIAL_SUFFIX, { force: true });
-      this.deps.db.prepare('DELETE FROM storage_rows WHERE run_id = ?').run(run.id);
+      this.deps.db.prepare('DELETE FROM storage_row_pages WHERE run_id = ?').run(run.id);
       const cancelled = options.signal?.aborted === true;
       const message = redact(error instanceof Error ? error.message : String(error));
       runs.setItem(run.id, 'backup', 'failed', { error: message });

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
-import type { Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cancelledError } from '../errors';
 import { requireZstd, ZSTD_DECOMPRESS } from '../backup/zstd';
 import { spawnTool, stderrTail } from '../util/runTool';
 import { ageDecryptStream } from './ageStream';
-import { READ_CHUNK, sha256File } from './hashStream';
+import { HashStream, READ_CHUNK, sha256File } from './hashStream';
 import { OffThreadSha256 } from './offThreadHash';
 
 export interface DecryptPass {
@@ -28,20 +28,44 @@ export async function decryptAndHash(path: string, identities: string[], sink: W
   const hashes = new OffThreadSha256();
   const cipher = hashes.stream(onBytes);
   const plain = hashes.stream();
-  const zstd = 'zstdInto' in sink ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: sink.zstdInto, signal }) : null;
+  let error: unknown;
   try {
-    await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), cipher, ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable), { signal });
+    error = await decryptInto(path, identities, sink, signal, cipher, plain);
+  } finally {
+    void hashes.close();
+  }
+  // A failed read has no digest of the whole file yet: it is taken apart, so a swapped or altered file is named as such.
+  if (error) return { ciphertext: await sha256File(path), plaintext: null, decryptError: error };
+  return { ciphertext: { sha256: cipher.sha256, bytes: cipher.bytes }, plaintext: { sha256: plain.sha256, bytes: plain.bytes }, decryptError: null };
+}
+
+/**
+ * The streamed restore's read: only the plaintext's digest, taken on this thread (no copy to another one;
+ * this read waits on the restore, not on the CPU). It decides whether what was restored is the recorded
+ * archive; a read that failed or does not match (null, or another digest) is read again with both digests.
+ */
+export async function decryptWithPlaintextDigest(path: string, identities: string[], sink: Writable, signal?: AbortSignal): Promise<{ sha256: string; bytes: number } | null> {
+  const plain = new HashStream();
+  return (await decryptInto(path, identities, sink, signal, null, plain)) ? null : { sha256: plain.sha256, bytes: plain.bytes };
+}
+
+/** age-decrypts `path` into `sink` through the given pass-throughs (before and after decryption); the failure, or null. */
+async function decryptInto(path: string, identities: string[], sink: Writable | { zstdInto: number }, signal: AbortSignal | undefined, cipher: Transform | null, plain: Transform): Promise<unknown> {
+  const zstd = 'zstdInto' in sink ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: sink.zstdInto, signal }) : null;
+  const read = createReadStream(path, { highWaterMark: READ_CHUNK });
+  const decrypt = ageDecryptStream(identities);
+  const into = zstd ? zstd.stdin! : (sink as Writable);
+  try {
+    await (cipher ? pipeline(read, cipher, decrypt, plain, into, { signal }) : pipeline(read, decrypt, plain, into, { signal }));
   } catch (error) {
     zstd?.child.kill();
     if (signal?.aborted) throw cancelledError('Decrypting the backup', error);
-    return { ciphertext: await sha256File(path), plaintext: null, decryptError: error };
-  } finally {
-    void hashes.close();
+    return error;
   }
   const exit = await zstd?.exited;
   if (exit && exit.code !== 0) {
     const tail = stderrTail(exit.stderr, 2);
-    return { ciphertext: { sha256: cipher.sha256, bytes: cipher.bytes }, plaintext: null, decryptError: new Error(`zstd could not decompress the archive (exit ${exit.code}${tail ? `: ${tail}` : ''})`) };
+    return new Error(`zstd could not decompress the archive (exit ${exit.code}${tail ? `: ${tail}` : ''})`);
   }
-  return { ciphertext: { sha256: cipher.sha256, bytes: cipher.bytes }, plaintext: { sha256: plain.sha256, bytes: plain.bytes }, decryptError: null };
+  return null;
 }

@@ -6,7 +6,7 @@ import type { RestoreErrorGroup } from '../../contract/verify';
 import { pipeline } from 'node:stream/promises';
 import { behindZstd } from '../backup/zstd';
 import { ageDecryptStream } from '../crypto/ageStream';
-import { decryptAndHash, type DecryptPass } from '../crypto/decryptPass';
+import { decryptAndHash, decryptWithPlaintextDigest, type DecryptPass } from '../crypto/decryptPass';
 import { READ_CHUNK } from '../crypto/hashStream';
 import { spawnArchiveList } from '../integrity/archiveToc';
 import { spawnUnpack } from '../backup/directoryArchive';
@@ -16,6 +16,7 @@ import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
 import { choosePgTool } from '../pgtools/discovery';
 import { redact } from '../util/redact';
 import { runTool, spawnTool, stderrTail, toolFailure } from '../util/runTool';
+import { fillDataOffsets } from './archiveOffsets';
 import { groupRestoreErrors } from './restoreErrors';
 import { restoreList, type TocSkips } from './restoreList';
 import { restoreProgress } from './restoreProgress';
@@ -70,6 +71,8 @@ export async function prepareArchive(
       pass = await decryptAndHash(path, identities, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), signal, onBytes);
     }
     checkPass(pass, path, manifest);
+    // Streamed through zstd and age, the archive has no data offsets; pg_restore --jobs needs them to go straight to each table.
+    await fillDataOffsets(archive);
     return { file: archive, ms: performance.now() - started, dispose };
   } catch (error) {
     dispose();
@@ -183,9 +186,10 @@ function restoreArgs(target: PgTarget, options: RestoreOptions, extra: string[])
  * A rehearsal's restore while the backup is decrypted, into the scratch server: the stream goes from age
  * (and zstd) straight into `pg_restore --single-transaction`, so no decrypted copy is written and the
  * restore does not wait for the decryption; its tables are created in the same transaction as their
- * COPY, which under `wal_level=minimal` writes no WAL. Any error rolls everything back, and so does a file
- * that turns out not to be the recorded one: then the answer is null, and the caller restores from a
- * decrypted file, which reports what went wrong as before.
+ * COPY, which under `wal_level=minimal` writes no WAL. Any error rolls everything back. What was restored
+ * counts only if the plaintext's digest (the one this read takes) is the recorded one: otherwise, as after an
+ * error, the answer is null, and the caller restores from a decrypted file, whose read checks both digests
+ * and reports what went wrong.
  */
 export async function streamRestore(
   path: string,
@@ -203,17 +207,13 @@ export async function streamRestore(
     const restore = behindZstd(manifest.dump.stream === 'zstd', options.signal, (stdin) =>
       spawnTool(pgRestore.path, restoreArgs(target, options, ['--single-transaction', ...list.args]), { stdin, stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine }),
     );
-    const pass = await decryptAndHash(path, identities, restore.sink, options.signal);
-    if (pass.decryptError) restore.kill('SIGTERM');
+    const content = await decryptWithPlaintextDigest(path, identities, restore.sink, options.signal);
+    if (!content) restore.kill('SIGTERM');
     await restore.zstd?.exited;
     const exit = await restore.tool.exited;
     if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
-    try {
-      checkPass(pass, path, manifest);
-    } catch {
-      return null;
-    }
-    if (exit.code !== 0) return null;
+    const recorded = manifest.files.dump;
+    if (exit.code !== 0 || content?.sha256 !== recorded.plaintextSha256 || content.bytes !== recorded.plaintextBytes) return null;
     return { ok: true, errors: [], jobs: 1, streamed: true, skipped: list.skipped, ms: performance.now() - started };
   });
 }

@@ -19,7 +19,7 @@ import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
 import { StorageSource } from './storageSource';
 import { storageRecoveryDocument } from './storageRecoveryDocument';
-import { storageConsistency } from './storageRows';
+import { storageConsistency, storageRowCount, type RecordedStorageRows } from './storageRows';
 
 export interface StorageBackupOptions {
   signal?: AbortSignal;
@@ -56,9 +56,9 @@ export function storagePaths(dumpFile: string): { archive: string; manifest: str
 }
 
 /** The storage.objects rows the database backup recorded (count and digest, in its chained entry); null without a Storage schema. */
-function recordedRows(db: Db, runId: string): { count: number; sha256: string } | null {
+function recordedRows(db: Db, runId: string): RecordedStorageRows | null {
   const row = db.prepare(`SELECT details FROM audit_log WHERE run_id = ? AND action = 'backup.completed' ORDER BY seq DESC LIMIT 1`).get(runId) as { details: string } | undefined;
-  return (row && (JSON.parse(row.details) as { storageRows?: { count: number; sha256: string } | null }).storageRows) ?? null;
+  return (row && (JSON.parse(row.details) as { storageRows?: RecordedStorageRows | null }).storageRows) ?? null;
 }
 
 /** A staged object's file name: a digest, so the folder names no production path. */
@@ -117,7 +117,7 @@ export class StorageBackupService {
     if (item.state === 'running') throw new WardenError('BUSY', 'A Storage backup of this run is running: cancel it first.');
     if (item.state === 'passed') throw new WardenError('CONFLICT', 'Storage is already settled for this run (its evidence stands).');
     if (artifacts.storage(runId)) throw new WardenError('CONFLICT', 'This run’s Storage is backed up: its archive and the check against the database stand as the evidence.');
-    const objectRows = (db.prepare('SELECT count(*) AS n FROM storage_rows WHERE run_id = ?').get(runId) as { n: number }).n;
+    const objectRows = storageRowCount(db, runId);
     const evidence: Evidence<'storage'> = { scope: 'out-of-scope', by, reason, objectRows };
     db.transaction(() => {
       audit.append({ actor, action: 'storage.out-of-scope', projectId: backup.projectId, runId, details: { by, reason, objectRows } });

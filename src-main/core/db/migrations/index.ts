@@ -11,6 +11,7 @@ import { sql as keyEscrow } from './010_key_escrow';
 import { sql as personalSignatures } from './011_personal_signatures';
 import { sql as storage } from './012_storage';
 import { sql as cancelRequests } from './013_cancel_requests';
+import { sql as storageRowPages } from './014_storage_row_pages';
 
 export interface Migration {
   readonly version: number;
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: 'personal signatures', sql: personalSignatures },
   { version: 12, name: 'storage', sql: storage },
   { version: 13, name: 'cancel requests', sql: cancelRequests },
+  { version: 14, name: 'storage row pages', sql: storageRowPages },
 ];
