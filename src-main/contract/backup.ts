@@ -127,14 +127,14 @@ export const manifestSchema = z.object({
   server: z.object({ version: z.string(), versionNum: z.number().int(), databaseSizeBytes: z.number() }),
   tools: z.object({ pgDump: z.string(), pgDumpDir: z.string() }),
   dump: z.object({
-    /** custom: the file holds a pg_dump custom archive; directory: a tar of a pg_dump directory archive, toc.dat first. */
+    /** custom: the file holds a pg_dump custom archive; directory: a tar of a pg_dump directory archive (its files in `files` order). */
     format: z.enum(['custom', 'directory']),
     /** pg_dump's parallel jobs (directory archives only). */
     jobs: z.number().int().min(1).default(1),
     compression: z.string(),
     /** zstd: the encrypted file holds a zstd stream of the archive or its tar (pg_dump ≤ 15, compressed by zstd -T0 outside it). */
     stream: z.enum(['zstd']).nullable().default(null),
-    /** directory: the archive's files as packed, toc.dat first — all an unpack takes. */
+    /** directory: the archive's files as packed — all an unpack takes. */
     files: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).refine((n) => n !== '.' && n !== '..')).optional(),
     excludedSchemas: z.array(z.string()),
     /** Exported snapshot shared by pg_dump and the row counts; null when the server could not export one. */

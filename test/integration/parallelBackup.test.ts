@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,7 +15,8 @@ import { until } from '../helpers/until';
 import { openTestWarden } from '../helpers/warden';
 
 // Issue 17: a parallel backup (pg_dump -Fd -j N in one snapshot) is one encrypted file like any other —
-// a tar of the directory archive, toc.dat first — and verifies, rehearses and restores as one.
+// a tar of the directory archive, each table's file packed as its job finishes it, toc.dat last — and
+// verifies, rehearses and restores as one.
 const privateTmp = privateTmpdir('bw-parallel-tmp-');
 
 const t = openTestWarden('alice', { sharedKeychain: true });
@@ -25,6 +26,7 @@ let cluster: ScratchCluster;
 let projectId: string;
 let backup: BackupResult;
 let practiceDirs: string[] = [];
+let encryptedWhileDumping = 0;
 const leftovers = () => readdirSync(tmpdir()).filter((d) => /^bw-(dump|toc|restore|scratch)-/.test(d) && !practiceDirs.includes(d));
 
 const sql = (query: string, database = 'practice') => sqlOn({ ...cluster.target, database }, query);
@@ -33,8 +35,12 @@ beforeAll(async () => {
   ({ cluster, projectId } = await practiceProject(warden));
   practiceDirs = readdirSync(tmpdir());
   let jobsSeen: string[] = [];
+  const partial = join(out.dir, 'parallel.dump.age.partial');
   const watch = setInterval(() => {
-    jobsSeen = [...jobsSeen, ...findProcesses('pg_dump').flatMap((p) => p.argv.filter((a) => a.startsWith('--jobs=')))];
+    const dumping = findProcesses('pg_dump');
+    jobsSeen = [...jobsSeen, ...dumping.flatMap((p) => p.argv.filter((a) => a.startsWith('--jobs=')))];
+    // Packed as the jobs finish their tables: encrypted output is written while pg_dump still runs.
+    if (dumping.length && existsSync(partial)) encryptedWhileDumping = Math.max(encryptedWhileDumping, statSync(partial).size);
   }, 20);
   try {
     backup = await warden.backups.run({ projectId, name: 'parallel', jobs: 2 }, { outputDir: out.dir });
@@ -52,10 +58,11 @@ afterAll(async () => {
 });
 
 describe('a parallel backup', () => {
-  it('is one encrypted file holding a tar of the directory archive, toc.dat first, the unencrypted folder gone', async () => {
+  it('is one encrypted file holding a tar of the directory archive, packed while dumping, toc.dat last, the unencrypted folder gone', async () => {
     const { dump } = backup.manifest;
     expect(dump).toMatchObject({ format: 'directory', jobs: 2 });
-    expect(dump.files![0]).toBe('toc.dat');
+    expect(dump.files!.at(-1)).toBe('toc.dat');
+    expect(encryptedWhileDumping).toBeGreaterThan(64 * 1024); // at least one age payload chunk before pg_dump ended
     expect(dump.files!.length).toBeGreaterThan(31);
     expect(readdirSync(out.dir).sort()).toEqual(['parallel.RECOVERY-DETAILS.md.age', 'parallel.RECOVERY.md', 'parallel.dump.age', 'parallel.manifest.json', 'parallel.manifest.json.age', 'parallel.roles.json.age']);
     expect(leftovers()).toEqual([]);

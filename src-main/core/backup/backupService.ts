@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import type { z } from 'zod';
@@ -30,9 +29,9 @@ import { parseOrThrow } from '../util/validation';
 import { countRows, readTables, schemaFingerprint, serverFacts, summarize } from './catalog';
 import { readCatalogFacts, readRoles } from './catalogFacts';
 import { spawnPgDump, type DumpExit } from './pgDumpProcess';
-import { directoryNames, packDirectory } from './directoryArchive';
+import { packWhileDumping, type DirectoryPacker } from './directoryArchive';
 import { findZstd, ZSTD_COMPRESS } from './zstd';
-import { spawnTool, stderrTail, type ToolExit, type ToolProcess } from '../util/runTool';
+import { spawnTool, stderrTail, type ToolProcess } from '../util/runTool';
 import { ProgressTracker } from './progress';
 
 export interface BackupOptions {
@@ -321,8 +320,8 @@ export class BackupService {
 
   /**
    * pg_dump [→ zstd -T0] → SHA-256 (plaintext) → age → SHA-256 (ciphertext) → .partial. With `archiveDir`,
-   * pg_dump writes a directory archive there first, and tar (toc.dat first) feeds the same pipeline. Fails
-   * unless pg_dump, tar and zstd exit 0.
+   * pg_dump writes a directory archive there, and tar feeds the same pipeline with each file its jobs have
+   * finished, the rest (toc.dat last) once it has exited. Fails unless pg_dump, tar and zstd exit 0.
    */
   private async dumpToFile(
     pgDumpPath: string,
@@ -337,38 +336,50 @@ export class BackupService {
   ): Promise<{ file: { plaintextBytes: number; plaintextSha256: string; ciphertextBytes: number; ciphertextSha256: string }; directoryFiles: string[] | null }> {
     signal?.throwIfAborted();
     tracker.phase = 'dumping';
-    const proc = spawnPgDump(pgDumpPath, args, env, (table) => tracker.tableStarted(table));
+    let packer: DirectoryPacker | null = null;
+    // tar works in the archive's folder from its start; pg_dump writes into an empty one that exists.
+    if (archiveDir) mkdirSync(archiveDir, { mode: 0o700 });
+    const proc = spawnPgDump(pgDumpPath, args, env, { table: (table) => tracker.tableStarted(table), itemFinished: (dumpId) => packer?.finished(dumpId) });
+    // A parallel dump's files go into tar as its jobs finish them: the tar stream is then what is compressed and encrypted.
+    packer = archiveDir ? packWhileDumping(archiveDir) : null;
     let directoryFiles: string[] | null = null;
-    let archive: { stdout: Readable; exited: Promise<DumpExit | ToolExit>; kill(): void } = proc;
     let zstd: ToolProcess | null = null;
-    // Stops whatever runs at the time: pg_dump, then tar and zstd.
+    // Stops whatever runs: pg_dump, tar, zstd.
     const stop = () => {
-      archive.kill();
+      proc.kill();
+      packer?.kill();
       zstd?.child.kill();
     };
     signal?.addEventListener('abort', stop, { once: true });
     try {
-      if (archiveDir) {
+      if (packer) {
+        const pack = packer;
         proc.stdout.resume();
-        const exit = await proc.exited;
-        signal?.throwIfAborted();
-        throwIfDumpFailed(exit);
-        archive = packDirectory(archiveDir, (directoryFiles = directoryNames(archiveDir)));
+        // Once pg_dump has written everything, the rest of its files follow, toc.dat last; a failed dump stops tar.
+        void proc.exited.then((exit) => {
+          try {
+            if (exit.code === 0 && !signal?.aborted) return void (directoryFiles = pack.end());
+          } catch {
+            // tar is stopped: its exit status reports it below
+          }
+          pack.kill();
+        });
       }
+      const archive = packer?.stdout ?? proc.stdout;
       // The archive goes to zstd through an OS pipe: the uncompressed bytes never pass through this process.
-      zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: archive.stdout, stdout: 'pipe' }) : null;
-      if (zstd) archive.stdout.destroy(); // zstd holds the read end now
+      zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: archive, stdout: 'pipe' }) : null;
+      if (zstd) archive.destroy(); // zstd holds the read end now
       const plain = new HashStream((n) => {
         tracker.bytesDumped = n;
         tracker.report();
       });
       const cipher = new HashStream((n) => (tracker.bytesWritten = n));
       const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
-      const written = pipeline(zstd ? zstd.stdout! : archive.stdout, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
+      const written = pipeline(zstd ? zstd.stdout! : archive, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
         stop(); // a failing consumer (disk full) must not leave pg_dump running
         throw error;
       });
-      const [piped, exit, compressed] = await Promise.allSettled([written, archive.exited, zstd?.exited]);
+      const [piped, dumped, packed, compressed] = await Promise.allSettled([written, proc.exited, packer?.exited, zstd?.exited]);
       signal?.throwIfAborted();
       // A failed write (disk full) is the root cause even though pg_dump was then stopped for it.
       if (piped.status === 'rejected') {
@@ -380,12 +391,10 @@ export class BackupService {
           { cause: piped.reason },
         );
       }
-      // pg_dump's (or tar's) exit status decides: a dump that ended early still closes stdout "cleanly".
-      if (exit.status === 'fulfilled') {
-        if ('errorTail' in exit.value) throwIfDumpFailed(exit.value);
-        else if (exit.value.code !== 0) {
-          throw new WardenError('INTERNAL', `tar exited with code ${exit.value.code} while packing the directory archive; the backup is incomplete and was discarded. ${stderrTail(exit.value.stderr, 2)}`);
-        }
+      // pg_dump's exit status decides first: a dump that ended early still closes its output "cleanly", and a failed one stopped tar.
+      if (dumped.status === 'fulfilled') throwIfDumpFailed(dumped.value);
+      if (packed.status === 'fulfilled' && packed.value && packed.value.code !== 0) {
+        throw new WardenError('INTERNAL', `tar exited with code ${packed.value.code} while packing the directory archive; the backup is incomplete and was discarded. ${stderrTail(packed.value.stderr, 2)}`);
       }
       if (compressed.status === 'fulfilled' && compressed.value && compressed.value.code !== 0) {
         throw new WardenError('INTERNAL', `zstd exited with code ${compressed.value.code} while compressing the dump; the backup is incomplete and was discarded. ${stderrTail(compressed.value.stderr, 2)}`);

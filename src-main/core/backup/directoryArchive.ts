@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { WardenError } from '../errors';
@@ -7,21 +7,51 @@ import { requireTar } from '../util/tar';
 import { behindZstd } from './zstd';
 
 // A parallel backup's directory archive (pg_dump -Fd -j) travels as one tar stream inside the encrypted
-// file, toc.dat first, so that reading its table of contents need not wait for the data. Unpacking takes
+// file, each table's file packed once pg_dump has finished it, toc.dat (written last) at the end. Unpacking takes
 // only the names the manifest recorded, as regular files, into a private folder: whatever else a forged
 // tar holds (links, paths outside) never reaches the disk or pg_restore.
 
-/** The archive's file names as packed: toc.dat first. */
-export function directoryNames(archiveDir: string): string[] {
-  return ['toc.dat', ...readdirSync(archiveDir).filter((n) => n !== 'toc.dat').sort()];
+/** A table's data file in a directory archive: `<dump id>.dat`, with the compressor's suffix. */
+const DATA_FILE_SUFFIXES = ['.dat', '.dat.gz', '.dat.zst', '.dat.lz4'];
+
+export interface DirectoryPacker {
+  /** The tar stream. */
+  stdout: Readable;
+  exited: Promise<ToolExit>;
+  /** pg_dump finished the data of this TOC entry: its file goes into the tar now. */
+  finished(dumpId: number): void;
+  /** pg_dump has exited successfully: the rest of the files follow, toc.dat (written last) at the end. Returns every name in tar order. */
+  end(): string[];
+  kill(): void;
 }
 
-/** tar of the archive's files, in `names` order; the list of names lies beside the archive, not in it. */
-export function packDirectory(archiveDir: string, names: string[]): { stdout: Readable; exited: Promise<ToolExit>; kill(): void } {
-  const list = join(dirname(archiveDir), 'pack.list');
-  writeFileSync(list, names.join('\n') + '\n', { mode: 0o600 });
-  const tar = spawnTool(requireTar(), ['-c', '-f', '-', '-C', archiveDir, '-T', list], { stdout: 'pipe' });
-  return { stdout: tar.stdout!, exited: tar.exited, kill: () => tar.child.kill() };
+/**
+ * tar of a directory archive while pg_dump writes it: each table's file is packed as soon as pg_dump reports
+ * that item finished, so packing (and zstd, age, the digests behind it) runs beside the dump instead of
+ * after it; the names reach tar on its standard input, one by one.
+ */
+export function packWhileDumping(archiveDir: string): DirectoryPacker {
+  const tar = spawnTool(requireTar(), ['-c', '-f', '-', '-C', archiveDir, '-T', '-'], { stdin: 'pipe', stdout: 'pipe' });
+  tar.stdin!.on('error', () => undefined); // a tar that died is reported by its exit status
+  const sent = new Set<string>();
+  const send = (name: string) => {
+    sent.add(name);
+    tar.stdin!.write(name + '\n');
+  };
+  return {
+    stdout: tar.stdout!,
+    exited: tar.exited,
+    finished: (dumpId) => {
+      for (const name of DATA_FILE_SUFFIXES.map((suffix) => `${dumpId}${suffix}`)) if (!sent.has(name) && existsSync(join(archiveDir, name))) send(name);
+    },
+    end: () => {
+      for (const name of readdirSync(archiveDir).sort()) if (name !== 'toc.dat' && !sent.has(name)) send(name);
+      send('toc.dat');
+      tar.stdin!.end();
+      return [...sent];
+    },
+    kill: () => tar.child.kill(),
+  };
 }
 
 /**

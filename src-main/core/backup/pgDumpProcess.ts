@@ -17,9 +17,16 @@ export interface DumpProcess {
 }
 
 const TABLE_LINE = /dumping contents of table "([^"]+)"/;
+/** A parallel dump's leader, once a job has written (and closed) an item's data. */
+const FINISHED_LINE = /^pg_dump: finished item (\d+) TABLE DATA /;
 
-/** Starts pg_dump through the process layer and turns its --verbose stderr into per-table progress. */
-export function spawnPgDump(path: string, args: readonly string[], env: NodeJS.ProcessEnv, onTable: (qualifiedName: string) => void): DumpProcess {
+/** Starts pg_dump through the process layer and turns its --verbose stderr into per-table progress (and, with --jobs, finished items). */
+export function spawnPgDump(
+  path: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  on: { table(qualifiedName: string): void; itemFinished?(dumpId: number): void },
+): DumpProcess {
   const tail: string[] = [];
   const tool = spawnTool(path, args, {
     env,
@@ -27,8 +34,10 @@ export function spawnPgDump(path: string, args: readonly string[], env: NodeJS.P
     killSignal: 'SIGTERM',
     onStderrLine: (line) => {
       const table = TABLE_LINE.exec(line);
-      if (table) onTable(table[1]!);
-      else if (!/^pg_dump: (reading|identifying|finding|flagging|saving|dumping|last built-in|processing|creating|setting owner)/.test(line)) {
+      const finished = FINISHED_LINE.exec(line);
+      if (table) on.table(table[1]!);
+      else if (finished) on.itemFinished?.(Number(finished[1]));
+      else if (!/^pg_dump: (reading|identifying|finding|flagging|saving|dumping|last built-in|processing|creating|setting owner|finished)/.test(line)) {
         tail.push(line);
         if (tail.length > 20) tail.shift();
       }
