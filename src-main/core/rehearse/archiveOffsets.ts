@@ -98,11 +98,11 @@ export async function fillDataOffsets(path: string): Promise<number> {
   const file = await open(path, 'r+');
   try {
     const positions = await locate(new ArchiveReader(file, (await file.stat()).size));
-    for (const at of positions.keys()) {
-      const entry = Buffer.alloc(9);
-      entry[0] = OFFSET_SET;
-      entry.writeBigUInt64LE(BigInt(positions.get(at)!), 1);
-      await file.write(entry, 0, entry.length, at);
+    for (const [at, blockAt] of positions) {
+      const field = Buffer.alloc(9);
+      field[0] = OFFSET_SET;
+      field.writeBigUInt64LE(BigInt(blockAt), 1);
+      await file.write(field, 0, field.length, at);
     }
     return positions.size;
   } catch (error) {
