@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -29,7 +29,7 @@ import { parseOrThrow } from '../util/validation';
 import { countRows, readTables, schemaFingerprint, serverFacts, summarize } from './catalog';
 import { readCatalogFacts, readRoles } from './catalogFacts';
 import { spawnPgDump, type DumpExit } from './pgDumpProcess';
-import { packWhileDumping, type DirectoryPacker } from './directoryArchive';
+import { packWhileDumping } from './directoryArchive';
 import { findZstd, ZSTD_COMPRESS } from './zstd';
 import { spawnTool, stderrTail, type ToolProcess } from '../util/runTool';
 import { ProgressTracker } from './progress';
@@ -336,12 +336,9 @@ export class BackupService {
   ): Promise<{ file: { plaintextBytes: number; plaintextSha256: string; ciphertextBytes: number; ciphertextSha256: string }; directoryFiles: string[] | null }> {
     signal?.throwIfAborted();
     tracker.phase = 'dumping';
-    let packer: DirectoryPacker | null = null;
-    // tar works in the archive's folder from its start; pg_dump writes into an empty one that exists.
-    if (archiveDir) mkdirSync(archiveDir, { mode: 0o700 });
-    const proc = spawnPgDump(pgDumpPath, args, env, { table: (table) => tracker.tableStarted(table), itemFinished: (dumpId) => packer?.finished(dumpId) });
     // A parallel dump's files go into tar as its jobs finish them: the tar stream is then what is compressed and encrypted.
-    packer = archiveDir ? packWhileDumping(archiveDir) : null;
+    const packer = archiveDir ? packWhileDumping(archiveDir) : null;
+    const proc = spawnPgDump(pgDumpPath, args, env, { table: (table) => tracker.tableStarted(table), itemFinished: packer ? (dumpId) => packer.finished(dumpId) : undefined });
     let directoryFiles: string[] | null = null;
     let zstd: ToolProcess | null = null;
     // Stops whatever runs: pg_dump, tar, zstd.
@@ -353,16 +350,15 @@ export class BackupService {
     signal?.addEventListener('abort', stop, { once: true });
     try {
       if (packer) {
-        const pack = packer;
         proc.stdout.resume();
         // Once pg_dump has written everything, the rest of its files follow, toc.dat last; a failed dump stops tar.
         void proc.exited.then((exit) => {
           try {
-            if (exit.code === 0 && !signal?.aborted) return void (directoryFiles = pack.end());
+            if (exit.code === 0 && !signal?.aborted) return void (directoryFiles = packer.end());
           } catch {
             // tar is stopped: its exit status reports it below
           }
-          pack.kill();
+          packer.kill();
         });
       }
       const archive = packer?.stdout ?? proc.stdout;

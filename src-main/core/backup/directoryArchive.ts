@@ -28,9 +28,11 @@ export interface DirectoryPacker {
 /**
  * tar of a directory archive while pg_dump writes it: each table's file is packed as soon as pg_dump reports
  * that item finished, so packing (and zstd, age, the digests behind it) runs beside the dump instead of
- * after it; the names reach tar on its standard input, one by one.
+ * after it; the names reach tar on its standard input, one by one. Creates `archiveDir`, which pg_dump then fills.
  */
 export function packWhileDumping(archiveDir: string): DirectoryPacker {
+  // tar works in the archive's folder from its start; pg_dump writes into an empty one that exists.
+  mkdirSync(archiveDir, { mode: 0o700 });
   const tar = spawnTool(requireTar(), ['-c', '-f', '-', '-C', archiveDir, '-T', '-'], { stdin: 'pipe', stdout: 'pipe' });
   tar.stdin!.on('error', () => undefined); // a tar that died is reported by its exit status
   const sent = new Set<string>();

@@ -53,10 +53,8 @@ export async function decryptWithPlaintextDigest(path: string, identities: strin
 async function decryptInto(path: string, identities: string[], sink: Writable | { zstdInto: number }, signal: AbortSignal | undefined, cipher: Transform | null, plain: Transform): Promise<unknown> {
   const zstd = 'zstdInto' in sink ? spawnTool(requireZstd(), ZSTD_DECOMPRESS, { stdin: 'pipe', stdout: sink.zstdInto, signal }) : null;
   const read = createReadStream(path, { highWaterMark: READ_CHUNK });
-  const decrypt = ageDecryptStream(identities);
-  const into = zstd ? zstd.stdin! : (sink as Writable);
   try {
-    await (cipher ? pipeline(read, cipher, decrypt, plain, into, { signal }) : pipeline(read, decrypt, plain, into, { signal }));
+    await pipeline([read, ...(cipher ? [cipher] : []), ageDecryptStream(identities), plain, zstd ? zstd.stdin! : (sink as Writable)], { signal });
   } catch (error) {
     zstd?.child.kill();
     if (signal?.aborted) throw cancelledError('Decrypting the backup', error);
