@@ -22,7 +22,7 @@ import type { ProjectService } from '../projects/projectService';
 import type { Activity, ActivityStore } from '../runs/activities';
 import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
-import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
+import { flushWhileWriting, PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
 import { redact } from '../util/redact';
 import { supabaseEndpoint } from '../supabase/connection';
 import { parseOrThrow } from '../util/validation';
@@ -369,8 +369,12 @@ export class BackupService {
         tracker.bytesDumped = n;
         tracker.report();
       });
-      const cipher = new HashStream((n) => (tracker.bytesWritten = n));
       const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
+      const flush = flushWhileWriting(out);
+      const cipher = new HashStream((n) => {
+        tracker.bytesWritten = n;
+        flush(n);
+      });
       const written = pipeline(zstd ? zstd.stdout! : archive, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
         stop(); // a failing consumer (disk full) must not leave pg_dump running
         throw error;
