@@ -7,7 +7,7 @@ import { Readable, Writable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgeNativeDecrypt } from '../../src-main/core/crypto/ageNativeDecrypt';
-import { AgeNativeEncrypt } from '../../src-main/core/crypto/ageNativeEncrypt';
+import { AgeNativeEncrypt, LARGE_BATCH } from '../../src-main/core/crypto/ageNativeEncrypt';
 import { AgeStream, ageEncryptStream } from '../../src-main/core/crypto/ageStream';
 import { tempDir } from '../helpers/tmp';
 
@@ -70,13 +70,14 @@ describe.each(decrypters)('age decryption: %s', (_name, decrypter) => {
 });
 
 const encrypters: [string, (recipients: string[]) => Duplex][] = [
-  ['native ChaCha20-Poly1305', (recipients) => new AgeNativeEncrypt(recipients)],
+  ['native ChaCha20-Poly1305, chunk by chunk', (recipients) => new AgeNativeEncrypt(recipients)],
+  ['native ChaCha20-Poly1305, in large batches', (recipients) => new AgeNativeEncrypt(recipients, LARGE_BATCH)],
   ['pure-JS worker (fallback)', (recipients) => new AgeStream('encrypt', recipients)],
 ];
 
 describe.each(encrypters)('age encryption interop: %s', (_name, encrypter) => {
   it('the age CLI decrypts what we encrypted, for every size class (exact multiples of a chunk included)', async () => {
-    // Across the encrypter's 1 MiB batches too (exactly one batch, one byte more, several).
+    // Across the large batches too (exactly one batch, one byte more, several).
     for (const size of [...sizes, 3 * 65_536, 16 * 65_536, 16 * 65_536 + 1, 3_000_017]) {
       const plain = randomBytes(size);
       writeFileSync(join(dir.dir, 'ours.age'), await run(plain, encrypter([recipient])));

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,9 +140,13 @@ describe('restore rehearsal', () => {
     expect(scratchDirs()).toEqual(before);
 
     // A byte changed at the start of the file: its contents cannot be read, and the file path refuses it in its words.
+    // Flipped, not overwritten: a fixed byte written over ciphertext is already there one time in 256.
     await withCorruptedFile(first.dumpFile, (f) => {
       const fd = openSync(f, 'r+');
-      writeSync(fd, Buffer.from([0x42]), 0, 1, 300);
+      const byte = Buffer.alloc(1);
+      readSync(fd, byte, 0, 1, 300);
+      byte[0]! ^= 0x01;
+      writeSync(fd, byte, 0, 1, 300);
       closeSync(fd);
     }, async () => {
       await expect(warden.rehearsal.rehearse(first.runId)).rejects.toThrow(/is not the recorded backup: its SHA-256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}\. Nothing was restored/);

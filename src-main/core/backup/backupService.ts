@@ -375,7 +375,7 @@ export class BackupService {
         tracker.bytesWritten = n;
         flush(n);
       });
-      const written = pipeline(zstd ? zstd.stdout! : archive, plain, ageEncryptStream(recipients), cipher, out).catch((error: unknown) => {
+      const written = pipeline(zstd ? zstd.stdout! : archive, plain, ageEncryptStream(recipients, { large: true }), cipher, out).catch((error: unknown) => {
         stop(); // a failing consumer (disk full) must not leave pg_dump running
         throw error;
       });

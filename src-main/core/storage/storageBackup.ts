@@ -203,7 +203,7 @@ export class StorageBackupService {
     const tar = tarPack();
     const plain = new HashStream();
     const cipher = new HashStream();
-    const written = pipeline(tar, plain, ageEncryptStream(recipients), cipher, createWriteStream(paths.archive + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
+    const written = pipeline(tar, plain, ageEncryptStream(recipients, { large: true }), cipher, createWriteStream(paths.archive + PARTIAL_SUFFIX, { mode: 0o600 }), { signal: options.signal });
     const entries = (async () => {
       for (const o of objects) {
         const row = rows.get(`${o.bucket}\0${o.path}`)!;
