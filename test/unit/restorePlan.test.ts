@@ -86,6 +86,35 @@ describe('restore errors', () => {
     expect(groups.find((g) => g.kind === 'missing-extension')!.action).toMatch(/Install the extension/);
   });
 
+  it('parallel jobs: prefixes and messages of several processes interleaved on shared stderr are put back together', () => {
+    // Each process writes "pg_restore:", " ", "error: " and its message in separate writes; these are the orders seen.
+    const stderr = [
+      'pg_restore: launching item 4036 ACL SEQUENCE login_attempts_id_seq',
+      'pg_restore: from TOC entry 4040; 0 0 ACL public TABLE newsletter_subscribers postgres',
+      'pg_restore: error: finished item 4036 ACL SEQUENCE login_attempts_id_seq',
+      'could not execute query: ERROR:  relation "public.newsletter_subscribers" does not exist',
+      'Command was: GRANT ALL ON TABLE public.newsletter_subscribers TO anon;',
+      'pg_restore: pg_restore: error: processing item 4041 ACL TABLE users',
+      'could not execute query: ERROR:  type "extensions.citext" does not exist',
+      'LINE 3:     email extensions.citext NOT NULL',
+      'Command was: CREATE TABLE public.newsletter_subscribers (',
+      'pg_restore:pg_restore:  error: launching item 4050 INDEX users_pkey',
+      'could not execute query: ERROR:  must be owner of table users',
+      'pg_restore: finished main parallel loop',
+      'pg_restore: warning: errors ignored on restore: 3',
+    ].join('\n');
+    const groups = groupRestoreErrors(stderr);
+    expect(groups.map((g) => [g.kind, g.count])).toEqual([['refused', 1], ['missing-extension', 1], ['missing-object', 1]]);
+    expect(groups.find((g) => g.kind === 'missing-object')!.examples).toEqual([
+      'relation "public.newsletter_subscribers" does not exist (ACL public TABLE newsletter_subscribers postgres) — in: GRANT ALL ON TABLE public.newsletter_subscribers TO anon;',
+    ]);
+  });
+
+  it('an error whose message cannot be found is still counted', () => {
+    const groups = groupRestoreErrors(['pg_restore: error: ', 'pg_restore: finished item 4036 ACL SEQUENCE s'].join('\n'));
+    expect(groups.map((g) => [g.kind, g.count])).toEqual([['other', 1]]);
+  });
+
   it('a clean restore has no groups', () => {
     expect(groupRestoreErrors('')).toEqual([]);
   });

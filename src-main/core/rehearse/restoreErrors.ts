@@ -39,15 +39,46 @@ const KINDS: { kind: Kind; test: RegExp; title: string; action: string }[] = [
 ];
 
 /**
+ * What PostgreSQL's tools write before a message, each piece in a write of its own ("pg_restore:", " ",
+ * "error: ", then the message and its newline in one). With parallel jobs the processes share stderr, so
+ * one process's pieces can fall between another's: "pg_restore: error: " may stand before the leader's
+ * "finished item …" line, its message arriving on the next line without a prefix.
+ */
+const PREFIX_PIECE = /^(?:pg_restore:|error: |warning: |detail: |hint: |\s)/;
+/** pg_restore's own progress and info messages (PostgreSQL 15–17): never the text of an error, wherever an error's prefix fell. */
+const INFO =
+  /^(?:connecting to (?:database for restore|new database )|creating \S+ "|(?:disabling|enabling) triggers for |entering (?:main parallel loop|restore_toc_entries_)|executing \S+ |finished (?:item \d+ |main parallel loop)|implied data-only restore|launching item \d+ |processing |reducing dependencies for \d+|restoring large object with OID \d+|restored \d+ large objects?$|skipping item \d+ |transferring dependency \d+ )/;
+
+/**
  * Groups pg_restore's stderr by cause: one group per kind, with a count, the action that resolves it
- * and the first few messages. Each error is a "pg_restore: error:" line; its ERROR text decides the kind.
+ * and the first few messages. Each "error: " prefix is one error; its message is the next line that is
+ * not pg_restore's own progress (the same line, unless parallel jobs interleaved), and its ERROR text
+ * decides the kind.
  */
 export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
   const groups = new Map<Kind, RestoreErrorGroup>();
+  const add = (kind: Kind, example: string) => {
+    const spec = KINDS.find((k) => k.kind === kind)!;
+    const group = groups.get(kind) ?? { kind, title: spec.title, action: spec.action, count: 0, examples: [] };
+    groups.set(kind, group);
+    group.count++;
+    return group.examples.length < 5 ? { group, index: group.examples.push(redact(example).slice(0, 400)) - 1 } : null;
+  };
   let context = '';
   let last: { group: RestoreErrorGroup; index: number } | null = null;
+  /** Errors whose prefix was written and whose message is still to come. */
+  let pending = 0;
   for (const raw of stderr.split('\n')) {
-    const line = raw.trim();
+    let line = raw;
+    let errors = 0;
+    let warnings = 0;
+    for (let piece = PREFIX_PIECE.exec(line); piece; piece = PREFIX_PIECE.exec(line)) {
+      if (piece[0] === 'error: ') errors++;
+      if (piece[0] === 'warning: ') warnings++;
+      line = line.slice(piece[0].length);
+    }
+    pending += errors;
+    line = line.trim();
     const command = /^Command was: (.*)$/.exec(line);
     if (command && last) {
       // The statement that failed, shortened: enough to find the object in production.
@@ -55,21 +86,20 @@ export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
       last = null;
       continue;
     }
-    const toc = /^pg_restore: from TOC entry \d+; \d+ \d+ (.*)$/.exec(line);
+    const toc = /^from TOC entry \d+; \d+ \d+ (.*)$/.exec(line);
     if (toc) {
       context = toc[1]!.trim();
       continue;
     }
-    if (!/^pg_restore: error: /.test(line)) continue;
-    const message = line.replace(/^pg_restore: error: /, '').replace(/^could not execute query: /, '').replace(/ERROR:\s+/, '');
-    const spec = KINDS.find((k) => k.test.test(message))!;
-    const group = groups.get(spec.kind) ?? { kind: spec.kind, title: spec.title, action: spec.action, count: 0, examples: [] };
-    group.count++;
-    last = null;
-    if (group.examples.length < 5) last = { group, index: group.examples.push(redact(context ? `${message} (${context})` : message).slice(0, 400)) - 1 };
-    groups.set(spec.kind, group);
+    // Not a message of an error: progress, a warning of its own, or the lines that follow a message (HINT, LINE, CONTEXT).
+    if (!line || pending === 0 || INFO.test(line) || (warnings > 0 && errors === 0)) continue;
+    pending--;
+    const message = line.replace(/^could not execute query: /, '').replace(/ERROR:\s+/, '');
+    last = add(KINDS.find((k) => k.test.test(message))!.kind, context ? `${message} (${context})` : message);
     context = '';
   }
+  // Counted by their prefixes: an error whose message never came is still an error.
+  for (; pending > 0; pending--) add('other', 'pg_restore reported an error whose message could not be told apart from its other output');
   return KINDS.map((k) => groups.get(k.kind)).filter((g): g is RestoreErrorGroup => g !== undefined);
 }
 
