@@ -27,7 +27,9 @@ describe('restore progress from pg_restore --verbose', () => {
       'pg_restore: processing data for table "auth.users"',
       'pg_restore: finished item 3895 TABLE DATA users',
       'pg_restore: error: could not execute query: ERROR:  something',
-      'pg_restore: finished item 3894 TABLE DATA big_table',
+      // A worker's error prefix written between the leader's pieces (parallel jobs share stderr).
+      'pg_restore: pg_restore: error: finished item 3894 TABLE DATA big_table',
+      'could not execute query: ERROR:  something else',
       'pg_restore: finished item 3893 TABLE DATA users',
       'pg_restore: finished item 3893 TABLE DATA users',
     ]) line(l);

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { logLine } from '../pgtools/logLine';
 import { redact } from '../util/redact';
 import { spawnTool } from '../util/runTool';
 
@@ -16,9 +17,9 @@ export interface DumpProcess {
   kill(): void;
 }
 
-const TABLE_LINE = /dumping contents of table "([^"]+)"/;
+const TABLE_LINE = /^dumping contents of table "([^"]+)"/;
 /** A parallel dump's leader, once a job has written (and closed) an item's data. */
-const FINISHED_LINE = /^pg_dump: finished item (\d+) TABLE DATA /;
+const FINISHED_LINE = /^finished item (\d+) TABLE DATA /;
 
 /** Starts pg_dump through the process layer and turns its --verbose stderr into per-table progress (and, with --jobs, finished items). */
 export function spawnPgDump(
@@ -33,11 +34,13 @@ export function spawnPgDump(
     keepStderr: false,
     killSignal: 'SIGTERM',
     onStderrLine: (line) => {
-      const table = TABLE_LINE.exec(line);
-      const finished = FINISHED_LINE.exec(line);
+      // Parallel jobs may interleave the pieces of their lines (logLine): progress is read from the message alone.
+      const { message } = logLine(line);
+      const table = TABLE_LINE.exec(message);
+      const finished = FINISHED_LINE.exec(message);
       if (table) on.table(table[1]!);
       else if (finished) on.itemFinished?.(Number(finished[1]));
-      else if (!/^pg_dump: (reading|identifying|finding|flagging|saving|dumping|last built-in|processing|creating|setting owner|finished)/.test(line)) {
+      else if (!/^(reading|identifying|finding|flagging|saving|dumping|last built-in|processing|creating|setting owner|finished)/.test(message)) {
         tail.push(line);
         if (tail.length > 20) tail.shift();
       }

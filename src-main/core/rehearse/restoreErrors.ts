@@ -1,4 +1,5 @@
 import type { RestoreErrorGroup } from '../../contract/verify';
+import { logLine } from '../pgtools/logLine';
 import { redact } from '../util/redact';
 
 type Kind = RestoreErrorGroup['kind'];
@@ -38,22 +39,15 @@ const KINDS: { kind: Kind; test: RegExp; title: string; action: string }[] = [
   },
 ];
 
-/**
- * What PostgreSQL's tools write before a message, each piece in a write of its own ("pg_restore:", " ",
- * "error: ", then the message and its newline in one). With parallel jobs the processes share stderr, so
- * one process's pieces can fall between another's: "pg_restore: error: " may stand before the leader's
- * "finished item …" line, its message arriving on the next line without a prefix.
- */
-const PREFIX_PIECE = /^(?:pg_restore:|error: |warning: |detail: |hint: |\s)/;
 /** pg_restore's own progress and info messages (PostgreSQL 15–17): never the text of an error, wherever an error's prefix fell. */
 const INFO =
   /^(?:connecting to (?:database for restore|new database )|creating \S+ "|(?:disabling|enabling) triggers for |entering (?:main parallel loop|restore_toc_entries_)|executing \S+ |finished (?:item \d+ |main parallel loop)|implied data-only restore|launching item \d+ |processing |reducing dependencies for \d+|restoring large object with OID \d+|restored \d+ large objects?$|skipping item \d+ |transferring dependency \d+ )/;
 
 /**
  * Groups pg_restore's stderr by cause: one group per kind, with a count, the action that resolves it
- * and the first few messages. Each "error: " prefix is one error; its message is the next line that is
- * not pg_restore's own progress (the same line, unless parallel jobs interleaved), and its ERROR text
- * decides the kind.
+ * and the first few messages. Each "error: " level is one error; its message is the next line that is
+ * not pg_restore's own progress (the same line, unless parallel jobs interleaved their pieces: logLine),
+ * and its ERROR text decides the kind.
  */
 export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
   const groups = new Map<Kind, RestoreErrorGroup>();
@@ -69,16 +63,8 @@ export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
   /** Errors whose prefix was written and whose message is still to come. */
   let pending = 0;
   for (const raw of stderr.split('\n')) {
-    let line = raw;
-    let errors = 0;
-    let warnings = 0;
-    for (let piece = PREFIX_PIECE.exec(line); piece; piece = PREFIX_PIECE.exec(line)) {
-      if (piece[0] === 'error: ') errors++;
-      if (piece[0] === 'warning: ') warnings++;
-      line = line.slice(piece[0].length);
-    }
+    const { message: line, errors, warnings } = logLine(raw);
     pending += errors;
-    line = line.trim();
     const command = /^Command was: (.*)$/.exec(line);
     if (command && last) {
       // The statement that failed, shortened: enough to find the object in production.

@@ -1,3 +1,5 @@
+import { logLine } from '../pgtools/logLine';
+
 /**
  * How far pg_restore is, from its --verbose lines: a table's data counts once pg_restore reports it
  * finished (parallel jobs: "finished item N TABLE DATA …", matched to the table through the archive's
@@ -19,9 +21,10 @@ export function restoreProgress(toc: string, tables: readonly { schema: string; 
     onFraction(Math.min(1, doneBytes / total));
   };
   return (line) => {
-    const finished = /^pg_restore: finished item (\d+) TABLE DATA /.exec(line);
+    const { message } = logLine(line);
+    const finished = /^finished item (\d+) TABLE DATA /.exec(message);
     if (finished) return finish(byId.get(finished[1]!));
-    const starting = /^pg_restore: processing data for table "([^"]+)"/.exec(line);
+    const starting = /^processing data for table "([^"]+)"/.exec(message);
     if (starting) {
       // With one job the tables come one after another: the previous one is done when the next starts.
       if (jobs === 1) finish(current);
