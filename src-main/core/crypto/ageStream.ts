@@ -104,7 +104,7 @@ export class AgeStream extends Duplex {
 
 /**
  * Native ChaCha20-Poly1305 where the runtime has it (fast, on this thread); else the pure-JS cipher in a worker.
- * `large`: the one big stream of a run (sealed in batches: faster, a few MiB more memory); not for streams run side by side.
+ * `large`: the one big stream of a run (its chunks go on in 1 MiB batches: faster, a 1 MiB buffer per stream); not for streams run side by side.
  */
 export const ageEncryptStream = (recipients: string[], options: { large?: boolean } = {}): Duplex => {
   if (recipients.length === 0) throw new WardenError('VALIDATION', 'At least one age recipient is required to encrypt.');
