@@ -110,6 +110,13 @@ describe('restore errors', () => {
     ]);
   });
 
+  it("a failed statement's text is never taken for an error's message, even past the examples kept", () => {
+    const six = Array.from({ length: 6 }, (_, i) => [`pg_restore: error: could not execute query: ERROR:  role "r${i}" does not exist`, `Command was: GRANT x TO r${i};`]).flat();
+    const groups = groupRestoreErrors([...six.slice(0, -1), 'pg_restore: error: ', six.at(-1)!, 'could not execute query: ERROR:  deadlock detected'].join('\n'));
+    expect(groups.map((g) => [g.kind, g.count])).toEqual([['missing-role', 6], ['other', 1]]);
+    expect(groups[1]!.examples).toEqual(['deadlock detected']);
+  });
+
   it('an error whose message cannot be found is still counted', () => {
     const groups = groupRestoreErrors(['pg_restore: error: ', 'pg_restore: finished item 4036 ACL SEQUENCE s'].join('\n'));
     expect(groups.map((g) => [g.kind, g.count])).toEqual([['other', 1]]);

@@ -66,9 +66,9 @@ export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
     const { message: line, errors, warnings } = logLine(raw);
     pending += errors;
     const command = /^Command was: (.*)$/.exec(line);
-    if (command && last) {
-      // The statement that failed, shortened: enough to find the object in production.
-      last.group.examples[last.index] += ` — in: ${redact(command[1]!).slice(0, 160)}`;
+    if (command) {
+      // The statement that failed, shortened: enough to find the object in production. Never an error's message itself.
+      if (last) last.group.examples[last.index] += ` — in: ${redact(command[1]!).slice(0, 160)}`;
       last = null;
       continue;
     }
