@@ -45,8 +45,7 @@ export class AgeNativeEncrypt extends Transform {
   private key: Buffer | null = null;
   private counter = 0n;
   private readonly started: Promise<void>;
-  private readonly batchChunks: number;
-  /** Sealed chunks not yet passed on, then the chunk being sealed (from `chunkAt`, its tag still to come). */
+  /** Sealed chunks not yet passed on, then the chunk being sealed (from `chunk.at`, its tag still to come); a whole number of sealed chunks long. */
   private out: Buffer;
   private outLen = 0;
   private chunk: { cipher: ReturnType<AgeNativeEncrypt['cipher']>; counter: bigint; at: number; plain: Buffer[]; bytes: number } | null = null;
@@ -54,8 +53,7 @@ export class AgeNativeEncrypt extends Transform {
   /** `batch`: plaintext bytes whose sealed chunks go on together (at least one chunk). */
   constructor(recipients: string[], batch = CHUNK) {
     super();
-    this.batchChunks = Math.max(1, Math.floor(batch / CHUNK));
-    this.out = Buffer.allocUnsafe(this.batchChunks * SEALED);
+    this.out = Buffer.allocUnsafe(Math.max(1, Math.floor(batch / CHUNK)) * SEALED);
     this.started = ageHeader(recipients).then(({ header, fileKey }) => {
       const nonce = randomBytes(16);
       this.key = Buffer.from(hkdfSync('sha256', fileKey, nonce, 'payload', 32));
@@ -113,7 +111,7 @@ export class AgeNativeEncrypt extends Transform {
     this.chunk = null;
     if (this.outLen + SEALED > this.out.length) {
       this.push(this.out);
-      this.out = Buffer.allocUnsafe(this.batchChunks * SEALED);
+      this.out = Buffer.allocUnsafe(this.out.length);
       this.outLen = 0;
     }
   }

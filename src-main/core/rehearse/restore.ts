@@ -177,7 +177,7 @@ function restoreArgs(target: PgTarget, options: RestoreOptions, extra: string[])
     ...(options.noOwner ? ['--no-owner'] : []),
     // A rehearsal never connects out (subscriptions) nor needs the source's tablespaces.
     ...(options.rehearsal ? ['--no-subscriptions', '--no-tablespaces'] : []),
-    // Progress comes from its --verbose lines (errors are still told apart by "pg_restore: error:").
+    // Progress comes from its --verbose lines (errors are still told apart by their "error: " level: logLine).
     ...(options.onFraction ? ['--verbose'] : []),
   ];
 }

@@ -51,10 +51,9 @@ const INFO =
  */
 export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
   const groups = new Map<Kind, RestoreErrorGroup>();
-  const add = (kind: Kind, example: string) => {
-    const spec = KINDS.find((k) => k.kind === kind)!;
-    const group = groups.get(kind) ?? { kind, title: spec.title, action: spec.action, count: 0, examples: [] };
-    groups.set(kind, group);
+  const add = (spec: (typeof KINDS)[number], example: string) => {
+    const group = groups.get(spec.kind) ?? { kind: spec.kind, title: spec.title, action: spec.action, count: 0, examples: [] };
+    groups.set(spec.kind, group);
     group.count++;
     return group.examples.length < 5 ? { group, index: group.examples.push(redact(example).slice(0, 400)) - 1 } : null;
   };
@@ -81,11 +80,11 @@ export function groupRestoreErrors(stderr: string): RestoreErrorGroup[] {
     if (!line || pending === 0 || INFO.test(line) || (warnings > 0 && errors === 0)) continue;
     pending--;
     const message = line.replace(/^could not execute query: /, '').replace(/ERROR:\s+/, '');
-    last = add(KINDS.find((k) => k.test.test(message))!.kind, context ? `${message} (${context})` : message);
+    last = add(KINDS.find((k) => k.test.test(message))!, context ? `${message} (${context})` : message);
     context = '';
   }
   // Counted by their prefixes: an error whose message never came is still an error.
-  for (; pending > 0; pending--) add('other', 'pg_restore reported an error whose message could not be told apart from its other output');
+  for (; pending > 0; pending--) add(KINDS.find((k) => k.kind === 'other')!, 'pg_restore reported an error whose message could not be told apart from its other output');
   return KINDS.map((k) => groups.get(k.kind)).filter((g): g is RestoreErrorGroup => g !== undefined);
 }
 
