@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, schemaVersion } from '../../src-main/core/db/database';
+import { migrate, openDatabase, schemaVersion, writeUnsynced } from '../../src-main/core/db/database';
 import { migrations } from '../../src-main/core/db/migrations';
 import { storageConsistency, storageRowCount } from '../../src-main/core/storage/storageRows';
 import { tempDir } from '../helpers/tmp';
@@ -43,6 +43,23 @@ describe('migrations', () => {
     const again = openDatabase(file);
     expect(schemaVersion(again)).toBe(migrations.length);
     again.close();
+  });
+
+  it('waits for the disk on every commit, and again after bulk rows written without waiting, also when writing them fails', () => {
+    const file = join(dir, 'sync.sqlite');
+    const db = openDatabase(file);
+    const synchronous = () => db.pragma('synchronous', { simple: true });
+    const FULL = 2;
+    const NORMAL = 1;
+    expect(synchronous()).toBe(FULL);
+    expect(writeUnsynced(db, () => (db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run('bulk', 'v'), synchronous()))).toBe(NORMAL);
+    expect(synchronous()).toBe(FULL);
+    expect(() => writeUnsynced(db, () => db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run('bulk', 'again'))).toThrow(/UNIQUE/);
+    expect(synchronous()).toBe(FULL);
+    db.close();
+    const reopened = openDatabase(file);
+    expect(reopened.prepare("SELECT value FROM settings WHERE key = 'bulk'").get()).toEqual({ value: 'v' });
+    reopened.close();
   });
 
   it('refuses a database written by a newer build and leaves it untouched', () => {

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type pg from 'pg';
 import type { StorageConsistency } from '../../contract/storage';
-import type { Db } from '../db/database';
+import { writeUnsynced, type Db } from '../db/database';
 import { WardenError } from '../errors';
 
 // The storage.objects rows of a Supabase database, read in the database backup's snapshot and kept with
@@ -59,7 +59,7 @@ export function storageRowsRecorder(db: Db, runId: string): { add(page: string):
   let seq = 0;
   return {
     add: (page) => {
-      insert.run(runId, seq, page);
+      writeUnsynced(db, () => insert.run(runId, seq, page));
       hashPage(hash, seq++, page);
     },
     recorded: (count) => ({ count, sha256: hash.digest('hex'), digestOf: 'pages' }),
