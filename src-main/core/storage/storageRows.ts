@@ -7,29 +7,69 @@ import { WardenError } from '../errors';
 // The storage.objects rows of a Supabase database, read in the database backup's snapshot and kept with
 // the run: what the database says exists, to check the Storage archive against.
 
-/** Rows per FETCH. */
-const PAGE = 2000;
+/** Rows per page: each page's JSON stays a few tens of KB, short-lived in the young generation. */
+const PAGE = 1000;
+
+/** One row as JSON, built by the server: a size that is not a plain number (production content is untrusted) is read as unknown, never cast into an error. */
+const ITEM = `pg_catalog.json_build_array(bucket_id, name, CASE WHEN metadata->>'size' ~ '^[0-9]{1,18}$' THEN (metadata->>'size')::bigint END)::text`;
+const ROWS = 'FROM storage.objects WHERE bucket_id IS NOT NULL AND name IS NOT NULL';
+
+/** Supabase's unique btree index on (bucket_id, name), with the columns' own collations: what keyset pages need. */
+const UNIQUE_KEY_INDEX = `SELECT EXISTS (
+  SELECT FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_am am ON am.oid = c.relam
+   WHERE i.indrelid = pg_catalog.to_regclass('storage.objects') AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+     AND am.amname = 'btree' AND i.indnkeyatts = 2
+     AND (SELECT pg_catalog.array_agg(k.attname::text ORDER BY k.pos) = ARRAY['bucket_id', 'name'] AND pg_catalog.bool_and(k.attcollation = k.indcoll)
+            FROM (SELECT a.attname, a.attcollation, i.indcollation[n] AS indcoll, n AS pos
+                    FROM pg_catalog.generate_series(0, 1) n JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[n]) k))`;
 
 /**
- * Reads storage.objects through a cursor (millions of objects stay out of memory as a whole), each page as
- * JSON text — `[[bucket, path, size|null], …]`, built by the server and kept as it came: no object per row
- * on this thread (a backup of 116,000 objects spent 0.9 CPU-s here on objects, JSON and their garbage).
- * Null when there is no Storage schema.
+ * Reads storage.objects page by page (millions of objects stay out of memory as a whole), each page as JSON
+ * text — `[[bucket, path, size|null], …]`, built by the server and kept as it came: no object per row on
+ * this thread. Null when there is no Storage schema.
  */
 export async function readStorageRows(client: pg.Client, sink: (page: string) => void): Promise<number | null> {
   // Only Supabase's shape counts: any database may hold a table of that name, with other columns.
-  const { rows: shape } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_catalog.pg_attribute a
+  const { rows: shape } = await client.query<{ n: number; keyed: boolean }>(
+    `SELECT count(*)::int AS n, (${UNIQUE_KEY_INDEX}) AS keyed FROM pg_catalog.pg_attribute a
       WHERE a.attrelid = pg_catalog.to_regclass('storage.objects') AND NOT a.attisdropped
         AND (a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)) IN (('bucket_id', 'text'), ('name', 'text'), ('metadata', 'jsonb'))`,
   );
   if (shape[0]?.n !== 3) return null;
-  // A size that is not a plain number (production content is untrusted) is read as unknown, never cast into an error.
-  await client.query(
-    `DECLARE bw_storage_rows NO SCROLL CURSOR FOR
-       SELECT pg_catalog.json_build_array(bucket_id, name, CASE WHEN metadata->>'size' ~ '^[0-9]{1,18}$' THEN (metadata->>'size')::bigint END)::text
-         FROM storage.objects WHERE bucket_id IS NOT NULL AND name IS NOT NULL ORDER BY bucket_id, name`,
-  );
+  return shape[0].keyed ? readByKey(client, sink) : readByCursor(client, sink);
+}
+
+/**
+ * Along Supabase's unique (bucket_id, name) index, one row per page: the server joins the page's JSON (an
+ * ARRAY of a subquery keeps its ORDER BY), and the next page starts after the last key of this one, read back
+ * from its JSON. A row per object through the driver had cost this thread 0.4–0.5 CPU-s for 584,000 objects,
+ * and its garbage grew the heap by 50 MB before its first full collection (the backup's peak RSS).
+ */
+async function readByKey(client: pg.Client, sink: (page: string) => void): Promise<number> {
+  const page = (after: boolean) => ({
+    name: after ? 'bw-storage-rows-after' : 'bw-storage-rows-first',
+    // OFFSET 0 keeps the ARRAY evaluated once, not once per use of `items`.
+    text: `SELECT '[' || pg_catalog.array_to_string(items, ',') || ']' AS page, pg_catalog.cardinality(items) AS n,
+                  items[pg_catalog.cardinality(items)]::json->>0 AS last_bucket, items[pg_catalog.cardinality(items)]::json->>1 AS last_name
+             FROM (SELECT ARRAY(SELECT ${ITEM} ${ROWS} ${after ? 'AND (bucket_id, name) > ($1, $2)' : ''} ORDER BY bucket_id, name LIMIT ${PAGE}) AS items OFFSET 0) p`,
+  });
+  let total = 0;
+  let last: string[] = [];
+  for (;;) {
+    const { rows } = await client.query<{ page: string; n: number; last_bucket: string; last_name: string }>({ ...page(last.length > 0), values: last });
+    const row = rows[0]!;
+    if (row.n === 0) return total;
+    // Keys only grow along a unique index; one that came back would read the same page forever.
+    if (last[0] === row.last_bucket && last[1] === row.last_name) throw new WardenError('INTERNAL', 'Reading storage.objects did not advance past one row; the rows were not kept. Report this to the team with the project\'s storage schema.');
+    total += row.n;
+    sink(row.page);
+    last = [row.last_bucket, row.last_name];
+  }
+}
+
+/** Without that index (not Supabase's schema, or its index dropped), through a cursor: one scan, a row per object. */
+async function readByCursor(client: pg.Client, sink: (page: string) => void): Promise<number> {
+  await client.query(`DECLARE bw_storage_rows NO SCROLL CURSOR FOR SELECT ${ITEM} ${ROWS} ORDER BY bucket_id, name`);
   let total = 0;
   for (;;) {
     const { rows } = await client.query<[string]>({ text: `FETCH ${PAGE} FROM bw_storage_rows`, rowMode: 'array' });
