@@ -13,7 +13,7 @@ import { identityToRecipient } from 'age-encryption';
 import { build } from 'esbuild';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { countRows, readTables } from '../../src-main/core/backup/catalog';
@@ -77,7 +77,9 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     // Every measured command starts on a server at rest: a checkpoint writes out what the one before left
     // dirty (a restore's gigabytes, a dropped database), which the server would otherwise write during it.
     const settle = () => (process.env.BW_BENCH_SETTLE === '0' ? Promise.resolve() : withPgClient(cluster.target, async (client) => void (await client.query('CHECKPOINT'))));
-    const child = async (...args: string[]) => (await settle(), measure(process.execPath, ['--max-semi-space-size=2', 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)]));
+    // The server's CPU counts too: on two cores the backup's wall time follows the CPU of everything it runs.
+    const serverPid = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const child = async (...args: string[]) => (await settle(), measure(process.execPath, ['--max-semi-space-size=2', 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)], process.env, serverPid));
     const dumpArgs = [...connectionArgs(source), '--dbname', source.database].map(q).join(' ');
 
     // What the backup reads beside the dump, alone: exact row counts (a second scan of every table) and storage.objects.
@@ -97,7 +99,7 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
           await settle();
           m.raw.push(await measure(pgDump.path, [...connectionArgs(source), '--dbname', source.database, '-Fc', '-f', join(dir, 'raw.dump')], env));
           await settle();
-          m.expert.push(await measurePipeline(`${q(pgDump.path)} ${dumpArgs} -Fc -Z0 | zstd -1 -T0 -q | age -r ${recipient} > ${q(join(dir, 'expert.dump.zst.age'))}`, env));
+          m.expert.push(await measurePipeline(`${q(pgDump.path)} ${dumpArgs} -Fc -Z0 | zstd -1 -T0 -q | age -r ${recipient} > ${q(join(dir, 'expert.dump.zst.age'))}`, env, serverPid));
         });
         sizes.raw = statSync(join(dir, 'raw.dump')).size;
         sizes.expert = statSync(join(dir, 'expert.dump.zst.age')).size;
@@ -134,6 +136,13 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     const cpu = (k: keyof typeof m) => median(m[k].map((x) => x.cpuS));
     const rss = (k: keyof typeof m, name: string) => Math.max(...m[k].map((x) => x.peakRss[name] ?? 0));
     const label = `${dataset} ${mib(size)}`;
+    // Medians per process; what else ran (bash, tar) is under "other".
+    const processCpu = (k: keyof typeof m, name: string) =>
+      median(m[k].map((x) => (name === 'other' ? Object.entries(x.cpuByName).filter(([n]) => !['node', 'age', 'pg_dump', 'zstd', 'server'].includes(n)).reduce((a, [, v]) => a + v, 0) : (x.cpuByName[name] ?? 0))));
+    const processes = (encrypter: string) => [encrypter, 'pg_dump', 'zstd', 'server', 'other'];
+    const total = (k: keyof typeof m) => median(m[k].map((x) => Object.values(x.cpuByName).reduce((a, b) => a + b, 0)));
+    const byProcess = (k: keyof typeof m, encrypter: string) =>
+      `${processes(encrypter).map((n) => `${n} ${processCpu(k, n).toFixed(1)}`).join(' + ')} = ${total(k).toFixed(1)} CPU-s`;
     const ratio = (a: number, b: number, goal: string) => `${(a / b).toFixed(2)} (${goal})`;
     rto = [median(rto)];
     return [
@@ -141,6 +150,7 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
       `| ${label} | backup vs \`pg_dump -Z0 \\| zstd -1 -T0 \\| age\` (wall) | ${secs(wall('ours'))} | ${secs(wall('expert'))}, ${mib(sizes.expert)} | ${ratio(wall('ours'), wall('expert'), '≤ 1.1')} |`,
       `| ${label} | of our backup: exact row counts and storage.objects read beside the dump, alone (wall) | ${secs(median(sideReads))} | — | — |`,
       `| ${label} | backup vs the same pipeline (CPU) | ${cpu('ours').toFixed(1)} CPU-s | ${cpu('expert').toFixed(1)} CPU-s | ${ratio(cpu('ours'), cpu('expert'), '≤ 1.5')} |`,
+      `| ${label} | backup, CPU by process with the database server's (sampled) | ${byProcess('ours', 'node')} | ${byProcess('expert', 'age')} | ${ratio(total('ours'), total('expert'), '—')} |`,
       `| ${label} | verify vs backup (wall) | ${secs(wall('verify'))} | ${secs(wall('ours'))} | ${ratio(wall('verify'), wall('ours'), '≤ 0.3')} |`,
       `| ${label} | rehearsal vs \`age -d \\| [zstd -d \\|] pg_restore\` into a fresh database (wall) | ${secs(wall('rehearsal'))}, RTO ${secs(rto[0]!)} | ${secs(wall('restore'))} | ${ratio(wall('rehearsal'), wall('restore'), '≤ 1.0')} |`,
       ...[...parallel].flatMap(([n, p]) => {
