@@ -37,7 +37,7 @@ export function openDatabase(file: string, migrations: readonly Migration[] = re
 /**
  * Runs `write` in commits that do not wait for the disk, then waits again: for bulk rows that only an
  * unfinished run needs (a backup's storage.objects pages, one fsync each had stalled the backup's main
- * thread 0.15–0.25 s at 1 GiB). Under WAL the next commit that waits — every audit entry, the run's
+ * thread 0.17–0.29 s at 1 GiB). Under WAL the next commit that waits — every audit entry, the run's
  * completion among them — makes them durable with it; a power cut before that loses only the run they
  * belong to, which is then interrupted anyway.
  */
