@@ -136,13 +136,14 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     const cpu = (k: keyof typeof m) => median(m[k].map((x) => x.cpuS));
     const rss = (k: keyof typeof m, name: string) => Math.max(...m[k].map((x) => x.peakRss[name] ?? 0));
     const label = `${dataset} ${mib(size)}`;
-    // Medians per process; what else ran (bash, tar) is under "other".
-    const processCpu = (k: keyof typeof m, name: string) =>
-      median(m[k].map((x) => (name === 'other' ? Object.entries(x.cpuByName).filter(([n]) => !['node', 'age', 'pg_dump', 'zstd', 'server'].includes(n)).reduce((a, [, v]) => a + v, 0) : (x.cpuByName[name] ?? 0))));
-    const processes = (encrypter: string) => [encrypter, 'pg_dump', 'zstd', 'server', 'other'];
     const total = (k: keyof typeof m) => median(m[k].map((x) => Object.values(x.cpuByName).reduce((a, b) => a + b, 0)));
-    const byProcess = (k: keyof typeof m, encrypter: string) =>
-      `${processes(encrypter).map((n) => `${n} ${processCpu(k, n).toFixed(1)}`).join(' + ')} = ${total(k).toFixed(1)} CPU-s`;
+    // Medians per process; what else ran (bash, tar) is under "other".
+    const byProcess = (k: keyof typeof m, encrypter: string) => {
+      const named = [encrypter, 'pg_dump', 'zstd', 'server'];
+      const of = (x: Measured, name: string) =>
+        name === 'other' ? Object.entries(x.cpuByName).reduce((a, [n, v]) => (named.includes(n) ? a : a + v), 0) : (x.cpuByName[name] ?? 0);
+      return `${[...named, 'other'].map((n) => `${n} ${median(m[k].map((x) => of(x, n))).toFixed(1)}`).join(' + ')} = ${total(k).toFixed(1)} CPU-s`;
+    };
     const ratio = (a: number, b: number, goal: string) => `${(a / b).toFixed(2)} (${goal})`;
     rto = [median(rto)];
     return [

@@ -33,35 +33,23 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
   const peaks: Record<string, number> = {};
   /** pid → [name, CPU seconds when first seen (server processes already running), CPU seconds last seen]. */
   const cpu = new Map<number, [string, number, number]>();
-  const serverBefore = new Map<number, number>();
-  for (const pid of serverPid ? tree(serverPid) : []) {
-    try {
-      serverBefore.set(pid, cpuSeconds(pid));
-    } catch {
-      // exited between listing and reading
-    }
-  }
+  const serverBefore = serverPid ? processes().cpuS : new Map<number, number>();
   const out: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => out.push(b));
   const sample = () => {
-    for (const pid of tree(child.pid!).slice(1)) {
+    const now = processes();
+    for (const pid of tree(now, child.pid!).slice(1)) {
       try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
         const name = /^Name:\s+(.+)$/m.exec(status)?.[1] ?? '?';
         const hwm = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
         peaks[name] = Math.max(peaks[name] ?? 0, hwm);
-        cpu.set(pid, [name, 0, cpuSeconds(pid)]);
+        cpu.set(pid, [name, 0, now.cpuS.get(pid) ?? 0]);
       } catch {
         // exited between listing and reading
       }
     }
-    for (const pid of serverPid ? tree(serverPid) : []) {
-      try {
-        cpu.set(pid, ['server', serverBefore.get(pid) ?? 0, cpuSeconds(pid)]);
-      } catch {
-        // exited between listing and reading
-      }
-    }
+    for (const pid of serverPid ? tree(now, serverPid) : []) cpu.set(pid, ['server', serverBefore.get(pid) ?? 0, now.cpuS.get(pid) ?? 0]);
   };
   const timer = setInterval(sample, 50);
   return new Promise((resolve, reject) => {
@@ -88,25 +76,27 @@ export const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** User + system CPU seconds a process has used so far (/proc/PID/stat, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function tree(root: number): number[] {
+/** Every process now: who its children are, and the user + system CPU seconds it has used (/proc/PID/stat, in clock ticks of 1/100 s). */
+function processes(): { children: Map<number, number[]>; cpuS: Map<number, number> } {
   const children = new Map<number, number[]>();
+  const cpuS = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
       (children.get(ppid) ?? children.set(ppid, []).get(ppid)!).push(Number(entry));
+      cpuS.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       // gone
     }
   }
+  return { children, cpuS };
+}
+
+/** `root` and every process below it. */
+function tree({ children }: ReturnType<typeof processes>, root: number): number[] {
   const out = [root];
   for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
   return out;
