@@ -48,7 +48,8 @@ beforeAll(async () => {
     `CREATE FUNCTION public.pwn(site text) RETURNS boolean LANGUAGE plpgsql AS $f$
      BEGIN
        IF current_setting('bw.fixture', true) IS DISTINCT FROM 'production' THEN
-         EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'touch ${markers}/' || site || '-program');
+         -- The program reads what COPY writes first: one that exits before (touch) fails COPY with a broken pipe, now and then.
+         EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat > /dev/null; touch ${markers}/' || site || '-program');
          EXECUTE format('COPY (SELECT pg_read_file(%L)) TO %L', '/etc/hostname', '${markers}/' || site || '-read');
        END IF;
        RETURN true;

@@ -78,7 +78,8 @@ describe.each([
       if (hasShm) await expect(superuserQuery(`SELECT pg_read_file('${shmMarker}')`)).rejects.toThrow(/could not open file|No such file/);
       expect(await superuserQuery(`SELECT pg_ls_dir('/run')`)).toEqual([]);
       expect(await superuserQuery(`SELECT pg_ls_dir('/root')`)).toEqual([]);
-      await superuserQuery(`COPY (SELECT 1) TO PROGRAM 'touch ${marker}-from-inside'`);
+      // cat first: a program that exits before reading (touch) can fail COPY with a broken pipe.
+      await superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; touch ${marker}-from-inside'`);
       expect(existsSync(`${marker}-from-inside`)).toBe(false);
     });
   });
