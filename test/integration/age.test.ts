@@ -1,4 +1,4 @@
-import { Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient, Stanza } from 'age-encryption';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgeNativeDecrypt } from '../../src-main/core/crypto/ageNativeDecrypt';
 import { AgeNativeEncrypt, LARGE_BATCH } from '../../src-main/core/crypto/ageNativeEncrypt';
 import { AgeStream, ageEncryptStream } from '../../src-main/core/crypto/ageStream';
+import { x25519Identity, x25519Recipient } from '../../src-main/core/crypto/x25519Keys';
 import { tempDir } from '../helpers/tmp';
 
 const dir = tempDir('bw-age-');
@@ -102,6 +103,68 @@ describe('age encryption, in process', () => {
     e.addRecipient(recipient);
     const sealed = Buffer.from(await e.encrypt('CREATE ROLE anon;'));
     expect((await run(sealed, new AgeNativeDecrypt([identity]))).toString()).toBe('CREATE ROLE anon;');
+  });
+});
+
+describe('X25519 stanzas on node:crypto (every stream and sealed file)', () => {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
+  const stanzaFor = (r: string, fileKey = randomBytes(16)) => x25519Recipient(r).wrapFileKey(fileKey) as Stanza[];
+
+  it('agree with age-encryption’s own X25519 both ways, and with the age CLI for a file made for several recipients', async () => {
+    const other = await generateX25519Identity();
+    const library = new Encrypter();
+    library.addRecipient(recipient);
+    const ours = new Decrypter();
+    ours.addIdentity(x25519Identity(identity));
+    expect(await ours.decrypt(await library.encrypt('by the library'), 'text')).toBe('by the library');
+    const sealed = new Encrypter();
+    sealed.addRecipient(x25519Recipient(await identityToRecipient(other)));
+    sealed.addRecipient(x25519Recipient(recipient));
+    const file = await sealed.encrypt('by us');
+    const theirs = new Decrypter();
+    theirs.addIdentity(identity);
+    expect(await theirs.decrypt(file, 'text')).toBe('by us');
+    writeFileSync(join(dir.dir, 'two.age'), file);
+    expect(execFileSync('age', ['-d', '-i', identityFile, join(dir.dir, 'two.age')], { encoding: 'utf8' })).toBe('by us');
+    // The age CLI's file for two recipients, ours second: the first stanza is not ours and is passed over.
+    execFileSync('age', ['-r', await identityToRecipient(other), '-r', recipient, '-o', join(dir.dir, 'cli-two.age')], { input: 'by the CLI' });
+    expect(await ours.decrypt(readFileSync(join(dir.dir, 'cli-two.age')), 'text')).toBe('by the CLI');
+  });
+
+  it('unwraps the file key it wrapped; a stanza for another key is not an error, only not ours', async () => {
+    const fileKey = randomBytes(16);
+    expect(Buffer.from(x25519Identity(identity).unwrapFileKey(stanzaFor(recipient, fileKey)) as Uint8Array).equals(fileKey)).toBe(true);
+    const other = await identityToRecipient(await generateX25519Identity());
+    expect(x25519Identity(identity).unwrapFileKey([new Stanza(['scrypt', 'salt', '18'], randomBytes(32)), ...stanzaFor(other)])).toBeNull();
+  });
+
+  it('refuses malformed X25519 stanzas: a share that is not canonical base64 of 32 bytes, extra arguments, a body that is not 32 bytes', () => {
+    const [good] = stanzaFor(recipient);
+    const share = good!.args[1]!;
+    // The last of 43 characters carries 2 unused bits: setting one is the same bytes in a non-canonical text.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const nonCanonical = share.slice(0, -1) + alphabet[alphabet.indexOf(share.at(-1)!) ^ 1];
+    for (const bad of [
+      new Stanza(['X25519', nonCanonical], good!.body),
+      new Stanza(['X25519', share + '='], good!.body),
+      new Stanza(['X25519', b64(randomBytes(31))], good!.body),
+      new Stanza(['X25519', share, 'extra'], good!.body),
+      new Stanza(['X25519'], good!.body),
+      new Stanza(['X25519', share], good!.body.subarray(0, 31)),
+    ]) {
+      expect(() => x25519Identity(identity).unwrapFileKey([bad])).toThrow(/invalid X25519 stanza/);
+    }
+  });
+
+  it('refuses a low-order share (an all-zero shared secret) instead of deriving a key from it', () => {
+    expect(() => x25519Identity(identity).unwrapFileKey([new Stanza(['X25519', b64(Buffer.alloc(32))], randomBytes(32))])).toThrow();
+  });
+
+  it('refuses keys that are not age X25519 keys, as age-encryption does', () => {
+    expect(() => x25519Recipient(recipient.slice(0, -1) + (recipient.endsWith('q') ? 'p' : 'q'))).toThrow(/invalid recipient/);
+    expect(() => x25519Recipient('age1pq1' + recipient.slice(7))).toThrow(/invalid recipient/);
+    expect(() => x25519Identity(identity.slice(0, -1) + (identity.endsWith('Q') ? 'P' : 'Q'))).toThrow(/invalid identity/);
+    expect(() => x25519Identity(recipient)).toThrow(/invalid identity/);
   });
 });
 

@@ -1,12 +1,13 @@
 // age payload decryption with the platform's ChaCha20-Poly1305 (OpenSSL), about ten times faster than
 // the pure-JS cipher: verify and rehearsal read whole backups, and this is their bottleneck.
-// age-encryption still does the part that needs care — recipient stanzas, key unwrap, header MAC —
-// through Decrypter.decryptHeader; this file implements only the STREAM framing of the payload
-// (age-encryption.org/v1): 16-byte nonce, HKDF-SHA-256(file key, nonce, "payload") as key, then 64 KiB
-// chunks, each sealed with nonce = 11-byte big-endian counter ‖ last-chunk flag.
+// age-encryption still does the part that needs care — header, stanzas, header MAC — through
+// Decrypter.decryptHeader, the X25519 unwrapping from x25519Keys; this file implements only the STREAM
+// framing of the payload (age-encryption.org/v1): 16-byte nonce, HKDF-SHA-256(file key, nonce, "payload")
+// as key, then 64 KiB chunks, each sealed with nonce = 11-byte big-endian counter ‖ last-chunk flag.
 import { Decrypter } from 'age-encryption';
 import { createDecipheriv, getCiphers, hkdfSync } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { identityFor } from './x25519Keys';
 
 const CHUNK = 64 * 1024;
 const TAG = 16;
@@ -26,7 +27,7 @@ export class AgeNativeDecrypt extends Transform {
 
   constructor(identities: string[]) {
     super();
-    for (const identity of identities) this.decrypter.addIdentity(identity);
+    for (const identity of identities) this.decrypter.addIdentity(identityFor(identity));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -1,13 +1,14 @@
 // age encryption with the platform's ChaCha20-Poly1305 (OpenSSL) for the payload: several times faster
 // than the pure-JS cipher and on this thread (no worker, no copies across threads). As on the decrypt
-// side, age-encryption does the part that needs care — the recipients' X25519 stanzas and the header MAC:
-// a recipient of our own among them is handed the file key, and only the library's header is kept (its
-// payload, of nothing, is discarded). This file writes the STREAM payload (age-encryption.org/v1): a fresh
+// side, age-encryption does the part that needs care — the header and its MAC, the X25519 stanzas from
+// x25519Keys: a recipient of our own among them is handed the file key, and only the library's header is
+// kept (its payload, of nothing, is discarded). This file writes the STREAM payload (age-encryption.org/v1): a fresh
 // 16-byte nonce, HKDF-SHA-256(file key, nonce, "payload") as key, then 64 KiB chunks, each sealed with
 // nonce = 11-byte big-endian counter ‖ last-chunk flag. Debian's age decrypts what it writes (tested).
 import { Encrypter } from 'age-encryption';
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { recipientFor } from './x25519Keys';
 
 const CHUNK = 64 * 1024;
 const TAG = 16;
@@ -28,7 +29,7 @@ async function ageHeader(recipients: string[]): Promise<{ header: Buffer; fileKe
   const encrypter = new Encrypter();
   // Called with the file key like every recipient; it adds no stanza to the header.
   encrypter.addRecipient({ wrapFileKey: (key: Uint8Array) => ((fileKey = Buffer.from(key)), Promise.resolve([])) });
-  for (const r of recipients) encrypter.addRecipient(r);
+  for (const r of recipients) encrypter.addRecipient(recipientFor(r));
   const sealedNothing = Buffer.from(await encrypter.encrypt(new Uint8Array(0)));
   const marker = sealedNothing.indexOf(HEADER_END);
   const end = sealedNothing.indexOf(0x0a, marker + HEADER_END.length);
