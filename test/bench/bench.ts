@@ -40,6 +40,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 // Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
 await build({ entryPoints: { child: 'test/bench/child.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts', hashWorker: 'src-main/core/crypto/hashWorker.ts' }, outdir: 'out/bench', bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
 
+const cliNodeFlags = readFileSync('src-main/cli/main.ts', 'utf8').split('\n')[0]!.split(' ').filter((arg) => arg.startsWith('--'));
 const rows: string[] = [];
 const pgDump = await choosePgTool('pg_dump');
 const pgRestore = await choosePgTool('pg_restore');
@@ -79,7 +80,7 @@ async function benchDataset(dataset: 'practice' | 'incompressible'): Promise<str
     const settle = () => (process.env.BW_BENCH_SETTLE === '0' ? Promise.resolve() : withPgClient(cluster.target, async (client) => void (await client.query('CHECKPOINT'))));
     // The server's CPU counts too: on two cores the backup's wall time follows the CPU of everything it runs.
     const serverPid = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const child = async (...args: string[]) => (await settle(), measure(process.execPath, ['--max-semi-space-size=2', 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)], process.env, serverPid));
+    const child = async (...args: string[]) => (await settle(), measure(process.execPath, [...cliNodeFlags, 'out/bench/child.js', args[0]!, dataDir, service, ...args.slice(1)], process.env, serverPid));
     const dumpArgs = [...connectionArgs(source), '--dbname', source.database].map(q).join(' ');
 
     // What the backup reads beside the dump, alone: exact row counts (a second scan of every table) and storage.objects.
