@@ -2,10 +2,10 @@
 // backup-warden: the command-line shell over the same core as the desktop app. Its work streams through
 // many short-lived 64 KiB buffers: a small young generation frees them early, and keeps resident memory
 // of a large backup or Storage archive flat and low (~180 MiB instead of ~210 MiB peak, measured). Its
-// live heap is small (~18 MB): V8 sets the next full collection at a small multiple of it, so what a long
-// stream promotes (batches waiting for the disk, a cipher per 64 KiB) started one every ~0.3 s — 50–65 in
-// a 5 GiB backup, 1.2 CPU-s of this process's ~4.3. A floor of 64 MB under that limit leaves one or two
-// (measured: 2.8–3.1 CPU-s, peak RSS 152–156 MiB against 158–170).
+// live heap is small (~18 MB): V8 set the next full collection at a small multiple of it, so what a long
+// stream promotes started one every ~0.3 s — 47–65 in a 5 GiB practice backup, ~1.2 of this process's
+// 4.0–4.5 CPU-s. A floor of 64 MB under that limit leaves one or two (measured: 2.8–3.1 CPU-s, peak RSS
+// 152–156 MiB against 158–170; README, Benchmarks).
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../core/dataDir';
 import type { ErrorCode } from '../contract/errors';
