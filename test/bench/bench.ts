@@ -10,8 +10,7 @@
 //   BW_BENCH_BUSY     cores kept busy by a spinning process during every measurement (default 0): a busy workstation
 //   BW_BENCH_JOBS     parallel backups measured against ours with one job, and their rehearsals (default 2; 0: none)
 import { identityToRecipient } from 'age-encryption';
-import { build } from 'esbuild';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -37,8 +36,8 @@ const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-// Measure shipped-shape JavaScript (as the app bundles it), not TypeScript compiled on the fly.
-await build({ entryPoints: { child: 'test/bench/child.ts', ageWorker: 'src-main/core/crypto/ageWorker.ts', hashWorker: 'src-main/core/crypto/hashWorker.ts' }, outdir: 'out/bench', bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+// Measure shipped-shape JavaScript (bundled as the CLI is), not TypeScript compiled on the fly.
+execFileSync(process.execPath, ['scripts/build-cli.mjs', 'out/bench', 'child=test/bench/child.ts'], { stdio: 'inherit' });
 
 const cliNodeFlags = readFileSync('src-main/cli/main.ts', 'utf8').split('\n')[0]!.split(' ').filter((arg) => arg.startsWith('--'));
 const rows: string[] = [];
