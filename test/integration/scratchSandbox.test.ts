@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { choosePgTool } from '../../src-main/core/pgtools/discovery';
 import { findBubblewrap } from '../../src-main/core/rehearse/osSandbox';
 import { SANDBOX_ACCOUNT, startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 
@@ -82,5 +83,29 @@ describe.each([
       await superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; touch ${marker}-from-inside'`);
       expect(existsSync(`${marker}-from-inside`)).toBe(false);
     });
+  });
+});
+
+describe('scratch server start', () => {
+  it("a server that does not start is reported in pg_ctl's words, and leaves nothing behind", async () => {
+    // The real initdb beside a pg_ctl that fails: startScratchCluster waits on the server's pid file and
+    // on pg_ctl at once, and the failure must come from pg_ctl rather than a wait that never ends.
+    const realInitdb = (await choosePgTool('initdb')).path;
+    const bin = mkdtempSync(join(tmpdir(), 'bw-fake-bin-'));
+    const work = mkdtempSync(join(tmpdir(), 'bw-scratch-parent-'));
+    chmodSync(bin, 0o755);
+    chmodSync(work, 0o711);
+    symlinkSync(realInitdb, join(bin, 'initdb'));
+    writeFileSync(join(bin, 'pg_ctl'), '#!/bin/sh\necho "pg_ctl: could not start server (test double)" >&2\nexit 1\n', { mode: 0o755 });
+    const tmpBefore = process.env.TMPDIR;
+    process.env.TMPDIR = work;
+    try {
+      await expect(startScratchCluster({ binDir: bin })).rejects.toThrow(/Could not start a scratch PostgreSQL: .*could not start server \(test double\)/s);
+      expect(readdirSync(work)).toEqual([]);
+    } finally {
+      process.env.TMPDIR = tmpBefore;
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { freemem, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { WardenError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
-import { killPostmaster, quitPostmaster } from '../pgtools/postmaster';
+import { killPostmaster, postmasterReady, quitPostmaster } from '../pgtools/postmaster';
 import { runTool } from '../util/runTool';
 import { bubblewrapPrefix, findBubblewrap } from './osSandbox';
 import type { PgTarget } from '../pg/connect';
@@ -116,7 +116,10 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     // A rehearsal server also runs inside bubblewrap where it works; a server that plays production (tcp) does not.
     const bwrap = tcp ? null : await findBubblewrap(runAs);
     const wrap = bwrap ? bubblewrapPrefix(bwrap, base, realpathSync(initdb.dir)) : undefined;
-    await runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000, signal: options.signal });
+    const starting = runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000, signal: options.signal });
+    // Ready when the server says so, not at pg_ctl's next look; once it is, how pg_ctl ends changes nothing.
+    await Promise.race([starting, postmasterReady(dataDir, starting)]);
+    starting.catch(() => {});
     started = true;
     const isolation = [
       tcp ? 'TCP on 127.0.0.1' : 'a private 0700 socket folder, no TCP',
