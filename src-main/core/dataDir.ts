@@ -8,3 +8,10 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Backup Warden');
   return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Backup Warden');
 }
+
+/** Where files the app can always make again are kept (pristine scratch clusters): the platform's cache folder. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Backup Warden', 'Cache');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Backup Warden');
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'Backup Warden');
+}

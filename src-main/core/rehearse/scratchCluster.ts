@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, appendFileSync, chownSync, constants, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, chownSync, constants, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { freemem, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir } from '../dataDir';
 import { WardenError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
 import { killPostmaster, postmasterReady, quitPostmaster } from '../pgtools/postmaster';
 import { runTool } from '../util/runTool';
+import { initCluster } from './clusterTemplate';
 import { bubblewrapPrefix, findBubblewrap } from './osSandbox';
 import type { PgTarget } from '../pg/connect';
 
@@ -41,6 +43,8 @@ export interface ScratchOptions {
   expectedBytes?: number;
   /** OS user to run the server as when this process is root (postgres refuses root); created when missing. */
   rootRunAs?: string;
+  /** Cache folder of pristine clusters this one is copied from (initCluster); default the app's cache, null: initdb. */
+  templates?: string | null;
 }
 
 /** The account scratch servers run as when Backup Warden runs as root: owns nothing, has no home, no keychain. */
@@ -76,16 +80,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     if (owner) chownSync(base, owner.uid, owner.gid);
     mkdirSync(socketDir, { mode: 0o700 });
     if (owner) chownSync(socketDir, owner.uid, owner.gid);
-    // The superuser password reaches initdb through a 0600 file, never argv.
-    const pwfile = join(base, 'pwfile');
-    writeFileSync(pwfile, password + '\n', { mode: 0o600 });
-    if (owner) chownSync(pwfile, owner.uid, owner.gid);
-    await runTool(
-      initdb.path,
-      ['-D', dataDir, '-U', superuser, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale', '--no-sync'],
-      { runAs, timeoutMs: 180_000, signal: options.signal },
-    );
-    rmSync(pwfile);
+    await initCluster({ initdb, dataDir, superuser, password, runAs, owner, templates: options.templates === undefined ? join(defaultCacheDir(), 'scratch-templates') : options.templates, signal: options.signal });
 
     // The socket directory is private (0700, this account's or the sandbox account's): no TCP port for
     // other local users to reach. The port number then only names the socket file.

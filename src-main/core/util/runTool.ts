@@ -103,9 +103,12 @@ export function toolFailure(command: string, exit: ToolExit): WardenError {
   return new WardenError('INTERNAL', `${toolName(command)} ${how}${tail ? `: ${tail}` : ''}`);
 }
 
-/** Runs a tool to its end and returns its output; fails with its stderr tail, redacted. */
-export async function runTool(command: string, args: readonly string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
-  const tool = spawnTool(command, args, { ...options, timeoutMs: options.timeoutMs ?? 120_000 });
+/** Runs a tool to its end, `input` on its stdin, and returns its output; fails with its stderr tail, redacted. */
+export async function runTool(command: string, args: readonly string[], options: RunOptions & { input?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+  const tool = spawnTool(command, args, { ...options, stdin: options.input === undefined ? 'ignore' : 'pipe', timeoutMs: options.timeoutMs ?? 120_000 });
+  // A tool that ends without reading all of its input fails on its own terms (its exit), not with EPIPE.
+  tool.stdin?.on('error', () => {});
+  tool.stdin?.end(options.input);
   const out: Buffer[] = [];
   tool.stdout!.on('data', (b: Buffer) => out.push(b));
   const exit = await tool.exited;
