@@ -142,8 +142,10 @@ export class RehearsalService {
         try {
           progress?.phase(PHASES[0].name);
           // After the item turned running (nothing awaited before it): a view that reloads now sees it running.
-          const identities = options.identities ?? [(await projects.backupKey(backup.projectId, { create: false })).identity];
-          const captured = await readCapturedRoles(backup, identities);
+          // The key (from the keychain) and the roles are read while the scratch server starts; both are awaited below.
+          const keys = options.identities ? Promise.resolve(options.identities) : projects.backupKey(backup.projectId, { create: false }).then((k) => [k.identity]);
+          const captured = keys.then((ids) => readCapturedRoles(backup, ids));
+          captured.catch(() => {}); // a server that fails to start never awaits it
           // Into the embedded server, when it pays off, the restore runs as the backup is decrypted (streamRestore);
           // the server starts (and is prepared) while the archive's table of contents is read. Otherwise — a staging
           // project, or a streamed restore that met an error — the archive is checked and decrypted into a private
@@ -151,14 +153,14 @@ export class RehearsalService {
           const streaming = staging === null && streamingPaysOff(manifest);
           const tools = { pgToolsDir: options.pgToolsDir, toolDirs: projects.toolDirs(backup.projectId), signal: options.signal };
           const onTempDir = (dir: string) => this.deps.activities.addLeftover(activity, { kind: 'temp-dir', path: dir });
-          const decryptToFile = (onFraction?: (f: number) => void) => prepareArchive(backup.path, identities, manifest, { onTempDir, signal: options.signal, onFraction });
+          const decryptToFile = async (onFraction?: (f: number) => void) => prepareArchive(backup.path, await keys, manifest, { onTempDir, signal: options.signal, onFraction });
           const tocStarted = performance.now();
           const [targetInfo, prepared] = await Promise.allSettled([
             this.rehearsalTarget(backup, staging, captured, options, activity),
             !streaming
               ? decryptToFile(progress && ((f) => progress.advance(f)))
               : // A file whose contents cannot be read this way (damaged, swapped, another key) takes the file path, which says what is wrong.
-                readArchiveToc(backup.path, identities, manifest, tools).then(
+                keys.then((ids) => readArchiveToc(backup.path, ids, manifest, tools)).then(
                   (toc) => ({ toc, ms: performance.now() - tocStarted }),
                   (error: unknown) => {
                     if (options.signal?.aborted) throw error;
@@ -183,7 +185,7 @@ export class RehearsalService {
           if (contents) {
             const listDir = restoreDir(onTempDir);
             try {
-              streamed = await streamRestore(backup.path, identities, prep.target, manifest, contents.toc, { ...restoreOptions, listDir: listDir.dir });
+              streamed = await streamRestore(backup.path, await keys, prep.target, manifest, contents.toc, { ...restoreOptions, listDir: listDir.dir });
             } finally {
               listDir.dispose();
             }
@@ -247,12 +249,12 @@ export class RehearsalService {
   private async rehearsalTarget(
     backup: BackupRecord,
     staging: Staging | null,
-    captured: CapturedRole[] | null,
+    captured: Promise<CapturedRole[] | null>,
     options: RehearsalOptions,
     activity: Activity,
   ): Promise<PreparedTarget> {
     if (staging) {
-      const prepared = await prepareTarget(staging.target, backup.manifest, captured, options.signal);
+      const prepared = await prepareTarget(staging.target, backup.manifest, await captured, options.signal);
       return {
         target: staging.target,
         where: `project "${staging.projectName}" (${describeTarget(staging.target)})`,
@@ -276,7 +278,7 @@ export class RehearsalService {
     });
     this.deps.activities.addLeftover(activity, { kind: 'scratch-cluster', path: dirname(cluster.dataDir) });
     try {
-      const sandbox = await prepareSandbox(cluster.target, backup.manifest, captured, { amcheck: options.amcheck === true, serverMajor: cluster.major, signal: options.signal });
+      const sandbox = await prepareSandbox(cluster.target, backup.manifest, await captured, { amcheck: options.amcheck === true, serverMajor: cluster.major, signal: options.signal });
       return {
         target: sandbox.restorer,
         where: `embedded PostgreSQL ${cluster.major} (private socket)`,
