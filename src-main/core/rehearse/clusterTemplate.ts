@@ -91,12 +91,23 @@ async function initdbInto(init: ClusterInit, superuser: string, password: string
 /** The cache folder, made when missing; null when it is not this account's alone (another account could plant a template there) or cannot be made. */
 function usableFolder(folder: string): string | null {
   try {
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeFolder(folder);
     const s = lstatSync(folder);
     const mine = process.getuid === undefined || s.uid === process.getuid();
     return s.isDirectory() && mine && (s.mode & 0o022) === 0 ? folder : null;
   } catch {
     return null;
+  }
+}
+
+/** mkdir -p one level at a time: Node's recursive mkdir never returns where a parent takes no folders (under /proc). */
+function makeFolder(folder: string): void {
+  const parent = dirname(folder);
+  if (parent !== folder && !existsSync(parent)) makeFolder(parent);
+  try {
+    mkdirSync(folder, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 
