@@ -69,7 +69,7 @@ async function fromTemplate(init: ClusterInit, template: string): Promise<boolea
 }
 
 /** The SCRAM-SHA-256 verifier PostgreSQL keeps for a password (RFC 7677), so the password itself goes nowhere. Our passwords are ASCII: SASLprep leaves them as they are. */
-export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
   const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
   const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
   const storedKey = createHash('sha256').update(hmac(salted, 'Client Key')).digest();
