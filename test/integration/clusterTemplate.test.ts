@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { choosePgTool } from '../../src-main/core/pgtools/discovery';
 import { startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 
 // Scratch servers start from a copy of one pristine cluster (initdb once per installation): each copy
@@ -77,6 +78,18 @@ describe('scratch servers from a pristine template', () => {
     expect(await systemId(c)).not.toBe(await systemId(d));
     // A folder that cannot be made (Node's own recursive mkdir would spin there for ever).
     if (process.platform === 'linux') expect((await start('/proc/bw-no-such-folder/templates')).target.user).toMatch(/^bw_admin_/);
+  });
+
+  it('runs initdb for an installation whose initdb is a wrapper script, with no postgres beside it', async () => {
+    const realInitdb = (await choosePgTool('initdb')).path;
+    const bin = cacheFolder(0o755);
+    writeFileSync(join(bin, 'initdb'), `#!/bin/sh\nexec '${realInitdb}' "$@"\n`, { mode: 0o755 });
+    symlinkSync(join(dirname(realInitdb), 'pg_ctl'), join(bin, 'pg_ctl'));
+    const folder = cacheFolder();
+    const cluster = await startScratchCluster({ binDir: bin, templates: folder });
+    clusters.push(cluster);
+    expect(await roles(cluster)).toEqual([cluster.target.user]);
+    expect(templatesIn(folder)).toEqual([]);
   });
 
   it('replaces a damaged template: that start runs initdb and keeps a new one', async () => {

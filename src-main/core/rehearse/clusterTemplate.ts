@@ -41,8 +41,9 @@ const STALE_BUILD_MS = 3_600_000;
 /** Makes `dataDir` a new cluster whose bootstrap superuser has the given name and password. */
 export async function initCluster(init: ClusterInit): Promise<void> {
   const folder = init.templates === null ? null : usableFolder(init.templates);
-  if (!folder) return initdbInto(init, init.superuser, init.password);
-  const template = join(folder, templateName(init.initdb.path, init.initdb.major, init.initdb.version));
+  const name = folder && templateName(init.initdb.path, init.initdb.major, init.initdb.version);
+  if (!folder || !name) return initdbInto(init, init.superuser, init.password);
+  const template = join(folder, name);
   if (existsSync(template) && (await fromTemplate(init, template))) return;
   // No template yet, or a damaged one (removed): initdb makes this server as the template would be
   // (in the server's own folder, which the account that runs it can reach), the cache keeps a copy, and
@@ -111,15 +112,21 @@ function makeFolder(folder: string): void {
   }
 }
 
-/** Names the installation: another build of initdb or postgres (an upgrade, another folder) gets a template of its own. */
-function templateName(initdbPath: string, major: number, version: string): string {
-  const initdb = realpathSync(initdbPath);
-  const identity = [initdb, postgresBinary(initdbPath)].map((file) => {
-    const s = statSync(file);
-    return [file, s.size, s.mtimeMs, s.ino];
-  });
-  const key = createHash('sha256').update(JSON.stringify([TEMPLATE_FORMAT, version, identity, INITDB_ARGS])).digest('hex').slice(0, 16);
-  return `pg${major}-${key}`;
+/**
+ * Names the installation: another build of initdb or postgres (an upgrade, another folder) gets a template of
+ * its own. Null when postgres is not beside initdb (initdb is a wrapper script): that installation runs initdb.
+ */
+function templateName(initdbPath: string, major: number, version: string): string | null {
+  try {
+    const identity = [realpathSync(initdbPath), postgresBinary(initdbPath)].map((file) => {
+      const s = statSync(file);
+      return [file, s.size, s.mtimeMs, s.ino];
+    });
+    const key = createHash('sha256').update(JSON.stringify([TEMPLATE_FORMAT, version, identity, INITDB_ARGS])).digest('hex').slice(0, 16);
+    return `pg${major}-${key}`;
+  } catch {
+    return null;
+  }
 }
 
 /** The server binary beside initdb, where initdb itself finds it (symbolic links resolved). */
