@@ -7,6 +7,7 @@ import { startPracticeServer } from '../core/practice/practiceDatabase';
 import { practiceApiContentOf, startPracticeStorage } from '../core/practice/practiceStorage';
 import { withPgClient } from '../core/pg/connect';
 import { rehearsalHeadline } from '../core/rehearse/summary';
+import { makeFolders } from '../core/util/makeFolders';
 import { KeychainVault } from '../core/vault/vault';
 import { openWarden } from '../core/warden';
 import type { Output } from './output';
@@ -27,7 +28,7 @@ export async function runDemo(outArg: string, out: Output): Promise<number> {
     if (!existsSync(join(outDir, MARKER))) throw new WardenError('CONFLICT', `${outDir} exists and is not a previous demo output; choose another --out folder.`);
     rmSync(outDir, { recursive: true, force: true });
   }
-  mkdirSync(join(outDir, 'backups'), { recursive: true });
+  makeFolders(join(outDir, 'backups'));
   writeFileSync(join(outDir, MARKER), 'Created by `backup-warden demo`; safe to delete.\n');
 
   const step = (text: string) => out.note(`• ${text}`);

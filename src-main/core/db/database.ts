@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WardenError } from '../errors';
+import { makeFolders } from '../util/makeFolders';
 import { migrations as releasedMigrations, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -9,7 +10,7 @@ export type Db = Database.Database;
 /** Opens (creating if needed) the app database and brings its schema up to date. */
 export function openDatabase(file: string, migrations: readonly Migration[] = releasedMigrations): Db {
   if (file !== ':memory:') {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    makeFolders(dirname(file), 0o700);
     // Readable by this account only, whatever the umask: SQLite gives its -wal and -shm files the same mode.
     // Only a new file is opened here: closing another descriptor of an open database would drop the POSIX
     // locks SQLite holds on it in this process, and another process could then checkpoint under it.

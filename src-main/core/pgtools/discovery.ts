@@ -9,7 +9,7 @@ export interface PgToolDir {
   version: string;
 }
 
-const EXE = process.platform === 'win32' ? '.exe' : '';
+export const EXE = process.platform === 'win32' ? '.exe' : '';
 
 /** Directories that may hold PostgreSQL client/server tools, most specific first. */
 function candidateDirs(): string[] {

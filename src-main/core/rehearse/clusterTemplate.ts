@@ -1,9 +1,11 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { chownSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, constants, existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { copyFile, lchown, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { WardenError } from '../errors';
+import { EXE } from '../pgtools/discovery';
+import { makeFolders } from '../util/makeFolders';
 import { runTool } from '../util/runTool';
 
 // initdb takes 0.36 s in memory (0.9–1.3 s on this machine's disk), most of it running the SQL that fills
@@ -27,7 +29,6 @@ export interface ClusterInit {
   signal?: AbortSignal;
 }
 
-const EXE = process.platform === 'win32' ? '.exe' : '';
 const INITDB_ARGS = ['--auth=scram-sha-256', '-E', 'UTF8', '--no-locale', '--no-sync'];
 /** The template's bootstrap superuser; no copy keeps this name. */
 const TEMPLATE_ROLE = 'bw_pristine_template';
@@ -92,23 +93,12 @@ async function initdbInto(init: ClusterInit, superuser: string, password: string
 /** The cache folder, made when missing; null when it is not this account's alone (another account could plant a template there) or cannot be made. */
 function usableFolder(folder: string): string | null {
   try {
-    makeFolder(folder);
+    makeFolders(folder, 0o700);
     const s = lstatSync(folder);
     const mine = process.getuid === undefined || s.uid === process.getuid();
     return s.isDirectory() && mine && (s.mode & 0o022) === 0 ? folder : null;
   } catch {
     return null;
-  }
-}
-
-/** mkdir -p one level at a time: Node's recursive mkdir never returns where a parent takes no folders (under /proc). */
-function makeFolder(folder: string): void {
-  const parent = dirname(folder);
-  if (parent !== folder && !existsSync(parent)) makeFolder(parent);
-  try {
-    mkdirSync(folder, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 

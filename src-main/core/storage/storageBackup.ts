@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack } from 'tar-stream';
@@ -17,6 +17,7 @@ import type { Activity, ActivityStore } from '../runs/activities';
 import type { ArtifactStore } from '../runs/artifactStore';
 import type { RunStore } from '../runs/runStore';
 import { PARTIAL_SUFFIX, promotePartial, writeFileAtomic } from '../util/atomicFile';
+import { makeFolders } from '../util/makeFolders';
 import { StorageSource } from './storageSource';
 import { storageRecoveryDocument } from './storageRecoveryDocument';
 import { storageConsistency, storageRowCount, type RecordedStorageRows } from './storageRows';
@@ -135,7 +136,7 @@ export class StorageBackupService {
     const paths = storagePaths(dumpFile);
     if (existsSync(paths.archive)) throw new WardenError('CONFLICT', `${paths.archive} already exists: this run's Storage is backed up. Start a new backup run for a newer copy.`);
     activities.addLeftover(activity, { kind: 'partial', path: paths.archive + PARTIAL_SUFFIX });
-    mkdirSync(paths.staging, { recursive: true, mode: 0o700 });
+    makeFolders(paths.staging, 0o700);
 
     const source = await this.source(projectId, 'backup', log);
     const key = await projects.backupKey(projectId, { create: false });
