@@ -23,7 +23,9 @@ export class Output {
     const pct = Math.round(p.fraction * 100);
     const eta = p.etaMs === null ? '' : `, about ${Math.ceil(p.etaMs / 1000)} s left`;
     const table = p.currentTable ? ` ${p.currentTable}` : '';
-    process.stderr.write(`\r\x1b[2K${p.phase} ${pct}% ${formatBytes(p.bytesDumped)} dumped, ${p.tablesDone}/${p.tablesTotal} tables${eta}${table}`);
+    // Until the backup has read the tables (pg_dump starts first) there is no total to show.
+    const tables = p.tablesTotal ? `, ${p.tablesDone}/${p.tablesTotal} tables` : '';
+    process.stderr.write(`\r\x1b[2K${p.phase} ${pct}% ${formatBytes(p.bytesDumped)} dumped${tables}${eta}${table}`);
     if (p.phase === 'finalizing') process.stderr.write('\n');
   }
 

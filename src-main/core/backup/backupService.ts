@@ -15,7 +15,7 @@ import { readStorageRows, storageRowsRecorder } from '../storage/storageRows';
 import { WardenError } from '../errors';
 import { cancelStatement, withPgClient, type PgTarget } from '../pg/connect';
 import { connectionArgs, withLibpqEnv } from '../pg/libpqEnv';
-import { choosePgTool } from '../pgtools/discovery';
+import { discoverPgTool } from '../pgtools/discovery';
 import { recoveryDetailsFile, recoveryDocument } from './recoveryDocument';
 import type { ProjectView } from '../../contract/project';
 import type { ProjectService } from '../projects/projectService';
@@ -238,6 +238,8 @@ export class BackupService {
     const { target, recipients, paths, options, excludeSchemas, toolDirs, now, parallel } = args;
     const startedAt = now();
     const t0 = performance.now();
+    // The tool search (each candidate's --version) runs while the connection opens.
+    const choosePgDump = discoverPgTool('pg_dump', { dir: options.pgToolsDir, prefer: toolDirs });
     return withPgClient(target, async (client) => {
       // One snapshot for everything: pg_dump imports it, and the row counts read it, so the manifest
       // describes exactly the data in the dump even while production keeps writing.
@@ -246,13 +248,9 @@ export class BackupService {
         throw new WardenError('VALIDATION', `A parallel backup's ${parallel.jobs} jobs must share one snapshot, and this server could not export one (a standby or a transaction pooler): back up with 1 job.`);
       }
       const server = await serverFacts(client);
-      const pgDump = await choosePgTool('pg_dump', { minMajor: server.major, dir: options.pgToolsDir, prefer: toolDirs });
-      const tables = await readTables(client, excludeSchemas);
-      // Roles and the catalog facts a restore prepares from, as data, in the dump's snapshot.
-      const catalog = await readCatalogFacts(client, excludeSchemas);
-      const capturedRoles = await readRoles(client);
-      const tracker = new ProgressTracker(tables, (p) => options.onProgress?.(p));
-      tracker.report(true);
+      const pgDump = await choosePgDump(server.major);
+      // Sized, and first reported, once the tables are read: pg_dump starts first.
+      const tracker = new ProgressTracker((p) => options.onProgress?.(p));
 
       // pg_dump ≥ 16 compresses with zstd inside the archive; older ones only with gzip, in their one thread:
       // then zstd -T0 compresses the uncompressed archive outside it, on every core (gzip:1 without zstd).
@@ -269,24 +267,33 @@ export class BackupService {
         ...(snapshot ? [`--snapshot=${snapshot}`] : []),
         ...excludeSchemas.map((s) => `--exclude-schema=${s}`),
       ];
-      // A failed count stops the dump, and a failed dump the count (which may wait on a lock that outlives
+      // A failed read stops the dump, and a failed dump the reads (a count may wait on a lock that outlives
       // the dump); both settle before the backup goes on or fails, so a stopped pg_dump has removed its
       // passfile and partial file by then. The first failure is the one reported.
-      const countFailed = new AbortController();
-      const dumpSignal = options.signal ? AbortSignal.any([options.signal, countFailed.signal]) : countFailed.signal;
+      const readFailed = new AbortController();
+      const dumpSignal = options.signal ? AbortSignal.any([options.signal, readFailed.signal]) : readFailed.signal;
       const dumping = withLibpqEnv(target, pgDump.major, (env) => this.dumpToFile(pgDump.path, dumpArgs, env, zstd, recipients, paths.dump, tracker, dumpSignal, archiveDir));
-      // Counting runs beside the dump, on this connection, in the same snapshot.
-      const counted = countRows(client, tables).then(async (facts) => {
-        // Then what storage.objects says exists, in the same snapshot: the Storage backup is checked against it.
+      // Beside the dump, on this connection, in the same snapshot: the tables, roles and catalog facts (while
+      // pg_dump reads its own catalog — round trips that a remote server makes long), then the exact counts,
+      // then what storage.objects says exists (the Storage backup is checked against it).
+      const read = (async () => {
+        const tables = await readTables(client, excludeSchemas);
+        tracker.sizeTables(tables);
+        tracker.report(true);
+        // Roles and the catalog facts a restore prepares from, as data.
+        const catalog = await readCatalogFacts(client, excludeSchemas);
+        const capturedRoles = await readRoles(client);
+        const countedTables = await countRows(client, tables);
         args.storageRows.read(await readStorageRows(client, args.storageRows.add));
-        return facts;
-      });
+        return { catalog, capturedRoles, countedTables };
+      })();
       const failures: unknown[] = [];
-      counted.catch((error: unknown) => (failures.push(error), countFailed.abort()));
+      read.catch((error: unknown) => (failures.push(error), readFailed.abort()));
       dumping.catch((error: unknown) => (failures.push(error), cancelStatement(target, client)));
-      const [dumped, countedOut] = await Promise.allSettled([dumping, counted]);
-      if (dumped.status === 'rejected' || countedOut.status === 'rejected') throw failures[0];
-      const [dumpResult, countedTables] = [dumped.value, countedOut.value];
+      const [dumped, readOut] = await Promise.allSettled([dumping, read]);
+      if (dumped.status === 'rejected' || readOut.status === 'rejected') throw failures[0];
+      const dumpResult = dumped.value;
+      const { catalog, capturedRoles, countedTables } = readOut.value;
       await client.query('COMMIT');
       const dumpMs = Math.round(performance.now() - t0);
 

@@ -34,20 +34,22 @@ function candidateDirs(): string[] {
 }
 
 /** `--version` of each executable seen, by real path and modification time: each call probed every candidate again. */
-const versions = new Map<string, string | null>();
+const versions = new Map<string, Promise<string | null>>();
 
-async function versionOf(exe: string, real: string): Promise<string | null> {
+function versionOf(exe: string, real: string): Promise<string | null> {
   const key = `${real}\0${statSync(real).mtimeMs}`;
-  if (!versions.has(key)) {
-    try {
-      const { stdout } = await runTool(exe, ['--version'], { timeoutMs: 10_000 });
-      const match = /(\d+)(?:\.(\d+))?/.exec(stdout);
-      versions.set(key, match ? `${match[1]}${match[2] ? `.${match[2]}` : ''}` : null);
-    } catch {
-      versions.set(key, null); // A broken install is not a candidate.
-    }
+  let version = versions.get(key);
+  if (!version) {
+    version = runTool(exe, ['--version'], { timeoutMs: 10_000 }).then(
+      ({ stdout }) => {
+        const match = /(\d+)(?:\.(\d+))?/.exec(stdout);
+        return match ? `${match[1]}${match[2] ? `.${match[2]}` : ''}` : null;
+      },
+      () => null, // A broken install is not a candidate.
+    );
+    versions.set(key, version);
   }
-  return versions.get(key) ?? null;
+  return version;
 }
 
 /**
@@ -57,7 +59,7 @@ async function versionOf(exe: string, real: string): Promise<string | null> {
  */
 export async function findPgToolDirs(tool: string, dirs: readonly string[] = candidateDirs()): Promise<PgToolDir[]> {
   const seen = new Set<string>();
-  const found: (PgToolDir & { wrapper: boolean })[] = [];
+  const candidates: { dir: string; exe: string; real: string }[] = [];
   for (const dir of dirs) {
     const exe = join(dir, tool + EXE);
     if (!existsSync(exe)) continue;
@@ -65,10 +67,17 @@ export async function findPgToolDirs(tool: string, dirs: readonly string[] = can
     const real = realpathSync(exe);
     if (seen.has(dir) || seen.has(real)) continue;
     seen.add(dir).add(real);
-    const version = await versionOf(exe, real);
-    if (version) found.push({ dir, major: Number.parseInt(version, 10), version, wrapper: basename(real) === 'pg_wrapper' });
+    candidates.push({ dir, exe, real });
   }
-  return found.sort((a, b) => b.major - a.major || Number(a.wrapper) - Number(b.wrapper)).map(({ wrapper: _, ...d }) => d);
+  // Probed at once: Debian's wrapper starts Perl, which took as long as the rest of the search.
+  const versions = await Promise.all(candidates.map((c) => versionOf(c.exe, c.real)));
+  return candidates
+    .flatMap(({ dir, real }, i) => {
+      const version = versions[i];
+      return version ? [{ dir, major: Number.parseInt(version, 10), version, wrapper: basename(real) === 'pg_wrapper' }] : [];
+    })
+    .sort((a, b) => b.major - a.major || Number(a.wrapper) - Number(b.wrapper))
+    .map(({ wrapper: _, ...d }) => d);
 }
 
 /**
@@ -76,14 +85,24 @@ export async function findPgToolDirs(tool: string, dirs: readonly string[] = can
  * (the project's, then the installation's tools folder) that has a fitting one; else the highest major
  * ≥ minMajor found on PATH and in the usual install folders.
  */
-export async function choosePgTool(tool: string, options: { minMajor?: number; dir?: string; prefer?: readonly string[] } = {}): Promise<PgToolDir & { path: string }> {
-  const minMajor = options.minMajor ?? 0;
+export const choosePgTool = (tool: string, options: { minMajor?: number; dir?: string; prefer?: readonly string[] } = {}): Promise<PgToolDir & { path: string }> =>
+  discoverPgTool(tool, options)(options.minMajor ?? 0);
+
+/**
+ * choosePgTool in two steps: the search starts now (it runs each candidate's `--version`), the choice is made
+ * once the server's major is known — a backup searches while it connects.
+ */
+export function discoverPgTool(tool: string, options: { dir?: string; prefer?: readonly string[] } = {}): (minMajor: number) => Promise<PgToolDir & { path: string }> {
   const prefer = options.dir ? [] : (options.prefer ?? []);
-  const all = await findPgToolDirs(tool, options.dir ? [options.dir] : [...prefer, ...candidateDirs()]);
-  const fit = pick(all, minMajor, prefer);
-  if (fit) return { ...fit, path: join(fit.dir, tool + EXE) };
-  const seen = all.length ? `found ${all.map((d) => `${d.version} in ${d.dir}`).join(', ')}` : 'none found';
-  throw new WardenError('TOOL_MISSING', `${tool} ${minMajor ? `version ${minMajor} or newer ` : ''}is required (${seen}). ${installAdvice(tool, minMajor)}`);
+  const found = findPgToolDirs(tool, options.dir ? [options.dir] : [...prefer, ...candidateDirs()]);
+  found.catch(() => {}); // reported to the caller that chooses; a backup that fails to connect never does
+  return async (minMajor) => {
+    const all = await found;
+    const fit = pick(all, minMajor, prefer);
+    if (fit) return { ...fit, path: join(fit.dir, tool + EXE) };
+    const seen = all.length ? `found ${all.map((d) => `${d.version} in ${d.dir}`).join(', ')}` : 'none found';
+    throw new WardenError('TOOL_MISSING', `${tool} ${minMajor ? `version ${minMajor} or newer ` : ''}is required (${seen}). ${installAdvice(tool, minMajor)}`);
+  };
 }
 
 /**

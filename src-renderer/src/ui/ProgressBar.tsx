@@ -22,7 +22,8 @@ export function ProgressBar({ progress }: { progress: BackupProgress }) {
         <div className="progress-fill" style={{ width: `${pct}%` }} />
       </div>
       <p className="progress-text" aria-live="polite">
-        {phaseText[progress.phase]}: {pct}% · {formatBytes(progress.bytesDumped)} dumped · {progress.tablesDone}/{progress.tablesTotal} tables
+        {phaseText[progress.phase]}: {pct}% · {formatBytes(progress.bytesDumped)} dumped
+        {progress.tablesTotal ? ` · ${progress.tablesDone}/${progress.tablesTotal} tables` : ''}
         {progress.currentTable ? ` · ${progress.currentTable}` : ''}
         {progress.etaMs !== null ? ` · about ${seconds(progress.etaMs)} left` : ''}
       </p>
