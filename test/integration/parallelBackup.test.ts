@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupResult } from '../../src-main/contract/backup';
+import { prepareArchive } from '../../src-main/core/rehearse/restore';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { runCli } from '../helpers/cli';
 import { findProcesses } from '../helpers/proc';
@@ -89,6 +90,17 @@ describe('a parallel backup', () => {
     expect(report.checks.filter((c) => c.status !== 'passed')).toEqual([]);
     expect(report.checks.find((c) => c.key === 'restore')!.detail).toMatch(/^Restored with \d+ parallel jobs as a restricted role/);
     for (const row of report.tables) expect(row.restored, row.table).toBe(row.expected);
+    expect(leftovers()).toEqual([]);
+  });
+
+  // A read stopped before its end (cancelled) leaves tar's end awaited too: nothing unhandled, nothing left.
+  it('a read of it cancelled while tar unpacks it rejects as cancelled, its folder gone', async () => {
+    const identity = (await warden.projects.backupKey(projectId)).identity;
+    const dirs: string[] = [];
+    await expect(prepareArchive(backup.dumpFile, [identity], backup.manifest, { signal: AbortSignal.abort(), onTempDir: (dir) => dirs.push(dir) })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(dirs.filter((dir) => existsSync(dir))).toEqual([]);
+    // An unhandled rejection would surface on the next turns of the event loop, and fail this file.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(leftovers()).toEqual([]);
   });
 

@@ -84,10 +84,10 @@ export async function prepareArchive(
 async function unpackDirectory(path: string, identities: string[], manifest: Manifest, dir: string, signal?: AbortSignal, onBytes?: (read: number) => void): Promise<string> {
   const archive = join(dir, 'archive');
   const unpack = spawnUnpack(manifest.dump.files ?? ['toc.dat'], archive, manifest.dump.stream === 'zstd', signal);
-  const pass = await decryptAndHash(path, identities, unpack.sink, signal, onBytes);
   try {
-    checkPass(pass, path, manifest);
+    checkPass(await decryptAndHash(path, identities, unpack.sink, signal, onBytes), path, manifest);
   } catch (error) {
+    // A refused or cancelled read stops tar and waits for it: its end is never left unhandled.
     unpack.kill();
     await unpack.done.catch(() => undefined);
     throw error;
