@@ -70,10 +70,10 @@ export async function findPgToolDirs(tool: string, dirs: readonly string[] = can
     candidates.push({ dir, exe, real });
   }
   // Probed at once: Debian's wrapper starts Perl, which took as long as the rest of the search.
-  const versions = await Promise.all(candidates.map((c) => versionOf(c.exe, c.real)));
+  const probed = await Promise.all(candidates.map((c) => versionOf(c.exe, c.real)));
   return candidates
     .flatMap(({ dir, real }, i) => {
-      const version = versions[i];
+      const version = probed[i];
       return version ? [{ dir, major: Number.parseInt(version, 10), version, wrapper: basename(real) === 'pg_wrapper' }] : [];
     })
     .sort((a, b) => b.major - a.major || Number(a.wrapper) - Number(b.wrapper))
