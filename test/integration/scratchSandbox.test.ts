@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
+import { runTool } from '../../src-main/core/util/runTool';
 import { findBubblewrap } from '../../src-main/core/rehearse/osSandbox';
 import { SANDBOX_ACCOUNT, startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 
@@ -64,6 +66,24 @@ describe.each([
   describe.skipIf(!bwrap)(`inside bubblewrap (${bwrap ? 'available' : 'not available on this machine: install bubblewrap and allow user namespaces'})`, () => {
     it('says so in its isolation', () => {
       expect(cluster.isolation).toContain('bubblewrap: no network, no /tmp, home folders or /run');
+      expect(cluster.isolation).toContain("no TCP outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)");
+    });
+
+    it("is reached over loopback TCP only from inside the sandbox's network (pg_restore's route)", async () => {
+      const route = cluster.loopback!;
+      expect(route).toMatchObject({ host: '127.0.0.1', port: 5432 });
+      // A real client through the route: the server answers on TCP there.
+      const psql = await choosePgTool('psql');
+      const inside = { ...cluster.target, host: route.host, port: route.port };
+      const answer = await withLibpqEnv(inside, psql.major, (env) =>
+        runTool(psql.path, [...connectionArgs(inside), '--dbname', inside.database, '-Atc', 'SELECT inet_server_addr()'], { wrap: route.wrap, env }),
+      );
+      expect(answer.stdout.trim()).toBe('127.0.0.1');
+      // The same address from this machine's network is not that server: refused, or another server that
+      // does not know its random superuser.
+      const outside = new pg.Client({ ...inside, connectionTimeoutMillis: 5_000 });
+      await expect(outside.connect()).rejects.toThrow(/ECONNREFUSED|password authentication failed|does not exist/);
+      await outside.end().catch(() => {});
     });
 
     it('has no network but loopback', async () => {

@@ -56,7 +56,8 @@ function pidFileLines(dataDir: string): string[] | null {
   }
 }
 
-function postmasterPid(dataDir: string): number | null {
+/** The server's process id, from its pid file; null when it is not running. */
+export function postmasterPid(dataDir: string): number | null {
   const pid = Number(pidFileLines(dataDir)?.[0]);
   return pid > 0 ? pid : null;
 }

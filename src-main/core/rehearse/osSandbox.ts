@@ -8,7 +8,17 @@ import { runTool } from '../util/runTool';
 // folder is writable. A second wall behind the restricted PostgreSQL role.
 
 const HIDDEN = ['/tmp', '/var/tmp', '/home', '/root', '/run', '/mnt', '/media', '/srv'];
+// The devices a server uses. Not bwrap's --dev: it also mounts a devpts, for which bwrap maps root and then
+// nests a second user namespace — the network namespace would then belong to one that no process is in,
+// and pg_restore could not join it (joinNetworkPrefix).
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom'];
 const probes = new Map<string, Promise<string | null>>();
+
+/** An executable of this name on PATH or in /usr/bin. */
+function findExecutable(name: string): string | null {
+  const candidates = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin'].map((d) => join(d, name));
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
 
 /** The bwrap executable, when present and working for `runAs` (or this process); probed once. */
 export function findBubblewrap(runAs: string | null): Promise<string | null> {
@@ -17,8 +27,7 @@ export function findBubblewrap(runAs: string | null): Promise<string | null> {
   let probe = probes.get(key);
   if (!probe) {
     probe = (async () => {
-      const candidates = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin'].map((d) => join(d, 'bwrap'));
-      const exe = candidates.find((c) => existsSync(c));
+      const exe = findExecutable('bwrap');
       if (!exe) return null;
       try {
         await runTool(exe, ['--ro-bind', '/', '/', '--unshare-net', '--', '/bin/true'], { runAs, timeoutMs: 10_000 });
@@ -41,7 +50,9 @@ export function bubblewrapPrefix(bwrap: string, writable: string, toolsBin: stri
   return [
     bwrap,
     '--ro-bind', '/', '/',
-    '--dev', '/dev',
+    '--tmpfs', '/dev',
+    ...DEVICES.flatMap((d) => ['--dev-bind', `/dev/${d}`, `/dev/${d}`]),
+    '--dir', '/dev/shm',
     '--proc', '/proc',
     ...hidden.flatMap((p) => ['--tmpfs', p]),
     ...installationRoots(toolsBin, hidden).flatMap((p) => ['--ro-bind', p, p]),
@@ -50,6 +61,19 @@ export function bubblewrapPrefix(bwrap: string, writable: string, toolsBin: stri
     '--new-session',
     '--',
   ];
+}
+
+/**
+ * The argv prefix that runs a client in the network of the sandboxed process `pid` (util-linux nsenter),
+ * where the scratch server also listens on loopback TCP. Only root, or the account that made the sandbox
+ * (it owns the sandbox's user namespace), can join; null without nsenter.
+ */
+export function joinNetworkPrefix(pid: number): string[] | null {
+  const nsenter = process.platform === 'linux' ? findExecutable('nsenter') : null;
+  if (!nsenter) return null;
+  const ns = (kind: 'net' | 'user') => `--${kind}=/proc/${pid}/ns/${kind}`;
+  // Root may enter any network namespace; an ordinary account first enters the user namespace that owns it, keeping its own uid.
+  return process.getuid?.() === 0 ? [nsenter, ns('net'), '--'] : [nsenter, ns('user'), ns('net'), '--preserve-credentials', '--'];
 }
 
 /**

@@ -33,7 +33,7 @@ import { prepareArchive, readArchiveToc, restoreArchive, restoreDir, streamResto
 import type { TocSkips } from './restoreList';
 import { runSampleChecks } from './sampleChecks';
 import { prepareSandbox } from './sandbox';
-import { startScratchCluster } from './scratchCluster';
+import { startScratchCluster, type LoopbackRoute } from './scratchCluster';
 
 export interface RehearsalOptions {
   target?: RehearsalTarget;
@@ -85,6 +85,8 @@ interface PreparedTarget {
   skips: TocSkips;
   noOwner: boolean;
   clean: boolean;
+  /** How pg_restore reaches a scratch server (its sandbox's loopback); null: through target. */
+  loopback: LoopbackRoute | null;
   teardown: () => Promise<void>;
 }
 
@@ -180,7 +182,7 @@ export class RehearsalService {
           const prepareMs = performance.now() - started;
           const t0 = performance.now();
           progress?.phase(PHASES[1].name);
-          const restoreOptions = { ...tools, skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, onFraction: progress && ((f: number) => progress.advance(f)) };
+          const restoreOptions = { ...tools, skips: prep.skips, rehearsal: true, clean: prep.clean, noOwner: prep.noOwner, loopback: prep.loopback, onFraction: progress && ((f: number) => progress.advance(f)) };
           let streamed = null;
           if (contents) {
             const listDir = restoreDir(onTempDir);
@@ -266,6 +268,7 @@ export class RehearsalService {
         skips: prepared.skips,
         noOwner: true,
         clean: staging.clean,
+        loopback: null,
         teardown: async () => {},
       };
     }
@@ -290,6 +293,7 @@ export class RehearsalService {
         skips: sandbox.skips,
         noOwner: false,
         clean: false,
+        loopback: cluster.loopback,
         teardown: cluster.stop,
       };
     } catch (error) {

@@ -20,6 +20,7 @@ import { fillDataOffsets } from './archiveOffsets';
 import { groupRestoreErrors } from './restoreErrors';
 import { restoreList, type TocSkips } from './restoreList';
 import { restoreProgress } from './restoreProgress';
+import type { LoopbackRoute } from './scratchCluster';
 
 export interface RestoreResult {
   ok: boolean;
@@ -163,6 +164,14 @@ interface RestoreOptions {
   noOwner?: boolean;
   signal?: AbortSignal;
   onFraction?: (fraction: number) => void;
+  /** A scratch server's loopback inside its sandbox: pg_restore connects there instead of the target's socket. */
+  loopback?: LoopbackRoute | null;
+}
+
+/** Where pg_restore connects: the target, or the same server and role over its sandbox's loopback. */
+function restoreConnection(target: PgTarget, options: RestoreOptions): { target: PgTarget; wrap?: string[] } {
+  const route = options.loopback;
+  return route ? { target: { ...target, host: route.host, port: route.port }, wrap: route.wrap } : { target };
 }
 
 /** pg_restore's arguments but the archive's: the target, and what every restore of ours leaves out or adds. */
@@ -203,9 +212,10 @@ export async function streamRestore(
   const started = performance.now();
   const list = options.skips ? useList(toc, options.skips, options.listDir) : { args: [], skipped: [] };
   const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, 1, options.onFraction);
-  return withLibpqEnv(target, pgRestore.major, async (env) => {
+  const via = restoreConnection(target, options);
+  return withLibpqEnv(via.target, pgRestore.major, async (env) => {
     const restore = behindZstd(manifest.dump.stream === 'zstd', options.signal, (stdin) =>
-      spawnTool(pgRestore.path, restoreArgs(target, options, ['--single-transaction', ...list.args]), { stdin, stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine }),
+      spawnTool(pgRestore.path, restoreArgs(via.target, options, ['--single-transaction', ...list.args]), { wrap: via.wrap, stdin, stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine }),
     );
     const content = await decryptWithPlaintextDigest(path, identities, restore.sink, options.signal);
     if (!content) restore.kill('SIGTERM');
@@ -235,10 +245,11 @@ export async function restoreArchive(
   if (options.skips || options.onFraction) toc = (await runTool(pgRestore.path, ['--list', archive], { timeoutMs: 600_000, signal: options.signal })).stdout;
   // The list lives beside the decrypted archive (same private directory, removed with it).
   const list = options.skips ? useList(toc, options.skips, dirname(archive)) : { args: [], skipped: [] };
-  const args = [...restoreArgs(target, options, [`--jobs=${jobs}`, ...list.args]), archive];
+  const via = restoreConnection(target, options);
+  const args = [...restoreArgs(via.target, options, [`--jobs=${jobs}`, ...list.args]), archive];
   const onStderrLine = options.onFraction && restoreProgress(toc, manifest.tables, jobs, options.onFraction);
-  return withLibpqEnv(target, pgRestore.major, async (env) => {
-    const exit = await spawnTool(pgRestore.path, args, { env, stdout: 'ignore', signal: options.signal, killSignal: 'SIGTERM', onStderrLine }).exited;
+  return withLibpqEnv(via.target, pgRestore.major, async (env) => {
+    const exit = await spawnTool(pgRestore.path, args, { wrap: via.wrap, env, stdout: 'ignore', signal: options.signal, killSignal: 'SIGTERM', onStderrLine }).exited;
     if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
     const errors = groupRestoreErrors(exit.stderr);
     const failed = exit.code !== 0 && errors.length === 0 ? [{ kind: 'other' as const, title: 'pg_restore failed', action: "Read pg_restore's exit status and rehearse again.", count: 1, examples: [`pg_restore exited with code ${exit.code}`] }] : [];

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { defaultCacheDir } from '../dataDir';
 import { WardenError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
-import { killPostmaster, postmasterReady, quitPostmaster } from '../pgtools/postmaster';
+import { killPostmaster, postmasterPid, postmasterReady, quitPostmaster } from '../pgtools/postmaster';
 import { runTool } from '../util/runTool';
 import { initCluster } from './clusterTemplate';
-import { bubblewrapPrefix, findBubblewrap } from './osSandbox';
+import { bubblewrapPrefix, findBubblewrap, joinNetworkPrefix } from './osSandbox';
 import type { PgTarget } from '../pg/connect';
 
 /**
@@ -24,7 +24,16 @@ export interface ScratchCluster {
   dataDir: string;
   /** What keeps the server apart from this machine, for the report. */
   isolation: string;
+  /** pg_restore's way in over loopback TCP inside the sandbox's own network (loopbackRoute); null: the socket. */
+  loopback: LoopbackRoute | null;
   stop(): Promise<void>;
+}
+
+/** A client reaches the server at host:port when run through `wrap` (an argv prefix that joins the sandbox's network). */
+export interface LoopbackRoute {
+  host: string;
+  port: number;
+  wrap: string[];
 }
 
 export interface ScratchOptions {
@@ -58,6 +67,8 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   const owner = runAs ? await ensureAccount(runAs) : null;
 
   const tcp = options.tcp === true || !UNIX_SOCKETS;
+  // A rehearsal server runs inside bubblewrap where it works; a server that plays production (tcp) does not.
+  const sandboxed = tcp ? Promise.resolve(null) : findBubblewrap(runAs);
   // A server that plays production stays on disk; a rehearsal's throwaway data goes to memory when it fits.
   const inMemory = !tcp && options.expectedBytes !== undefined && scratchPlacement(options.expectedBytes, memoryRoom()) === 'memory';
   const base = mkdtempSync(join(inMemory ? MEMORY_FS : tmpdir(), 'bw-scratch-'));
@@ -81,9 +92,11 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     mkdirSync(socketDir, { mode: 0o700 });
     if (owner) chownSync(socketDir, owner.uid, owner.gid);
     await initCluster({ initdb, dataDir, superuser, password, runAs, owner, templates: options.templates === undefined ? join(defaultCacheDir(), 'scratch-templates') : options.templates, signal: options.signal });
+    const bwrap = await sandboxed;
 
     // The socket directory is private (0700, this account's or the sandbox account's): no TCP port for
-    // other local users to reach. The port number then only names the socket file.
+    // other local users to reach. Inside bubblewrap the server also listens on loopback, which is the
+    // sandbox's own: only what joins its network reaches it (loopbackRoute). The port number then names the socket file.
     const port = tcp ? await freePort() : 5432;
     // Scratch data is disposable: trade durability for speed. No autovacuum: nothing of the restored
     // content runs in the background while the rehearsal compares it. A rehearsal server also takes
@@ -94,7 +107,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
       join(dataDir, 'postgresql.conf'),
       [
         `port = ${port}`,
-        `listen_addresses = '${tcp ? '127.0.0.1' : ''}'`,
+        `listen_addresses = '${tcp || bwrap ? '127.0.0.1' : ''}'`,
         `unix_socket_directories = '${UNIX_SOCKETS ? socketDir : ''}'`,
         'unix_socket_permissions = 0700',
         'autovacuum = off',
@@ -108,16 +121,15 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
         '',
       ].join('\n'),
     );
-    // A rehearsal server also runs inside bubblewrap where it works; a server that plays production (tcp) does not.
-    const bwrap = tcp ? null : await findBubblewrap(runAs);
     const wrap = bwrap ? bubblewrapPrefix(bwrap, base, realpathSync(initdb.dir)) : undefined;
     const starting = runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000, signal: options.signal });
     // Ready when the server says so, not at pg_ctl's next look; once it is, how pg_ctl ends changes nothing.
     await Promise.race([starting, postmasterReady(dataDir, starting)]);
     starting.catch(() => {});
     started = true;
+    const loopback = bwrap ? await loopbackRoute(dataDir, port) : null;
     const isolation = [
-      tcp ? 'TCP on 127.0.0.1' : 'a private 0700 socket folder, no TCP',
+      tcp ? 'TCP on 127.0.0.1' : `a private 0700 socket folder, no TCP${loopback ? " outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)" : ''}`,
       runAs ? `OS account ${runAs}` : "the operator's OS account",
       bwrap ? 'bubblewrap: no network, no /tmp, home folders or /run' : 'no OS sandbox (bubblewrap not available)',
       ...(inMemory ? ['its files in memory (tmpfs), gone when it stops'] : []),
@@ -127,6 +139,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
       major: initdb.major,
       dataDir,
       isolation,
+      loopback,
       stop,
     };
   } catch (error) {
@@ -134,6 +147,31 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     await stop();
     if (error instanceof WardenError && (error.code === 'TOOL_MISSING' || error.code === 'CANCELLED')) throw error;
     throw new WardenError('INTERNAL', `Could not start a scratch PostgreSQL: ${error instanceof Error ? error.message : String(error)}${log}`, { cause: error });
+  }
+}
+
+/**
+ * pg_restore's way to a sandboxed server: loopback TCP inside the sandbox's network, joined with nsenter.
+ * Through the Unix socket the send buffer keeps the kernel's default size (net.core.wmem_default, 208 KiB
+ * here: about a millisecond of what a loading server reads), so whenever pg_restore waits for a core
+ * behind the decryption the server runs dry; TCP's buffers grow. Used only once the join works and the
+ * server listens there (its socket in that network's /proc/net/tcp); null otherwise: the Unix socket.
+ */
+async function loopbackRoute(dataDir: string, port: number): Promise<LoopbackRoute | null> {
+  const pid = postmasterPid(dataDir);
+  const wrap = pid === null ? null : joinNetworkPrefix(pid);
+  if (!wrap) return null;
+  try {
+    const { stdout } = await runTool('cat', ['/proc/net/tcp'], { wrap, timeoutMs: 10_000 });
+    // 127.0.0.1 as the kernel prints it (little-endian hex), the port in big-endian hex; 0A: listening.
+    const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    const listening = stdout.split('\n').some((line) => {
+      const fields = line.trim().split(/\s+/);
+      return fields[1] === local && fields[3] === '0A';
+    });
+    return listening ? { host: '127.0.0.1', port, wrap } : null;
+  } catch {
+    return null;
   }
 }
 
