@@ -5,14 +5,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
-import { runTool } from '../../src-main/core/util/runTool';
+import { runTool, spawnTool } from '../../src-main/core/util/runTool';
 import { findBubblewrap } from '../../src-main/core/rehearse/osSandbox';
 import { SANDBOX_ACCOUNT, startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 
 // The second wall: even code that ran as the scratch server's superuser (which nothing from a dump
 // does) sees no network, none of /tmp (passfiles, decrypted archives), no home folders and no /run
 // (the session bus that reaches the keychain), and cannot leave a file outside its own folder.
-const bwrap = await findBubblewrap(process.getuid?.() === 0 ? SANDBOX_ACCOUNT : null);
+const asRoot = process.getuid?.() === 0;
+const bwrap = await findBubblewrap(asRoot ? SANDBOX_ACCOUNT : null);
 const marker = join(tmpdir(), `bw-sandbox-marker-${process.pid}`);
 // Other work's files in the memory file system, where a small rehearsal's server keeps its own.
 const shmMarker = `/dev/shm/bw-sandbox-marker-${process.pid}`;
@@ -66,10 +67,17 @@ describe.each([
   describe.skipIf(!bwrap)(`inside bubblewrap (${bwrap ? 'available' : 'not available on this machine: install bubblewrap and allow user namespaces'})`, () => {
     it('says so in its isolation', () => {
       expect(cluster.isolation).toContain('bubblewrap: no network, no /tmp, home folders or /run');
-      expect(cluster.isolation).toContain("no TCP outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)");
+      // pg_restore joins the sandbox's network only where the server runs under an account of its own (root).
+      const phrase = "no TCP outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)";
+      if (asRoot) expect(cluster.isolation).toContain(phrase);
+      else expect(cluster.isolation).not.toContain(phrase);
     });
 
-    it("is reached over loopback TCP only from inside the sandbox's network (pg_restore's route)", async () => {
+    it.skipIf(asRoot)("as the operator's account, pg_restore keeps the socket: joining would put it within the sandbox's reach", () => {
+      expect(cluster.loopback).toBeNull();
+    });
+
+    it.skipIf(!asRoot)("is reached over loopback TCP only from inside the sandbox's network (pg_restore's route)", async () => {
       const route = cluster.loopback!;
       expect(route).toMatchObject({ host: '127.0.0.1', port: 5432 });
       // A real client through the route: the server answers on TCP there.
@@ -84,6 +92,20 @@ describe.each([
       const outside = new pg.Client({ ...inside, connectionTimeoutMillis: 5_000 });
       await expect(outside.connect()).rejects.toThrow(/ECONNREFUSED|password authentication failed|does not exist/);
       await outside.end().catch(() => {});
+    });
+
+    it.skipIf(!asRoot)('a process that took the route stays out of the reach of the sandboxed server', async () => {
+      const joined = spawnTool('sleep', ['30'], { wrap: cluster.loopback!.wrap, env: { ...process.env, BW_ROUTE_MARK: 'pg_restore would be here' } });
+      try {
+        const pid = joined.child.pid!;
+        await new Promise((r) => setTimeout(r, 200)); // nsenter has exec'd sleep
+        // The server's account sees the process (its name) but may not read its environment or memory.
+        await superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; grep -q sleep /proc/${pid}/comm'`);
+        await expect(superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; cat /proc/${pid}/environ > /dev/null'`)).rejects.toThrow(/failed/);
+      } finally {
+        joined.child.kill('SIGKILL');
+        await joined.exited;
+      }
     });
 
     it('has no network but loopback', async () => {

@@ -8,10 +8,6 @@ import { runTool } from '../util/runTool';
 // folder is writable. A second wall behind the restricted PostgreSQL role.
 
 const HIDDEN = ['/tmp', '/var/tmp', '/home', '/root', '/run', '/mnt', '/media', '/srv'];
-// The devices a server uses. Not bwrap's --dev: it also mounts a devpts, for which bwrap maps root and then
-// nests a second user namespace — the network namespace would then belong to one that no process is in,
-// and pg_restore could not join it (joinNetworkPrefix).
-const DEVICES = ['null', 'zero', 'full', 'random', 'urandom'];
 const probes = new Map<string, Promise<string | null>>();
 
 /** An executable of this name on PATH or in /usr/bin. */
@@ -50,9 +46,7 @@ export function bubblewrapPrefix(bwrap: string, writable: string, toolsBin: stri
   return [
     bwrap,
     '--ro-bind', '/', '/',
-    '--tmpfs', '/dev',
-    ...DEVICES.flatMap((d) => ['--dev-bind', `/dev/${d}`, `/dev/${d}`]),
-    '--dir', '/dev/shm',
+    '--dev', '/dev',
     '--proc', '/proc',
     ...hidden.flatMap((p) => ['--tmpfs', p]),
     ...installationRoots(toolsBin, hidden).flatMap((p) => ['--ro-bind', p, p]),
@@ -64,16 +58,17 @@ export function bubblewrapPrefix(bwrap: string, writable: string, toolsBin: stri
 }
 
 /**
- * The argv prefix that runs a client in the network of the sandboxed process `pid` (util-linux nsenter),
- * where the scratch server also listens on loopback TCP. Only root, or the account that made the sandbox
- * (it owns the sandbox's user namespace), can join; null without nsenter.
+ * The argv prefix that runs a client (pg_restore) in the network of the sandboxed process `pid` (util-linux
+ * nsenter), where the scratch server also listens on loopback TCP; null where that is not safe or possible.
+ * Only root joins: it enters the network namespace alone, and the server runs under an account of its own
+ * that cannot reach a root process. An ordinary account would have to enter the sandbox's user namespace
+ * first, and there a server process of the same account could reach into pg_restore (/proc/PID/mem,
+ * ptrace) — which reads and writes as the operator outside the sandbox.
  */
 export function joinNetworkPrefix(pid: number): string[] | null {
-  const nsenter = process.platform === 'linux' ? findExecutable('nsenter') : null;
-  if (!nsenter) return null;
-  const ns = (kind: 'net' | 'user') => `--${kind}=/proc/${pid}/ns/${kind}`;
-  // Root may enter any network namespace; an ordinary account first enters the user namespace that owns it, keeping its own uid.
-  return process.getuid?.() === 0 ? [nsenter, ns('net'), '--'] : [nsenter, ns('user'), ns('net'), '--preserve-credentials', '--'];
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
+  const nsenter = findExecutable('nsenter');
+  return nsenter ? [nsenter, `--net=/proc/${pid}/ns/net`, '--'] : null;
 }
 
 /**

@@ -95,9 +95,11 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     const bwrap = await sandboxed;
 
     // The socket directory is private (0700, this account's or the sandbox account's): no TCP port for
-    // other local users to reach. Inside bubblewrap the server also listens on loopback, which is the
-    // sandbox's own: only what joins its network reaches it (loopbackRoute). The port number then names the socket file.
+    // other local users to reach. Inside bubblewrap, under the sandbox account, the server also listens on
+    // loopback, which is the sandbox's own: only what joins its network reaches it (loopbackRoute). The port
+    // number then names the socket file.
     const port = tcp ? await freePort() : 5432;
+    const joinable = bwrap !== null && runAs !== null;
     // Scratch data is disposable: trade durability for speed. No autovacuum: nothing of the restored
     // content runs in the background while the rehearsal compares it. A rehearsal server also takes
     // wal_level=minimal, so that pg_restore's parallel COPY into a table it created (TRUNCATE first, same
@@ -107,7 +109,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
       join(dataDir, 'postgresql.conf'),
       [
         `port = ${port}`,
-        `listen_addresses = '${tcp || bwrap ? '127.0.0.1' : ''}'`,
+        `listen_addresses = '${tcp || joinable ? '127.0.0.1' : ''}'`,
         `unix_socket_directories = '${UNIX_SOCKETS ? socketDir : ''}'`,
         'unix_socket_permissions = 0700',
         'autovacuum = off',
@@ -127,7 +129,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     await Promise.race([starting, postmasterReady(dataDir, starting)]);
     starting.catch(() => {});
     started = true;
-    const loopback = bwrap ? await loopbackRoute(dataDir, port) : null;
+    const loopback = joinable ? await loopbackRoute(dataDir, port) : null;
     const isolation = [
       tcp ? 'TCP on 127.0.0.1' : `a private 0700 socket folder, no TCP${loopback ? " outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)" : ''}`,
       runAs ? `OS account ${runAs}` : "the operator's OS account",
@@ -151,7 +153,8 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
 }
 
 /**
- * pg_restore's way to a sandboxed server: loopback TCP inside the sandbox's network, joined with nsenter.
+ * pg_restore's way to a server sandboxed under its own account: loopback TCP inside the sandbox's network,
+ * joined with nsenter (joinNetworkPrefix: root only; as the operator's account the socket stays).
  * Through the Unix socket the send buffer keeps the kernel's default size (net.core.wmem_default, 208 KiB
  * here: about a millisecond of what a loading server reads), so whenever pg_restore waits for a core
  * behind the decryption the server runs dry; TCP's buffers grow. Used only once the join works and the
