@@ -1,6 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { runTool } from '../util/runTool';
+import { findSystemTool } from '../util/systemTool';
 
 // bubblewrap (Linux) around the scratch server, where it is installed and the kernel lets it create
 // namespaces: no network, and none of /tmp (passfiles, decrypted archives of other work), home folders
@@ -10,12 +11,6 @@ import { runTool } from '../util/runTool';
 const HIDDEN = ['/tmp', '/var/tmp', '/home', '/root', '/run', '/mnt', '/media', '/srv'];
 const probes = new Map<string, Promise<string | null>>();
 
-/** An executable of this name on PATH or in /usr/bin. */
-function findExecutable(name: string): string | null {
-  const candidates = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin'].map((d) => join(d, name));
-  return candidates.find((c) => existsSync(c)) ?? null;
-}
-
 /** The bwrap executable, when present and working for `runAs` (or this process); probed once. */
 export function findBubblewrap(runAs: string | null): Promise<string | null> {
   if (process.platform !== 'linux') return Promise.resolve(null);
@@ -23,7 +18,7 @@ export function findBubblewrap(runAs: string | null): Promise<string | null> {
   let probe = probes.get(key);
   if (!probe) {
     probe = (async () => {
-      const exe = findExecutable('bwrap');
+      const exe = findSystemTool('bwrap');
       if (!exe) return null;
       try {
         await runTool(exe, ['--ro-bind', '/', '/', '--unshare-net', '--', '/bin/true'], { runAs, timeoutMs: 10_000 });
@@ -67,7 +62,7 @@ export function bubblewrapPrefix(bwrap: string, writable: string, toolsBin: stri
  */
 export function joinNetworkPrefix(pid: number): string[] | null {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
-  const nsenter = findExecutable('nsenter');
+  const nsenter = findSystemTool('nsenter');
   return nsenter ? [nsenter, `--net=/proc/${pid}/ns/net`, '--'] : null;
 }
 
