@@ -155,7 +155,7 @@ export const render: { [M in CliMethod]: Render<M> } = {
       ].join('\n'),
     ),
   restorePlatform: (r) => `Supabase accepted the point-in-time recovery of ${r.ref} to ${r.recoveryTime} (requested ${r.requestedAt}). Follow it in the Dashboard; the project is unavailable while it runs.`,
-  checkRecovery: (e) => `The backup opens without this workstation: decrypted in full with the ${e.keyKind} (${e.recipient}), archive SHA-256 ${e.plaintextSha256} as recorded.`,
+  checkRecovery: (e) => `The backup opens without this workstation: decrypted in full with the ${e.keyKind} (${e.recipient}), ${e.plaintextSha256 ? `archive SHA-256 ${e.plaintextSha256}` : `file SHA-256 ${e.ciphertextSha256}, every chunk authenticated,`} as recorded.`,
   checkPlatform: (e) =>
     [
       `Platform backup ${e.backupId} (${e.backupStatus}, taken ${e.insertedAt}) expires ${e.expiresAt}: ${e.retentionDays}-day retention from ${e.retentionSource ?? 'the plan table'}${e.pitrDays ? `; point-in-time recovery add-on ${e.pitrDays} days` : ''}.`,

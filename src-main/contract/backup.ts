@@ -115,9 +115,12 @@ export type RolesFile = z.infer<typeof rolesFileSchema>;
 export const manifestSchema = z.object({
   /**
    * @1: roles captured as pg_dumpall SQL (never executed since), no catalog facts. @2: this manifest in
-   * plain text beside the backup. @3: beside it only the public manifest, this one encrypted.
+   * plain text beside the backup. @3: beside it only the public manifest, this one encrypted. @4: no digest
+   * of the decrypted archive — the file's digest determines it (age decrypts deterministically and
+   * authenticates every chunk), and a second SHA-256 cost more than the encryption where the CPU has no SHA
+   * instructions.
    */
-  format: z.enum(['backup-warden/manifest@1', 'backup-warden/manifest@2', 'backup-warden/manifest@3']),
+  format: z.enum(['backup-warden/manifest@1', 'backup-warden/manifest@2', 'backup-warden/manifest@3', 'backup-warden/manifest@4']),
   backupId: z.string(),
   runId: z.string(),
   name: z.string(),
@@ -147,7 +150,8 @@ export const manifestSchema = z.object({
   /** null in manifests written before catalog facts were captured. */
   catalog: catalogFactsSchema.nullable().default(null),
   files: z.object({
-    dump: z.object({ file: z.string(), plaintextBytes: z.number(), plaintextSha256: z.string(), ciphertextBytes: z.number(), ciphertextSha256: z.string() }),
+    /** plaintextSha256: of the decrypted archive, in manifests before @4. */
+    dump: z.object({ file: z.string(), plaintextBytes: z.number(), plaintextSha256: z.string().optional(), ciphertextBytes: z.number(), ciphertextSha256: z.string() }),
     roles: z.union([
       z.object({
         status: z.literal('captured'),
@@ -183,6 +187,9 @@ export const publicManifestSchema = z.object({
   encryption: manifestSchema.shape.encryption,
 });
 export type PublicManifest = z.infer<typeof publicManifestSchema>;
+
+/** Since @3 the full manifest lies beside the backup encrypted, the public one in plain text. */
+export const sealsFullManifest = (m: Pick<Manifest, 'format'>): boolean => m.format === 'backup-warden/manifest@3' || m.format === 'backup-warden/manifest@4';
 
 /** Where the encrypted full manifest of a backup file lies. */
 export const sealedManifestFile = (dumpFile: string): string => dumpFile.replace(/\.dump\.age$/, '.manifest.json.age');

@@ -14,7 +14,8 @@ export const backupEvidenceSchema = z.object({
   file: z.string(),
   ciphertextBytes: z.number(),
   ciphertextSha256: z.string(),
-  plaintextSha256: z.string(),
+  /** Of the decrypted archive: backups before manifest@4. */
+  plaintextSha256: z.string().optional(),
   tables: z.number().int(),
   publicTables: z.number().int(),
   rows: z.number().int(),
@@ -51,7 +52,9 @@ export const evidenceSchemas = {
     /** Whose key opened it: the project's recovery key (its escrow copy) or a break-glass recipient. */
     keyKind: z.enum(['escrowed recovery key', 'break-glass key']),
     recipient: z.string(),
-    plaintextSha256: z.string(),
+    /** The file's digest, read in the same pass (checks since manifest@4); the decrypted archive's before. */
+    ciphertextSha256: z.string().optional(),
+    plaintextSha256: z.string().optional(),
     bytes: z.number(),
     checkedAt: z.string(),
   }),

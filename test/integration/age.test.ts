@@ -1,6 +1,6 @@
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient, Stanza } from 'age-encryption';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable, type Duplex } from 'node:stream';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgeNativeDecrypt } from '../../src-main/core/crypto/ageNativeDecrypt';
 import { AgeNativeEncrypt, LARGE_BATCH } from '../../src-main/core/crypto/ageNativeEncrypt';
 import { AgeStream, ageEncryptStream } from '../../src-main/core/crypto/ageStream';
+import { decryptAndHash, decryptMatchingRecord, type RecordedDigests } from '../../src-main/core/crypto/decryptPass';
 import { x25519Identity, x25519Recipient } from '../../src-main/core/crypto/x25519Keys';
 import { tempDir } from '../helpers/tmp';
 
@@ -182,5 +183,38 @@ describe('age worker lifetime', () => {
     for await (const chunk of stream) out.push(chunk as Buffer);
     writeFileSync(join(dir.dir, 'slow.age'), Buffer.concat(out));
     expect(execFileSync('age', ['-d', '-i', identityFile, join(dir.dir, 'slow.age')]).equals(plain)).toBe(true);
+  });
+});
+
+describe('the digests a read of a backup takes (manifest@4 records only the file’s)', () => {
+  const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const discard = () => new Writable({ write: (_c, _e, done) => done() });
+  let file: string;
+  let record: RecordedDigests;
+  let plainSha256: string;
+  beforeAll(async () => {
+    const plain = randomBytes(3 * 65536 + 123);
+    const sealed = await run(plain, ageEncryptStream([recipient], { large: true }));
+    file = join(dir.dir, 'record.age');
+    writeFileSync(file, sealed);
+    record = { ciphertextSha256: sha256(sealed), ciphertextBytes: sealed.length, plaintextBytes: plain.length };
+    plainSha256 = sha256(plain);
+  });
+
+  it('the full pass hashes the decrypted archive only where the record has its digest to compare with', async () => {
+    const current = await decryptAndHash(file, [identity], record, discard());
+    expect(current).toMatchObject({ ciphertext: { sha256: record.ciphertextSha256, bytes: record.ciphertextBytes }, plaintext: { sha256: null, bytes: record.plaintextBytes }, decryptError: null });
+    const legacy = await decryptAndHash(file, [identity], { plaintextSha256: plainSha256 }, discard());
+    expect(legacy.plaintext).toEqual({ sha256: plainSha256, bytes: record.plaintextBytes });
+  });
+
+  it('the streamed read matches the file’s digest (or, for older records, the archive’s), and refuses any other', async () => {
+    expect(await decryptMatchingRecord(file, [identity], record, discard())).toBe(true);
+    expect(await decryptMatchingRecord(file, [identity], { ...record, ciphertextSha256: '0'.repeat(64) }, discard())).toBe(false);
+    expect(await decryptMatchingRecord(file, [identity], { ...record, plaintextBytes: record.plaintextBytes - 1 }, discard())).toBe(false);
+    // An older record: the archive's digest decides (the file's is taken by the full pass that follows a refusal).
+    expect(await decryptMatchingRecord(file, [identity], { ...record, ciphertextSha256: '0'.repeat(64), plaintextSha256: plainSha256 }, discard())).toBe(true);
+    expect(await decryptMatchingRecord(file, [identity], { ...record, plaintextSha256: '0'.repeat(64) }, discard())).toBe(false);
+    expect(await decryptMatchingRecord(file, [await generateX25519Identity()], record, discard())).toBe(false);
   });
 });

@@ -247,5 +247,6 @@ describe('backup-warden demo', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, outDir });
     expect(() => readFileSync(join(outDir, 'backups', 'stale.txt'))).toThrow();
-  });
+    // Two whole practice jobs: about a minute each on a 2-core machine without SHA instructions, more beside other test files.
+  }, 360_000);
 });

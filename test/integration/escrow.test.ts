@@ -96,7 +96,7 @@ describe('recovery key escrow', () => {
     await expect(warden.recovery.check(backup.runId, `# some other key\n${await generateX25519Identity()}\n`)).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining("None of the given keys is among the backup's recipients") });
     expect(warden.runs.items(backup.runId).find((i) => i.key === 'recovery')).toMatchObject({ state: 'failed' });
     await expect(warden.recovery.check(backup.runId, 'not a key')).rejects.toMatchObject({ code: 'VALIDATION' });
-    expect(await warden.recovery.check(backup.runId, breakGlass)).toMatchObject({ keyKind: 'break-glass key', plaintextSha256: backup.manifest.files.dump.plaintextSha256 });
+    expect(await warden.recovery.check(backup.runId, breakGlass)).toMatchObject({ keyKind: 'break-glass key', ciphertextSha256: backup.manifest.files.dump.ciphertextSha256, bytes: backup.manifest.files.dump.plaintextBytes });
     expect(warden.runs.items(backup.runId).find((i) => i.key === 'recovery')).toMatchObject({ state: 'passed' });
     expect(JSON.stringify(warden.audit.list())).not.toContain(breakGlass);
   });

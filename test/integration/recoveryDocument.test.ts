@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
+import { recoveryDocument } from '../../src-main/core/backup/recoveryDocument';
 import { startPracticeStorage, type PracticeStorage } from '../../src-main/core/practice/practiceStorage';
 import { practiceProject } from '../helpers/practice';
 import { tempDir } from '../helpers/tmp';
@@ -102,6 +103,10 @@ describe('the recovery document', () => {
     expect(details).toContain(`${manifest.source.user}@${manifest.source.host}:${manifest.source.port}/${manifest.source.database}`);
     expect(details).toContain('CREATE ROLE "authenticated" NOLOGIN');
     for (const text of [doc, details]) expect(text).not.toContain('AGE-SECRET-KEY'); // it names the key to use, never holds it
+    // Step 1's digest of the file determines the decrypted archive; a backup before manifest@4 recorded the archive's too, and its document checks it.
+    expect(details).not.toMatch(/\$WORK\/[^"]*" \| sha256sum -c -/);
+    const older = { ...manifest, format: 'backup-warden/manifest@3' as const, files: { ...manifest.files, dump: { ...manifest.files.dump, plaintextSha256: 'ab'.repeat(32) } } };
+    expect(recoveryDocument(older, join(backupDir, 'documented.dump.age')).details).toMatch(new RegExp(`echo "${'ab'.repeat(32)}  \\$WORK/[^"]+" \\| sha256sum -c -`));
   });
 
   it('puts the Storage objects back into an empty project with only age, tar, jq and curl, as written, naming none of them in plain text', async () => {

@@ -203,10 +203,12 @@ describe('signed export', () => {
     expect(exported.markdownFile).toBe(join(out.dir, `docs/phase2/production-backup-log-${new Date().toISOString().slice(0, 10)}.md`));
     const md = readFileSync(exported.markdownFile, 'utf8');
     for (const section of ['## Backup Information', '## Verification', '## Purpose', '## Retention', '## Rollback Plan', '## Notes', '## Acceptance Criteria', '## Sign-off']) expect(md).toContain(section);
-    const manifest = t.warden.runs.items(runId).find((i) => i.key === 'backup')!.evidence as { ciphertextSha256: string; plaintextSha256: string; rows: number; file: string };
+    const manifest = t.warden.runs.items(runId).find((i) => i.key === 'backup')!.evidence as { ciphertextSha256: string; plaintextSha256?: string; rows: number; file: string };
     expect(md).toContain('| Backup name | pre-migration-baseline-2026-11-24 |');
     expect(md).toContain(`| SHA-256 (encrypted file) | ${manifest.ciphertextSha256} |`);
-    expect(md).toContain(`| SHA-256 (archive) | ${manifest.plaintextSha256} |`);
+    // Since manifest@4 the file's digest alone: it determines what the file decrypts to.
+    expect(manifest.plaintextSha256).toBeUndefined();
+    expect(md).not.toContain('| SHA-256 (archive) |');
     expect(md).toContain(`| Record count | ${manifest.rows.toLocaleString('en-US')} rows`);
     expect(md).toContain('| Table count | 31 in public (project expects 31)');
     expect(md).toContain(`| Local copy location | ${manifest.file} |`);

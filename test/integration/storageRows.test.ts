@@ -33,7 +33,7 @@ async function seed(count: number): Promise<Row[]> {
   const rows = Array.from({ length: count }, (_, i) => {
     // Buckets change inside pages and right at a page's end (row 1000), names repeat across buckets.
     const bucket = i < 1000 ? 'avatars' : i < 1700 ? 'documents' : 'zz-exports';
-    const size = i % 11 === 0 ? '12abc' : i % 13 === 0 ? -5 : i % 17 === 0 ? null : i * 10;
+    const size = i % 11 === 0 ? '12abc' : i % 13 === 0 ? -5 : i % 17 === 0 ? null : i % 19 === 0 ? 1.5 : i % 23 === 0 ? 12345678901234567000 : i % 29 === 0 ? ' 42' : i * 10;
     return { bucket, name: `${String(i % 997).padStart(4, '0')}/${names[i % names.length]}-${i}`, size };
   });
   await sqlOn(db, 'DELETE FROM storage.objects');
@@ -45,7 +45,8 @@ async function seed(count: number): Promise<Row[]> {
   );
   // Left out: rows without a bucket.
   await sqlOn(db, `INSERT INTO storage.objects (bucket_id, name, metadata) VALUES (NULL, 'orphan.txt', '{"size": 1}')`);
-  const plain = (s: string | number | null) => (typeof s === 'number' && s >= 0 ? s : null);
+  // A size counts only as 1 to 18 digits (it is read as bigint); anything else is unknown.
+  const plain = (s: string | number | null) => (typeof s === 'number' && Number.isInteger(s) && s >= 0 && String(s).length <= 18 ? s : null);
   const cmp = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
   return rows.map((r): Row => [r.bucket, r.name, plain(r.size)]).sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
 }

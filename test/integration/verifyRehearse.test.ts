@@ -66,7 +66,6 @@ describe('integrity verification', () => {
       'sealed-manifest': 'passed',
       'ciphertext-sha256': 'passed',
       decrypt: 'passed',
-      'plaintext-sha256': 'passed',
       'archive-readable': 'passed',
       'archive-complete': 'passed',
       'table-count': 'passed',

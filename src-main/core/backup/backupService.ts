@@ -158,7 +158,6 @@ export class BackupService {
         file: paths.dump,
         ciphertextBytes: full.files.dump.ciphertextBytes,
         ciphertextSha256: full.files.dump.ciphertextSha256,
-        plaintextSha256: full.files.dump.plaintextSha256,
         tables: full.totals.tables,
         publicTables: full.totals.publicTables,
         rows: full.totals.rows,
@@ -306,7 +305,7 @@ export class BackupService {
       promotePartial(paths.dump + PARTIAL_SUFFIX, paths.dump);
       const { schemas, totals } = summarize(countedTables);
       return {
-        format: 'backup-warden/manifest@3' as const,
+        format: 'backup-warden/manifest@4' as const,
         server: { version: server.version, versionNum: server.versionNum, databaseSizeBytes: server.databaseSizeBytes },
         tools: { pgDump: pgDump.version, pgDumpDir: pgDump.dir },
         dump: { format: parallel ? ('directory' as const) : ('custom' as const), jobs: parallel?.jobs ?? 1, compression: compression === '1' ? 'gzip:1' : compression === '0' ? 'none (zstd -1 outside the archive)' : compression, stream: zstd ? ('zstd' as const) : null, ...(dumpResult.directoryFiles && { files: dumpResult.directoryFiles }), excludedSchemas: excludeSchemas, snapshot },
@@ -326,7 +325,7 @@ export class BackupService {
   }
 
   /**
-   * pg_dump [→ zstd -T0] → SHA-256 (plaintext) → age → SHA-256 (ciphertext) → .partial. With `archiveDir`,
+   * pg_dump [→ zstd -T0] → byte count → age → SHA-256 → .partial. With `archiveDir`,
    * pg_dump writes a directory archive there, and tar feeds the same pipeline with each file its jobs have
    * finished, the rest (toc.dat last) once it has exited. Fails unless pg_dump, tar and zstd exit 0.
    */
@@ -340,7 +339,7 @@ export class BackupService {
     tracker: ProgressTracker,
     signal: AbortSignal | undefined,
     archiveDir: string | null,
-  ): Promise<{ file: { plaintextBytes: number; plaintextSha256: string; ciphertextBytes: number; ciphertextSha256: string }; directoryFiles: string[] | null }> {
+  ): Promise<{ file: { plaintextBytes: number; ciphertextBytes: number; ciphertextSha256: string }; directoryFiles: string[] | null }> {
     signal?.throwIfAborted();
     tracker.phase = 'dumping';
     // A parallel dump's files go into tar as its jobs finish them: the tar stream is then what is compressed and encrypted.
@@ -372,10 +371,11 @@ export class BackupService {
       // The archive goes to zstd through an OS pipe: the uncompressed bytes never pass through this process.
       zstd = zstdPath ? spawnTool(zstdPath, ZSTD_COMPRESS, { stdin: archive, stdout: 'pipe' }) : null;
       if (zstd) archive.destroy(); // zstd holds the read end now
+      // Counted, not hashed: the file's digest determines what it decrypts to (manifest@4).
       const plain = new HashStream((n) => {
         tracker.bytesDumped = n;
         tracker.report();
-      });
+      }, { digest: false });
       const out = createWriteStream(finalPath + PARTIAL_SUFFIX, { flags: 'wx', mode: 0o600 });
       const flush = flushWhileWriting(out);
       const cipher = new HashStream((n) => {
@@ -407,7 +407,7 @@ export class BackupService {
         throw new WardenError('INTERNAL', `zstd exited with code ${compressed.value.code} while compressing the dump; the backup is incomplete and was discarded. ${stderrTail(compressed.value.stderr, 2)}`);
       }
       tracker.tablesFinished();
-      return { file: { plaintextBytes: plain.bytes, plaintextSha256: plain.sha256, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 }, directoryFiles };
+      return { file: { plaintextBytes: plain.bytes, ciphertextBytes: cipher.bytes, ciphertextSha256: cipher.sha256 }, directoryFiles };
     } finally {
       signal?.removeEventListener('abort', stop);
     }

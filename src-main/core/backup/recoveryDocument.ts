@@ -117,10 +117,10 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
       ? [
           // The decrypted file is a zstd stream of the archive (compressed outside pg_dump, on every core).
           `age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}.zst" "$BACKUP_DIR/${file}"`,
-          `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}.zst" | sha256sum -c -`,
+          ...archiveCheck(manifest, `$WORK/${plain}.zst`),
           `zstd -d -q --rm -o "$WORK/${plain}" "$WORK/${plain}.zst"`,
         ]
-      : [`age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}" "$BACKUP_DIR/${file}"`, `echo "${manifest.files.dump.plaintextSha256}  $WORK/${plain}" | sha256sum -c -`]),
+      : [`age -d -i "$RECOVERY_KEY" -o "$WORK/${plain}" "$BACKUP_DIR/${file}"`, ...archiveCheck(manifest, `$WORK/${plain}`)]),
     `pg_restore${directory ? ` --jobs=${manifest.dump.jobs}` : ''} --no-owner --no-privileges -h "$PGHOST" -p "$PGPORT" -U "$OWNER" -d "$TARGET_DB" "$WORK/${plain}" || echo "pg_restore reported errors (above); step 5 checks the data"`,
     `rm -${directory ? 'rf' : 'f'} "$WORK/${plain}"`,
     '```',
@@ -140,12 +140,20 @@ export function recoveryDocument(manifest: Manifest, dumpFile: string): { plain:
   return { plain: intro, details };
 }
 
+/**
+ * The decrypted archive's digest, where the manifest records one (before @4). Step 1 checked the file's,
+ * which determines it: age authenticates every chunk, and zstd -d checks its frames' checksums.
+ */
+function archiveCheck(manifest: Manifest, path: string): string[] {
+  return manifest.files.dump.plaintextSha256 ? [`echo "${manifest.files.dump.plaintextSha256}  ${path}" | sha256sum -c -`] : [];
+}
+
 /** A parallel backup's decrypted file is a tar (of a zstd stream) of pg_dump's directory archive: unpacked into $WORK/<plain>. */
 function unpackSteps(manifest: Manifest, file: string, plain: string): string[] {
   const tar = `${plain}.tar${manifest.dump.stream === 'zstd' ? '.zst' : ''}`;
   return [
     `age -d -i "$RECOVERY_KEY" -o "$WORK/${tar}" "$BACKUP_DIR/${file}"`,
-    `echo "${manifest.files.dump.plaintextSha256}  $WORK/${tar}" | sha256sum -c -`,
+    ...archiveCheck(manifest, `$WORK/${tar}`),
     `mkdir -m 700 "$WORK/${plain}"`,
     manifest.dump.stream === 'zstd' ? `zstd -d -q -c "$WORK/${tar}" | tar -x -f - -C "$WORK/${plain}"` : `tar -x -f "$WORK/${tar}" -C "$WORK/${plain}"`,
     `rm -f "$WORK/${tar}"`,

@@ -2,31 +2,32 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 
-/** Passes bytes through unchanged while counting them and taking their SHA-256. */
+/** Passes bytes through unchanged while counting them and taking their SHA-256 (unless `digest` is false: counting only). */
 export class HashStream extends Transform {
-  private readonly hash = createHash('sha256');
+  private readonly hash;
   bytes = 0;
   private hex: string | null = null;
 
-  constructor(private readonly onBytes?: (total: number) => void) {
+  constructor(private readonly onBytes?: (total: number) => void, { digest = true }: { digest?: boolean } = {}) {
     super();
+    this.hash = digest ? createHash('sha256') : null;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.bytes += chunk.length;
     this.onBytes?.(this.bytes);
     callback(null, chunk);
   }
 
   override _flush(callback: () => void): void {
-    this.hex = this.hash.digest('hex');
+    this.hex = this.hash?.digest('hex') ?? null;
     callback();
   }
 
   /** Available once the stream has finished. */
   get sha256(): string {
-    if (this.hex === null) throw new Error('HashStream: digest read before the stream finished');
+    if (this.hex === null) throw new Error(this.hash ? 'HashStream: digest read before the stream finished' : 'HashStream: made without a digest');
     return this.hex;
   }
 }

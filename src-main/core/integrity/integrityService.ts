@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { publicManifest, sealedManifestFile, type Manifest } from '../../contract/backup';
+import { publicManifest, sealedManifestFile, sealsFullManifest, type Manifest } from '../../contract/backup';
 import { formatBytes } from '../../contract/format';
 import type { CheckResult, VerifyReport } from '../../contract/verify';
 import type { AuditTrail } from '../audit/auditTrail';
@@ -99,7 +99,7 @@ export class IntegrityService {
     add('manifest-match', 'Manifest beside the file matches the recorded one', ...manifestMatches(backup.path, manifest));
 
     if (!present) {
-      for (const [key, title] of PASS_CHECKS) add(key, title, null, 'Not run: the backup file is missing.');
+      for (const [key, title] of PASS_CHECKS) if (key !== 'plaintext-sha256' || manifest.files.dump.plaintextSha256 !== undefined) add(key, title, null, 'Not run: the backup file is missing.');
     } else {
       const identities = options.identities ?? [(await projects.backupKey(project.id, { create: false })).identity];
       const storage = this.deps.artifacts.storage(runId);
@@ -113,14 +113,16 @@ export class IntegrityService {
         { expected: manifest.files.dump.ciphertextSha256, actual: pass.ciphertextSha256 });
       add('decrypt', 'Full decryption pass (authenticated)', pass.decryptError === null,
         pass.decryptError === null ? `Decrypted ${pass.plaintextBytes} bytes; every 64 KiB chunk authenticated.` : pass.decryptError);
-      if (pass.plaintextSha256 === null) {
+      // Recorded before manifest@4 only: the file's digest determines what it decrypts to.
+      const recordedPlain = manifest.files.dump.plaintextSha256;
+      if (recordedPlain !== undefined && pass.plaintextSha256 === null) {
         add('plaintext-sha256', 'Plaintext SHA-256 matches', null, 'Not run: decryption failed.');
-      } else {
-        const ok = pass.plaintextSha256 === manifest.files.dump.plaintextSha256;
-        add('plaintext-sha256', 'Plaintext SHA-256 matches', ok, ok ? `sha256 ${pass.plaintextSha256}` : `sha256 is ${pass.plaintextSha256}, recorded ${manifest.files.dump.plaintextSha256}.`,
-          { expected: manifest.files.dump.plaintextSha256, actual: pass.plaintextSha256 });
+      } else if (recordedPlain !== undefined) {
+        const ok = pass.plaintextSha256 === recordedPlain;
+        add('plaintext-sha256', 'Plaintext SHA-256 matches', ok, ok ? `sha256 ${pass.plaintextSha256}` : `sha256 is ${pass.plaintextSha256}, recorded ${recordedPlain}.`,
+          { expected: recordedPlain, actual: pass.plaintextSha256 });
       }
-      if (manifest.format === 'backup-warden/manifest@3') add('sealed-manifest', 'Encrypted full manifest matches the recorded one', ...(await sealedManifestMatches(backup.path, manifest, identities)));
+      if (sealsFullManifest(manifest)) add('sealed-manifest', 'Encrypted full manifest matches the recorded one', ...(await sealedManifestMatches(backup.path, manifest, identities)));
       this.archiveChecks(pass, manifest, project.expectedTables, add);
       if (storage) {
         progress?.phase(STORAGE);
@@ -142,7 +144,7 @@ export class IntegrityService {
     return report;
   }
 
-  /** One read of the file: ciphertext hash → decrypt (worker) → plaintext hash → pg_restore --list (of toc.dat, unpacked, for a directory archive). */
+  /** One read of the file: ciphertext hash → decrypt (worker) → [plaintext hash] → pg_restore --list (of toc.dat, unpacked, for a directory archive). */
   private async decryptPass(
     path: string,
     identities: string[],
@@ -155,7 +157,7 @@ export class IntegrityService {
     const lister = spawnArchiveList(pgRestore.path, manifest.dump, { onTempDir });
     let pass;
     try {
-      pass = await decryptAndHash(path, identities, lister.sink, signal, onBytes);
+      pass = await decryptAndHash(path, identities, manifest.files.dump, lister.sink, signal, onBytes);
     } finally {
       // They wait for input that will not come.
       if (!pass || pass.decryptError) lister.kill();
@@ -243,7 +245,7 @@ function manifestMatches(dumpPath: string, manifest: Manifest): [boolean, string
   const file = join(dirname(dumpPath), manifest.files.dump.file.replace(/\.dump\.age$/, '.manifest.json'));
   try {
     // Before @3 the full manifest itself lay beside the file.
-    const expected = manifest.format === 'backup-warden/manifest@3' ? publicManifest(manifest) : manifest;
+    const expected = sealsFullManifest(manifest) ? publicManifest(manifest) : manifest;
     const same = canonicalJson(JSON.parse(readFileSync(file, 'utf8'))) === canonicalJson(expected);
     return [same, same ? `${file} matches the record.` : `${file} differs from the manifest recorded when the backup was made: it was edited or belongs to another backup.`];
   } catch {

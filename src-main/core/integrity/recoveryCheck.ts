@@ -31,13 +31,16 @@ export class RecoveryCheck {
     const matching = recipients.find((r): r is string => r !== null && backup.manifest.encryption.recipients.includes(r));
     return this.deps.activities.run({ kind: 'recovery', projectId: backup.projectId, runId, item: 'recovery', what: 'The recovery check', signal, audit: 'recovery' }, async ({ signal }) => {
       if (!matching) throw new WardenError('FORBIDDEN', `None of the given keys is among the backup's recipients (${backup.manifest.encryption.recipients.join(', ')}): this key would not open it.`);
-      const pass = await decryptAndHash(backup.path, identities, new Writable({ write: (_chunk, _enc, done) => done() }), signal);
+      const recorded = backup.manifest.files.dump;
+      const pass = await decryptAndHash(backup.path, identities, recorded, new Writable({ write: (_chunk, _enc, done) => done() }), signal);
+      if (pass.ciphertext.sha256 !== recorded.ciphertextSha256) throw new WardenError('CONFLICT', 'The backup file is not the recorded one (its SHA-256 differs). Run the integrity check.');
       if (!pass.plaintext) throw new WardenError('CONFLICT', `The backup did not decrypt with that key: ${redact(String((pass.decryptError as Error)?.message ?? pass.decryptError))}. Run the integrity check.`);
-      if (pass.plaintext.sha256 !== backup.manifest.files.dump.plaintextSha256) throw new WardenError('CONFLICT', 'The backup decrypted, but not to the recorded archive (its SHA-256 differs). Run the integrity check.');
+      if (recorded.plaintextSha256 !== undefined && pass.plaintext.sha256 !== recorded.plaintextSha256) throw new WardenError('CONFLICT', 'The backup decrypted, but not to the recorded archive (its SHA-256 differs). Run the integrity check.');
       const evidence: Evidence<'recovery'> = {
         keyKind: matching === project.ageRecipient ? 'escrowed recovery key' : 'break-glass key',
         recipient: matching,
-        plaintextSha256: pass.plaintext.sha256,
+        ciphertextSha256: pass.ciphertext.sha256,
+        ...(pass.plaintext.sha256 !== null && { plaintextSha256: pass.plaintext.sha256 }),
         bytes: pass.plaintext.bytes,
         checkedAt: new Date().toISOString(),
       };

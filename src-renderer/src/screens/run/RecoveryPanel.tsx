@@ -20,7 +20,7 @@ export function RecoveryPanel({ run, project, item }: PanelProps<'recovery'>) {
       {failure && <p className="report bad">{failure}</p>}
       {evidence && (
         <p className="report good" role="status">
-          Decrypted in full with the <strong>{evidence.keyKind}</strong> (<span className="mono">{evidence.recipient}</span>), not this keychain’s copy; archive SHA-256 as recorded. Checked{' '}
+          Decrypted in full with the <strong>{evidence.keyKind}</strong> (<span className="mono">{evidence.recipient}</span>), not this keychain’s copy; {evidence.plaintextSha256 ? 'archive SHA-256 as recorded' : 'file SHA-256 as recorded, every chunk authenticated'}. Checked{' '}
           {new Date(evidence.checkedAt).toLocaleString()}.
         </p>
       )}
