@@ -12,8 +12,8 @@ const PAGE = 1000;
 
 /**
  * One row as JSON, built by the server: a size that is not 1 to 18 digits (production content is untrusted)
- * is read as unknown, never cast into an error. Checked with ltrim, not a regular expression: the regex
- * was 0.2 of the 0.5 s the server spent on 116,000 rows (measured on this machine's practice data).
+ * is read as unknown, never cast into an error. Checked with ltrim, not a regular expression, which cost
+ * the server more per row (0.52–0.68 against 0.48–0.49 s for 116,000 rows, measured).
  */
 const ITEM = `pg_catalog.json_build_array(bucket_id, name, CASE WHEN pg_catalog.length(metadata->>'size') BETWEEN 1 AND 18 AND pg_catalog.ltrim(metadata->>'size', '0123456789') = '' THEN (metadata->>'size')::bigint END)::text`;
 const ROWS = 'FROM storage.objects WHERE bucket_id IS NOT NULL AND name IS NOT NULL';
