@@ -1,16 +1,39 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Removes a scratch cluster whose owner died (kill -9): the server is killed and its directory removed. */
+/** Removes a scratch cluster whose owner died (kill -9): its server is killed (if it is still that folder's) and the folder removed. */
 export function removeOrphanedCluster(base: string): void {
   killPostmaster(join(base, 'data'));
   rmSync(base, { recursive: true, force: true });
 }
 
+/**
+ * Kills the server its pid file names, only if that process is the server of dataDir: a pid file outlives
+ * its server (killed with its session, out of memory), and the pid it names may since belong to any other
+ * process — which, when Backup Warden runs as root, a blind SIGKILL would end.
+ */
 export function killPostmaster(dataDir: string): void {
   const pid = postmasterPid(dataDir);
-  if (pid !== null) signal(pid, 'SIGKILL');
+  if (pid !== null && isServerOf(pid, dataDir)) signal(pid, 'SIGKILL');
+}
+
+/**
+ * Whether process `pid` is the server of dataDir: on Linux, its working folder is dataDir (the postmaster
+ * moves there as it starts; /proc shows it as the server's own mount namespace does, where bubblewrap binds
+ * the folder at the same path). False where it cannot be told — another platform, a process gone or not ours
+ * to look at: an orphan left running stops by itself once its folder is removed (the postmaster checks its
+ * pid file every minute and shuts down when it is gone: 20 s after, tried with PostgreSQL 15). Windows is not
+ * checked: it cannot remove the folder of a server still running.
+ */
+export function isServerOf(pid: number, dataDir: string, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform === 'win32') return true;
+  if (platform !== 'linux') return false;
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`) === realpathSync(dataDir);
+  } catch {
+    return false;
+  }
 }
 
 /**
