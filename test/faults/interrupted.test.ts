@@ -8,6 +8,7 @@ import { createIpcRouter } from '../../src-main/app/ipc/router';
 import { AuditTrail } from '../../src-main/core/audit/auditTrail';
 import { openDatabase } from '../../src-main/core/db/database';
 import { startPracticeServer } from '../../src-main/core/practice/practiceDatabase';
+import { postmasterPid } from '../../src-main/core/pgtools/postmaster';
 import type { ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
 import { KeychainVault } from '../../src-main/core/vault/vault';
 import { openWarden, type Warden } from '../../src-main/core/warden';
@@ -164,7 +165,7 @@ describe('interrupted work', () => {
     await until('the rehearsal to start restoring', () => db.prepare(`SELECT 1 FROM audit_log WHERE run_id = ? AND action = 'rehearsal.started'`).get(runId) !== undefined);
     db.close();
     const scratch = scratchOf(runId)!;
-    const postmaster = Number(readFileSync(join(scratch, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const postmaster = postmasterPid(join(scratch, 'data'))!;
     child.kill('SIGKILL');
     await done;
     await pause(300);
@@ -197,7 +198,7 @@ describe('interrupted work', () => {
     await until('the rehearsal to start restoring', () => startedCount() > before);
     db.close();
     const scratch = scratchOf(runId)!;
-    const postmaster = Number(readFileSync(join(scratch, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const postmaster = postmasterPid(join(scratch, 'data'))!;
     child.kill('SIGINT');
     const result = await done;
     expect(result.code, result.stderr).toBe(130);

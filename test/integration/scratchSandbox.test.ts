@@ -1,10 +1,11 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionArgs, withLibpqEnv } from '../../src-main/core/pg/libpqEnv';
 import { choosePgTool } from '../../src-main/core/pgtools/discovery';
+import { postmasterPid } from '../../src-main/core/pgtools/postmaster';
 import { runTool, spawnTool } from '../../src-main/core/util/runTool';
 import { findBubblewrap } from '../../src-main/core/rehearse/osSandbox';
 import { SANDBOX_ACCOUNT, startScratchCluster, type ScratchCluster } from '../../src-main/core/rehearse/scratchCluster';
@@ -66,18 +67,24 @@ describe.each([
 
   describe.skipIf(!bwrap)(`inside bubblewrap (${bwrap ? 'available' : 'not available on this machine: install bubblewrap and allow user namespaces'})`, () => {
     it('says so in its isolation', () => {
-      expect(cluster.isolation).toContain('bubblewrap: no network, no /tmp, home folders or /run');
-      // pg_restore joins the sandbox's network only where the server runs under an account of its own (root).
-      const phrase = "no TCP outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)";
-      if (asRoot) expect(cluster.isolation).toContain(phrase);
-      else expect(cluster.isolation).not.toContain(phrase);
+      expect(cluster.isolation).toContain("bubblewrap: no network, no /tmp, home folders or /run, none of this machine's processes in sight");
+      expect(cluster.isolation).toContain("no TCP outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)");
     });
 
-    it.skipIf(asRoot)("as the operator's account, pg_restore keeps the socket: joining would put it within the sandbox's reach", () => {
-      expect(cluster.loopback).toBeNull();
+    it("sees none of this machine's processes: a process namespace of its own, whose first process is the sandbox's", async () => {
+      expect(await superuserQuery(`SELECT pg_read_file('/proc/1/comm')`)).toEqual(['bwrap\n']);
+      expect(readFileSync('/proc/1/comm', 'utf8')).not.toBe('bwrap\n'); // the check above can fail: this machine's first process is another
+      await expect(superuserQuery(`SELECT pg_read_file('/proc/${process.pid}/comm')`)).rejects.toThrow(/could not open file|No such file/);
+      expect(existsSync(`/proc/${process.pid}/comm`)).toBe(true); // here it is
+      // The server's pid file holds the sandbox's number for it; this machine's is another, and names the server.
+      const own = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const here = postmasterPid(cluster.dataDir)!;
+      expect(own).toBeLessThan(10);
+      expect(here).not.toBe(own);
+      expect(readlinkSync(`/proc/${here}/cwd`)).toBe(cluster.dataDir);
     });
 
-    it.skipIf(!asRoot)("is reached over loopback TCP only from inside the sandbox's network (pg_restore's route)", async () => {
+    it("is reached over loopback TCP only from inside the sandbox's network (pg_restore's route)", async () => {
       const route = cluster.loopback!;
       expect(route).toMatchObject({ host: '127.0.0.1', port: 5432 });
       // A real client through the route: the server answers on TCP there.
@@ -94,14 +101,17 @@ describe.each([
       await outside.end().catch(() => {});
     });
 
-    it.skipIf(!asRoot)('a process that took the route stays out of the reach of the sandboxed server', async () => {
+    it('a process that took the route stays out of sight and out of reach of the sandboxed server', async () => {
       const joined = spawnTool('sleep', ['30'], { wrap: cluster.loopback!.wrap, env: { ...process.env, BW_ROUTE_MARK: 'pg_restore would be here' } });
       try {
         const pid = joined.child.pid!;
         await new Promise((r) => setTimeout(r, 200)); // nsenter has exec'd sleep
-        // The server's account sees the process (its name) but may not read its environment or memory.
-        await superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; grep -q sleep /proc/${pid}/comm'`);
+        expect(readFileSync(`/proc/${pid}/comm`, 'utf8')).toBe('sleep\n'); // it runs, in the sandbox's network
+        expect(readlinkSync(`/proc/${pid}/ns/net`)).toBe(readlinkSync(`/proc/${postmasterPid(cluster.dataDir)}/ns/net`));
+        // The server's account can name it by no number: neither its name nor its environment or memory.
+        await expect(superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; grep -q sleep /proc/${pid}/comm'`)).rejects.toThrow(/failed/);
         await expect(superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; cat /proc/${pid}/environ > /dev/null'`)).rejects.toThrow(/failed/);
+        await superuserQuery(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; grep -q bwrap /proc/1/comm'`); // the same command does read what it can name
       } finally {
         joined.child.kill('SIGKILL');
         await joined.exited;
@@ -129,20 +139,22 @@ describe.each([
 });
 
 describe('scratch server start', () => {
-  it("a server that does not start is reported in pg_ctl's words, and leaves nothing behind", async () => {
-    // The real initdb beside a pg_ctl that fails: startScratchCluster waits on the server's pid file and
-    // on pg_ctl at once, and the failure must come from pg_ctl rather than a wait that never ends.
+  it("a server that does not start is reported with what it logged, and leaves nothing behind", async () => {
+    // The real initdb beside a postgres that fails: startScratchCluster waits on the server's pid file and
+    // on the server at once, and the failure must come from the server rather than a wait that never ends.
     const realInitdb = (await choosePgTool('initdb')).path;
     const bin = mkdtempSync(join(tmpdir(), 'bw-fake-bin-'));
     const work = mkdtempSync(join(tmpdir(), 'bw-scratch-parent-'));
     chmodSync(bin, 0o755);
     chmodSync(work, 0o711);
     symlinkSync(realInitdb, join(bin, 'initdb'));
-    writeFileSync(join(bin, 'pg_ctl'), '#!/bin/sh\necho "pg_ctl: could not start server (test double)" >&2\nexit 1\n', { mode: 0o755 });
+    // The server is the postgres beside pg_ctl (where pg_ctl itself would look for it).
+    writeFileSync(join(bin, 'pg_ctl'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'postgres'), '#!/bin/sh\necho "FATAL:  could not start server (test double)" >&2\nexit 1\n', { mode: 0o755 });
     const tmpBefore = process.env.TMPDIR;
     process.env.TMPDIR = work;
     try {
-      await expect(startScratchCluster({ binDir: bin })).rejects.toThrow(/Could not start a scratch PostgreSQL: .*could not start server \(test double\)/s);
+      await expect(startScratchCluster({ binDir: bin, templates: null })).rejects.toThrow(/Could not start a scratch PostgreSQL: postgres exited with code 1.*could not start server \(test double\)/s);
       expect(readdirSync(work)).toEqual([]);
     } finally {
       process.env.TMPDIR = tmpBefore;

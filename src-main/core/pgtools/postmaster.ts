@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -9,31 +9,16 @@ export function removeOrphanedCluster(base: string): void {
 }
 
 /**
- * Kills the server its pid file names, only if that process is the server of dataDir: a pid file outlives
- * its server (killed with its session, out of memory), and the pid it names may since belong to any other
- * process — which, when Backup Warden runs as root, a blind SIGKILL would end.
+ * Kills the server of dataDir. Off Linux and Windows its pid file is all there is to go by, and that outlives
+ * its server (killed with its session, out of memory) while the pid it names may since be another process's:
+ * nothing is killed there, and the orphan stops by itself once its folder is removed (the postmaster checks its
+ * pid file every minute and shuts down when it is gone: 20 s after, tried with PostgreSQL 15). Windows cannot
+ * remove the folder of a server still running: the pid file's process is killed.
  */
 export function killPostmaster(dataDir: string): void {
+  if (process.platform !== 'linux' && process.platform !== 'win32') return;
   const pid = postmasterPid(dataDir);
-  if (pid !== null && isServerOf(pid, dataDir)) signal(pid, 'SIGKILL');
-}
-
-/**
- * Whether process `pid` is the server of dataDir: on Linux, its working folder is dataDir (the postmaster
- * moves there as it starts; /proc shows it as the server's own mount namespace does, where bubblewrap binds
- * the folder at the same path). False where it cannot be told — another platform, a process gone or not ours
- * to look at: an orphan left running stops by itself once its folder is removed (the postmaster checks its
- * pid file every minute and shuts down when it is gone: 20 s after, tried with PostgreSQL 15). Windows is not
- * checked: it cannot remove the folder of a server still running.
- */
-export function isServerOf(pid: number, dataDir: string, platform: NodeJS.Platform = process.platform): boolean {
-  if (platform === 'win32') return true;
-  if (platform !== 'linux') return false;
-  try {
-    return readlinkSync(`/proc/${pid}/cwd`) === realpathSync(dataDir);
-  } catch {
-    return false;
-  }
+  if (pid !== null) signal(pid, 'SIGKILL');
 }
 
 /**
@@ -56,8 +41,8 @@ export async function quitPostmaster(dataDir: string, timeoutMs = 60_000): Promi
 /**
  * Resolves once the server in dataDir accepts connections (its pid file says "ready"), looked at every
  * 10 ms — pg_ctl start -w looks every 100 ms: a scratch server in memory was ready after 35–40 ms, pg_ctl
- * returned after 115 ms (5 runs). Ends, without telling, when `starting` (pg_ctl) settles first: race the two,
- * pg_ctl reports a failed start.
+ * returned after 115 ms (5 runs). Ends, without telling, when `starting` (the server in the foreground, or
+ * pg_ctl) settles first: the caller tells a failed start from that.
  */
 export async function postmasterReady(dataDir: string, starting: Promise<unknown>): Promise<void> {
   let settled = false;
@@ -79,10 +64,39 @@ function pidFileLines(dataDir: string): string[] | null {
   }
 }
 
-/** The server's process id, from its pid file; null when it is not running. */
+/**
+ * The server's process id as this machine numbers it; null when it is not running. On Linux, the postgres
+ * process that runs in dataDir (the postmaster moves there as it starts; its children, there too, have it as
+ * parent), read from /proc — its pid file holds the number its own process namespace gives it (a sandbox's),
+ * and a pid file left behind names whichever process has that number now. Elsewhere, its pid file.
+ */
 export function postmasterPid(dataDir: string): number | null {
+  if (process.platform === 'linux') return postmasterIn(dataDir);
   const pid = Number(pidFileLines(dataDir)?.[0]);
   return pid > 0 ? pid : null;
+}
+
+function postmasterIn(dataDir: string): number | null {
+  let folder: string;
+  try {
+    folder = realpathSync(dataDir);
+  } catch {
+    return null;
+  }
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc shows the folder as the process's own mount namespace does: bubblewrap binds it at the same path.
+      if (readlinkSync(`/proc/${entry}/cwd`) !== folder || readFileSync(`/proc/${entry}/comm`, 'utf8') !== 'postgres\n') continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile, or not this account's to look at (then not its to signal either)
+    }
+  }
+  for (const [pid, parent] of parents) if (!parents.has(parent)) return pid;
+  return null;
 }
 
 /** Sends a signal (0: only asks whether it lives); false when the process is gone. */

@@ -4,11 +4,17 @@ import { runTool } from '../util/runTool';
 import { findSystemTool } from '../util/systemTool';
 
 // bubblewrap (Linux) around the scratch server, where it is installed and the kernel lets it create
-// namespaces: no network, and none of /tmp (passfiles, decrypted archives of other work), home folders
-// (keys, keyrings) or /run (the session bus that reaches the Secret Service). Only the server's own
-// folder is writable. A second wall behind the restricted PostgreSQL role.
+// namespaces: no network, none of /tmp (passfiles, decrypted archives of other work), home folders
+// (keys, keyrings) or /run (the session bus that reaches the Secret Service), and no process of this
+// machine in sight (a process namespace of its own, which ends with the sandbox's first process and with
+// whoever started it). Only the server's own folder is writable. A second wall behind the restricted
+// PostgreSQL role.
 
 const HIDDEN = ['/tmp', '/var/tmp', '/home', '/root', '/run', '/mnt', '/media', '/srv'];
+// The devices a server uses, and a /dev/shm of its own. Not bwrap's --dev: it also mounts a devpts, for which
+// bwrap nests a second user namespace — the network namespace then belongs to one that no process is in, and
+// an ordinary account could not join it (joinNetworkPrefix).
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom'];
 const probes = new Map<string, Promise<string | null>>();
 
 /** The bwrap executable, when present and working for `runAs` (or this process); probed once. */
@@ -21,7 +27,7 @@ export function findBubblewrap(runAs: string | null): Promise<string | null> {
       const exe = findSystemTool('bwrap');
       if (!exe) return null;
       try {
-        await runTool(exe, ['--ro-bind', '/', '/', '--unshare-net', '--', '/bin/true'], { runAs, timeoutMs: 10_000 });
+        await runTool(exe, ['--ro-bind', '/', '/', '--unshare-net', '--unshare-pid', '--', '/bin/true'], { runAs, timeoutMs: 10_000 });
         return exe;
       } catch {
         return null; // installed, but user namespaces are not allowed here
@@ -41,12 +47,15 @@ export function bubblewrapPrefix(bwrap: string, writable: string, toolsBin: stri
   return [
     bwrap,
     '--ro-bind', '/', '/',
-    '--dev', '/dev',
+    '--tmpfs', '/dev',
+    ...DEVICES.flatMap((d) => ['--dev-bind', `/dev/${d}`, `/dev/${d}`]),
+    '--dir', '/dev/shm',
     '--proc', '/proc',
     ...hidden.flatMap((p) => ['--tmpfs', p]),
     ...installationRoots(toolsBin, hidden).flatMap((p) => ['--ro-bind', p, p]),
     '--bind', writable, writable,
-    '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+    '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-pid', '--unshare-cgroup-try',
+    '--die-with-parent',
     '--new-session',
     '--',
   ];
@@ -54,16 +63,17 @@ export function bubblewrapPrefix(bwrap: string, writable: string, toolsBin: stri
 
 /**
  * The argv prefix that runs a client (pg_restore) in the network of the sandboxed process `pid` (util-linux
- * nsenter), where the scratch server also listens on loopback TCP; null where that is not safe or possible.
- * Only root joins: it enters the network namespace alone, and the server runs under an account of its own
- * that cannot reach a root process. An ordinary account would have to enter the sandbox's user namespace
- * first, and there a server process of the same account could reach into pg_restore (/proc/PID/mem,
- * ptrace) — which reads and writes as the operator outside the sandbox.
+ * nsenter), where the scratch server also listens on loopback TCP; null without nsenter. Root enters the
+ * network namespace alone. An ordinary account first enters the user namespace that owns it (its own: it
+ * made the sandbox), keeping its uid; a server process of that account there could reach into a process it
+ * can name (/proc/PID/mem, ptrace), but the sandbox has a process namespace of its own (bubblewrapPrefix), in
+ * which pg_restore has no number: it stays out of sight and out of reach.
  */
 export function joinNetworkPrefix(pid: number): string[] | null {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
-  const nsenter = findSystemTool('nsenter');
-  return nsenter ? [nsenter, `--net=/proc/${pid}/ns/net`, '--'] : null;
+  const nsenter = process.platform === 'linux' ? findSystemTool('nsenter') : null;
+  if (!nsenter) return null;
+  const ns = (kind: 'net' | 'user') => `--${kind}=/proc/${pid}/ns/${kind}`;
+  return process.getuid?.() === 0 ? [nsenter, ns('net'), '--'] : [nsenter, ns('user'), ns('net'), '--preserve-credentials', '--'];
 }
 
 /**

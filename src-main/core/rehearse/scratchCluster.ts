@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, appendFileSync, chownSync, constants, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync } from 'node:fs';
+import { accessSync, appendFileSync, chownSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { freemem, tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { defaultCacheDir } from '../dataDir';
 import { WardenError } from '../errors';
 import { choosePgTool } from '../pgtools/discovery';
 import { killPostmaster, postmasterPid, postmasterReady, quitPostmaster } from '../pgtools/postmaster';
-import { runTool } from '../util/runTool';
+import { runTool, spawnTool, toolFailure, type ToolProcess } from '../util/runTool';
 import { initCluster } from './clusterTemplate';
 import { bubblewrapPrefix, findBubblewrap, joinNetworkPrefix } from './osSandbox';
 import type { PgTarget } from '../pg/connect';
@@ -77,12 +77,22 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   const superuser = options.superuser ?? `bw_admin_${randomBytes(6).toString('hex')}`;
   const password = randomBytes(24).toString('base64url');
   let started = false;
+  /** The server in the foreground (Unix): this process's child, or the sandbox's, through runuser and bwrap. */
+  let foreground: ToolProcess | null = null;
 
   const stop = async (): Promise<void> => {
     if (started) {
       started = false;
       if (UNIX_SOCKETS) await quitPostmaster(dataDir);
       else await runTool(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '60'], { runAs }).catch(() => killPostmaster(dataDir));
+    }
+    if (foreground) {
+      // Whatever is left — a server that never became ready, runuser and bubblewrap around it — ends with its process group.
+      const server = foreground;
+      foreground = null;
+      killGroup(server);
+      server.child.ref(); // this process waits for it now
+      await server.exited;
     }
     rmSync(base, { recursive: true, force: true });
   };
@@ -99,7 +109,7 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
     // loopback, which is the sandbox's own: only what joins its network reaches it (loopbackRoute). The port
     // number then names the socket file.
     const port = tcp ? await freePort() : 5432;
-    const joinable = bwrap !== null && runAs !== null;
+    const joinable = bwrap !== null;
     // Scratch data is disposable: trade durability for speed. No autovacuum: nothing of the restored
     // content runs in the background while the rehearsal compares it. A rehearsal server also takes
     // wal_level=minimal, so that pg_restore's parallel COPY into a table it created (TRUNCATE first, same
@@ -123,17 +133,33 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
         '',
       ].join('\n'),
     );
-    const wrap = bwrap ? bubblewrapPrefix(bwrap, base, realpathSync(initdb.dir)) : undefined;
-    const starting = runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000, signal: options.signal });
-    // Ready when the server says so, not at pg_ctl's next look; once it is, how pg_ctl ends changes nothing.
-    await Promise.race([starting, postmasterReady(dataDir, starting)]);
-    starting.catch(() => {});
+    // The server pg_ctl would start: beside pg_ctl's real path (an installation's initdb may be a wrapper script elsewhere).
+    const postgres = join(dirname(realpathSync(pgCtl)), 'postgres');
+    const wrap = bwrap ? bubblewrapPrefix(bwrap, base, dirname(postgres)) : undefined;
+    if (UNIX_SOCKETS) {
+      // In the foreground, not daemonized by pg_ctl: the sandbox's process namespace ends with its first process.
+      const log = openSync(join(base, 'server.log'), 'a', 0o600);
+      try {
+        // A process group of its own (as pg_ctl's setsid): a Ctrl-C at the terminal reaches this process, which stops it.
+        foreground = spawnTool(postgres, ['-D', dataDir], { runAs, wrap, stdout: log, stderr: log, signal: options.signal, noTerminal: true });
+      } finally {
+        closeSync(log);
+      }
+      // Like the daemon pg_ctl starts, it does not keep this process alive: stop() ends it.
+      foreground.child.unref();
+      await readyOrEnded(dataDir, foreground);
+    } else {
+      const starting = runTool(pgCtl, ['start', '-D', dataDir, '-l', join(base, 'server.log'), '-w', '-t', '120'], { runAs, wrap, timeoutMs: 150_000, signal: options.signal });
+      // Ready when the server says so, not at pg_ctl's next look; once it is, how pg_ctl ends changes nothing.
+      await Promise.race([starting, postmasterReady(dataDir, starting)]);
+      starting.catch(() => {});
+    }
     started = true;
     const loopback = joinable ? await loopbackRoute(dataDir, port) : null;
     const isolation = [
       tcp ? 'TCP on 127.0.0.1' : `a private 0700 socket folder, no TCP${loopback ? " outside the sandbox (pg_restore joins the sandbox's network to reach its loopback)" : ''}`,
       runAs ? `OS account ${runAs}` : "the operator's OS account",
-      bwrap ? 'bubblewrap: no network, no /tmp, home folders or /run' : 'no OS sandbox (bubblewrap not available)',
+      bwrap ? "bubblewrap: no network, no /tmp, home folders or /run, none of this machine's processes in sight" : 'no OS sandbox (bubblewrap not available)',
       ...(inMemory ? ['its files in memory (tmpfs), gone when it stops'] : []),
     ].join('; ');
     return {
@@ -152,9 +178,42 @@ export async function startScratchCluster(options: ScratchOptions = {}): Promise
   }
 }
 
+/** How long a server may take to say it is ready (pg_ctl start's -t). */
+const START_TIMEOUT_MS = 120_000;
+
+/** Resolves once the server in the foreground is ready; fails, with what it logged, if it ends or takes too long first. */
+async function readyOrEnded(dataDir: string, server: ToolProcess): Promise<void> {
+  let ended = false;
+  let timedOut = false;
+  void server.exited.then(() => (ended = true));
+  const timer = setTimeout(() => ((timedOut = true), killGroup(server)), START_TIMEOUT_MS);
+  try {
+    await postmasterReady(dataDir, server.exited);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!ended) return;
+  if (timedOut) throw new WardenError('INTERNAL', `postgres did not say it was ready within ${START_TIMEOUT_MS / 1000} s, and was stopped`);
+  throw toolFailure('postgres', await server.exited);
+}
+
 /**
- * pg_restore's way to a server sandboxed under its own account: loopback TCP inside the sandbox's network,
- * joined with nsenter (joinNetworkPrefix: root only; as the operator's account the socket stays).
+ * SIGKILL to the process group a server was started in (noTerminal): runuser and the outer bubblewrap with it,
+ * whose end ends the sandbox (--die-with-parent) — killing runuser alone would leave bubblewrap running.
+ */
+function killGroup(server: ToolProcess): void {
+  // Its leader gone, the group's number may be another's.
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  try {
+    process.kill(-server.child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * pg_restore's way to a sandboxed server: loopback TCP inside the sandbox's network, joined with nsenter
+ * (joinNetworkPrefix).
  * Through the Unix socket the send buffer keeps the kernel's default size (net.core.wmem_default, 208 KiB
  * here: about a millisecond of what a loading server reads), so whenever pg_restore waits for a core
  * behind the decryption the server runs dry; TCP's buffers grow. Used only once the join works and the

@@ -26,6 +26,8 @@ export interface SpawnOptions extends RunOptions {
   stdin?: 'pipe' | 'ignore' | Readable;
   /** pipe: the caller reads the tool's output as a stream; a file descriptor: the tool writes there itself. */
   stdout?: 'pipe' | 'ignore' | number;
+  /** A file descriptor the tool writes its stderr to itself (a server's log); ToolExit.stderr is then empty. */
+  stderr?: number;
   /** Signal on abort (default SIGKILL): pg_dump and pg_restore get SIGTERM to end their sessions. */
   killSignal?: NodeJS.Signals;
   /** Each stderr line as it arrives (pg_dump --verbose progress). */
@@ -62,7 +64,7 @@ export function spawnTool(command: string, args: readonly string[], options: Spa
   const child = spawn(cmd, argv, {
     env: options.env ?? process.env,
     cwd: options.cwd,
-    stdio: [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', options.stdout ?? 'pipe', options.stderr ?? 'pipe'],
     timeout: options.timeoutMs,
     killSignal: options.killSignal ?? 'SIGKILL',
     signal: options.signal,
@@ -70,7 +72,7 @@ export function spawnTool(command: string, args: readonly string[], options: Spa
   });
   const err: Buffer[] = [];
   let partial = '';
-  child.stderr!.on('data', (b: Buffer) => {
+  child.stderr?.on('data', (b: Buffer) => {
     if (options.keepStderr !== false) err.push(b);
     if (!options.onStderrLine) return;
     const lines = (partial + b.toString('utf8')).split('\n');
