@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSy
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Removes a scratch cluster whose owner died (kill -9): its server is killed (if it is still that folder's) and the folder removed. */
+/** Removes a scratch cluster whose owner died (kill -9): its server is killed where it can be told (killPostmaster) and the folder removed. */
 export function removeOrphanedCluster(base: string): void {
   killPostmaster(join(base, 'data'));
   rmSync(base, { recursive: true, force: true });
