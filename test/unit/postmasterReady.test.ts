@@ -14,7 +14,7 @@ describe('postmasterReady', () => {
   afterEach(() => work?.cleanup());
   const settledWithin = async (promise: Promise<unknown>, ms: number) => Promise.race([promise.then(() => true), sleep(ms).then(() => false)]);
 
-  it('resolves when the pid file says ready, not while it says starting', async () => {
+  it('resolves true when the pid file says ready, not while it says starting', async () => {
     work = tempDir('bw-pidfile-');
     const never = new Promise<void>(() => {});
     const ready = postmasterReady(work.dir, never);
@@ -23,14 +23,17 @@ describe('postmasterReady', () => {
     expect(await settledWithin(ready, 50)).toBe(false);
     writeFileSync(join(work.dir, 'postmaster.pid'), pidFile('ready'));
     expect(await settledWithin(ready, 1000)).toBe(true);
+    expect(await ready).toBe(true);
   });
 
-  it('stops looking once pg_ctl has ended, either way, so a failed start is not waited on', async () => {
+  it('stops looking, with false, once pg_ctl or the server has ended, either way, so a failed start is not waited on', async () => {
     work = tempDir('bw-pidfile-');
     const failed = Promise.reject(new Error('pg_ctl: could not start server'));
     failed.catch(() => {});
     for (const ending of [Promise.resolve(), failed]) {
-      expect(await settledWithin(postmasterReady(work.dir, ending), 1000)).toBe(true);
+      const ready = postmasterReady(work.dir, ending);
+      expect(await settledWithin(ready, 1000)).toBe(true);
+      expect(await ready).toBe(false);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { procStatFields } from '../util/procStat';
 
 /** Removes a scratch cluster whose owner died (kill -9): its server is killed where it can be told (killPostmaster) and the folder removed. */
 export function removeOrphanedCluster(base: string): void {
@@ -39,21 +40,22 @@ export async function quitPostmaster(dataDir: string, timeoutMs = 60_000): Promi
 }
 
 /**
- * Resolves once the server in dataDir accepts connections (its pid file says "ready"), looked at every
+ * True once the server in dataDir accepts connections (its pid file says "ready"), looked at every
  * 10 ms — pg_ctl start -w looks every 100 ms: a scratch server in memory was ready after 35–40 ms, pg_ctl
- * returned after 115 ms (5 runs). Ends, without telling, when `starting` (the server in the foreground, or
- * pg_ctl) settles first: the caller tells a failed start from that.
+ * returned after 115 ms (5 runs). False when `starting` (the server in the foreground, or pg_ctl) settles
+ * first: the caller tells a failed start from that.
  */
-export async function postmasterReady(dataDir: string, starting: Promise<unknown>): Promise<void> {
+export async function postmasterReady(dataDir: string, starting: Promise<unknown>): Promise<boolean> {
   let settled = false;
   starting.then(
     () => (settled = true),
     () => (settled = true),
   );
   while (!settled) {
-    if (pidFileLines(dataDir)?.[7]?.trim() === 'ready') return;
+    if (pidFileLines(dataDir)?.[7]?.trim() === 'ready') return true;
     await sleep(10);
   }
+  return false;
 }
 
 function pidFileLines(dataDir: string): string[] | null {
@@ -89,8 +91,8 @@ function postmasterIn(dataDir: string): number | null {
     try {
       // /proc shows the folder as the process's own mount namespace does: bubblewrap binds it at the same path.
       if (readlinkSync(`/proc/${entry}/cwd`) !== folder || readFileSync(`/proc/${entry}/comm`, 'utf8') !== 'postgres\n') continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      const parent = procStatFields(Number(entry))?.[1];
+      if (parent !== undefined) parents.set(Number(entry), Number(parent));
     } catch {
       // gone meanwhile, or not this account's to look at (then not its to signal either)
     }

@@ -183,16 +183,13 @@ const START_TIMEOUT_MS = 120_000;
 
 /** Resolves once the server in the foreground is ready; fails, with what it logged, if it ends or takes too long first. */
 async function readyOrEnded(dataDir: string, server: ToolProcess): Promise<void> {
-  let ended = false;
   let timedOut = false;
-  void server.exited.then(() => (ended = true));
   const timer = setTimeout(() => ((timedOut = true), killGroup(server)), START_TIMEOUT_MS);
   try {
-    await postmasterReady(dataDir, server.exited);
+    if (await postmasterReady(dataDir, server.exited)) return;
   } finally {
     clearTimeout(timer);
   }
-  if (!ended) return;
   if (timedOut) throw new WardenError('INTERNAL', `postgres did not say it was ready within ${START_TIMEOUT_MS / 1000} s, and was stopped`);
   throw toolFailure('postgres', await server.exited);
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { procStatFields } from '../util/procStat';
 
 export interface ProcessIdentity {
   pid: number;
@@ -8,15 +8,7 @@ export interface ProcessIdentity {
   start: string | null;
 }
 
-function startTime(pid: number): string | null {
-  try {
-    // Field 22 of /proc/<pid>/stat, counted after the parenthesised command name (which may hold spaces).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
+const startTime = (pid: number): string | null => procStatFields(pid)?.[19] ?? null;
 
 export const currentProcess = (): ProcessIdentity => ({ pid: process.pid, host: hostname(), start: startTime(process.pid) });
 
